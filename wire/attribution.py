@@ -1,0 +1,68 @@
+"""Per-source attribution policy, and how it meets what the copy itself says.
+
+What the copy states wins over the policy's defaults; where the two disagree the
+story keeps both and is flagged for review, so no attribution is silently lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from wire.model import Provider, Rights, Story
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePolicy:
+    """What the agency's contract with a source says every story from it carries."""
+
+    provider: str | None = None
+    abbreviation: str | None = None
+    credit_line: str | None = None
+    copyright_holder: str | None = None
+    copyright_notice: str | None = None
+    usage_terms: str | None = None
+    language: str | None = None
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("’", "'").casefold().split())
+
+
+def apply_policy(story: Story, policy: SourcePolicy | None) -> Story:
+    """Fill the story's attribution gaps from the policy; flag disagreements for review."""
+    if policy is None:
+        return story
+    review = list(story.review)
+    provider = story.provider
+    if policy.provider:
+        if provider is None:
+            provider = Provider(policy.provider, policy.abbreviation)
+        elif _norm(provider.name) != _norm(policy.provider):
+            review.append(
+                f"provider in copy ({provider.name!r}) differs from source policy "
+                f"({policy.provider!r})"
+            )
+        elif provider.abbreviation is None and policy.abbreviation:
+            provider = replace(provider, abbreviation=policy.abbreviation)
+    credit = story.credit_line
+    if policy.credit_line:
+        if credit is None:
+            credit = policy.credit_line
+        elif _norm(credit) != _norm(policy.credit_line):
+            review.append(
+                f"credit line in copy ({credit!r}) differs from source policy "
+                f"({policy.credit_line!r})"
+            )
+    rights = Rights(
+        copyright_holder=story.rights.copyright_holder or policy.copyright_holder,
+        copyright_notice=story.rights.copyright_notice or policy.copyright_notice,
+        usage_terms=story.rights.usage_terms or policy.usage_terms,
+    )
+    return replace(
+        story,
+        provider=provider,
+        credit_line=credit,
+        rights=rights,
+        language=story.language or policy.language,
+        review=tuple(dict.fromkeys(review)),
+    )

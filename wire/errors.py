@@ -1,0 +1,91 @@
+"""Every error wire raises on purpose, under one base class.
+
+    WireError
+    ├── ConfigError            config file missing, unreadable or invalid (names the key)
+    ├── StoryValidationError   story JSON not fitting schemas/story.schema.json (names the path)
+    ├── IngestError            input that cannot become a story (names the input and the reason)
+    │   ├── InputTooLarge      over the size cap
+    │   ├── UnsafeXML          DOCTYPE with entities, external DTD, XML bombs
+    │   ├── MalformedInput     not well-formed / not decodable / not the format it claims
+    │   └── NoContent          empty, binary, or an HTML page with no article
+    ├── StoreError             the store refused an operation
+    │   ├── NotFound           no such story / partner / key
+    │   └── VersionConflict    a write based on a stale version (If-Match)
+    ├── AuthError              missing, unknown or expired credentials
+    └── UnsafeURL              a callback URL wire will not call (private, loopback, …)
+"""
+
+from __future__ import annotations
+
+
+class WireError(Exception):
+    """Base of every error wire raises on purpose."""
+
+
+class ConfigError(WireError):
+    """The configuration is invalid; ``key`` is the dotted path of the offending key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}" if key else problem)
+        self.key = key
+        self.problem = problem
+
+
+class StoryValidationError(WireError):
+    """Story JSON that does not fit the schema; ``path`` points at the field (``/body/3``)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path or '/'}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class IngestError(WireError):
+    """Input that cannot become a story; ``input_name`` says which, ``reason`` why."""
+
+    def __init__(self, input_name: str, reason: str) -> None:
+        super().__init__(f"{input_name}: {reason}")
+        self.input_name = input_name
+        self.reason = reason
+
+
+class InputTooLarge(IngestError):
+    """The input is over the configured size cap."""
+
+
+class UnsafeXML(IngestError):
+    """The XML declares entities or an external DTD; wire never expands or fetches them."""
+
+
+class MalformedInput(IngestError):
+    """The input is not well-formed or not the format it claims to be."""
+
+
+class NoContent(IngestError):
+    """The input has no story in it: empty, binary, or a page with no article."""
+
+
+class StoreError(WireError):
+    """The store refused an operation."""
+
+
+class NotFound(StoreError):
+    """No such record."""
+
+
+class VersionConflict(StoreError):
+    """A write based on a version that is no longer the current one."""
+
+    def __init__(self, guid: str, expected: int, current: int) -> None:
+        super().__init__(f"{guid}: expected version {expected}, current is {current}")
+        self.guid = guid
+        self.expected = expected
+        self.current = current
+
+
+class AuthError(WireError):
+    """Missing, unknown or expired credentials."""
+
+
+class UnsafeURL(WireError):
+    """A URL wire refuses to call: private, link-local or loopback target, or bad scheme."""

@@ -1,0 +1,221 @@
+"""The one storage interface wire runs on, and the records it keeps.
+
+Two backends implement it with the same code and the same test suite: SQLite
+(the default, one file) and PostgreSQL. Every method is a coroutine; every
+instant is an aware UTC ``datetime``. Story versions are append-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from wire.model import Audience, FeedFilter, Story
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What ``Store.save`` did.
+
+    ``created``: the guid was new. ``changed``: a new version was written.
+    ``stale``: the input was older than or as old as what is stored, so nothing
+    was written. ``story`` is the stored current version either way."""
+
+    story: Story
+    created: bool
+    changed: bool
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RawInput:
+    """Raw input bytes as they arrived, kept for audit before any parsing."""
+
+    sha256: str
+    data: bytes
+    received_at: datetime
+    source: str | None = None
+    name: str | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFailure:
+    """An input that could not become a story; its raw bytes stay archived."""
+
+    raw_sha256: str | None
+    source: str | None
+    name: str | None
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A bearer secret, stored only as its hash.
+
+    ``kind`` is ``editor`` (``role`` editor or admin) or ``partner`` (``subject``
+    names the partner)."""
+
+    token_hash: str
+    kind: str
+    subject: str
+    role: str | None = None
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A WebSub subscription: ``topic`` is a feed URL, ``callback`` the subscriber's."""
+
+    topic: str
+    callback: str
+    expires_at: datetime
+    secret: str | None = None
+    audience: str = "public"
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outgoing push (a webhook POST or a WebSub notification) and its retry state.
+
+    ``id`` is the idempotency key the receiver sees (``webhook-id``)."""
+
+    id: str
+    kind: str  # "webhook" or "websub"
+    target: str  # URL
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    subject: str = ""  # partner or subscription it belongs to
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    state: str = "pending"  # pending · delivered · dead
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What wire remembers about polling one source between runs."""
+
+    name: str
+    url: str | None = None  # the location, updated after a 301
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    next_run: datetime | None = None
+    failures: int = 0
+    items_seen: int = 0
+    items_stored: int = 0
+
+
+class Store(Protocol):
+    """Stories, raw archive, credentials, subscriptions, deliveries, source state."""
+
+    async def open(self) -> None:
+        """Connect and bring the schema to the newest migration."""
+
+    async def close(self) -> None:
+        """Release every connection."""
+
+    async def ready(self) -> str:
+        """The applied migration revision; raises ``StoreError`` if unreachable or behind."""
+
+    # raw archive ---------------------------------------------------------
+    async def archive_raw(self, raw: RawInput) -> None:
+        """Keep raw bytes under their sha256; archiving the same bytes again is a no-op."""
+
+    async def get_raw(self, sha256: str) -> RawInput | None: ...
+
+    async def record_failure(self, failure: IngestFailure) -> None: ...
+
+    async def failures(self, *, limit: int = 100) -> list[IngestFailure]:
+        """Newest first."""
+
+    # stories -------------------------------------------------------------
+    async def save(
+        self, story: Story, *, now: datetime, expected_version: int | None = None
+    ) -> SaveResult:
+        """Store a story as its guid's next version.
+
+        The store assigns ``version`` (current + 1, or 1), keeps ``first_created``
+        from the first version, and sets ``version_created`` to the story's own
+        value or ``now``. Content equal to the current version (ignoring version,
+        version_created and origin) writes nothing. An input whose
+        ``version_created`` is not newer than the current one's is ``stale`` and
+        writes nothing. Raises ``VersionConflict`` when ``expected_version`` is given
+        and is not the current version. Atomic: nothing is half-written."""
+
+    async def get(self, guid: str) -> Story | None:
+        """The current version."""
+
+    async def history(self, guid: str) -> list[Story]:
+        """Every version, oldest first; empty if the guid is unknown."""
+
+    async def latest(
+        self,
+        flt: FeedFilter,
+        *,
+        audience: Audience,
+        now: datetime,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[Story]:
+        """The newest ``limit`` stories the audience may see now, by (sort time, guid)
+        descending, strictly older than ``before`` when given (archive paging).
+        Indexed: the cost follows ``limit``, not the number of stories stored."""
+
+    async def tombstones(
+        self, flt: FeedFilter, *, audience: Audience, since: datetime, limit: int
+    ) -> list[Story]:
+        """Canceled (killed) stories whose kill is newer than ``since``."""
+
+    async def changes(
+        self, flt: FeedFilter, *, audience: Audience, now: datetime, after: int, limit: int
+    ) -> list[tuple[int, Story]]:
+        """Current versions in the order they were last changed, with their change
+        sequence number, strictly after ``after``: a catch-up cursor with no gap
+        and no duplicate even while writes go on. Includes canceled stories (so a
+        partner learns of kills); excludes what the audience may not see."""
+
+    async def embargoes_between(self, start: datetime, end: datetime) -> list[Story]:
+        """Usable stories whose embargo lifts in (start, end]."""
+
+    async def next_embargo(self, after: datetime) -> datetime | None: ...
+
+    # credentials ---------------------------------------------------------
+    async def add_credential(self, credential: Credential) -> None: ...
+
+    async def find_credential(self, token_hash: str) -> Credential | None: ...
+
+    # WebSub --------------------------------------------------------------
+    async def put_subscription(self, sub: Subscription) -> None:
+        """Insert or replace the (topic, callback) subscription."""
+
+    async def delete_subscription(self, topic: str, callback: str) -> bool: ...
+
+    async def subscriptions(self, topic: str, *, now: datetime) -> list[Subscription]:
+        """Unexpired subscriptions to a topic."""
+
+    # deliveries ----------------------------------------------------------
+    async def enqueue(self, delivery: Delivery) -> None:
+        """Queue a delivery; an id already queued is not queued again."""
+
+    async def due(self, *, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+
+    async def update_delivery(self, delivery: Delivery) -> None: ...
+
+    async def dead_letters(self, *, limit: int = 100) -> list[Delivery]: ...
+
+    # sources -------------------------------------------------------------
+    async def get_source_state(self, name: str) -> SourceState | None: ...
+
+    async def put_source_state(self, state: SourceState) -> None: ...
+
+    async def source_states(self) -> list[SourceState]: ...

@@ -1,0 +1,195 @@
+"""Story ↔ JSON, lossless both ways, validated against ``schemas/story.schema.json``.
+
+Contains no business logic: the shape lives in ``wire.model`` and the schema.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from wire.errors import StoryValidationError
+from wire.model import (
+    Dateline,
+    InfoSource,
+    Origin,
+    Picture,
+    Provider,
+    PubStatus,
+    Related,
+    Rights,
+    Story,
+)
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+JSON = dict[str, Any]
+
+
+@cache
+def schema_validator(name: str = "story.schema.json") -> Draft202012Validator:
+    """A validator for one of wire's own schemas, with format checks switched on."""
+    schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def format_instant(value: datetime | None) -> str | None:
+    """UTC, second precision unless the value has a fraction, ``Z`` suffix."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    spec = "%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    return value.strftime(spec)
+
+
+def parse_instant(value: str | None) -> datetime | None:
+    """An RFC 3339 instant to an aware UTC datetime."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _compact(obj: Any) -> JSON:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def story_to_dict(story: Story) -> JSON:
+    """The story's public JSON form: every field, ``null`` or ``[]`` where empty."""
+    return {
+        "guid": story.guid,
+        "version": story.version,
+        "pub_status": story.pub_status.value,
+        "version_created": format_instant(story.version_created),
+        "first_created": format_instant(story.first_created),
+        "published_at": format_instant(story.published_at),
+        "embargoed_until": format_instant(story.embargoed_until),
+        "language": story.language,
+        "headline": story.headline,
+        "slugline": story.slugline,
+        "summary": story.summary,
+        "body": list(story.body),
+        "link": story.link,
+        "byline": list(story.byline),
+        "provider": _compact(story.provider) if story.provider else None,
+        "credit_line": story.credit_line,
+        "dateline": _compact(story.dateline) if story.dateline else None,
+        "editor": story.editor,
+        "pictures": [_compact(p) for p in story.pictures],
+        "sources": [_compact(s) for s in story.sources],
+        "related": [_compact(r) for r in story.related],
+        "rights": _compact(story.rights),
+        "subjects": list(story.subjects),
+        "keywords": list(story.keywords),
+        "signals": list(story.signals),
+        "ed_note": story.ed_note,
+        "origin": {
+            **_compact(story.origin),
+            "fetched_at": format_instant(story.origin.fetched_at),
+        },
+        "removed": list(story.removed),
+        "review": list(story.review),
+    }
+
+
+def _error_path(error: jsonschema.ValidationError) -> str:
+    path = "/" + "/".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        allowed = schema.get("properties", {})
+        extra = sorted(k for k in error.instance if k not in allowed)
+        if extra:
+            path = path.rstrip("/") + "/" + extra[0]
+    return path
+
+
+def validate_story_dict(data: Any) -> None:
+    """Raise ``StoryValidationError`` naming the first bad field's JSON path."""
+    errors = sorted(
+        schema_validator().iter_errors(data), key=lambda e: (list(e.absolute_path), e.message)
+    )
+    if errors:
+        first = errors[0]
+        raise StoryValidationError(_error_path(first), first.message)
+    for key in ("version_created", "first_created", "published_at", "embargoed_until"):
+        _check_instant(data.get(key), f"/{key}")
+    _check_instant((data.get("origin") or {}).get("fetched_at"), "/origin/fetched_at")
+    dl = data.get("dateline") or {}
+    if dl.get("date") is not None:
+        try:
+            date.fromisoformat(dl["date"])
+        except ValueError as exc:
+            raise StoryValidationError("/dateline/date", str(exc)) from exc
+
+
+def _check_instant(value: str | None, path: str) -> None:
+    try:
+        parse_instant(value)
+    except ValueError as exc:
+        raise StoryValidationError(path, f"not a valid instant: {exc}") from exc
+
+
+def story_from_dict(data: Any) -> Story:
+    """Validate and build a story; missing optional fields take their defaults."""
+    validate_story_dict(data)
+    origin = data.get("origin") or {}
+    return Story(
+        guid=data.get("guid", ""),
+        version=data.get("version", 1),
+        pub_status=PubStatus(data.get("pub_status", "usable")),
+        version_created=parse_instant(data.get("version_created")),
+        first_created=parse_instant(data.get("first_created")),
+        published_at=parse_instant(data.get("published_at")),
+        embargoed_until=parse_instant(data.get("embargoed_until")),
+        language=data.get("language"),
+        headline=data["headline"],
+        slugline=data.get("slugline"),
+        summary=data.get("summary"),
+        body=tuple(data.get("body", ())),
+        link=data.get("link"),
+        byline=tuple(data.get("byline", ())),
+        provider=Provider(**data["provider"]) if data.get("provider") else None,
+        credit_line=data.get("credit_line"),
+        dateline=Dateline(**data["dateline"]) if data.get("dateline") else None,
+        editor=data.get("editor"),
+        pictures=tuple(Picture(**p) for p in data.get("pictures", ())),
+        sources=tuple(InfoSource(**s) for s in data.get("sources", ())),
+        related=tuple(Related(**r) for r in data.get("related", ())),
+        rights=Rights(**(data.get("rights") or {})),
+        subjects=tuple(data.get("subjects", ())),
+        keywords=tuple(data.get("keywords", ())),
+        signals=tuple(data.get("signals", ())),
+        ed_note=data.get("ed_note"),
+        origin=Origin(
+            source=origin.get("source"),
+            format=origin.get("format"),
+            fetched_at=parse_instant(origin.get("fetched_at")),
+            raw_sha256=origin.get("raw_sha256"),
+            url=origin.get("url"),
+        ),
+        removed=tuple(data.get("removed", ())),
+        review=tuple(data.get("review", ())),
+    )
+
+
+def dumps(story: Story, *, indent: int | None = 2) -> str:
+    """The story as JSON text (UTF-8 characters kept as they are)."""
+    return json.dumps(story_to_dict(story), ensure_ascii=False, indent=indent)
+
+
+def loads(text: str | bytes) -> Story:
+    """JSON text to a story; invalid JSON is a ``StoryValidationError`` at ``/``."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StoryValidationError("/", f"invalid JSON: {exc}") from exc
+    return story_from_dict(data)
