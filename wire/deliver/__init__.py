@@ -1,0 +1,1 @@
+"""Push side: WebSub hub and signed webhooks."""

@@ -1,0 +1,1 @@
+"""Input side: raw bytes in, draft stories out (repair, parse, extract, poll)."""

@@ -1,0 +1,1 @@
+"""Output side: select stories per feed and audience, render, cache the bytes."""

@@ -1,0 +1,1 @@
+"""Storage: one ``Store`` interface, SQLite and PostgreSQL behind it."""

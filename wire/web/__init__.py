@@ -1,0 +1,1 @@
+"""The aiohttp application: feeds, story endpoints, editor API, health."""
