@@ -1,0 +1,346 @@
+"""The ``wire`` command: serve, check-config, feeds, ingest, render, keys, sources, deliveries.
+
+Every subcommand answers ``--help``; errors go to stderr with a non-zero exit
+(2 for a bad config or bad arguments, 1 for inputs that failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from wire.clock import utcnow
+from wire.config import Config, default_config, load_config
+from wire.errors import ConfigError, IngestError, WireError
+from wire.ingest.pipeline import FORMATS as INPUT_FORMATS
+from wire.model import PUBLIC
+from wire.service import IngestOutcome, Wire, parse
+from wire.store import open_store
+from wire.store.base import Credential
+from wire.storyjson import format_instant, parse_instant, story_to_dict
+from wire.tokens import hash_token, new_token
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _config(path: str | None) -> Config:
+    return load_config(path) if path else default_config()
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r}") from exc
+    assert value is not None
+    return value
+
+
+@asynccontextmanager
+async def _wire(config: Config) -> AsyncIterator[Wire]:
+    """A desk on the configured store, opened (migrations run) and closed."""
+    config.server.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(config.server.database_url)
+    await store.open()
+    try:
+        yield Wire(config, store)
+    finally:
+        await store.close()
+
+
+# serve ----------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from wire.logs import setup_logging
+    from wire.web.app import create_app
+
+    config = _config(args.config)
+    setup_logging(config.server.log_level)
+    config.server.data_dir.mkdir(parents=True, exist_ok=True)
+    for source in config.sources:
+        if source.kind == "dir" and source.location:
+            Path(source.location).mkdir(parents=True, exist_ok=True)
+    host = args.host or config.server.host
+    port = args.port if args.port is not None else config.server.port
+    base = config.server.base_url.rstrip("/")
+    print(f"wire serving on http://{host}:{port}  (public base URL {base})", flush=True)
+    for spec in config.feeds:
+        for ext in ("rss", "atom", "xml", "json"):
+            print(f"  {base}/feeds/{spec.name}.{ext}", flush=True)
+    print(f"  {base}/api/v1/openapi.yaml   {base}/healthz", flush=True)
+    web.run_app(
+        create_app(config),
+        host=host,
+        port=port,
+        print=None,
+        shutdown_timeout=10.0,
+        access_log=None,
+    )
+    return 0
+
+
+# check-config / feeds --------------------------------------------------------
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    print(
+        f"{args.config}: ok ({len(config.sources)} sources, {len(config.feeds)} feeds, "
+        f"{len(config.partners)} partners)"
+    )
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    for spec in _config(args.config).feeds:
+        print(spec.name)
+    return 0
+
+
+# ingest ---------------------------------------------------------------------
+async def _ingest_one(
+    args: argparse.Namespace, config: Config, wire: Wire | None, path: str, data: bytes
+) -> IngestOutcome:
+    """Store through the desk, or in a dry run only parse (no store is even opened)."""
+    fetched_at = args.fetched_at or utcnow()
+    if wire is not None:
+        return await wire.ingest(
+            data, name=path, fmt=args.format, source=args.source, fetched_at=fetched_at
+        )
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        stories = await parse(
+            config, data, name=path, fmt=args.format, source=args.source, fetched_at=fetched_at
+        )
+    except IngestError as exc:
+        return IngestOutcome(path, sha, error=exc)
+    return IngestOutcome(path, sha, stories=tuple(stories))
+
+
+async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcome]:
+    async def run(wire: Wire | None) -> list[IngestOutcome]:
+        outcomes = []
+        for path in args.paths:
+            try:
+                data = await asyncio.to_thread(Path(path).read_bytes)
+            except OSError as exc:
+                print(f"wire ingest: {path}: {exc.strerror}", file=sys.stderr)
+                continue
+            outcome = await _ingest_one(args, config, wire, path, data)
+            if outcome.error:
+                print(f"wire ingest: {outcome.error}", file=sys.stderr)
+            outcomes.append(outcome)
+        return outcomes
+
+    if args.dry_run:
+        return await run(None)
+    async with _wire(config) as wire:
+        return await run(wire)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    outcomes = asyncio.run(_ingest(args, config))
+    stories = [s for o in outcomes for s in o.stories]
+    if args.json:
+        docs = [story_to_dict(s) for s in stories]
+        print(json.dumps(docs[0] if len(docs) == 1 and len(args.paths) == 1 else docs,
+                         ensure_ascii=False, indent=2))
+    else:
+        for outcome in outcomes:
+            if outcome.error is None:
+                state = "dry run" if args.dry_run else f"{outcome.stored} new version(s)"
+                for story in outcome.stories:
+                    print(f"{outcome.name}: {story.guid} v{story.version} {state}")
+    failed = sum(1 for o in outcomes if o.error) + (len(args.paths) - len(outcomes))
+    return EXIT_FAILED if failed else 0
+
+
+# render ---------------------------------------------------------------------
+async def _render(config: Config, feed: str, fmt: str) -> bytes:
+    from wire.publish.publisher import Publisher
+
+    async with _wire(config) as wire:
+        return await Publisher(config, wire.store, wire.clock)._render(
+            feed, fmt, PUBLIC, before=None
+        )
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    spec = config.feed(args.feed)
+    if spec is None:
+        raise ConfigError("feeds", f"no feed named {args.feed!r}")
+    if args.format not in spec.formats:
+        raise ConfigError(f"feeds.{args.feed}.formats", f"{args.format!r} is not served")
+    sys.stdout.buffer.write(asyncio.run(_render(config, args.feed, args.format)))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+# keys -----------------------------------------------------------------------
+async def _store_credential(config: Config, credential: Credential) -> None:
+    async with _wire(config) as wire:
+        await wire.store.add_credential(credential)
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    config = _config(args.config)
+    if args.partner:
+        if config.partner(args.partner) is None:
+            raise ConfigError("partners", f"no partner named {args.partner!r}")
+        token = new_token("wire_pt")
+        credential = Credential(hash_token(token), "partner", args.partner, None, utcnow(),
+                                args.expires)
+        who = f"partner {args.partner}"
+    else:
+        token = new_token("wire_ed")
+        credential = Credential(hash_token(token), "editor", args.name or args.role, args.role,
+                                utcnow(), args.expires)
+        who = f"{args.role} key {credential.subject}"
+    asyncio.run(_store_credential(config, credential))
+    expiry = f", expires {format_instant(args.expires)}" if args.expires else ""
+    print(f"created {who}{expiry}; stored as {credential.token_hash[:15]}…")
+    print("the key is shown once; keep it secret:")
+    print(token)
+    return 0
+
+
+# sources / deliveries ---------------------------------------------------------
+async def _sources(config: Config) -> list[dict[str, object]]:
+    async with _wire(config) as wire:
+        states = {s.name: s for s in await wire.store.source_states()}
+    rows: list[dict[str, object]] = []
+    for src in config.sources:
+        st = states.get(src.name)
+        rows.append({
+            "name": src.name, "kind": src.kind, "location": src.location,
+            "last_success": format_instant(st.last_success) if st else None,
+            "last_error": st.last_error if st else None,
+            "next_run": format_instant(st.next_run) if st else None,
+            "items_seen": st.items_seen if st else 0,
+            "items_stored": st.items_stored if st else 0,
+        })
+    return rows
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    rows = asyncio.run(_sources(_config(args.config)))
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for row in rows:
+        print(
+            f"{row['name']:<16} {row['kind']:<5} seen={row['items_seen']} "
+            f"stored={row['items_stored']} last_success={row['last_success'] or '-'} "
+            f"next={row['next_run'] or '-'} error={row['last_error'] or '-'}"
+        )
+    return 0
+
+
+async def _dead(config: Config) -> list[dict[str, object]]:
+    async with _wire(config) as wire:
+        return [
+            {"id": d.id, "kind": d.kind, "target": d.target, "attempts": d.attempts,
+             "last_error": d.last_error, "created_at": format_instant(d.created_at)}
+            for d in await wire.store.dead_letters()
+        ]
+
+
+def cmd_deliveries(args: argparse.Namespace) -> int:
+    rows = asyncio.run(_dead(_config(args.config)))
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+    if not rows:
+        print("no dead letters", file=sys.stderr)
+    return 0
+
+
+# parser ---------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wire", description="Wire-service syndication feed server."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str, *, config_required: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", required=config_required, metavar="FILE",
+                       help="TOML config file (see config.example.toml)")
+        return p
+
+    p = add("serve", "Run the HTTP server and the scheduler.")
+    p.add_argument("--host", help="interface to listen on (default: server.host)")
+    p.add_argument("--port", type=int, help="port to listen on (default: server.port)")
+    p.set_defaults(func=cmd_serve)
+
+    p = add("check-config", "Validate a config file; exit 2 naming the bad key.",
+            config_required=True)
+    p.set_defaults(func=cmd_check_config)
+
+    p = add("feeds", "List the configured feeds, one name a line.")
+    p.set_defaults(func=cmd_feeds)
+
+    p = add("ingest", "Turn input files (raw copy, HTML, RSS/Atom, NewsML-G2, NITF, ninjs) "
+                      "into stories.")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--source", help="source name from the config (its attribution policy applies)")
+    p.add_argument("--format", default="auto", choices=INPUT_FORMATS)
+    p.add_argument("--fetched-at", type=_instant, metavar="ISO-8601",
+                   help="when the copy was fetched (base for '5 hours ago')")
+    p.add_argument("--json", action="store_true", help="print the story JSON")
+    p.add_argument("--dry-run", action="store_true", help="store nothing")
+    p.set_defaults(func=cmd_ingest)
+
+    p = add("render", "Print a feed exactly as the server serves it to the public.")
+    p.add_argument("feed")
+    p.add_argument("--format", required=True, choices=("rss", "atom", "newsml", "ninjs"))
+    p.set_defaults(func=cmd_render)
+
+    keys = sub.add_parser("keys", help="Manage API keys and partner tokens.",
+                          description="Manage API keys and partner tokens.")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    p = keys_sub.add_parser("create", help="Create a key; prints it once, stores its hash.",
+                            description="Create a key; prints it once as the last line, "
+                                        "stores only its hash.")
+    p.add_argument("--config", metavar="FILE", help="TOML config file")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--role", choices=("editor", "admin"), default="editor")
+    who.add_argument("--partner", metavar="NAME", help="a partner token instead of an editor key")
+    p.add_argument("--name", help="label for an editor key")
+    p.add_argument("--expires", type=_instant, metavar="ISO-8601")
+    p.set_defaults(func=cmd_keys_create)
+
+    p = add("sources", "Show each source's polling status.")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sources)
+
+    p = add("deliveries", "List dead-lettered webhook and WebSub deliveries.")
+    p.set_defaults(func=cmd_deliveries)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        print(f"wire: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WireError as exc:
+        print(f"wire: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

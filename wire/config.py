@@ -1,0 +1,302 @@
+"""TOML configuration → typed, validated settings.
+
+The file is checked against ``schemas/config.schema.json`` and then for what a
+schema cannot say (names that must exist, names that must be unique). Every
+problem is a ``ConfigError`` naming the key, e.g. ``sources[0].poll_interval``.
+Environment variables ``WIRE_SERVER_<KEY>`` override ``[server]`` keys.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from wire.attribution import SourcePolicy
+from wire.errors import ConfigError
+from wire.model import FeedFilter
+from wire.storyjson import parse_instant, schema_validator
+
+FORMATS = ("rss", "atom", "newsml", "ninjs")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = "http://127.0.0.1:8080"
+    data_dir: Path = Path("data")
+    database: str = ""  # empty: SQLite file in data_dir
+    max_body_bytes: int = 10 * 1024 * 1024
+    allow_private_callbacks: bool = False
+    tombstone_days: int = 7
+    rate_limit_per_minute: int = 600
+    load_demo: bool = False
+    log_level: str = "info"
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of the store."""
+        if self.database:
+            return self.database
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'wire.sqlite3').resolve()}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    kind: str  # http · dir · push
+    location: str | None = None
+    format: str = "auto"
+    poll_interval: int = 300
+    timeout: float = 20.0
+    fetch_full_page: bool = False
+    policy: SourcePolicy = field(default_factory=SourcePolicy)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    name: str
+    title: str
+    description: str = ""
+    language: str | None = None
+    size: int = 50
+    formats: tuple[str, ...] = FORMATS
+    refresh_interval: int = 300
+    public: bool = True
+    filter: FeedFilter = field(default_factory=FeedFilter)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenConfig:
+    hash: str
+    expires: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerConfig:
+    name: str
+    feeds: tuple[str, ...] | None = None  # None: every feed
+    sources: tuple[str, ...] | None = None  # None: every source
+    embargo: bool = False
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    tokens: tuple[TokenConfig, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EditorKeyConfig:
+    name: str
+    hash: str
+    role: str = "editor"
+    expires: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    sources: tuple[SourceConfig, ...] = ()
+    feeds: tuple[FeedSpec, ...] = ()
+    partners: tuple[PartnerConfig, ...] = ()
+    editor_keys: tuple[EditorKeyConfig, ...] = ()
+    path: Path | None = None
+
+    def source(self, name: str | None) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+    def feed(self, name: str) -> FeedSpec | None:
+        return next((f for f in self.feeds if f.name == name), None)
+
+    def partner(self, name: str) -> PartnerConfig | None:
+        return next((p for p in self.partners if p.name == name), None)
+
+
+def _key_path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """Apply ``WIRE_SERVER_<KEY>`` variables, typed by the schema's declared type."""
+    schema: Any = schema_validator("config.schema.json").schema
+    props: dict[str, Any] = schema["properties"]["server"]["properties"]
+    server = dict(raw.get("server", {}))
+    for key, spec in props.items():
+        value = env.get(f"WIRE_SERVER_{key.upper()}")
+        if value is None:
+            continue
+        kind = spec.get("type")
+        try:
+            if kind == "integer":
+                server[key] = int(value)
+            elif kind == "boolean":
+                if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                    raise ValueError(value)
+                server[key] = value.lower() in {"1", "true", "yes"}
+            else:
+                server[key] = value
+        except ValueError as exc:
+            raise ConfigError(
+                f"server.{key}", f"WIRE_SERVER_{key.upper()}={value!r} is not a valid {kind}"
+            ) from exc
+    return {**raw, "server": server}
+
+
+def parse_config(
+    raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str] | None = None
+) -> Config:
+    """Validate a decoded TOML document and build the typed config."""
+    raw = _env_overrides(raw, os.environ if env is None else env)
+    errors = sorted(
+        schema_validator("config.schema.json").iter_errors(raw),
+        key=lambda e: [str(p) for p in e.absolute_path],
+    )
+    if errors:
+        first = errors[0]
+        path = list(first.absolute_path)
+        if first.validator == "additionalProperties" and isinstance(first.instance, dict):
+            schema = first.schema if isinstance(first.schema, dict) else {}
+            extra = sorted(k for k in first.instance if k not in schema.get("properties", {}))
+            if extra:
+                raise ConfigError(_key_path([*path, extra[0]]), "unknown key")
+        if first.validator == "required" and isinstance(first.validator_value, list):
+            missing = next(k for k in first.validator_value if k not in (first.instance or {}))
+            raise ConfigError(_key_path([*path, missing]), "is required")
+        raise ConfigError(_key_path(path) or "(top level)", first.message)
+    config = _build(raw, base_dir)
+    _check_references(config)
+    return config
+
+
+def _build(raw: dict[str, Any], base_dir: Path) -> Config:
+    srv = dict(raw.get("server", {}))
+    data_dir = Path(srv.pop("data_dir", "data"))
+    server = ServerSettings(
+        **srv, data_dir=data_dir if data_dir.is_absolute() else (base_dir / data_dir)
+    )
+    sources = []
+    for s in raw.get("sources", []):
+        policy = SourcePolicy(
+            provider=s.get("provider"),
+            abbreviation=s.get("abbreviation"),
+            credit_line=s.get("credit_line"),
+            copyright_holder=s.get("copyright_holder"),
+            copyright_notice=s.get("copyright_notice"),
+            usage_terms=s.get("usage_terms"),
+            language=s.get("language"),
+        )
+        location = s.get("location")
+        if s["kind"] == "dir" and location and not Path(location).is_absolute():
+            location = str(base_dir / location)
+        sources.append(
+            SourceConfig(
+                name=s["name"],
+                kind=s["kind"],
+                location=location,
+                format=s.get("format", "auto"),
+                poll_interval=s.get("poll_interval", 300),
+                timeout=float(s.get("timeout", 20.0)),
+                fetch_full_page=s.get("fetch_full_page", False),
+                policy=policy,
+            )
+        )
+    feeds = []
+    for f in raw.get("feeds", []):
+        flt = f.get("filter", {})
+        feeds.append(
+            FeedSpec(
+                name=f["name"],
+                title=f["title"],
+                description=f.get("description", ""),
+                language=f.get("language"),
+                size=f.get("size", 50),
+                formats=tuple(f.get("formats", FORMATS)),
+                refresh_interval=f.get("refresh_interval", 300),
+                public=f.get("public", True),
+                filter=FeedFilter(**{k: tuple(v) for k, v in flt.items()}),
+            )
+        )
+    partners = [
+        PartnerConfig(
+            name=p["name"],
+            feeds=tuple(p["feeds"]) if "feeds" in p else None,
+            sources=tuple(p["sources"]) if "sources" in p else None,
+            embargo=p.get("embargo", False),
+            webhook_url=p.get("webhook_url"),
+            webhook_secret=p.get("webhook_secret"),
+            tokens=tuple(
+                TokenConfig(t["hash"], parse_instant(t.get("expires"))) for t in p.get("tokens", [])
+            ),
+        )
+        for p in raw.get("partners", [])
+    ]
+    keys = [
+        EditorKeyConfig(
+            name=k["name"],
+            hash=k["hash"],
+            role=k.get("role", "editor"),
+            expires=parse_instant(k.get("expires")),
+        )
+        for k in raw.get("editor_keys", [])
+    ]
+    return Config(server, tuple(sources), tuple(feeds), tuple(partners), tuple(keys))
+
+
+def _unique(names: list[str], section: str) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            raise ConfigError(f"{section}[{i}].name", f"duplicate name {name!r}")
+        seen.add(name)
+
+
+def _check_references(config: Config) -> None:
+    _unique([s.name for s in config.sources], "sources")
+    _unique([f.name for f in config.feeds], "feeds")
+    _unique([p.name for p in config.partners], "partners")
+    _unique([k.name for k in config.editor_keys], "editor_keys")
+    source_names = {s.name for s in config.sources}
+    feed_names = {f.name for f in config.feeds}
+    for i, feed in enumerate(config.feeds):
+        for name in feed.filter.sources:
+            if name not in source_names:
+                raise ConfigError(f"feeds[{i}].filter.sources", f"no source named {name!r}")
+    for i, partner in enumerate(config.partners):
+        for name in partner.feeds or ():
+            if name not in feed_names:
+                raise ConfigError(f"partners[{i}].feeds", f"no feed named {name!r}")
+        for name in partner.sources or ():
+            if name not in source_names:
+                raise ConfigError(f"partners[{i}].sources", f"no source named {name!r}")
+        if partner.webhook_url and not partner.webhook_secret:
+            raise ConfigError(f"partners[{i}].webhook_secret", "required with webhook_url")
+
+
+def load_config(path: Path | str, *, env: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and type a config file; any problem is one ``ConfigError``."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError("", f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("", f"{path}: cannot read: {exc}") from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("", f"{path}: not valid TOML: {exc}") from exc
+    config = parse_config(raw, base_dir=path.resolve().parent, env=env)
+    return Config(
+        config.server, config.sources, config.feeds, config.partners, config.editor_keys, path
+    )
+
+
+def default_config() -> Config:
+    """What applies without ``--config``: no sources, one feed of everything."""
+    return Config(feeds=(FeedSpec(name="all", title="All stories"),))

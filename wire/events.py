@@ -1,0 +1,60 @@
+"""Story change events, fanned out in process to whoever listens.
+
+Publishing never waits on a slow listener: each listener runs as its own task,
+and one that fails is logged, not propagated to the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from wire.model import Story
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChanged:
+    """A new current version (``previous`` is the one it replaced, if any).
+
+    ``reason``: created · updated · corrected · killed · withheld · released."""
+
+    story: Story
+    previous: Story | None
+    reason: str
+
+
+Listener = Callable[[StoryChanged], Awaitable[None]]
+
+
+class EventBus:
+    """In-process fan-out of ``StoryChanged`` to async listeners."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    async def publish(self, event: StoryChanged) -> None:
+        """Start every listener; return without waiting for them."""
+        for listener in self._listeners:
+            task = asyncio.create_task(self._run(listener, event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _run(listener: Listener, event: StoryChanged) -> None:
+        try:
+            await listener(event)
+        except Exception:
+            log.exception("listener %r failed on %s", listener, event.story.guid)
+
+    async def drain(self) -> None:
+        """Wait for listeners already started (shutdown, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

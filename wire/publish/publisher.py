@@ -1,0 +1,280 @@
+"""Feeds as served: which stories each feed × audience holds, rendered and cached.
+
+Selection asks the store's indexed query for the feed's latest N, so rendering
+costs the same with a thousand or a million stories stored. The render cache is
+invalidated by story change events for the feeds the story is (or was) in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from wire.attribution import SourcePolicy
+from wire.clock import Clock
+from wire.config import Config, FeedSpec
+from wire.errors import StoryValidationError
+from wire.events import StoryChanged
+from wire.model import PUBLIC, Audience, Provider, PubStatus, Rights, Story
+from wire.publish.atom import render_atom
+from wire.publish.cache import CONTENT_TYPES, RenderCache, Rendered, make_rendered, view_of
+from wire.publish.feedmeta import FeedMeta
+from wire.publish.newsml import render_newsml, render_newsml_story
+from wire.publish.ninjs import render_ninjs, render_ninjs_story
+from wire.publish.rss import render_rss
+from wire.publish.storyhtml import render_story_html
+from wire.store.base import Store
+from wire.storyjson import format_instant, parse_instant
+
+EXTENSION_OF = {"rss": "rss", "atom": "atom", "newsml": "xml", "ninjs": "json"}
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+THREAD_THRESHOLD = 20  # stories; larger renders leave the event loop free
+
+FeedListener = Callable[[str], Awaitable[None]]
+
+
+def encode_cursor(story: Story) -> str:
+    """An opaque archive-page position: (sort time, guid) of the oldest story shown."""
+    raw = json.dumps([format_instant(story.sort_time or EPOCH), story.guid])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        when, guid = json.loads(base64.urlsafe_b64decode(padded))
+        instant = parse_instant(when)
+        if instant is None or not isinstance(guid, str):
+            raise ValueError("empty cursor")
+        return instant, guid
+    except (ValueError, TypeError) as exc:
+        raise StoryValidationError("/before", "not a valid archive cursor") from exc
+
+
+def public_form(story: Story) -> Story:
+    """What a reader receives: a killed story keeps its identity and status, not its copy."""
+    if story.pub_status is PubStatus.CANCELED:
+        return replace(story, body=(), summary=None, pictures=(), removed=(), review=())
+    return replace(story, removed=(), review=())
+
+
+def _policies(config: Config, spec: FeedSpec) -> list[SourcePolicy]:
+    return [
+        src.policy
+        for src in config.sources
+        if not spec.filter.sources or src.name in spec.filter.sources
+    ]
+
+
+def feed_rights(config: Config, spec: FeedSpec) -> Rights | None:
+    """Channel-level rights: what the feed's sources' policies say, when they agree."""
+    policies = _policies(config, spec)
+    holders = {p.copyright_holder for p in policies if p.copyright_holder}
+    notices = {p.copyright_notice for p in policies if p.copyright_notice}
+    if not holders and not notices:
+        return None
+    return Rights(
+        copyright_holder="; ".join(sorted(holders)) or None,
+        copyright_notice="; ".join(sorted(notices)) or None,
+    )
+
+
+def feed_provider(config: Config, spec: FeedSpec) -> Provider | None:
+    """The distributing agency when every source in the feed names the same one."""
+    names = {(p.provider, p.abbreviation) for p in _policies(config, spec) if p.provider}
+    if len(names) != 1:
+        return None
+    name, abbreviation = names.pop()
+    assert name is not None
+    return Provider(name, abbreviation)
+
+
+class Publisher:
+    """Selects, renders and caches feeds; tells listeners when a feed changed."""
+
+    def __init__(self, config: Config, store: Store, clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.cache = RenderCache(self._render_cached, clock)
+        self.base_url = config.server.base_url.rstrip("/")
+        self._listeners: list[FeedListener] = []
+        self._links = {
+            (spec.name, fmt): (
+                f'<{self.hub_url}>; rel="hub", <{self.feed_url(spec.name, fmt)}>; rel="self"'
+            )
+            for spec in config.feeds
+            for fmt in spec.formats
+        }
+        self._rights = {spec.name: feed_rights(config, spec) for spec in config.feeds}
+        self._providers = {spec.name: feed_provider(config, spec) for spec in config.feeds}
+
+    # URLs ---------------------------------------------------------------
+    @property
+    def hub_url(self) -> str:
+        return f"{self.base_url}/websub"
+
+    def feed_url(self, feed: str, fmt: str) -> str:
+        return f"{self.base_url}/feeds/{feed}.{EXTENSION_OF[fmt]}"
+
+    def link_header(self, feed: str, fmt: str) -> str | None:
+        return self._links.get((feed, fmt))
+
+    def topic(self, url: str) -> tuple[str, str] | None:
+        """(feed, format) of a topic URL this server publishes, else None."""
+        for (feed, fmt) in self._links:
+            if self.feed_url(feed, fmt) == url.split("?", 1)[0]:
+                return feed, fmt
+        return None
+
+    # change events ------------------------------------------------------
+    def on_feed_changed(self, listener: FeedListener) -> None:
+        self._listeners.append(listener)
+
+    def feeds_of(self, story: Story) -> list[FeedSpec]:
+        return [spec for spec in self.config.feeds if spec.filter.matches(story)]
+
+    async def on_story_changed(self, event: StoryChanged) -> None:
+        """Drop cached renderings of every feed the story is or was in, then tell listeners."""
+        names = {spec.name for spec in self.feeds_of(event.story)}
+        if event.previous is not None:
+            names |= {spec.name for spec in self.feeds_of(event.previous)}
+        for name in sorted(names):
+            self.cache.invalidate(name)
+        for name in sorted(names):
+            for listener in self._listeners:
+                await listener(name)
+
+    async def refresh(self, feed: str) -> None:
+        """Scheduled re-render: tombstone windows move and embargoes lift with time."""
+        self.cache.invalidate(feed)
+        changed = False
+        for fmt, view in self.cache.keys(feed):
+            before = self.cache.peek(feed, fmt, view)
+            after = await self.cache.get(feed, fmt, view)
+            changed |= before is None or before.etag != after.etag
+        if changed:
+            for listener in self._listeners:
+                await listener(feed)
+
+    # rendering ------------------------------------------------------------
+    async def rendered(self, feed: str, fmt: str, audience: Audience) -> Rendered:
+        return await self.cache.get(feed, fmt, view_of(audience))
+
+    async def _render_cached(self, feed: str, fmt: str, view: Audience) -> bytes:
+        return await self._render(feed, fmt, view, before=None)
+
+    async def render_page(self, feed: str, fmt: str, audience: Audience, before: str) -> bytes:
+        """An RFC 5005 archive page: the feed's stories older than the cursor."""
+        return await self._render(feed, fmt, view_of(audience), before=decode_cursor(before))
+
+    async def _render(
+        self, feed: str, fmt: str, view: Audience, *, before: tuple[datetime, str] | None
+    ) -> bytes:
+        spec = self.config.feed(feed)
+        if spec is None:
+            raise KeyError(feed)
+        now = self.clock()
+        stories = await self.store.latest(
+            spec.filter, audience=view, now=now, limit=spec.size, before=before
+        )
+        tombstones: list[Story] = []
+        if fmt == "atom" and before is None:
+            since = now - timedelta(days=self.config.server.tombstone_days)
+            tombstones = await self.store.tombstones(
+                spec.filter, audience=view, since=since, limit=spec.size
+            )
+        meta = self._meta(spec, fmt, stories, tombstones, archive=before is not None)
+        shown = [public_form(s) for s in stories]
+        gone = [public_form(s) for s in tombstones]
+        if len(shown) + len(gone) > THREAD_THRESHOLD:
+            return await asyncio.to_thread(_render_format, fmt, meta, shown, gone)
+        return _render_format(fmt, meta, shown, gone)
+
+    def _meta(
+        self,
+        spec: FeedSpec,
+        fmt: str,
+        stories: list[Story],
+        tombstones: list[Story],
+        *,
+        archive: bool,
+    ) -> FeedMeta:
+        changed = [s.version_created for s in (*stories, *tombstones) if s.version_created]
+        self_url = self.feed_url(spec.name, fmt)
+        older = (
+            f"{self_url}?before={encode_cursor(stories[-1])}"
+            if len(stories) == spec.size
+            else None
+        )
+        return FeedMeta(
+            name=spec.name,
+            title=spec.title,
+            description=spec.description or spec.title,
+            self_url=self_url,
+            site_url=f"{self.base_url}/",
+            hub_url=self.hub_url,
+            language=spec.language,
+            updated=max(changed, default=EPOCH),
+            story_url_template=f"{self.base_url}/stories/{{guid}}.html",
+            rights=self._rights.get(spec.name),
+            provider=self._providers.get(spec.name),
+            tombstone_window=timedelta(days=self.config.server.tombstone_days),
+            prev_archive=older,
+            current=self_url if archive else None,
+            archive=archive,
+        )
+
+    def wrap(
+        self, body: bytes, kind: str, *, content_type: str | None = None,
+        modified: datetime | None = None,
+    ) -> Rendered:
+        """Uncached bytes (archive pages, single stories) with the same validators."""
+        return make_rendered(
+            body,
+            content_type or CONTENT_TYPES[kind],
+            previous=None,
+            now=modified or self.clock(),
+        )
+
+    # single stories -------------------------------------------------------
+    async def visible_story(self, guid: str, audience: Audience) -> Story | None:
+        """The story if this audience may see it now: entitled to its source and
+        usable past its embargo, or killed (a reader must learn of a kill)."""
+        story = await self.store.get(guid)
+        if story is None:
+            return None
+        if audience.sources is not None and story.origin.source not in audience.sources:
+            return None
+        if story.pub_status is PubStatus.CANCELED:
+            return public_form(story)
+        if not audience.may_see(story, self.clock()):
+            return None
+        return public_form(story)
+
+    @staticmethod
+    def render_story(story: Story, ext: str) -> bytes:
+        if ext == "xml":
+            return render_newsml_story(story)
+        if ext == "json":
+            return json.dumps(render_ninjs_story(story), ensure_ascii=False).encode("utf-8")
+        return render_story_html(story)
+
+
+def _render_format(
+    fmt: str, meta: FeedMeta, stories: list[Story], tombstones: list[Story]
+) -> bytes:
+    if fmt == "rss":
+        return render_rss(meta, stories)
+    if fmt == "atom":
+        return render_atom(meta, stories, tombstones)
+    if fmt == "newsml":
+        return render_newsml(meta, stories)
+    return render_ninjs(meta, stories)
+
+
+__all__ = ["PUBLIC", "Publisher", "decode_cursor", "encode_cursor"]

@@ -1,0 +1,173 @@
+"""The story desk: the one path by which stories enter the store.
+
+Ingest (polls, drop folders, pushes, the CLI) and editor actions all come
+through here, so every write archives raw input first, is stored atomically as
+a new version, and announces itself on the event bus (caches, WebSub, webhooks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from wire.clock import Clock, utcnow
+from wire.config import Config
+from wire.errors import IngestError, NotFound
+from wire.events import EventBus, StoryChanged
+from wire.ingest.pipeline import parse_input
+from wire.model import PubStatus, Story
+from wire.store.base import IngestFailure, RawInput, SaveResult, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What became of one input: stored results, or the error that stopped it."""
+
+    name: str
+    raw_sha256: str
+    stories: tuple[Story, ...] = ()
+    results: tuple[SaveResult, ...] = ()
+    error: IngestError | None = None
+
+    @property
+    def stored(self) -> int:
+        return sum(1 for r in self.results if r.changed)
+
+
+async def parse(
+    config: Config,
+    data: bytes,
+    *,
+    name: str,
+    fmt: str,
+    source: str | None,
+    fetched_at: datetime,
+    url: str | None = None,
+) -> list[Story]:
+    """Parse off the event loop with the source's policy; stores nothing."""
+    src = config.source(source)
+    return await asyncio.to_thread(
+        parse_input,
+        data,
+        name=name,
+        fetched_at=fetched_at,
+        fmt=fmt,
+        source=source,
+        policy=src.policy if src else None,
+        url=url,
+        max_bytes=config.server.max_body_bytes,
+    )
+
+
+@dataclass
+class Wire:
+    """Config, store, clock and event bus, and the operations that tie them."""
+
+    config: Config
+    store: Store
+    clock: Clock = utcnow
+    bus: EventBus = field(default_factory=EventBus)
+
+    async def ingest(
+        self,
+        data: bytes,
+        *,
+        name: str,
+        fmt: str = "auto",
+        source: str | None = None,
+        fetched_at: datetime | None = None,
+        url: str | None = None,
+        media_type: str | None = None,
+        dry_run: bool = False,
+    ) -> IngestOutcome:
+        """Archive, parse and store one input. Never raises ``IngestError``: the
+        outcome carries it, and the failure is recorded with the raw bytes kept."""
+        now = self.clock()
+        fetched_at = fetched_at or now
+        sha = hashlib.sha256(data).hexdigest()
+        if not dry_run:
+            await self.store.archive_raw(
+                RawInput(sha, data, now, source=source, name=name, media_type=media_type)
+            )
+        try:
+            stories = await parse(
+                self.config, data, name=name, fmt=fmt, source=source, fetched_at=fetched_at,
+                url=url,
+            )
+        except IngestError as exc:
+            log.warning("ingest failed", extra={"input": name, "reason": exc.reason})
+            if not dry_run:
+                await self.store.record_failure(IngestFailure(sha, source, name, exc.reason, now))
+            return IngestOutcome(name, sha, error=exc)
+        if dry_run:
+            return IngestOutcome(name, sha, stories=tuple(stories))
+        results = [await self.save(story) for story in stories]
+        return IngestOutcome(name, sha, tuple(r.story for r in results), tuple(results))
+
+    async def save(
+        self, story: Story, *, reason: str | None = None, expected_version: int | None = None
+    ) -> SaveResult:
+        """Store a version and, when it changed something, announce it."""
+        previous = await self.store.get(story.guid) if story.guid else None
+        result = await self.store.save(story, now=self.clock(), expected_version=expected_version)
+        if result.changed:
+            why = reason or ("created" if result.created else _reason(result.story, previous))
+            await self.bus.publish(StoryChanged(result.story, previous, why))
+        return result
+
+    async def current(self, guid: str) -> Story:
+        story = await self.store.get(guid)
+        if story is None:
+            raise NotFound(f"no story {guid!r}")
+        return story
+
+    async def correct(
+        self, guid: str, corrected: Story, note: str, *, expected_version: int | None = None
+    ) -> SaveResult:
+        """A correction: same guid, the corrected content, ``correction`` signal and note."""
+        current = await self.current(guid)
+        story = replace(
+            corrected,
+            guid=guid,
+            origin=current.origin,
+            signals=tuple(dict.fromkeys([*corrected.signals, "correction"])),
+            ed_note=note,
+            version_created=self.clock(),
+        )
+        return await self.save(story, reason="corrected", expected_version=expected_version)
+
+    async def set_status(
+        self,
+        guid: str,
+        status: PubStatus,
+        note: str | None,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+        lift_embargo: bool = False,
+    ) -> SaveResult:
+        """Kill, withhold or release: a new version with the new status."""
+        current = await self.current(guid)
+        story = replace(
+            current,
+            pub_status=status,
+            ed_note=note if note is not None else current.ed_note,
+            embargoed_until=None if lift_embargo else current.embargoed_until,
+            version_created=self.clock(),
+        )
+        return await self.save(story, reason=reason, expected_version=expected_version)
+
+
+def _reason(story: Story, previous: Story | None) -> str:
+    if previous is None:
+        return "created"
+    if story.pub_status is PubStatus.CANCELED:
+        return "killed"
+    if "correction" in story.signals and "correction" not in previous.signals:
+        return "corrected"
+    return "updated"

@@ -1,0 +1,156 @@
+"""The aiohttp application factory: routes in one place, resources in cleanup_ctx.
+
+Opening order: store (migrations run) → desk, publisher, auth → HTTP client →
+delivery (WebSub, webhooks) → scheduled jobs. Closing runs in reverse, so a
+SIGTERM drains requests, stops the jobs, then closes the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from wire.clock import Clock, utcnow
+from wire.config import Config
+from wire.deliver.webhooks import Webhooks
+from wire.deliver.websub import Hub
+from wire.demo import load_demo
+from wire.events import StoryChanged
+from wire.ingest.sources import SourceRunner
+from wire.model import PubStatus
+from wire.publish.publisher import Publisher
+from wire.schedule import Jobs
+from wire.service import Wire
+from wire.store import open_store
+from wire.web import api, feeds, health
+from wire.web.auth import Authenticator
+from wire.web.keys import AUTH, HOOKS, HTTP, HUB, JOBS, PUBLISHER, RATE_LIMITER, SOURCES, WIRE
+from wire.web.problems import problem_middleware
+from wire.web.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+DELIVERY_INTERVAL = 2  # seconds between delivery retry sweeps
+
+
+class EmbargoWatch:
+    """Releases embargoed stories at their exact time: one job, always set for the
+    next embargo to lift, re-planned whenever a story with a nearer one arrives."""
+
+    JOB = "embargo-release"
+
+    def __init__(self, wire: Wire, jobs: Jobs) -> None:
+        self._wire = wire
+        self._jobs = jobs
+        self._checked = wire.clock()
+
+    async def plan(self) -> None:
+        nxt = await self._wire.store.next_embargo(self._checked)
+        if nxt is None:
+            self._jobs.cancel(self.JOB)
+        else:
+            self._jobs.at(self.JOB, self.release_due, nxt)
+
+    async def release_due(self) -> None:
+        now = self._wire.clock()
+        due = await self._wire.store.embargoes_between(self._checked, now)
+        self._checked = now
+        for story in due:
+            await self._wire.bus.publish(StoryChanged(story, story, "released"))
+        await self.plan()
+
+    async def on_story_changed(self, event: StoryChanged) -> None:
+        story = event.story
+        if (
+            story.embargoed_until is not None
+            and story.pub_status is PubStatus.USABLE
+            and story.embargoed_until > self._wire.clock()
+        ):
+            await self.plan()
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    config: Config = app[CONFIG]
+    clock: Clock = app[CLOCK]
+    store = open_store(config.server.database_url)
+    await store.open()
+    wire = Wire(config, store, clock)
+    publisher = Publisher(config, store, clock)
+    http = ClientSession(timeout=ClientTimeout(total=30), headers={"User-Agent": "wire/0.1"})
+    jobs = Jobs()
+    hub = Hub(wire, publisher, http, jobs)
+    hooks = Webhooks(wire, http, jobs)
+    sources = SourceRunner(wire, jobs, http)
+    embargo = EmbargoWatch(wire, jobs)
+    app[WIRE], app[PUBLISHER], app[HTTP], app[JOBS] = wire, publisher, http, jobs
+    app[HUB], app[HOOKS], app[SOURCES] = hub, hooks, sources
+    app[AUTH] = Authenticator(config, store)
+    app[RATE_LIMITER] = RateLimiter(config.server.rate_limit_per_minute)
+
+    wire.bus.subscribe(publisher.on_story_changed)
+    wire.bus.subscribe(hooks.on_story_changed)
+    wire.bus.subscribe(embargo.on_story_changed)
+    publisher.on_feed_changed(hub.on_feed_changed)
+    if config.server.load_demo:
+        stored = await load_demo(wire)
+        if stored:
+            log.info("loaded demo stories", extra={"stored": stored})
+    if app[START_JOBS]:
+        jobs.start()
+        for spec in config.feeds:
+            jobs.every(f"refresh:{spec.name}", _refresher(publisher, spec.name),
+                       spec.refresh_interval)
+        jobs.every("deliveries", _deliver(hub, hooks), DELIVERY_INTERVAL)
+        sources.schedule_all()
+        await embargo.plan()
+    try:
+        yield
+    finally:
+        jobs.shutdown()
+        await wire.bus.drain()
+        await http.close()
+        await store.close()
+
+
+def _refresher(publisher: Publisher, feed: str):  # type: ignore[no-untyped-def]
+    async def refresh() -> None:
+        await publisher.refresh(feed)
+
+    return refresh
+
+
+def _deliver(hub: Hub, hooks: Webhooks):  # type: ignore[no-untyped-def]
+    async def deliver() -> None:
+        await hub.run_due()
+        await hooks.run_due()
+
+    return deliver
+
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)
+START_JOBS = web.AppKey("start_jobs", bool)
+
+
+def create_app(
+    config: Config, *, clock: Clock = utcnow, start_jobs: bool = True
+) -> web.Application:
+    """The whole server as one aiohttp application (tests pass their own clock)."""
+    app = web.Application(
+        middlewares=[problem_middleware], client_max_size=config.server.max_body_bytes
+    )
+    app[CONFIG] = config
+    app[CLOCK] = clock
+    app[START_JOBS] = start_jobs
+    app.cleanup_ctx.append(_resources)
+    health.setup_routes(app)
+    feeds.setup_routes(app)
+    api.setup_routes(app)
+    Hub.setup_routes(app)
+    return app
+
+
+__all__ = ["create_app", "timedelta"]

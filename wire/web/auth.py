@@ -1,0 +1,97 @@
+"""Who is asking: bearer tokens → a partner's audience or an editor's role.
+
+Tokens are looked up by their hash, in the config and in the store; an expired
+token is refused as such (401 with a reason), never silently treated as public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+
+from wire.config import Config, PartnerConfig
+from wire.errors import AuthError
+from wire.model import PUBLIC, Audience
+from wire.store.base import Store
+from wire.tokens import hash_token
+
+ROLES = ("editor", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Editor:
+    name: str
+    role: str
+
+
+def bearer_token(request: web.Request, *, allow_query: bool = False) -> str | None:
+    """The token from ``Authorization: Bearer``, or ``?token=`` where allowed."""
+    header = request.headers.get("Authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise AuthError("Authorization must be 'Bearer <token>'")
+        return value.strip()
+    if allow_query:
+        return request.query.get("token") or None
+    return None
+
+
+def partner_audience(partner: PartnerConfig) -> Audience:
+    return Audience(
+        name=partner.name,
+        feeds=frozenset(partner.feeds) if partner.feeds is not None else None,
+        sources=frozenset(partner.sources) if partner.sources is not None else None,
+        embargo_rights=partner.embargo,
+    )
+
+
+def _check_expiry(expires: datetime | None, now: datetime) -> None:
+    if expires is not None and expires <= now:
+        raise AuthError("token expired")
+
+
+class Authenticator:
+    """Resolves tokens against the config's hashes and the store's credentials."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self._config = config
+        self._store = store
+        self._partner_hashes = {
+            t.hash: (p, t.expires) for p in config.partners for t in p.tokens
+        }
+        self._editor_hashes = {k.hash: k for k in config.editor_keys}
+
+    async def audience(self, token: str | None, now: datetime) -> Audience:
+        """The public view without a token; a partner's view with a valid one."""
+        if token is None:
+            return PUBLIC
+        digest = hash_token(token)
+        if digest in self._partner_hashes:
+            partner, expires = self._partner_hashes[digest]
+            _check_expiry(expires, now)
+            return partner_audience(partner)
+        cred = await self._store.find_credential(digest)
+        if cred is None or cred.kind != "partner":
+            raise AuthError("unknown token")
+        _check_expiry(cred.expires_at, now)
+        known = self._config.partner(cred.subject)
+        if known is None:
+            raise AuthError(f"token of partner {cred.subject!r}, which the config no longer has")
+        return partner_audience(known)
+
+    async def editor(self, token: str | None, now: datetime) -> Editor:
+        if token is None:
+            raise AuthError("an editor API key is required (Authorization: Bearer KEY)")
+        digest = hash_token(token)
+        key = self._editor_hashes.get(digest)
+        if key is not None:
+            _check_expiry(key.expires, now)
+            return Editor(key.name, key.role)
+        cred = await self._store.find_credential(digest)
+        if cred is None or cred.kind != "editor":
+            raise AuthError("unknown API key")
+        _check_expiry(cred.expires_at, now)
+        return Editor(cred.subject, cred.role or "editor")

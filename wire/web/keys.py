@@ -1,0 +1,24 @@
+"""Typed application state: the objects every handler reaches through ``app[KEY]``."""
+
+from __future__ import annotations
+
+from aiohttp import ClientSession, web
+
+from wire.deliver.webhooks import Webhooks
+from wire.deliver.websub import Hub
+from wire.ingest.sources import SourceRunner
+from wire.publish.publisher import Publisher
+from wire.schedule import Jobs
+from wire.service import Wire
+from wire.web.auth import Authenticator
+from wire.web.ratelimit import RateLimiter
+
+WIRE = web.AppKey("wire", Wire)
+PUBLISHER = web.AppKey("publisher", Publisher)
+AUTH = web.AppKey("auth", Authenticator)
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+HTTP = web.AppKey("http", ClientSession)
+JOBS = web.AppKey("jobs", Jobs)
+HUB = web.AppKey("hub", Hub)
+HOOKS = web.AppKey("hooks", Webhooks)
+SOURCES = web.AppKey("sources", SourceRunner)

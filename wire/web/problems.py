@@ -1,0 +1,117 @@
+"""RFC 9457 problem details: the one error shape of wire's HTTP API.
+
+Handlers raise ``Problem``; the middleware turns it, aiohttp's own HTTP errors
+and wire's ``WireError`` family into ``application/problem+json``. An error no
+one anticipated is logged and still answered as a problem, never a bare 500 page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+
+from wire.errors import (
+    AuthError,
+    IngestError,
+    InputTooLarge,
+    NotFound,
+    StoryValidationError,
+    UnsafeURL,
+    UnsafeXML,
+    VersionConflict,
+    WireError,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "application/problem+json"
+TYPE_BASE = "https://wire.example/problems/"
+
+
+class Problem(Exception):
+    """An HTTP error to answer as problem+json; ``extra`` adds members (e.g. ``pointer``)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.kind = kind or HTTPStatus(status).phrase.lower().replace(" ", "-")
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def problem_response(problem: Problem, instance: str) -> web.Response:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + problem.kind,
+        "title": HTTPStatus(problem.status).phrase,
+        "status": problem.status,
+        "detail": problem.detail,
+        "instance": instance,
+        **problem.extra,
+    }
+    return web.Response(
+        status=problem.status,
+        body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        content_type=PROBLEM_TYPE,
+        headers=problem.headers,
+    )
+
+
+def problem_from_error(exc: WireError) -> Problem:
+    """Map wire's own errors to their HTTP meaning."""
+    if isinstance(exc, StoryValidationError):
+        return Problem(422, exc.problem, kind="invalid-story", pointer=exc.path)
+    if isinstance(exc, InputTooLarge):
+        return Problem(413, str(exc), kind="too-large")
+    if isinstance(exc, UnsafeXML):
+        return Problem(422, str(exc), kind="unsafe-xml")
+    if isinstance(exc, IngestError):
+        return Problem(422, str(exc), kind="unprocessable-input")
+    if isinstance(exc, VersionConflict):
+        return Problem(412, str(exc), kind="version-conflict", current_version=exc.current)
+    if isinstance(exc, NotFound):
+        return Problem(404, str(exc), kind="not-found")
+    if isinstance(exc, AuthError):
+        return Problem(
+            401, str(exc), kind="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="wire"'}
+        )
+    if isinstance(exc, UnsafeURL):
+        return Problem(422, str(exc), kind="unsafe-url")
+    return Problem(400, str(exc), kind="bad-request")
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem, request.path)
+    except WireError as exc:
+        return problem_response(problem_from_error(exc), request.path)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}
+        detail = exc.text if exc.text and not exc.text.startswith(str(exc.status)) else exc.reason
+        return problem_response(Problem(exc.status, detail, headers=headers), request.path)
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return problem_response(
+            Problem(500, "internal error; it has been logged", kind="internal"), request.path
+        )
