@@ -6,7 +6,7 @@ Contains no business logic: the shape lives in ``wire.model`` and the schema.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -60,11 +60,13 @@ def parse_instant(value: str | None) -> datetime | None:
 
 
 def _compact(obj: Any) -> JSON:
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    """A nested object with only the members it has (absent means null)."""
+    return {f.name: v for f in fields(obj) if (v := getattr(obj, f.name)) is not None}
 
 
 def story_to_dict(story: Story) -> JSON:
-    """The story's public JSON form: every field, ``null`` or ``[]`` where empty."""
+    """The story's public JSON form: every top-level field (``null`` or ``[]`` where
+    empty); nested objects carry only the members they have."""
     return {
         "guid": story.guid,
         "version": story.version,
@@ -92,10 +94,12 @@ def story_to_dict(story: Story) -> JSON:
         "keywords": list(story.keywords),
         "signals": list(story.signals),
         "ed_note": story.ed_note,
-        "origin": {
-            **_compact(story.origin),
-            "fetched_at": format_instant(story.origin.fetched_at),
-        },
+        "origin": _compact(replace(story.origin, fetched_at=None))
+        | (
+            {"fetched_at": format_instant(story.origin.fetched_at)}
+            if story.origin.fetched_at
+            else {}
+        ),
         "removed": list(story.removed),
         "review": list(story.review),
     }

@@ -126,7 +126,7 @@ class Publisher:
 
     def topic(self, url: str) -> tuple[str, str] | None:
         """(feed, format) of a topic URL this server publishes, else None."""
-        for (feed, fmt) in self._links:
+        for feed, fmt in self._links:
             if self.feed_url(feed, fmt) == url.split("?", 1)[0]:
                 return feed, fmt
         return None
@@ -207,9 +207,7 @@ class Publisher:
         changed = [s.version_created for s in (*stories, *tombstones) if s.version_created]
         self_url = self.feed_url(spec.name, fmt)
         older = (
-            f"{self_url}?before={encode_cursor(stories[-1])}"
-            if len(stories) == spec.size
-            else None
+            f"{self_url}?before={encode_cursor(stories[-1])}" if len(stories) == spec.size else None
         )
         return FeedMeta(
             name=spec.name,
@@ -230,7 +228,11 @@ class Publisher:
         )
 
     def wrap(
-        self, body: bytes, kind: str, *, content_type: str | None = None,
+        self,
+        body: bytes,
+        kind: str,
+        *,
+        content_type: str | None = None,
         modified: datetime | None = None,
     ) -> Rendered:
         """Uncached bytes (archive pages, single stories) with the same validators."""

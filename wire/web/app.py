@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from functools import partial
 
 from aiohttp import ClientSession, ClientTimeout, web
 
@@ -25,7 +25,7 @@ from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store import open_store
-from wire.web import api, feeds, health
+from wire.web import api, deliveries, feeds, health
 from wire.web.auth import Authenticator
 from wire.web.keys import AUTH, HOOKS, HTTP, HUB, JOBS, PUBLISHER, RATE_LIMITER, SOURCES, WIRE
 from wire.web.problems import problem_middleware
@@ -101,33 +101,26 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     if app[START_JOBS]:
         jobs.start()
         for spec in config.feeds:
-            jobs.every(f"refresh:{spec.name}", _refresher(publisher, spec.name),
-                       spec.refresh_interval)
-        jobs.every("deliveries", _deliver(hub, hooks), DELIVERY_INTERVAL)
-        sources.schedule_all()
+            jobs.every(
+                f"refresh:{spec.name}", partial(publisher.refresh, spec.name), spec.refresh_interval
+            )
+        jobs.every("deliveries", partial(_deliver, hub, hooks), DELIVERY_INTERVAL)
+        await sources.start()
         await embargo.plan()
     try:
         yield
     finally:
-        jobs.shutdown()
+        sources.stop()
+        await jobs.aclose()
         await wire.bus.drain()
         await http.close()
         await store.close()
 
 
-def _refresher(publisher: Publisher, feed: str):  # type: ignore[no-untyped-def]
-    async def refresh() -> None:
-        await publisher.refresh(feed)
-
-    return refresh
-
-
-def _deliver(hub: Hub, hooks: Webhooks):  # type: ignore[no-untyped-def]
-    async def deliver() -> None:
-        await hub.run_due()
-        await hooks.run_due()
-
-    return deliver
+async def _deliver(hub: Hub, hooks: Webhooks) -> None:
+    """One sweep of due pushes: WebSub notifications, then partner webhooks."""
+    await hub.run_due()
+    await hooks.run_due()
 
 
 CONFIG = web.AppKey("config", Config)
@@ -149,8 +142,9 @@ def create_app(
     health.setup_routes(app)
     feeds.setup_routes(app)
     api.setup_routes(app)
+    deliveries.setup_routes(app)
     Hub.setup_routes(app)
     return app
 
 
-__all__ = ["create_app", "timedelta"]
+__all__ = ["create_app"]

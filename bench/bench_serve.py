@@ -1,0 +1,207 @@
+"""Serving a cached 100-story feed: wire against nginx serving the same bytes.
+
+One wire process and one nginx worker, each loaded in turn by wrk (one thread,
+16 connections) on loopback, for 200s and for 304s, with a partner token on
+wire. Prints requests/second and the wire/nginx ratio measured in this run.
+
+    .venv/bin/python bench/bench_serve.py [--seconds 5] [--stories 100]
+
+Needs `nginx` and `wrk` on PATH (Debian: apt-get install nginx-light wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from wire.config import load_config
+from wire.model import Origin, Story
+from wire.service import Wire
+from wire.store import open_store
+from wire.tokens import hash_token
+
+TOKEN = "wire_pt_benchmark-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(folder: Path, port: int, stories: int) -> Path:
+    path = folder / "wire.toml"
+    path.write_text(
+        f"""
+[server]
+host = "127.0.0.1"
+port = {port}
+base_url = "http://127.0.0.1:{port}"
+data_dir = "{folder / 'data'}"
+rate_limit_per_minute = 100000000
+log_level = "warning"
+
+[[sources]]
+name = "agency"
+kind = "push"
+provider = "Bench Agency"
+credit_line = "Bench Agency (BA)"
+
+[[feeds]]
+name = "all"
+title = "All"
+size = {stories}
+
+[[partners]]
+name = "daily"
+[[partners.tokens]]
+hash = "{hash_token(TOKEN)}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+async def fill(config_path: Path, count: int) -> None:
+    config = load_config(config_path)
+    config.server.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(config.server.database_url)
+    await store.open()
+    wire = Wire(config, store)
+    now = datetime.now(UTC)
+    for i in range(count):
+        at = now - timedelta(minutes=i)
+        await wire.save(
+            Story(
+                guid=f"urn:bench:{i}",
+                headline=f"Story number {i} about something newsworthy",
+                body=tuple(f"Paragraph {j} of story {i}, with some words." for j in range(6)),
+                byline=("Bench Reporter",),
+                credit_line="Bench Agency (BA)",
+                published_at=at,
+                version_created=at,
+                origin=Origin(source="agency"),
+            )
+        )
+    await store.close()
+
+
+def wait_for(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, dict[str, str]]:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            req = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return resp.read(), dict(resp.headers)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def wrk(url: str, seconds: int, headers: dict[str, str]) -> float:
+    cmd = ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise SystemExit(f"wrk saw {non2xx.group(1)} error responses from {url}")
+    assert match, out
+    return float(match.group(1))
+
+
+def start_nginx(folder: Path, body: bytes, port: int) -> subprocess.Popen[bytes]:
+    root = folder / "www"
+    root.mkdir()
+    (root / "all.rss").write_bytes(body)
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes 1;
+daemon off;
+pid {folder / 'nginx.pid'};
+error_log {folder / 'nginx-error.log'};
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  types {{ application/rss+xml rss; }}
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    etag on;
+  }}
+}}
+""",
+        encoding="utf-8",
+    )
+    return subprocess.Popen(["nginx", "-c", str(conf)], stderr=subprocess.DEVNULL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--stories", type=int, default=100)
+    args = parser.parse_args()
+    for tool in ("nginx", "wrk"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed (apt-get install nginx-light wrk)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        wire_port, nginx_port = free_port(), free_port()
+        config = write_config(folder, wire_port, args.stories)
+        asyncio.run(fill(config, args.stories))
+        env = {**os.environ, "PYTHONOPTIMIZE": "1"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        wire_url = f"http://127.0.0.1:{wire_port}/feeds/all.rss"
+        body, headers = wait_for(wire_url, auth)
+        nginx = start_nginx(folder, body, nginx_port)
+        nginx_url = f"http://127.0.0.1:{nginx_port}/all.rss"
+        _, nginx_headers = wait_for(nginx_url)
+        try:
+            results = {
+                "wire 200 (partner token)": wrk(wire_url, args.seconds, auth),
+                "nginx 200": wrk(nginx_url, args.seconds, {}),
+                "wire 304 (partner token)": wrk(
+                    wire_url, args.seconds, {**auth, "If-None-Match": headers["ETag"]}
+                ),
+                "nginx 304": wrk(
+                    nginx_url, args.seconds, {"If-None-Match": nginx_headers["ETag"]}
+                ),
+            }
+        finally:
+            server.terminate()
+            nginx.terminate()
+            server.wait(10)
+            nginx.wait(10)
+    print(f"feed: {args.stories} stories, {len(body):,} bytes; wrk -t1 -c16 -d{args.seconds}s")
+    for name, rps in results.items():
+        print(f"  {name:<26} {rps:>10,.0f} req/s")
+    print(f"  ratio 200  wire/nginx: {results['wire 200 (partner token)'] / results['nginx 200']:.2f}")
+    print(f"  ratio 304  wire/nginx: {results['wire 304 (partner token)'] / results['nginx 304']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Pytest fixtures that open a real store on each backend: SQLite and PostgreSQL.
+
+``store`` is parametrized over ``sqlite`` (a file in ``tmp_path``) and ``postgres``
+(a fresh, uniquely named schema on ``WIRE_TEST_POSTGRES``, default
+``postgresql+asyncpg://postgres@127.0.0.1:5432/test``, dropped afterwards). Without
+a reachable server the postgres case skips with the reason, unless
+``WIRE_REQUIRE_POSTGRES=1`` (CI), where it fails.
+
+Use from a test module with ``from tests.store_fixtures import store``, or register
+for every module with ``pytest_plugins = ["tests.store_fixtures"]`` in conftest.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from wire.store import SQLStore, sqlite_dsn
+
+POSTGRES_URL = os.environ.get(
+    "WIRE_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _postgres_or_skip() -> None:
+    """Skip (or fail, under ``WIRE_REQUIRE_POSTGRES=1``) when the server is not there."""
+    try:
+        conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        reason = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
+        if os.environ.get("WIRE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (WIRE_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    await conn.close()
+
+
+async def drop_schema(schema: str) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
+def twin(store: SQLStore) -> SQLStore:
+    """A second, unopened store on the same database: another wire instance."""
+    return SQLStore(store.url.render_as_string(hide_password=False), schema=store.schema)
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLStore]:
+    """An opened, empty store on the requested backend, removed afterwards."""
+    schema: str | None = None
+    if request.param == "sqlite":
+        opened = SQLStore(sqlite_dsn(tmp_path / "data"))
+    else:
+        await _postgres_or_skip()
+        schema = f"wire_test_{uuid.uuid4().hex[:16]}"
+        opened = SQLStore(POSTGRES_URL, schema=schema)
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+        if schema is not None:
+            await drop_schema(schema)

@@ -1,0 +1,148 @@
+"""The ``wire`` command as a user runs it: ingest the sample, keys, render, serve + SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from wire.cli import build_parser, main
+
+from .conftest import ROOT
+
+SAMPLE = "samples/raw/mina-russia-recognizes-taliban.txt"
+EXPECTED = "samples/expected/mina-russia-recognizes-taliban.json"
+
+
+def write_config(tmp_path: Path, port: int = 8080) -> Path:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    text = text.replace('data_dir = "data"', f'data_dir = "{tmp_path / "data"}"')
+    text = text.replace('location = "data/inbox/mina-en"', f'location = "{tmp_path / "inbox"}"')
+    text = text.replace("port = 8080", f"port = {port}")
+    text = text.replace("http://127.0.0.1:8080", f"http://127.0.0.1:{port}")
+    path = tmp_path / "wire.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["serve"], ["check-config"], ["feeds"], ["ingest"], ["render"],
+                    ["keys", "create"], ["sources"], ["deliveries"]):
+        with pytest.raises(SystemExit) as info:
+            build_parser().parse_args([*command, "--help"])
+        assert info.value.code == 0
+        assert "usage: wire" in capsys.readouterr().out
+
+
+def test_ingest_reproduces_the_expected_sample(
+    shared: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main([
+        "ingest", str(shared / SAMPLE), "--config", str(ROOT / "config.example.toml"),
+        "--source", "mina-en", "--fetched-at", "2025-07-04T02:00:00Z", "--json", "--dry-run",
+    ])
+    assert code == 0
+    got = json.loads(capsys.readouterr().out)
+    expected = json.loads((shared / EXPECTED).read_text(encoding="utf-8"))
+    expected.pop("input")
+    assert {key: got[key] for key in expected} == expected
+
+
+def test_ingest_stores_once_and_again_stores_nothing(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path)
+    args = ["ingest", str(shared / SAMPLE), "--config", str(config), "--source", "mina-en",
+            "--fetched-at", "2025-07-04T02:00:00Z"]
+    assert main(args) == 0
+    assert "1 new version(s)" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "0 new version(s)" in capsys.readouterr().out
+
+
+def test_ingest_bad_file_fails_and_the_batch_goes_on(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    code = main(["ingest", str(empty), str(shared / SAMPLE), "--source", "mina-en",
+                 "--dry-run", "--json"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "empty.txt" in captured.err
+    assert json.loads(captured.out)[0]["headline"].startswith("Russia Officially")
+
+
+def test_keys_create_prints_the_key_last_and_stores_only_its_hash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path)
+    assert main(["keys", "create", "--role", "editor", "--config", str(config)]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("wire_ed_")
+    database = (tmp_path / "data" / "wire.sqlite3").read_bytes()
+    assert key.encode() not in database
+
+
+def test_render_prints_the_public_feed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path)
+    assert main(["render", "all", "--format", "rss", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.startswith("<?xml")
+
+
+def test_render_unknown_feed_exits_2(tmp_path: Path) -> None:
+    assert main(["render", "nope", "--format", "rss", "--config",
+                 str(write_config(tmp_path))]) == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_shows_demo_feeds_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    config = write_config(tmp_path, port)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        body = b""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/all.rss") as r:
+                    body = r.read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert b"<item>" in body, "demo stories should be in the feed at once"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()
+    assert b"/feeds/all.rss" in out
+    assert b"Traceback" not in err
+
+
+def test_readme_first_screen_has_the_two_commands() -> None:
+    first_screen = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:25])
+    commands = [line for line in first_screen.splitlines() if line.startswith("python3 -m venv")]
+    assert len(commands) == 2
+    assert "wire serve --config config.example.toml" in commands[0]
+    assert "pytest" in commands[1]
+    assert "pytest" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -1,0 +1,157 @@
+"""NewsML-G2 2.35 rendering: XSD validity, element order, attribution and lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.validators import NAMES, feed_meta, fixture_story, validate_newsml
+from wire.publish.newsml import (
+    IPTC_CATALOG,
+    NAR_NS,
+    render_newsml,
+    render_newsml_item,
+    render_newsml_story,
+)
+from wire.publish.storyhtml import XHTML_NS
+
+NS = {"g": NAR_NS, "x": XHTML_NS}
+
+
+def _item(name: str) -> etree._Element:
+    return etree.fromstring(render_newsml_story(fixture_story(name)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_fixture_validates_as_a_news_item(shared: Path, name: str) -> None:
+    validate_newsml(render_newsml_story(fixture_story(name)))
+
+
+def test_news_message_with_every_fixture_validates(shared: Path) -> None:
+    validate_newsml(render_newsml(feed_meta("xml"), [fixture_story(n) for n in NAMES]))
+
+
+def test_empty_news_message_is_rejected_by_the_xsd(shared: Path) -> None:
+    # itemSet needs at least one item: callers must not serve an empty message as valid.
+    with pytest.raises(AssertionError, match="itemSet"):
+        validate_newsml(render_newsml(feed_meta("xml"), []))
+
+
+def test_rights_info_comes_before_item_meta() -> None:
+    names = [etree.QName(el).localname for el in _item("full")]
+    assert names.index("rightsInfo") < names.index("itemMeta") < names.index("contentMeta")
+
+
+def test_guid_and_version_are_attributes_of_the_item() -> None:
+    item = _item("correction")
+    assert (item.get("guid"), item.get("version")) == ("urn:wire:desk:corr-0002", "3")
+    assert item.findtext("g:itemMeta/g:versionCreated", namespaces=NS) == "2025-07-06T08:00:00Z"
+
+
+def test_catalog_ref_points_at_the_iptc_catalog() -> None:
+    assert _item("full").find("g:catalogRef", NS).get("href") == IPTC_CATALOG  # type: ignore[union-attr]
+
+
+def test_item_meta_has_class_provider_and_status() -> None:
+    meta = _item("mina").find("g:itemMeta", NS)
+    assert meta is not None
+    assert meta.find("g:itemClass", NS).get("qcode") == "ninat:text"  # type: ignore[union-attr]
+    assert meta.findtext("g:provider/g:name", namespaces=NS) == "Mi’raj News Agency"
+    assert meta.find("g:provider", NS).get("literal") == "MINA"  # type: ignore[union-attr]
+    assert meta.find("g:pubStatus", NS).get("qcode") == "stat:usable"  # type: ignore[union-attr]
+
+
+def test_creditline_has_no_newlines() -> None:
+    assert _item("full").findtext("g:contentMeta/g:creditline", namespaces=NS) == (
+        "Example Wire Service (EWS) / Harbour Desk"
+    )
+
+
+def test_byline_is_by_and_one_creator_per_person() -> None:
+    cm = _item("full").find("g:contentMeta", NS)
+    assert cm is not None
+    assert cm.findtext("g:by", namespaces=NS) == "Jane Doe, Ahmad Rahimi"
+    assert cm.xpath("g:creator/g:name/text()", namespaces=NS) == ["Jane Doe", "Ahmad Rahimi"]
+
+
+def test_sources_are_info_sources_with_cpprole_roles() -> None:
+    sources = _item("full").findall("g:contentMeta/g:infoSource", NS)
+    assert [(s.findtext("g:name", namespaces=NS), s.get("role")) for s in sources] == [
+        ("Port Authority Gazette", "cpprole:originfo wirerole:according-to"),
+        ("Radio Coast", "cpprole:contentSource wirerole:quoted"),
+        ("Coastal Times", "cpprole:origcont wirerole:original-source"),
+    ]
+    assert sources[0].get("uri") == "https://gazette.example/item/1"
+
+
+def test_dateline_and_located() -> None:
+    cm = _item("mina").find("g:contentMeta", NS)
+    assert cm is not None
+    assert cm.findtext("g:dateline", namespaces=NS) == "Moscow, MINA"
+    assert cm.findtext("g:located/g:name", namespaces=NS) == "Moscow"
+
+
+def test_editor_is_a_contributor_with_the_editor_role() -> None:
+    editor = _item("mina").find("g:contentMeta/g:contributor", NS)
+    assert editor is not None
+    assert (editor.get("role"), editor.findtext("g:name", namespaces=NS)) == (
+        "cpprole:editor",
+        "Shibgho",
+    )
+
+
+def test_related_are_see_also_links() -> None:
+    links = _item("full").findall("g:itemMeta/g:link", NS)
+    assert [
+        (ln.get("rel"), ln.get("href"), ln.findtext("g:title", namespaces=NS)) for ln in links
+    ] == [
+        ("irel:seeAlso", "https://news.example/storm-closes", "Storm closes harbour"),
+        ("irel:seeAlso", None, "Weather outlook"),
+    ]
+
+
+def test_correction_carries_signal_and_ed_note() -> None:
+    meta = _item("correction").find("g:itemMeta", NS)
+    assert meta is not None
+    assert meta.find("g:signal", NS).get("qcode") == "sig:correction"  # type: ignore[union-attr]
+    assert meta.findtext("g:edNote", namespaces=NS) == (
+        "Corrects the name of the port authority spokesperson."
+    )
+
+
+def test_kill_is_pub_status_canceled() -> None:
+    status = _item("killed").find("g:itemMeta/g:pubStatus", NS)
+    assert status is not None
+    assert status.get("qcode") == "stat:canceled"
+
+
+def test_embargo_is_item_meta_embargoed() -> None:
+    assert _item("embargoed").findtext("g:itemMeta/g:embargoed", namespaces=NS) == (
+        "2025-07-07T06:00:00Z"
+    )
+
+
+def test_content_is_one_xhtml_html_element_with_picture_credits() -> None:
+    inline = _item("full").find("g:contentSet/g:inlineXML", NS)
+    assert inline is not None
+    assert [etree.QName(el).localname for el in inline] == ["html"]
+    credits = inline.xpath("//x:figure//x:span[@class='credit']/text()", namespaces=NS)
+    assert credits == ["Jane Doe/EWS", "Reader photo via\nSocial Media"]
+
+
+def test_item_element_is_usable_on_its_own() -> None:
+    element = render_newsml_item(fixture_story("arabic"))
+    assert element.get("{http://www.w3.org/XML/1998/namespace}lang") == "ar"
+
+
+def test_newlines_in_names_are_collapsed_where_the_xsd_forbids_them(shared: Path) -> None:
+    story = replace(fixture_story("full"), byline=("Jane\nDoe",), editor="M.\tEditor")
+    validate_newsml(render_newsml_story(story))
+
+
+def test_rendering_is_deterministic() -> None:
+    stories = [fixture_story(n) for n in NAMES]
+    assert render_newsml(feed_meta("xml"), stories) == render_newsml(feed_meta("xml"), stories)

@@ -1,0 +1,288 @@
+"""Polling done right: validators, 304s, gzip, cache headers, links, rate limits, views."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from aiohttp.test_utils import TestClient
+
+from wire.config import Config, parse_config
+from wire.model import Origin, Story
+from wire.tokens import hash_token
+from wire.web.app import create_app
+from wire.web.keys import WIRE
+
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+PARTNER_TOKEN = "wire_pt_test-partner-token"
+EXPIRED_TOKEN = "wire_pt_expired-token"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def make_config(tmp_path: Path, **server: Any) -> Config:
+    raw = {
+        "server": {
+            "data_dir": str(tmp_path),
+            "base_url": "http://wire.test",
+            "rate_limit_per_minute": 1000,
+            **server,
+        },
+        "sources": [
+            {"name": "agency", "kind": "push", "provider": "Agency", "credit_line": "Agency (AG)"},
+            {"name": "other", "kind": "push", "provider": "Other"},
+        ],
+        "feeds": [
+            {"name": "all", "title": "All", "refresh_interval": 120},
+            {"name": "agency", "title": "Agency", "filter": {"sources": ["agency"]},
+             "public": False},
+        ],
+        "partners": [
+            {"name": "daily", "feeds": ["agency"], "sources": ["agency"],
+             "tokens": [{"hash": hash_token(PARTNER_TOKEN)},
+                        {"hash": hash_token(EXPIRED_TOKEN), "expires": "2020-01-01T00:00:00Z"}]},
+        ],
+    }
+    return parse_config(raw, base_dir=tmp_path, env={})
+
+
+def story(guid: str, source: str = "agency", **kw: Any) -> Story:
+    return Story(
+        guid=guid,
+        headline=f"Headline {guid}",
+        body=(f"Body of {guid}.",),
+        byline=("A. Reporter",),
+        published_at=kw.pop("published_at", NOW - timedelta(hours=1)),
+        version_created=kw.pop("version_created", NOW - timedelta(hours=1)),
+        origin=Origin(source=source),
+        **kw,
+    )
+
+
+@pytest.fixture
+async def client(aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[Any, Any]:
+    app = create_app(make_config(tmp_path), clock=lambda: NOW, start_jobs=False)
+    c = await aiohttp_client(app)
+    wire = app[WIRE]
+    await wire.save(story("urn:t:1"))
+    await wire.save(story("urn:t:2", source="other"))
+    await wire.bus.drain()
+    return c
+
+
+async def test_rss_is_served_with_its_exact_content_type(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/feeds/all.rss")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+    parsed = feedparser.parse(await resp.read())
+    assert not parsed.bozo
+    assert {e.id for e in parsed.entries} == {"urn:t:1", "urn:t:2"}
+
+
+@pytest.mark.parametrize(
+    ("ext", "ctype"),
+    [
+        ("atom", "application/atom+xml; charset=utf-8"),
+        ("xml", "application/vnd.iptc.g2.newsmessage+xml; charset=utf-8"),
+        ("json", "application/json"),
+    ],
+)
+async def test_every_format_has_its_content_type(
+    client: TestClient[Any, Any], ext: str, ctype: str
+) -> None:
+    resp = await client.get(f"/feeds/all.{ext}")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == ctype
+
+
+async def test_strong_etag_and_last_modified(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/feeds/all.atom")
+    assert resp.headers["ETag"].startswith('"')
+    assert resp.headers["Last-Modified"].endswith("GMT")
+
+
+async def test_if_none_match_gives_304(client: TestClient[Any, Any]) -> None:
+    first = await client.get("/feeds/all.rss")
+    again = await client.get("/feeds/all.rss", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status == 304
+    assert await again.read() == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+async def test_if_none_match_wins_over_if_modified_since(client: TestClient[Any, Any]) -> None:
+    later = format_datetime(NOW + timedelta(days=1), usegmt=True)
+    resp = await client.get(
+        "/feeds/all.rss", headers={"If-None-Match": '"stale"', "If-Modified-Since": later}
+    )
+    assert resp.status == 200
+
+
+async def test_if_modified_since_is_compared_as_a_date(client: TestClient[Any, Any]) -> None:
+    first = await client.get("/feeds/all.rss")
+    modified = first.headers["Last-Modified"]
+    same = await client.get("/feeds/all.rss", headers={"If-Modified-Since": modified})
+    later = await client.get(
+        "/feeds/all.rss",
+        headers={"If-Modified-Since": format_datetime(NOW + timedelta(days=3), usegmt=True)},
+    )
+    earlier = await client.get(
+        "/feeds/all.rss",
+        headers={"If-Modified-Since": format_datetime(NOW - timedelta(days=3), usegmt=True)},
+    )
+    assert (same.status, later.status, earlier.status) == (304, 304, 200)
+
+
+async def test_gzip_when_asked_with_vary(client: TestClient[Any, Any]) -> None:
+    plain = await client.get("/feeds/all.rss", headers={"Accept-Encoding": "identity"})
+    resp = await client.get(
+        "/feeds/all.rss", headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+    )
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in resp.headers["Vary"]
+    assert gzip.decompress(await resp.read()) == await plain.read()
+
+
+async def test_cache_control_follows_the_refresh_interval(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/feeds/all.rss")
+    assert resp.headers["Cache-Control"] == "public, max-age=120"
+
+
+async def test_head_has_the_headers_and_no_body(client: TestClient[Any, Any]) -> None:
+    resp = await client.head("/feeds/all.atom")
+    assert resp.status == 200
+    assert resp.headers["ETag"]
+    assert await resp.read() == b""
+
+
+async def test_hub_and_self_links(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/feeds/all.atom")
+    link = resp.headers["Link"]
+    assert '<http://wire.test/websub>; rel="hub"' in link
+    assert '<http://wire.test/feeds/all.atom>; rel="self"' in link
+
+
+async def test_a_change_changes_etag_and_last_modified_together(
+    client: TestClient[Any, Any],
+) -> None:
+    first = await client.get("/feeds/all.rss")
+    wire = client.app[WIRE]  # type: ignore[index]
+    await wire.save(story("urn:t:3", published_at=NOW, version_created=NOW))
+    await wire.bus.drain()
+    second = await client.get("/feeds/all.rss")
+    assert second.headers["ETag"] != first.headers["ETag"]
+    assert second.headers["Last-Modified"] != first.headers["Last-Modified"]
+    assert b"urn:t:3" in await second.read()
+
+
+async def test_unknown_feed_is_404_problem(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/feeds/nope.rss")
+    assert resp.status == 404
+    assert resp.headers["Content-Type"].startswith("application/problem+json")
+
+
+async def test_partner_only_feed_needs_a_token(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/feeds/agency.rss")
+    assert resp.status == 401
+
+
+async def test_partner_reads_its_feed_with_a_bearer_token(client: TestClient[Any, Any]) -> None:
+    resp = await client.get(
+        "/feeds/agency.rss", headers={"Authorization": f"Bearer {PARTNER_TOKEN}"}
+    )
+    assert resp.status == 200
+    assert resp.headers["Cache-Control"].startswith("private")
+    assert b"urn:t:1" in await resp.read()
+
+
+async def test_partner_token_in_query_for_readers_without_headers(
+    client: TestClient[Any, Any],
+) -> None:
+    resp = await client.get(f"/feeds/agency.atom?token={PARTNER_TOKEN}")
+    assert resp.status == 200
+
+
+async def test_partner_sees_only_entitled_sources(client: TestClient[Any, Any]) -> None:
+    resp = await client.get(f"/feeds/agency.json?token={PARTNER_TOKEN}")
+    body = await resp.read()
+    assert b"urn:t:1" in body
+    assert b"urn:t:2" not in body
+
+
+async def test_partner_is_refused_a_feed_it_is_not_entitled_to(
+    client: TestClient[Any, Any],
+) -> None:
+    resp = await client.get(f"/feeds/all.rss?token={PARTNER_TOKEN}")
+    assert resp.status == 403
+
+
+async def test_expired_token_is_401(client: TestClient[Any, Any]) -> None:
+    resp = await client.get(f"/feeds/agency.rss?token={EXPIRED_TOKEN}")
+    assert resp.status == 401
+    assert "expired" in (await resp.json())["detail"]
+
+
+async def test_unknown_token_is_401(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/feeds/all.rss", headers={"Authorization": "Bearer nope"})
+    assert resp.status == 401
+
+
+async def test_rate_limit_answers_429_with_retry_after(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    app = create_app(make_config(tmp_path, rate_limit_per_minute=3), start_jobs=False)
+    client = await aiohttp_client(app)
+    statuses = [(await client.get("/feeds/all.rss")).status for _ in range(3)]
+    over = await client.get("/feeds/all.rss")
+    assert statuses == [200, 200, 200]
+    assert over.status == 429
+    assert int(over.headers["Retry-After"]) >= 1
+
+
+async def test_story_endpoints(client: TestClient[Any, Any]) -> None:
+    for ext in ("xml", "json", "html"):
+        resp = await client.get(f"/stories/urn:t:1.{ext}")
+        assert resp.status == 200, ext
+
+
+async def test_story_of_an_unentitled_source_is_404_for_the_partner(
+    client: TestClient[Any, Any],
+) -> None:
+    resp = await client.get(f"/stories/urn:t:2.json?token={PARTNER_TOKEN}")
+    assert resp.status == 404
+
+
+async def test_health_and_readiness(client: TestClient[Any, Any]) -> None:
+    assert (await (await client.get("/healthz")).json())["status"] == "ok"
+    ready = await client.get("/readyz")
+    assert ready.status == 200
+    assert (await ready.json())["status"] == "ready"
+
+
+async def test_archive_paging_has_no_gap_and_no_duplicate(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    raw = {
+        "server": {"data_dir": str(tmp_path), "base_url": "http://wire.test"},
+        "feeds": [{"name": "small", "title": "Small", "size": 3}],
+    }
+    app = create_app(parse_config(raw, base_dir=tmp_path, env={}), clock=lambda: NOW,
+                     start_jobs=False)
+    client = await aiohttp_client(app)
+    for i in range(8):
+        at = NOW - timedelta(minutes=10 * i)
+        await app[WIRE].save(story(f"urn:p:{i}", published_at=at, version_created=at))
+    seen: list[str] = []
+    url: str | None = "/feeds/small.atom"
+    while url:
+        parsed = feedparser.parse(await (await client.get(url)).read())
+        assert not parsed.bozo
+        seen += [e.id for e in parsed.entries]
+        prev = [link.href for link in parsed.feed.links if link.rel == "prev-archive"]
+        url = prev[0].removeprefix("http://wire.test") if prev else None
+    assert seen == [f"urn:p:{i}" for i in range(8)]

@@ -1,0 +1,425 @@
+"""Signed webhooks and the retry schedule they share with WebSub.
+
+The pure parts (backoff, attempt bookkeeping, who gets which change) are tested
+as functions; delivery is tested end to end against real partner endpoints on
+loopback, verified with the ``standardwebhooks`` package as a receiver would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import given
+from hypothesis import strategies as st
+from standardwebhooks import Webhook
+
+from wire.config import Config, PartnerConfig, parse_config
+from wire.deliver.retry import Attempt, RetryPolicy, record
+from wire.deliver.webhooks import message_body, message_id, wants
+from wire.events import StoryChanged
+from wire.model import Origin, PubStatus, Story
+from wire.store.base import Delivery
+from wire.tokens import hash_token
+from wire.web.app import create_app
+from wire.web.keys import HOOKS, WIRE
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+OTHER_SECRET = "whsec_QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJC"
+EDITOR_KEY = "wire_ed_hooks-editor"
+START = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+FAST = RetryPolicy(max_attempts=3, base=10.0, factor=2.0, cap=60.0, jitter=0.0, timeout=0.5)
+
+
+def story(n: int = 1, *, source: str = "desk", **changes: Any) -> Story:
+    values: dict[str, Any] = {
+        "headline": f"Headline number {n}",
+        "guid": f"urn:test:{n}",
+        "body": (f"Paragraph of story {n}.",),
+        "published_at": START,
+        "origin": Origin(source=source),
+        "removed": ("Follow us on social media",),
+    }
+    values.update(changes)
+    return Story(**values)
+
+
+# -- the retry schedule (shared with WebSub) ---------------------------------------------
+
+
+@given(st.integers(min_value=1, max_value=60))
+def test_backoff_grows_by_the_factor_until_the_cap(attempts: int) -> None:
+    policy = RetryPolicy(base=5.0, factor=3.0, cap=3600.0, jitter=0.0)
+    now, nxt = policy.delay(attempts), policy.delay(attempts + 1)
+    assert nxt >= now
+    assert nxt.total_seconds() == min(3600.0, now.total_seconds() * 3)
+
+
+@given(st.integers(min_value=1, max_value=30), st.floats(min_value=0, max_value=0.999999))
+def test_jitter_stays_within_its_fraction(attempts: int, rand: float) -> None:
+    policy = RetryPolicy(base=5.0, factor=2.0, cap=1000.0, jitter=0.25)
+    plain = RetryPolicy(base=5.0, factor=2.0, cap=1000.0, jitter=0.0).delay(attempts)
+    got = policy.delay(attempts, rand).total_seconds()
+    assert plain.total_seconds() * 0.75 - 1e-6 <= got <= plain.total_seconds() * 1.25 + 1e-6
+
+
+def pending(attempts: int = 0) -> Delivery:
+    return Delivery(id="d1", kind="webhook", target="http://x.test/", body=b"{}", attempts=attempts)
+
+
+def test_a_success_marks_the_delivery_delivered() -> None:
+    done = record(pending(), Attempt(True, status=204), now=START, policy=FAST)
+    assert (done.state, done.attempts, done.next_attempt_at) == ("delivered", 1, None)
+
+
+def test_a_failure_schedules_the_next_attempt_after_the_backoff() -> None:
+    failed = record(pending(1), Attempt(False, status=503), now=START, policy=FAST)
+    assert failed.state == "pending"
+    assert failed.attempts == 2
+    assert failed.next_attempt_at == START + FAST.delay(2)
+    assert failed.last_error == "HTTP 503"
+
+
+def test_the_last_failure_makes_a_dead_letter() -> None:
+    dead = record(pending(FAST.max_attempts - 1), Attempt(False, error="boom"), now=START,
+                  policy=FAST)
+    assert (dead.state, dead.next_attempt_at, dead.last_error) == ("dead", None, "boom")
+
+
+def test_an_unsafe_target_is_dead_at_once() -> None:
+    dead = record(pending(), Attempt(False, error="unsafe", permanent=True), now=START,
+                  policy=FAST)
+    assert dead.state == "dead"
+
+
+# -- who gets which change --------------------------------------------------------------------
+
+
+def partner(**changes: Any) -> PartnerConfig:
+    values: dict[str, Any] = {
+        "name": "daily",
+        "webhook_url": "http://x.test/hook",
+        "webhook_secret": SECRET,
+    }
+    values.update(changes)
+    return PartnerConfig(**values)
+
+
+CONFIG = Config()
+EMBARGOED = story(embargoed_until=START + timedelta(hours=2))
+
+
+def event(s: Story, reason: str = "created", previous: Story | None = None) -> StoryChanged:
+    return StoryChanged(s, previous, reason)
+
+
+def test_a_partner_not_entitled_to_the_source_gets_nothing() -> None:
+    assert not wants(partner(sources=("other",)), event(story()), now=START, config=CONFIG)
+    assert wants(partner(sources=("desk",)), event(story()), now=START, config=CONFIG)
+
+
+def test_an_embargoed_story_goes_only_to_partners_with_embargo_rights() -> None:
+    assert wants(partner(embargo=True), event(EMBARGOED), now=START, config=CONFIG)
+    assert not wants(partner(embargo=False), event(EMBARGOED), now=START, config=CONFIG)
+
+
+def test_the_release_is_the_first_a_partner_without_embargo_rights_hears() -> None:
+    released = event(EMBARGOED, "released", EMBARGOED)
+    later = START + timedelta(hours=2)
+    assert wants(partner(embargo=False), released, now=later, config=CONFIG)
+
+
+def test_a_kill_of_a_story_still_under_embargo_is_not_told_to_those_who_never_saw_it() -> None:
+    killed = event(replace_status(EMBARGOED, PubStatus.CANCELED), "killed", EMBARGOED)
+    assert not wants(partner(embargo=False), killed, now=START, config=CONFIG)
+    assert wants(partner(embargo=True), killed, now=START, config=CONFIG)
+
+
+def replace_status(s: Story, status: PubStatus) -> Story:
+    from dataclasses import replace
+
+    return replace(s, pub_status=status)
+
+
+def test_a_partner_without_a_webhook_url_gets_nothing() -> None:
+    assert not wants(partner(webhook_url=None), event(story()), now=START, config=CONFIG)
+
+
+def test_the_payload_carries_type_timestamp_and_the_story_without_desk_fields() -> None:
+    payload = json.loads(message_body(event(story(), "corrected"), now=START))
+    assert payload["type"] == "story.corrected"
+    assert payload["timestamp"] == "2025-07-01T12:00:00Z"
+    assert payload["data"]["guid"] == "urn:test:1"
+    assert payload["data"]["body"] == ["Paragraph of story 1."]
+    assert "removed" not in payload["data"]
+    assert "review" not in payload["data"]
+
+
+def test_a_kill_payload_does_not_carry_the_copy() -> None:
+    killed = replace_status(story(), PubStatus.CANCELED)
+    payload = json.loads(message_body(event(killed, "killed"), now=START))
+    assert payload["data"]["pub_status"] == "canceled"
+    assert payload["data"]["body"] == []
+
+
+def test_the_message_id_is_stable_per_partner_guid_version_and_reason() -> None:
+    s = story()
+    assert message_id("daily", s, "created") == message_id("daily", s, "created")
+    assert message_id("daily", s, "created") != message_id("weekly", s, "created")
+    assert message_id("daily", s, "created") != message_id("daily", s, "released")
+    from dataclasses import replace
+
+    assert message_id("daily", s, "updated") != message_id("daily", replace(s, version=2),
+                                                            "updated")
+
+
+# -- end to end: real partner endpoints -----------------------------------------------------
+
+
+class Clock:
+    """A clock moved by hand, starting at the real time: receivers check signature
+    timestamps against their own clock, as Standard Webhooks requires."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class Endpoint:
+    """A partner's webhook receiver and what it got."""
+
+    server: TestServer | None = None
+    status: int = 200
+    hang: bool = False
+    received: asyncio.Queue[tuple[bytes, dict[str, str]]] = field(default_factory=asyncio.Queue)
+    posts: int = 0
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/hook"))
+
+    async def next(self, within: float = 2.0) -> tuple[bytes, dict[str, str]]:
+        return await asyncio.wait_for(self.received.get(), within)
+
+
+@pytest.fixture
+async def endpoint() -> AsyncIterator[Callable[..., Awaitable[Endpoint]]]:
+    made: list[Endpoint] = []
+
+    async def make(**options: Any) -> Endpoint:
+        ep = Endpoint(**options)
+
+        async def on_post(request: web.Request) -> web.Response:
+            ep.posts += 1
+            body = await request.read()
+            if ep.hang:
+                try:
+                    await asyncio.wait_for(ep.release.wait(), 10)
+                except TimeoutError:
+                    return web.Response(status=200)
+            await ep.received.put((body, dict(request.headers)))
+            return web.Response(status=ep.status)
+
+        app = web.Application()
+        app.router.add_post("/hook", on_post)
+        ep.server = TestServer(app, host="127.0.0.1")
+        await ep.server.start_server()
+        made.append(ep)
+        return ep
+
+    yield make
+    for ep in made:
+        ep.release.set()
+        assert ep.server is not None
+        await ep.server.close()
+
+
+def hooks_config(tmp_path: Path, partners: list[dict[str, Any]]) -> Config:
+    return parse_config(
+        {
+            "server": {
+                "data_dir": str(tmp_path),
+                "base_url": "http://wire.test",
+                "allow_private_callbacks": True,
+                "load_demo": False,
+            },
+            "sources": [{"name": "desk", "kind": "push"}, {"name": "other", "kind": "push"}],
+            "feeds": [{"name": "all", "title": "All stories"}],
+            "partners": partners,
+            "editor_keys": [{"name": "ed", "role": "admin", "hash": hash_token(EDITOR_KEY)}],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+
+
+async def run_app(
+    aiohttp_client: Any, config: Config, clock: Clock | None = None
+) -> TestClient[Any, Any]:
+    app = create_app(config, clock=clock or Clock(), start_jobs=False)
+    client: TestClient[Any, Any] = await aiohttp_client(app)
+    client.app[HOOKS].courier.policy = FAST
+    return client
+
+
+async def settle(client: TestClient[Any, Any]) -> None:
+    await client.app[WIRE].bus.drain()
+    await client.app[HOOKS].drain()
+
+
+async def test_a_story_is_pushed_signed_to_an_entitled_partner(
+    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+) -> None:
+    ep = await endpoint()
+    config = hooks_config(
+        tmp_path, [{"name": "daily", "webhook_url": ep.url, "webhook_secret": SECRET}]
+    )
+    client = await run_app(aiohttp_client, config)
+    await client.app[WIRE].save(story())
+    body, headers = await ep.next(within=1.0)
+    payload = Webhook(SECRET).verify(body, headers)
+    assert payload["type"] == "story.created"
+    assert payload["data"]["headline"] == "Headline number 1"
+    assert headers["Content-Type"] == "application/json"
+    with pytest.raises(Exception, match="signature"):
+        Webhook(OTHER_SECRET).verify(body, headers)
+
+
+async def test_a_partner_without_the_source_entitlement_gets_no_webhook(
+    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+) -> None:
+    entitled, other = await endpoint(), await endpoint()
+    config = hooks_config(
+        tmp_path,
+        [
+            {"name": "daily", "webhook_url": entitled.url, "webhook_secret": SECRET},
+            {"name": "weekly", "sources": ["other"], "webhook_url": other.url,
+             "webhook_secret": OTHER_SECRET},
+        ],
+    )
+    client = await run_app(aiohttp_client, config)
+    await client.app[WIRE].save(story(source="desk"))
+    await entitled.next()
+    await settle(client)
+    assert other.posts == 0
+
+
+async def test_an_embargoed_story_reaches_only_the_embargo_partner_until_release(
+    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+) -> None:
+    early, late = await endpoint(), await endpoint()
+    config = hooks_config(
+        tmp_path,
+        [
+            {"name": "early", "embargo": True, "webhook_url": early.url, "webhook_secret": SECRET},
+            {"name": "late", "webhook_url": late.url, "webhook_secret": OTHER_SECRET},
+        ],
+    )
+    clock = Clock()
+    client = await run_app(aiohttp_client, config, clock)
+    wire = client.app[WIRE]
+    embargoed = story(embargoed_until=clock.now + timedelta(minutes=2))
+    result = await wire.save(embargoed)
+    body, headers = await early.next()
+    assert Webhook(SECRET).verify(body, headers)["type"] == "story.created"
+    await settle(client)
+    assert late.posts == 0
+
+    clock.advance(120)  # within the receivers' five-minute timestamp tolerance
+    await wire.bus.publish(StoryChanged(result.story, result.story, "released"))
+    body, headers = await late.next()
+    payload = Webhook(OTHER_SECRET).verify(body, headers)
+    assert payload["type"] == "story.released"
+    assert payload["data"]["headline"] == "Headline number 1"
+
+
+async def test_a_failing_endpoint_is_retried_then_dead_lettered_and_listed(
+    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+) -> None:
+    ep = await endpoint(status=500)
+    config = hooks_config(
+        tmp_path, [{"name": "daily", "webhook_url": ep.url, "webhook_secret": SECRET}]
+    )
+    clock = Clock()
+    client = await run_app(aiohttp_client, config, clock)
+    hooks = client.app[HOOKS]
+    await client.app[WIRE].save(story())
+    first_body, first_headers = await ep.next()
+    await settle(client)
+
+    assert await hooks.run_due() == []  # backing off
+    clock.advance(FAST.delay(1).total_seconds())
+    (second,) = await hooks.run_due()
+    assert second.attempts == 2
+    retry_body, retry_headers = await ep.next()
+    assert retry_body == first_body
+    assert retry_headers["webhook-id"] == first_headers["webhook-id"]  # the idempotency key
+    clock.advance(FAST.delay(2).total_seconds())
+    (third,) = await hooks.run_due()
+    assert third.state == "dead"
+    clock.advance(3600)
+    assert await hooks.run_due() == []  # dead letters are not retried
+
+    auth = {"Authorization": f"Bearer {EDITOR_KEY}"}
+    response = await client.get("/api/v1/deliveries/dead", headers=auth)
+    (listed,) = (await response.json())["deliveries"]
+    assert listed["id"] == first_headers["webhook-id"]
+    assert (listed["kind"], listed["subject"], listed["attempts"]) == ("webhook", "daily", 3)
+
+    ep.status = 200
+    response = await client.post(f"/api/v1/deliveries/{listed['id']}/redeliver", headers=auth)
+    assert response.status == 202
+    body, headers = await ep.next()
+    Webhook(SECRET).verify(body, headers)
+    await settle(client)
+    response = await client.get("/api/v1/deliveries/dead", headers=auth)
+    assert (await response.json())["deliveries"] == []
+
+
+async def test_the_dead_letter_list_needs_an_editor_key(
+    aiohttp_client: Any, tmp_path: Path
+) -> None:
+    client = await run_app(aiohttp_client, hooks_config(tmp_path, []))
+    response = await client.get("/api/v1/deliveries/dead")
+    assert response.status == 401
+    assert response.content_type == "application/problem+json"
+
+
+async def test_a_hanging_endpoint_times_out_without_delaying_another_partner(
+    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+) -> None:
+    stuck, quick = await endpoint(hang=True), await endpoint()
+    config = hooks_config(
+        tmp_path,
+        [
+            {"name": "stuck", "webhook_url": stuck.url, "webhook_secret": SECRET},
+            {"name": "quick", "webhook_url": quick.url, "webhook_secret": OTHER_SECRET},
+        ],
+    )
+    client = await run_app(aiohttp_client, config)
+    loop = asyncio.get_running_loop()
+    saved = loop.time()
+    await client.app[WIRE].save(story())
+    await quick.next(within=FAST.timeout)
+    assert loop.time() - saved < FAST.timeout
+    await settle(client)
+    wire = client.app[WIRE]
+    (waiting,) = await wire.store.due(now=wire.clock() + timedelta(hours=1), limit=10)
+    assert waiting.subject == "stuck"
+    assert waiting.last_error == f"timed out after {FAST.timeout:g} s"

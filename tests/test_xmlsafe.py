@@ -1,0 +1,117 @@
+"""XML safety: hostile documents are refused with a named reason, never expanded or fetched."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wire.errors import IngestError, InputTooLarge, MalformedInput, UnsafeXML
+from wire.ingest.xmlsafe import html_paragraphs, parse_xml
+
+
+@pytest.fixture
+def hostile(fixtures: Path) -> Path:
+    return fixtures / "formats" / "hostile"
+
+
+def read(folder: Path, name: str) -> bytes:
+    return (folder / name).read_bytes()
+
+
+def test_billion_laughs_is_refused_as_unsafe(hostile: Path) -> None:
+    with pytest.raises(UnsafeXML, match="declares entities"):
+        parse_xml(read(hostile, "billion_laughs.xml"), name="lol")
+
+
+def test_xxe_file_entity_is_refused_and_never_read(hostile: Path) -> None:
+    with pytest.raises(UnsafeXML) as caught:
+        parse_xml(read(hostile, "xxe_file.xml"), name="xxe")
+    assert "root:" not in str(caught.value)  # /etc/passwd content never appears
+
+
+def test_external_dtd_is_refused(hostile: Path) -> None:
+    with pytest.raises(UnsafeXML, match="external DTD"):
+        parse_xml(read(hostile, "external_dtd.xml"), name="dtd")
+
+
+def test_parameter_entity_is_refused(hostile: Path) -> None:
+    with pytest.raises(UnsafeXML, match="declares entities"):
+        parse_xml(read(hostile, "parameter_entity.xml"), name="pe")
+
+
+def test_entity_declared_in_utf16_document_is_refused() -> None:
+    doc = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>'
+    with pytest.raises(UnsafeXML):
+        parse_xml(doc.encode("utf-16"), name="u16")
+
+
+def test_unsafe_doctype_wins_over_a_syntax_error() -> None:
+    doc = b'<!DOCTYPE r [<!ENTITY a SYSTEM "file:///etc/passwd">]><r>&a;<unclosed></r>'
+    with pytest.raises(UnsafeXML):
+        parse_xml(doc, name="both")
+
+
+def test_doctype_without_entities_or_external_id_is_accepted() -> None:
+    root = parse_xml(b"<!DOCTYPE r [<!ELEMENT r ANY>]><r>ok</r>", name="plain")
+    assert root.text == "ok"
+
+
+def test_malformed_xml_is_malformed_input_naming_the_input(hostile: Path) -> None:
+    with pytest.raises(MalformedInput, match=r"^broken\.xml: not well-formed"):
+        parse_xml(read(hostile, "malformed.xml"), name="broken.xml")
+
+
+def test_truncated_document_is_malformed(hostile: Path) -> None:
+    with pytest.raises(MalformedInput):
+        parse_xml(read(hostile, "truncated.xml"), name="cut")
+
+
+def test_latin1_bytes_declared_utf8_are_refused_with_the_encoding_named(hostile: Path) -> None:
+    with pytest.raises(MalformedInput, match="declared encoding 'utf-8'"):
+        parse_xml(read(hostile, "wrong_encoding_latin1_as_utf8.xml"), name="enc")
+
+
+def test_utf8_bytes_declared_latin1_are_refused_rather_than_misread(hostile: Path) -> None:
+    with pytest.raises(MalformedInput, match="bytes are UTF-8"):
+        parse_xml(read(hostile, "wrong_encoding_utf8_as_latin1.xml"), name="enc")
+
+
+def test_correctly_declared_latin1_is_decoded(fixtures: Path) -> None:
+    root = parse_xml((fixtures / "formats" / "rss_latin1.xml").read_bytes(), name="latin1")
+    assert root.findtext("channel/item/title") == "Crème brûlée"
+
+
+def test_unknown_declared_encoding_is_malformed() -> None:
+    with pytest.raises(MalformedInput, match="foo-bar"):
+        parse_xml(b'<?xml version="1.0" encoding="foo-bar"?><r/>', name="enc")
+
+
+def test_oversize_input_is_refused_before_parsing() -> None:
+    with pytest.raises(InputTooLarge, match="over the 100-byte limit"):
+        parse_xml(b"<r>" + b"x" * 200 + b"</r>", name="big", max_bytes=100)
+
+
+def test_empty_input_is_malformed() -> None:
+    with pytest.raises(MalformedInput, match="empty"):
+        parse_xml(b"  \n", name="empty")
+
+
+def test_deep_nesting_is_refused_not_crashing() -> None:
+    depth = 100_000
+    with pytest.raises(MalformedInput):
+        parse_xml(b"<a>" * depth + b"</a>" * depth, name="deep")
+
+
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_give_an_element_or_an_ingest_error(data: bytes) -> None:
+    with contextlib.suppress(IngestError):
+        parse_xml(data, name="fuzz")
+
+
+def test_html_paragraphs_drop_scripts_and_keep_block_text() -> None:
+    markup = "<p>One &amp; <b>two</b></p><script>alert(1)</script><div><p>three</p></div>tail"
+    assert html_paragraphs(markup) == ("One & two", "three", "tail")

@@ -1,0 +1,254 @@
+"""Delivery attempts shared by WebSub and webhooks: backoff schedule, one POST, its record.
+
+The schedule and the bookkeeping (``RetryPolicy.delay``, ``record``) are pure, so
+they are tested without a clock or a network. ``send`` is the one place a push
+touches HTTP: a bounded timeout, no redirects followed (a redirect could point
+anywhere, including where the callback check would have refused), and the
+target checked again right before the call, since DNS may have changed since
+the subscription. ``deliver`` ties the two and writes the outcome to the store,
+so retries survive a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import aiohttp
+
+from wire.deliver.urlcheck import check_callback_async
+from wire.errors import UnsafeURL
+from wire.store.base import Delivery, Store
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Attempt",
+    "Courier",
+    "HeaderFn",
+    "RetryPolicy",
+    "deliver",
+    "record",
+    "send",
+]
+
+PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+ERROR_LIMIT = 500  # characters of an error kept with the delivery
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how long a push is retried.
+
+    Attempt ``n`` (1-based) that fails waits ``base * factor**(n-1)`` seconds, at
+    most ``cap``, spread by ``±jitter`` (a fraction) so that many deliveries that
+    failed together (a receiver restarting) do not all return at once. After
+    ``max_attempts`` failures the delivery is dead: kept, listed, never retried
+    unless redelivered by hand. The defaults span about a day."""
+
+    max_attempts: int = 10
+    base: float = 5.0
+    factor: float = 3.0
+    cap: float = 6 * 3600.0
+    jitter: float = 0.2
+    timeout: float = 10.0
+
+    def delay(self, attempts: int, rand: float = 0.5) -> timedelta:
+        """The wait after the ``attempts``-th failure; ``rand`` in [0, 1) places the jitter."""
+        raw = min(self.cap, self.base * self.factor ** max(attempts - 1, 0))
+        spread = raw * self.jitter * (2 * rand - 1)
+        return timedelta(seconds=max(0.0, raw + spread))
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one try did: ``ok`` for a 2xx answer; ``error`` says what went wrong."""
+
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+    permanent: bool = False  # no point retrying (the target became unsafe)
+
+
+def record(
+    delivery: Delivery,
+    attempt: Attempt,
+    *,
+    now: datetime,
+    policy: RetryPolicy,
+    rand: float = 0.5,
+) -> Delivery:
+    """The delivery after this attempt: delivered, scheduled again, or dead."""
+    attempts = delivery.attempts + 1
+    if attempt.ok:
+        return replace(
+            delivery, attempts=attempts, state=DELIVERED, last_error=None, next_attempt_at=None
+        )
+    error = (attempt.error or f"HTTP {attempt.status}")[:ERROR_LIMIT]
+    if attempt.permanent or attempts >= policy.max_attempts:
+        return replace(
+            delivery, attempts=attempts, state=DEAD, last_error=error, next_attempt_at=None
+        )
+    return replace(
+        delivery,
+        attempts=attempts,
+        state=PENDING,
+        last_error=error,
+        next_attempt_at=now + policy.delay(attempts, rand),
+    )
+
+
+HeaderFn = Callable[[Delivery, datetime], Mapping[str, str]]
+"""Extra headers computed at send time (a Standard Webhooks signature covers the
+attempt's timestamp, so it cannot be computed once at enqueue time)."""
+
+
+async def send(
+    http: aiohttp.ClientSession,
+    delivery: Delivery,
+    *,
+    time_limit: float,
+    allow_private: bool,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Attempt:
+    """POST the delivery's body once. Never raises for what the receiver does."""
+    try:
+        await check_callback_async(delivery.target, allow_private=allow_private)
+    except UnsafeURL as exc:
+        return Attempt(False, error=f"unsafe target: {exc}", permanent=True)
+    headers = {**delivery.headers, **(extra_headers or {})}
+    try:
+        async with http.post(
+            delivery.target,
+            data=delivery.body,
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=time_limit),
+        ) as response:
+            await response.read()
+            if 200 <= response.status < 300:
+                return Attempt(True, status=response.status)
+            return Attempt(False, status=response.status, error=f"HTTP {response.status}")
+    except TimeoutError:
+        return Attempt(False, error=f"timed out after {time_limit:g} s")
+    except aiohttp.ClientError as exc:
+        return Attempt(False, error=f"{type(exc).__name__}: {exc}")
+
+
+async def deliver(
+    store: Store,
+    http: aiohttp.ClientSession,
+    delivery: Delivery,
+    *,
+    now: Callable[[], datetime],
+    policy: RetryPolicy,
+    allow_private: bool,
+    headers: HeaderFn | None = None,
+    rand: Callable[[], float] = random.random,
+) -> Delivery:
+    """Try one delivery and store what happened; returns the updated record."""
+    extra = headers(delivery, now()) if headers is not None else None
+    attempt = await send(
+        http, delivery, time_limit=policy.timeout, allow_private=allow_private, extra_headers=extra
+    )
+    updated = record(delivery, attempt, now=now(), policy=policy, rand=rand())
+    await store.update_delivery(updated)
+    if updated.state == DEAD:
+        log.warning(
+            "delivery dead",
+            extra={"delivery": updated.id, "target": updated.target, "error": updated.last_error},
+        )
+    elif not attempt.ok:
+        log.info(
+            "delivery failed, will retry",
+            extra={"delivery": updated.id, "attempts": updated.attempts, "error": attempt.error},
+        )
+    return updated
+
+
+class Courier:
+    """Sends one kind of delivery (``websub`` or ``webhook``): a first attempt right
+    away in the background, then the due ones on every sweep.
+
+    A delivery in flight is never started twice in this process, so the sweep and
+    the immediate attempt do not both send it."""
+
+    def __init__(
+        self,
+        store: Store,
+        http: aiohttp.ClientSession,
+        *,
+        kind: str,
+        clock: Callable[[], datetime],
+        allow_private: bool,
+        policy: RetryPolicy | None = None,
+        headers: HeaderFn | None = None,
+        concurrency: int = 32,
+        batch: int = 500,
+    ) -> None:
+        self.store = store
+        self.http = http
+        self.kind = kind
+        self.clock = clock
+        self.allow_private = allow_private
+        self.policy = policy or RetryPolicy()
+        self.headers = headers
+        self.concurrency = concurrency
+        self.batch = batch
+        self._gate = asyncio.Semaphore(concurrency)
+        self._in_flight: set[str] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    async def attempt(self, delivery: Delivery) -> Delivery | None:
+        """One try, unless that delivery is already being tried; None then."""
+        if delivery.id in self._in_flight:
+            return None
+        self._in_flight.add(delivery.id)
+        try:
+            async with self._gate:
+                return await deliver(
+                    self.store,
+                    self.http,
+                    delivery,
+                    now=self.clock,
+                    policy=self.policy,
+                    allow_private=self.allow_private,
+                    headers=self.headers,
+                )
+        finally:
+            self._in_flight.discard(delivery.id)
+
+    def start(self, delivery: Delivery) -> None:
+        """Try now, in the background: the caller (an event listener) does not wait."""
+        task = asyncio.create_task(self._guarded(delivery))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(self, delivery: Delivery) -> Delivery | None:
+        try:
+            return await self.attempt(delivery)
+        except Exception:
+            log.exception("delivery attempt failed", extra={"delivery": delivery.id})
+            return None
+
+    async def run_due(self) -> list[Delivery]:
+        """Try every due delivery of this kind, concurrently (bounded); the updated records."""
+        due = await self.store.due(now=self.clock(), limit=self.batch)
+        mine = [d for d in due if d.kind == self.kind and d.id not in self._in_flight]
+        results = await asyncio.gather(*(self._guarded(d) for d in mine))
+        return [r for r in results if r is not None]
+
+    async def drain(self) -> None:
+        """Wait for background attempts already started (shutdown, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Cancel background attempts; their deliveries stay pending in the store."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

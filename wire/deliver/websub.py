@@ -1,0 +1,356 @@
+"""The built-in WebSub hub (W3C WebSub Recommendation): subscriptions and content distribution.
+
+Subscribers ``POST /websub`` a form with ``hub.mode``, ``hub.topic`` (one of this
+server's feed URLs), ``hub.callback`` and optionally ``hub.lease_seconds`` and
+``hub.secret``. The hub answers ``202 Accepted`` and then verifies intent: it
+GETs the callback with a random ``hub.challenge``, and only a 2xx answer echoing
+the challenge exactly makes the (un)subscription take effect. Subscriptions live
+in the store, so they survive a restart.
+
+When a feed changes, every unexpired subscriber to each of its formats gets a
+POST of the new feed body, rendered for the audience it subscribed as (a
+partner who subscribed with its token gets its own view; everyone else the
+public view), with ``Link`` headers and, when it gave a secret,
+``X-Hub-Signature: sha256=<hmac>``. Each notification is a queued ``Delivery``:
+tried at once, then retried with backoff until delivered or dead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import aiohttp
+from aiohttp import web
+
+from wire.deliver.retry import Courier, RetryPolicy
+from wire.deliver.urlcheck import check_callback_async
+from wire.errors import UnsafeURL, WireError
+from wire.model import PUBLIC, Audience
+from wire.publish.publisher import Publisher
+from wire.schedule import Jobs
+from wire.service import Wire
+from wire.store.base import Delivery, Subscription
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Hub",
+    "HubRequest",
+    "HubRequestError",
+    "Leases",
+    "delivery_id",
+    "parse_hub_request",
+    "signature",
+    "with_query",
+]
+
+MODES = ("subscribe", "unsubscribe")
+SECRET_LIMIT = 200  # bytes, exclusive (WebSub 5.1)
+CHALLENGE_READ_LIMIT = 4096
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+class HubRequestError(WireError):
+    """A subscription request the hub refuses; ``field`` names the form field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Leases:
+    """Lease bounds in seconds: requests are clamped to [minimum, maximum]."""
+
+    default: int = 10 * 24 * 3600
+    minimum: int = 300
+    maximum: int = 30 * 24 * 3600
+
+    def clamp(self, requested: int | None) -> int:
+        if requested is None:
+            return self.default
+        return max(self.minimum, min(self.maximum, requested))
+
+
+@dataclass(frozen=True, slots=True)
+class HubRequest:
+    """A well-formed (un)subscription request, before intent is verified."""
+
+    mode: str
+    topic: str
+    callback: str
+    lease_seconds: int
+    secret: str | None
+    token: str | None  # a partner token carried in the topic URL's ``?token=``
+
+
+def parse_hub_request(form: Mapping[str, str], *, leases: Leases) -> HubRequest:
+    """Check the form fields of a hub request (pure: no topic lookup, no DNS)."""
+    mode = form.get("hub.mode", "")
+    if mode not in MODES:
+        raise HubRequestError("hub.mode", "must be 'subscribe' or 'unsubscribe'")
+    topic = form.get("hub.topic", "").strip()
+    if not topic:
+        raise HubRequestError("hub.topic", "is required")
+    callback = form.get("hub.callback", "").strip()
+    if not callback:
+        raise HubRequestError("hub.callback", "is required")
+    raw_lease = form.get("hub.lease_seconds")
+    lease: int | None = None
+    if raw_lease not in (None, ""):
+        try:
+            lease = int(raw_lease)
+        except ValueError as exc:
+            raise HubRequestError("hub.lease_seconds", "must be a whole number") from exc
+        if lease <= 0:
+            raise HubRequestError("hub.lease_seconds", "must be positive")
+    secret = form.get("hub.secret") or None
+    if secret is not None and len(secret.encode("utf-8")) >= SECRET_LIMIT:
+        raise HubRequestError("hub.secret", f"must be shorter than {SECRET_LIMIT} bytes")
+    token = dict(parse_qsl(urlsplit(topic).query)).get("token") or None
+    return HubRequest(mode, topic, callback, leases.clamp(lease), secret, token)
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature`` value: ``sha256=`` and the HMAC of the body, in hex."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def with_query(url: str, params: Mapping[str, str]) -> str:
+    """The URL with ``params`` appended to whatever query it already has (WebSub 5.3)."""
+    parts = urlsplit(url)
+    extra = urlencode(params)
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def delivery_id(topic: str, callback: str, etag: str, modified: str) -> str:
+    """One notification per (subscription, feed state): the same state is queued once."""
+    digest = hashlib.sha256("\n".join((topic, callback, etag, modified)).encode("utf-8"))
+    return "websub_" + digest.hexdigest()[:40]
+
+
+class Hub:
+    """Subscriptions, verification of intent and content distribution for wire's feeds."""
+
+    def __init__(
+        self,
+        wire: Wire,
+        publisher: Publisher,
+        http: aiohttp.ClientSession,
+        jobs: Jobs,
+        *,
+        leases: Leases | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.wire = wire
+        self.publisher = publisher
+        self.http = http
+        self.jobs = jobs
+        self.leases = leases or Leases()
+        self.allow_private = wire.config.server.allow_private_callbacks
+        self.courier = Courier(
+            wire.store,
+            http,
+            kind="websub",
+            clock=wire.clock,
+            allow_private=self.allow_private,
+            policy=policy,
+        )
+        self.verify_timeout = 10.0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._queued: dict[tuple[str, str], str] = {}  # (topic, callback) → last delivery id
+
+    # HTTP -------------------------------------------------------------------
+    @staticmethod
+    def setup_routes(app: web.Application) -> None:
+        app.router.add_post("/websub", _handle)
+
+    async def accept(self, request: HubRequest, *, audience: Audience, secure: bool) -> None:
+        """Validate a parsed request against this server and start verifying intent.
+
+        Raises ``HubRequestError`` (not our topic, a secret over plain HTTP),
+        ``UnsafeURL`` (callback) or ``PermissionError`` (audience may not read)."""
+        found = self.publisher.topic(request.topic)
+        if found is None:
+            raise HubRequestError("hub.topic", "is not a feed this hub publishes")
+        feed, fmt = found
+        spec = self.wire.config.feed(feed)
+        if spec is None or not _may_read(audience, feed, public=spec.public):
+            raise PermissionError(f"{audience.name} may not read feed {feed!r}")
+        if request.secret is not None and not (secure or self.allow_private):
+            raise HubRequestError("hub.secret", "is only accepted over HTTPS")
+        await check_callback_async(request.callback, allow_private=self.allow_private)
+        canonical = self.publisher.feed_url(feed, fmt)
+        self._spawn(self._verify(request, canonical, audience.name))
+
+    async def _verify(self, request: HubRequest, topic: str, audience: str) -> None:
+        """Verification of intent (WebSub 5.3): act only on an echoed challenge."""
+        challenge = secrets.token_urlsafe(24)
+        params = {"hub.mode": request.mode, "hub.topic": request.topic, "hub.challenge": challenge}
+        if request.mode == "subscribe":
+            params["hub.lease_seconds"] = str(request.lease_seconds)
+        confirmed = await self._confirm(with_query(request.callback, params), challenge)
+        if not confirmed:
+            log.info(
+                "websub intent not verified",
+                extra={"callback": request.callback, "mode": request.mode},
+            )
+            return
+        now = self.wire.clock()
+        if request.mode == "subscribe":
+            await self.wire.store.put_subscription(
+                Subscription(
+                    topic=topic,
+                    callback=request.callback,
+                    expires_at=now + timedelta(seconds=request.lease_seconds),
+                    secret=request.secret,
+                    audience=audience,
+                    created_at=now,
+                )
+            )
+        else:
+            await self.wire.store.delete_subscription(topic, request.callback)
+        log.info("websub %sd", request.mode, extra={"topic": topic, "callback": request.callback})
+
+    async def _confirm(self, url: str, challenge: str) -> bool:
+        try:
+            await check_callback_async(url, allow_private=self.allow_private)
+            async with self.http.get(
+                url,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=self.verify_timeout),
+            ) as response:
+                body = await response.content.read(CHALLENGE_READ_LIMIT)
+                return 200 <= response.status < 300 and body.strip() == challenge.encode()
+        except (UnsafeURL, TimeoutError, aiohttp.ClientError) as exc:
+            log.info("websub verification failed", extra={"url": url, "error": str(exc)})
+            return False
+
+    # distribution -----------------------------------------------------------
+    async def on_feed_changed(self, feed: str) -> None:
+        """Queue the new body of each format of ``feed`` for its subscribers, and send now."""
+        spec = self.wire.config.feed(feed)
+        if spec is None:
+            return
+        now = self.wire.clock()
+        for fmt in spec.formats:
+            topic = self.publisher.feed_url(feed, fmt)
+            subs = await self.wire.store.subscriptions(topic, now=now)
+            by_audience: dict[str, list[Subscription]] = {}
+            for sub in subs:
+                by_audience.setdefault(sub.audience, []).append(sub)
+            for name, group in by_audience.items():
+                audience = self._audience(name)
+                if audience is None or not _may_read(audience, feed, public=spec.public):
+                    continue
+                rendered = await self.publisher.rendered(feed, fmt, audience)
+                link = self.publisher.link_header(feed, fmt) or (
+                    f'<{self.publisher.hub_url}>; rel="hub", <{topic}>; rel="self"'
+                )
+                for sub in group:
+                    ident = delivery_id(
+                        topic, sub.callback, rendered.etag, rendered.last_modified_http
+                    )
+                    if self._queued.get((topic, sub.callback)) == ident:
+                        continue
+                    headers = {"Content-Type": rendered.content_type, "Link": link}
+                    if sub.secret:
+                        headers["X-Hub-Signature"] = signature(sub.secret, rendered.body)
+                    delivery = Delivery(
+                        id=ident,
+                        kind="websub",
+                        target=sub.callback,
+                        body=rendered.body,
+                        headers=headers,
+                        subject=topic,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                    await self.wire.store.enqueue(delivery)
+                    self._queued[(topic, sub.callback)] = ident
+                    self.courier.start(delivery)
+
+    def _audience(self, name: str) -> Audience | None:
+        """The audience a subscription was made as; None if that partner is gone."""
+        if name == PUBLIC.name:
+            return PUBLIC
+        from wire.web.auth import partner_audience  # the web layer imports this module
+
+        partner = self.wire.config.partner(name)
+        return partner_audience(partner) if partner is not None else None
+
+    async def run_due(self) -> list[Delivery]:
+        """Retry notifications that are due (the scheduler calls this every few seconds)."""
+        return await self.courier.run_due()
+
+    # lifecycle --------------------------------------------------------------
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(self._logged(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _logged(coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except Exception:
+            log.exception("websub verification crashed")
+
+    async def drain(self) -> None:
+        """Wait for pending verifications and first attempts (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.courier.drain()
+
+    async def aclose(self) -> None:
+        """Cancel pending verifications and attempts; queued deliveries stay queued."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.courier.aclose()
+
+
+def _may_read(audience: Audience, feed: str, *, public: bool) -> bool:
+    if audience.is_public:
+        return public
+    return audience.may_read_feed(feed)
+
+
+async def _handle(request: web.Request) -> web.Response:
+    """``POST /websub``: 202 and verification in the background, or a 4xx problem."""
+    from wire.web.auth import bearer_token
+    from wire.web.keys import AUTH, HUB, WIRE
+    from wire.web.problems import Problem
+
+    if request.content_type != FORM_TYPE:
+        raise Problem(415, f"a hub request is a form: Content-Type {FORM_TYPE}")
+    hub = request.app[HUB]
+    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    try:
+        parsed = parse_hub_request(form, leases=hub.leases)
+    except HubRequestError as exc:
+        raise Problem(400, exc.problem, kind="bad-hub-request", field=exc.field) from exc
+    token = bearer_token(request) or parsed.token
+    now = request.app[WIRE].clock()
+    audience = await request.app[AUTH].audience(token, now)
+    secure = request.secure or hub.publisher.base_url.startswith("https:")
+    try:
+        await hub.accept(parsed, audience=audience, secure=secure)
+    except HubRequestError as exc:
+        raise Problem(400, exc.problem, kind="bad-hub-request", field=exc.field) from exc
+    except UnsafeURL as exc:
+        raise Problem(400, str(exc), kind="unsafe-url", field="hub.callback") from exc
+    except PermissionError as exc:
+        raise Problem(403, str(exc), kind="forbidden") from exc
+    return web.Response(status=202, text="verification of intent pending\n")

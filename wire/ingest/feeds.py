@@ -1,0 +1,586 @@
+"""RSS 2.0 / RSS 1.0 / Atom 1.0 bytes → draft stories; the only module that touches feedparser.
+
+feedparser is good at what feeds get wrong (date formats, relative links, author
+strings) and bad at keeping per-element attribution: it merges ``media:credit``
+across pictures, lets ``media:description`` overwrite the item's summary, and
+keeps only the last of repeated elements. So the document is parsed twice: once
+safely with lxml (``wire.ingest.xmlsafe``, which also refuses hostile XML before
+feedparser ever sees it) for everything attribution hangs on — ``dc:creator``,
+Media RSS per picture, summary and content, wire's own namespace, RFC 6721
+tombstones — and once with feedparser for ids, links, titles, dates, categories,
+rights and sources. Items are matched to feedparser's entries by position.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+from lxml import etree
+
+from wire.attribution import SourcePolicy, apply_policy
+from wire.errors import MalformedInput
+from wire.ingest.identity import derived_guid
+from wire.ingest.xmlsafe import (
+    DEFAULT_MAX_BYTES,
+    all_text,
+    attr,
+    html_paragraphs,
+    html_text,
+    kid,
+    kids,
+    local,
+    namespace,
+    parse_xml,
+    squash,
+    text_of,
+)
+from wire.model import (
+    Dateline,
+    InfoSource,
+    Origin,
+    Picture,
+    Provider,
+    PubStatus,
+    Related,
+    Rights,
+    SourceRole,
+    Story,
+)
+from wire.publish.namespace import WIRE_NS
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+RSS1_NS = "http://purl.org/rss/1.0/"
+TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+_HEADLINE_FROM_TEXT = 120
+"""How much of the summary becomes the headline of an item that has no title."""
+
+
+# -- the feedparser adapter: loose dicts in, typed values out ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What wire takes from one feedparser entry."""
+
+    id: str | None = None
+    link: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    authors: tuple[str, ...] = ()
+    contributors: tuple[str, ...] = ()
+    publisher: str | None = None
+    categories: tuple[tuple[str, str | None], ...] = ()
+    rights: str | None = None
+    source_title: str | None = None
+    source_href: str | None = None
+    enclosures: tuple[tuple[str, str | None], ...] = ()
+    links: tuple[tuple[str, str, str | None], ...] = ()  # (rel, href, title)
+
+
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """What wire takes from the feed's own head (channel / feed)."""
+
+    entries: tuple[_Entry, ...]
+    title: str | None = None
+    rights: str | None = None
+    publisher: str | None = None
+    language: str | None = None
+    authors: tuple[str, ...] = ()
+    contributors: tuple[str, ...] = ()
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, time.struct_time):
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return squash(value) if isinstance(value, str) else None
+
+
+def _detail_text(obj: Any, key: str) -> str | None:
+    """A feedparser text construct as plain text (titles and rights may be HTML)."""
+    value = _str(obj.get(key))
+    detail = obj.get(f"{key}_detail")
+    if value and isinstance(detail, dict) and "html" in str(detail.get("type", "")):
+        return html_text(value)
+    return value
+
+
+def _people(values: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for person in values if isinstance(values, list) else ():
+        if isinstance(person, dict):
+            name = _str(person.get("name")) or _str(person.get("email"))
+            if name:
+                out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def _entry(raw: Any) -> _Entry:
+    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    links = [lk for lk in raw.get("links", ()) if isinstance(lk, dict) and _str(lk.get("href"))]
+    return _Entry(
+        id=_str(raw.get("id")),
+        link=_str(raw.get("link")),
+        title=_detail_text(raw, "title"),
+        published=_instant(raw.get("published_parsed")),
+        updated=_instant(raw.get("updated_parsed")),
+        authors=_people(raw.get("authors")),
+        contributors=_people(raw.get("contributors")),
+        publisher=_str(raw.get("publisher")),
+        categories=tuple(
+            (term, _str(tag.get("scheme")))
+            for tag in raw.get("tags", ())
+            if isinstance(tag, dict) and (term := _str(tag.get("term")) or _str(tag.get("label")))
+        ),
+        rights=_detail_text(raw, "rights"),
+        source_title=_str(source.get("title")),
+        source_href=_str(source.get("href")) or _str(source.get("link")),
+        enclosures=tuple(
+            (str(lk["href"]).strip(), _str(lk.get("type")))
+            for lk in links
+            if lk.get("rel") == "enclosure"
+        ),
+        links=tuple(
+            (str(lk.get("rel") or "alternate"), str(lk["href"]).strip(), _str(lk.get("title")))
+            for lk in links
+        ),
+    )
+
+
+def _run_feedparser(data: bytes) -> _Feed:
+    # A stream, never bytes: feedparser treats a bytes/str argument as a possible
+    # file name or URL, and wire's parsers do no I/O.
+    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=True)
+    head = parsed.get("feed", {})
+    return _Feed(
+        entries=tuple(_entry(raw) for raw in parsed.get("entries", ())),
+        title=_detail_text(head, "title"),
+        rights=_detail_text(head, "rights"),
+        publisher=_str(head.get("publisher")),
+        language=_str(head.get("language")),
+        authors=_people(head.get("authors")),
+        contributors=_people(head.get("contributors")),
+    )
+
+
+# -- reading the XML directly ----------------------------------------------------------
+
+
+def _feed_kind(root: etree._Element, name: str) -> str:
+    tag = local(root)
+    if tag in ("rss", "RDF"):
+        return "rss"
+    if tag == "feed":
+        return "atom"
+    if tag.lower() == "html":
+        raise MalformedInput(name, "this is an HTML page, not a feed")
+    raise MalformedInput(name, f"root element <{tag}> is neither RSS nor Atom")
+
+
+def _items(root: etree._Element, kind: str) -> list[etree._Element]:
+    if kind == "atom":
+        return list(kids(root, "entry"))
+    channel = kid(root, "channel")
+    in_channel = list(kids(channel, "item")) if channel is not None else []
+    return in_channel + list(kids(root, "item"))  # RSS 1.0 puts items beside the channel
+
+
+def _ns_kids(el: etree._Element | None, ns: str, *names: str) -> list[etree._Element]:
+    if el is None:
+        return []
+    return [c for c in el if namespace(c) == ns and local(c) in names]
+
+
+def _ns_text(el: etree._Element | None, ns: str, name: str) -> str | None:
+    found = _ns_kids(el, ns, name)
+    return text_of(found[0]) if found else None
+
+
+def _construct(el: etree._Element | None) -> tuple[str, ...]:
+    """An Atom text construct (or RSS HTML element) as paragraphs of plain text."""
+    if el is None:
+        return ()
+    kind = (el.get("type") or "").lower()
+    if kind == "xhtml":
+        inner = kid(el, "div")
+        holder = inner if inner is not None else el
+        markup = (holder.text or "") + "".join(
+            etree.tostring(child, encoding="unicode") for child in holder
+        )
+        return html_paragraphs(markup)
+    text = all_text(el)
+    if namespace(el) == ATOM_NS and kind in ("", "text"):
+        return tuple(p for p in (squash(chunk) for chunk in text.split("\n\n")) if p)
+    return html_paragraphs(text)
+
+
+def _summary_and_body(item: etree._Element, kind: str) -> tuple[str | None, tuple[str, ...]]:
+    if kind == "atom":
+        summaries = _ns_kids(item, ATOM_NS, "summary")
+        contents = _ns_kids(item, ATOM_NS, "content")
+        # Out-of-line content (``src``) is not in the feed: the poller may fetch the link.
+        inline = contents[0] if contents and not contents[0].get("src") else None
+        return squash(" ".join(_construct(summaries[0]))) if summaries else None, _construct(inline)
+    desc = next(
+        (d for d in kids(item, "description") if namespace(d) in ("", RSS1_NS)),
+        None,
+    )
+    encoded = _ns_kids(item, CONTENT_NS, "encoded")
+    summary = squash(" ".join(_construct(desc))) if desc is not None else None
+    return summary, _construct(encoded[0]) if encoded else ()
+
+
+def _credit(el: etree._Element | None) -> str | None:
+    credits = [t for c in _ns_kids(el, MEDIA_NS, "credit") if (t := text_of(c))]
+    return ", ".join(dict.fromkeys(credits)) or None
+
+
+def _media_caption(el: etree._Element | None) -> str | None:
+    for desc in _ns_kids(el, MEDIA_NS, "description"):
+        text = text_of(desc)
+        if text and desc.get("type") == "html":
+            return html_text(text)
+        if text:
+            return text
+    return _ns_text(el, MEDIA_NS, "title")
+
+
+def _is_picture(content: etree._Element) -> bool:
+    medium = (content.get("medium") or "").lower()
+    mime = (content.get("type") or "").lower()
+    if medium:
+        return medium == "image"
+    return not mime or mime.startswith("image/")
+
+
+def _pictures(item: etree._Element, enclosures: Iterable[tuple[str, str | None]]) -> list[Picture]:
+    """Every picture with its own caption, credit and copyright, read per element."""
+    found: list[tuple[etree._Element, etree._Element | None]] = [
+        (c, None) for c in _ns_kids(item, MEDIA_NS, "content")
+    ]
+    for media_group in _ns_kids(item, MEDIA_NS, "group"):
+        found += [(c, media_group) for c in _ns_kids(media_group, MEDIA_NS, "content")]
+    found = [(c, g) for c, g in found if _is_picture(c)]
+    # Item-level Media RSS elements describe the picture only when there is just one.
+    fallback = item if len(found) == 1 else None
+    pictures: list[Picture] = []
+    for content, group in found:
+        pictures.append(
+            Picture(
+                url=attr(content, "url"),
+                caption=_media_caption(content)
+                or _media_caption(group)
+                or _media_caption(fallback),
+                credit=_credit(content) or _credit(group) or _credit(fallback),
+                copyright=_ns_text(content, MEDIA_NS, "copyright")
+                or _ns_text(group, MEDIA_NS, "copyright")
+                or _ns_text(fallback, MEDIA_NS, "copyright"),
+            )
+        )
+    seen = {p.url for p in pictures}
+    for href, mime in enclosures:
+        if (mime or "").lower().startswith("image/") and href not in seen:
+            seen.add(href)
+            pictures.append(Picture(url=href))
+    return pictures
+
+
+# -- wire's own namespace ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _WireExtras:
+    """What the ``wire:`` elements of one item (or feed head) say."""
+
+    credit_line: str | None = None
+    dateline: Dateline | None = None
+    sources: tuple[InfoSource, ...] = ()
+    editor: str | None = None
+    pub_status: PubStatus | None = None
+    embargoed: datetime | None = None
+    version: int | None = None
+    related: tuple[Related, ...] = ()
+    provider: Provider | None = None
+    signals: tuple[str, ...] = ()
+    ed_note: str | None = None
+    review: tuple[str, ...] = ()
+
+
+def _wire_instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _wire_extras(el: etree._Element | None) -> _WireExtras:
+    if el is None:
+        return _WireExtras()
+    found: dict[str, list[etree._Element]] = {}
+    for child in el:
+        if namespace(child) == WIRE_NS:
+            found.setdefault(local(child), []).append(child)
+
+    def first(name: str) -> str | None:
+        return text_of(found[name][0]) if name in found else None
+
+    review: list[str] = []
+    dateline = None
+    if "dateline" in found:
+        dl = found["dateline"][0]
+        place = attr(dl, "place") or text_of(dl)
+        if place:
+            dateline = Dateline(place=place, agency=attr(dl, "agency"), date=attr(dl, "date"))
+    status = None
+    if (raw_status := first("pubStatus")) is not None:
+        try:
+            status = PubStatus(raw_status.lower())
+        except ValueError:
+            review.append(f"unknown wire:pubStatus {raw_status!r} ignored")
+    version = None
+    if (raw_version := first("version")) is not None:
+        if raw_version.isdigit() and int(raw_version) >= 1:
+            version = int(raw_version)
+        else:
+            review.append(f"wire:version {raw_version!r} is not a positive integer")
+    provider = None
+    if "provider" in found and (pname := text_of(found["provider"][0])):
+        provider = Provider(pname, attr(found["provider"][0], "abbreviation"))
+    return _WireExtras(
+        credit_line=first("creditline"),
+        dateline=dateline,
+        sources=tuple(
+            InfoSource(
+                name=nm,
+                role=attr(s, "role") or SourceRole.REPORTED_BY.value,
+                evidence=attr(s, "evidence"),
+                url=attr(s, "url"),
+            )
+            for s in found.get("source", ())
+            if (nm := text_of(s))
+        ),
+        editor=first("editor"),
+        pub_status=status,
+        embargoed=_wire_instant(first("embargoed")),
+        version=version,
+        related=tuple(
+            Related(title=t, url=attr(r, "url"))
+            for r in found.get("related", ())
+            if (t := text_of(r) or attr(r, "url"))
+        ),
+        provider=provider,
+        signals=tuple(t for s in found.get("signal", ()) if (t := text_of(s))),
+        ed_note=first("edNote"),
+        review=tuple(review),
+    )
+
+
+# -- putting a story together ------------------------------------------------------------
+
+
+_RSS_AUTHOR = re.compile(r"^\S+@\S+\s*\((?P<name>[^()]+)\)$")
+
+
+def _rss_author(text: str) -> str:
+    """RSS ``<author>`` is "email (Name)"; the name is what was printed."""
+    match = _RSS_AUTHOR.match(text)
+    return match.group("name").strip() if match else text
+
+
+def _byline(item: etree._Element, entry: _Entry, feed: _Feed, kind: str) -> tuple[str, ...]:
+    if kind == "atom":
+        return entry.authors or feed.authors
+    creators = [t for c in _ns_kids(item, DC_NS, "creator") if (t := text_of(c))]
+    if not creators:
+        creators = [_rss_author(t) for a in kids(item, "author") if (t := text_of(a))]
+    return tuple(dict.fromkeys(creators)) or entry.authors
+
+
+def _sources(entry: _Entry, extras: _WireExtras) -> tuple[InfoSource, ...]:
+    sources = list(extras.sources)
+    names = {s.name.casefold() for s in sources}
+    if entry.source_title and entry.source_title.casefold() not in names:
+        names.add(entry.source_title.casefold())
+        sources.append(
+            InfoSource(
+                name=entry.source_title,
+                role=SourceRole.ORIGINAL_SOURCE.value,
+                url=entry.source_href,
+            )
+        )
+    if not extras.sources:
+        for rel, href, title in entry.links:
+            if rel == "via" and (title or href).casefold() not in names:
+                names.add((title or href).casefold())
+                sources.append(InfoSource(name=title or href, url=href))
+    return tuple(sources)
+
+
+def _related(entry: _Entry, extras: _WireExtras) -> tuple[Related, ...]:
+    if extras.related:
+        return extras.related
+    return tuple(Related(title=t or h, url=h) for rel, h, t in entry.links if rel == "related")
+
+
+def _provider(
+    entry: _Entry, extras: _WireExtras, head: _WireExtras, feed: _Feed
+) -> Provider | None:
+    if extras.provider:
+        return extras.provider
+    name = entry.publisher or (entry.contributors[0] if entry.contributors else None)
+    if name:
+        return Provider(name)
+    if head.provider:
+        return head.provider
+    name = feed.publisher or (feed.contributors[0] if feed.contributors else None)
+    return Provider(name) if name else None
+
+
+def _headline(entry: _Entry, summary: str | None, body: Sequence[str]) -> tuple[str, list[str]]:
+    if entry.title:
+        return entry.title, []
+    text = summary or (body[0] if body else None) or entry.link
+    if not text:
+        return "", []
+    cut = text if len(text) <= _HEADLINE_FROM_TEXT else text[:_HEADLINE_FROM_TEXT].rsplit(" ", 1)[0]
+    return cut, ["item has no title: headline taken from its text"]
+
+
+def _story(
+    item: etree._Element,
+    entry: _Entry,
+    *,
+    feed: _Feed,
+    head: _WireExtras,
+    kind: str,
+    origin: Origin,
+) -> Story | None:
+    extras = _wire_extras(item)
+    summary, body = _summary_and_body(item, kind)
+    headline, review = _headline(entry, summary, body)
+    if not headline:
+        return None  # an empty item: nothing to keep
+    link = entry.link
+    if kind == "atom":  # feedparser falls back to the id; an Atom link must be a link
+        link = next((h for rel, h, _ in entry.links if rel == "alternate"), None)
+    guid = entry.id or derived_guid(origin.source, link or headline)
+    if not entry.id:
+        review.append("item has no id/guid: guid derived from source and link")
+    subjects = tuple(dict.fromkeys(t for t, scheme in entry.categories if scheme))
+    keywords = tuple(dict.fromkeys(t for t, scheme in entry.categories if not scheme))
+    language = squash(item.get(_XML_LANG)) or feed.language
+    return Story(
+        guid=guid,
+        version=extras.version or 1,
+        pub_status=extras.pub_status or PubStatus.USABLE,
+        version_created=entry.updated or entry.published,
+        first_created=entry.published,
+        published_at=entry.published,
+        embargoed_until=extras.embargoed,
+        language=language,
+        headline=headline,
+        summary=summary,
+        body=body,
+        link=link,
+        byline=_byline(item, entry, feed, kind),
+        provider=_provider(entry, extras, head, feed),
+        credit_line=extras.credit_line or head.credit_line,
+        dateline=extras.dateline,
+        editor=extras.editor,
+        pictures=tuple(_pictures(item, entry.enclosures)),
+        sources=_sources(entry, extras),
+        related=_related(entry, extras),
+        rights=Rights(copyright_notice=entry.rights or feed.rights),
+        subjects=subjects,
+        keywords=keywords,
+        signals=extras.signals,
+        ed_note=extras.ed_note,
+        origin=origin,
+        review=tuple(review) + extras.review,
+    )
+
+
+def _tombstones(root: etree._Element, origin: Origin) -> list[Story]:
+    """RFC 6721 ``at:deleted-entry``: a kill for the story with that id."""
+    stories = []
+    for dead in _ns_kids(root, TOMBSTONE_NS, "deleted-entry"):
+        ref = attr(dead, "ref")
+        if not ref:
+            continue
+        comment = _ns_text(dead, TOMBSTONE_NS, "comment")
+        stories.append(
+            Story(
+                guid=ref,
+                headline=comment or ref,
+                pub_status=PubStatus.CANCELED,
+                version_created=_wire_instant(attr(dead, "when")),
+                ed_note=comment,
+                origin=origin,
+                review=("deleted-entry tombstone: the feed withdrew this story",),
+            )
+        )
+    return stories
+
+
+def parse_feed(
+    data: bytes,
+    *,
+    name: str,
+    fetched_at: datetime,
+    source: str | None = None,
+    policy: SourcePolicy | None = None,
+    url: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Story]:
+    """Every item of an RSS or Atom feed as a draft story, in document order.
+
+    Raises ``UnsafeXML``, ``InputTooLarge`` or ``MalformedInput`` (also for an HTML
+    page served where a feed was expected); a feed with no items is ``[]``."""
+    root = parse_xml(data, name=name, max_bytes=max_bytes)
+    kind = _feed_kind(root, name)
+    feed = _run_feedparser(data)
+    items = _items(root, kind)
+    if len(items) != len(feed.entries):
+        raise MalformedInput(
+            name, f"{len(items)} items in the XML but feedparser read {len(feed.entries)}"
+        )
+    origin = Origin(
+        source=source,
+        format=kind,
+        fetched_at=fetched_at,
+        raw_sha256=hashlib.sha256(data).hexdigest(),
+        url=url,
+    )
+    channel = kid(root, "channel") if kind == "rss" else root
+    head = _wire_extras(channel)
+    stories = [
+        story
+        for item, entry in zip(items, feed.entries, strict=True)
+        if (story := _story(item, entry, feed=feed, head=head, kind=kind, origin=origin))
+    ]
+    if kind == "atom":
+        stories += _tombstones(root, origin)
+    return [apply_policy(s, policy) for s in stories]

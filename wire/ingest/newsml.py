@@ -1,0 +1,446 @@
+"""NewsML-G2 bytes (``newsMessage``, ``newsItem``, ``packageItem``) → draft stories.
+
+Every attribution element the standard has is read: ``rightsInfo``, ``provider``,
+``creditline``, ``by``, ``creator``/``contributor``, ``infoSource`` with its role,
+``located``/``dateline``, and the picture captions and credits in an XHTML body or
+in picture items. Catalogs are never fetched, so QCodes are kept as written and
+only the role codes in ``SOURCE_ROLES`` are interpreted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from wire.attribution import SourcePolicy, apply_policy
+from wire.errors import MalformedInput, NoContent
+from wire.ingest.identity import derived_guid
+from wire.ingest.nitf import read_body
+from wire.ingest.xmlsafe import (
+    DEFAULT_MAX_BYTES,
+    all_text,
+    attr,
+    descendants,
+    html_paragraphs,
+    kid,
+    kids,
+    local,
+    namespace,
+    parse_xml,
+    squash,
+    text_of,
+)
+from wire.model import (
+    Dateline,
+    InfoSource,
+    Origin,
+    Picture,
+    Provider,
+    PubStatus,
+    Related,
+    Rights,
+    SourceRole,
+    Story,
+)
+from wire.publish.namespace import SOURCE_ROLE_ALIAS, WIRE_NS
+
+NAR_NS = "http://iptc.org/std/nar/2006-10-01/"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+SOURCE_ROLES: dict[str, str] = {
+    "origprov": SourceRole.ORIGINAL_SOURCE.value,
+    "originalprovider": SourceRole.ORIGINAL_SOURCE.value,
+    "infosrc": SourceRole.ORIGINAL_SOURCE.value,
+    "infosource": SourceRole.ORIGINAL_SOURCE.value,
+    "origsrc": SourceRole.ORIGINAL_SOURCE.value,
+    "quoted": SourceRole.QUOTED.value,
+    "citedsource": SourceRole.CITING.value,
+}
+"""``infoSource/@role`` codes (the part after the scheme alias, lower-cased) to wire
+roles. ``wirerole:`` codes are wire's own and taken as they are; anything else
+is ``reported-by``."""
+
+PUB_STATUS: dict[str, PubStatus] = {
+    "usable": PubStatus.USABLE,
+    "withheld": PubStatus.WITHHELD,
+    "canceled": PubStatus.CANCELED,
+}
+"""``pubStatus`` ``stat:`` codes to wire's publishing status."""
+
+_WIRE_ROLES = frozenset(r.value for r in SourceRole)
+_BY = re.compile(r"^\s*by\s+", re.I)
+_PAREN_AGENCY = re.compile(r"\((?P<agency>[A-Za-z][\w .&-]{0,30})\)")
+
+
+def _code(qcode: str | None) -> str | None:
+    """The code part of a QCode (``stat:usable`` → ``usable``)."""
+    return qcode.rpartition(":")[2] if qcode else None
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _name(el: etree._Element | None) -> str | None:
+    """A flex party/concept's name: ``name`` child, else ``@literal``, ``@qcode``, ``@uri``."""
+    if el is None:
+        return None
+    return (
+        text_of(kid(el, "name"))
+        or attr(el, "literal")
+        or _code(attr(el, "qcode"))
+        or attr(el, "uri")
+        or (text_of(el) if not len(el) else None)
+    )
+
+
+def _role(roles: str | None) -> str:
+    codes = (roles or "").split()
+    for qcode in codes:
+        alias, _, code = qcode.partition(":")
+        if alias == SOURCE_ROLE_ALIAS and code in _WIRE_ROLES:
+            return code
+    for qcode in codes:
+        mapped = SOURCE_ROLES.get((_code(qcode) or "").lower())
+        if mapped:
+            return mapped
+    return SourceRole.REPORTED_BY.value
+
+
+def _dateline(located: str | None, printed: str | None) -> Dateline | None:
+    """``located`` gives the place; a printed dateline may add the agency.
+
+    "Moscow, MINA –" → (Moscow, MINA); "NEW YORK, Nov 21 (Reuters) -" → (NEW YORK, Reuters)."""
+    agency = None
+    place = located
+    if printed:
+        trimmed = printed.strip(" –—-")
+        parts = [p.strip() for p in trimmed.split(",")]
+        paren = _PAREN_AGENCY.search(trimmed)
+        if paren:
+            agency = paren.group("agency").strip()
+        elif len(parts) > 1 and parts[1] and not re.search(r"\d", parts[1]) and len(parts[1]) <= 40:
+            agency = parts[1]
+        place = place or _PAREN_AGENCY.sub("", parts[0]).strip() or None
+    return Dateline(place=place, agency=agency) if place else None
+
+
+def _xhtml(body: etree._Element) -> tuple[tuple[str, ...], tuple[Picture, ...]]:
+    """Paragraphs and pictures of an XHTML body; figure captions are not paragraphs."""
+    paragraphs: list[str] = []
+    pictures: list[Picture] = []
+    for el in body.iter():
+        name = local(el)
+        if name == "figure":
+            pictures.append(_figure(el))
+        elif (
+            name in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
+            and not any(local(a) in ("figure", "p", "li", "blockquote") for a in el.iterancestors())
+            and (text := text_of(el))
+        ):
+            paragraphs.append(text)
+    return tuple(paragraphs), tuple(pictures)
+
+
+def _is_credit(el: etree._Element) -> bool:
+    classes = (el.get("class") or "").lower().split()
+    return "credit" in classes or "byline" in classes or local(el) == "small"
+
+
+def _figure(fig: etree._Element) -> Picture:
+    img = next(descendants(fig, "img"), None)
+    caption_el = next(descendants(fig, "figcaption"), None)
+    credit_el = next((d for d in fig.iterdescendants() if _is_credit(d)), None)
+    caption = None
+    if caption_el is not None:
+        parts = [caption_el.text or ""]
+        for child in caption_el:
+            if child is not credit_el:
+                parts.append(all_text(child))
+            parts.append(child.tail or "")
+        caption = squash("".join(parts))
+    return Picture(
+        url=attr(img, "src"),
+        caption=caption or attr(img, "alt"),
+        credit=text_of(credit_el),
+    )
+
+
+def _content(item: etree._Element) -> tuple[tuple[str, ...], tuple[Picture, ...]]:
+    content_set = kid(item, "contentSet")
+    if content_set is None:
+        return (), ()
+    for inline in kids(content_set, "inlineXML"):
+        for child in inline:
+            if local(child) == "nitf":
+                body = read_body(child)
+                return body.paragraphs, body.pictures
+            if local(child) == "html":
+                html_body = kid(child, "body")
+                return _xhtml(html_body if html_body is not None else child)
+    for data in kids(content_set, "inlineData"):
+        text = all_text(data)
+        if "html" in (data.get("contenttype") or "").lower():
+            return html_paragraphs(text), ()
+        return tuple(p for p in (squash(c) for c in re.split(r"\n\s*\n", text)) if p), ()
+    return (), ()
+
+
+def _rights(item: etree._Element) -> Rights:
+    info = kid(item, "rightsInfo")
+    return Rights(
+        copyright_holder=_name(kid(info, "copyrightHolder")),
+        copyright_notice=text_of(kid(info, "copyrightNotice")),
+        usage_terms=text_of(kid(info, "usageTerms")),
+    )
+
+
+def _provider(meta: etree._Element | None) -> Provider | None:
+    el = kid(meta, "provider")
+    if el is None:
+        return None
+    name = text_of(kid(el, "name")) or attr(el, "literal")
+    code = _code(attr(el, "qcode"))
+    if name:
+        return Provider(name, code if code and code != name else None)
+    fallback = code or attr(el, "uri")
+    return Provider(fallback) if fallback else None
+
+
+def _wire_text(meta: Iterable[etree._Element | None], name: str) -> etree._Element | None:
+    for block in meta:
+        for child in block if block is not None else ():
+            if namespace(child) == WIRE_NS and local(child) == name:
+                return child
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """A parsed newsItem before packages and picture items are joined to it."""
+
+    story: Story
+    item_class: str
+    picture: Picture
+
+
+def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
+    meta = kid(el, "itemMeta")
+    cmeta = kid(el, "contentMeta")
+    review: list[str] = []
+    headline = text_of(kid(cmeta, "headline"))
+    slugline = text_of(kid(cmeta, "slugline"))
+    descriptions = list(kids(cmeta, "description")) if cmeta is not None else []
+    summary_el = next(
+        (d for d in descriptions if (d.get("role") or "").endswith("summary")),
+        descriptions[0] if descriptions else None,
+    )
+    summary = text_of(summary_el)
+    paragraphs, pictures = _content(el)
+    if not headline:
+        headline = slugline or summary or (paragraphs[0][:120] if paragraphs else None)
+        if not headline:
+            raise NoContent(name, f"newsItem {el.get('guid')!r} has no headline and no text")
+        review.append("no headline: taken from slugline, description or text")
+    guid = squash(el.get("guid"))
+    if not guid:
+        guid = derived_guid(origin.source, headline)
+        review.append("newsItem has no guid: guid derived from source and headline")
+    version_raw = squash(el.get("version")) or "1"
+    version = int(version_raw) if version_raw.isdigit() and int(version_raw) >= 1 else 1
+    status_code = (_code(attr(kid(meta, "pubStatus"), "qcode")) or "usable").lower()
+    status = PUB_STATUS.get(status_code, PubStatus.USABLE)
+    if status_code not in PUB_STATUS:
+        review.append(f"unknown pubStatus {status_code!r}: taken as usable")
+    embargo_el = kid(meta, "embargoed")
+    embargoed = _instant(text_of(embargo_el))
+    if embargo_el is not None and embargoed is None:
+        status = PubStatus.WITHHELD if status is PubStatus.USABLE else status
+        review.append("embargoed with no time given: held as withheld")
+    creators = [n for c in kids(cmeta, "creator") if (n := _name(c))] if cmeta is not None else []
+    contributors = list(kids(cmeta, "contributor")) if cmeta is not None else []
+    editors = [
+        n for c in contributors if "editor" in (c.get("role") or "").lower() if (n := _name(c))
+    ]
+    others = [
+        n for c in contributors if "editor" not in (c.get("role") or "").lower() if (n := _name(c))
+    ]
+    by_lines = (
+        [b for el_by in kids(cmeta, "by") if (b := squash(_BY.sub("", all_text(el_by))))]
+        if cmeta is not None
+        else []
+    )
+    wire_editor = text_of(_wire_text((meta, cmeta), "editor"))
+    wire_dateline = _wire_text((meta, cmeta), "dateline")
+    dateline = _dateline(_name(kid(cmeta, "located")), text_of(kid(cmeta, "dateline")))
+    if wire_dateline is not None and (attr(wire_dateline, "place") or dateline):
+        dateline = Dateline(
+            place=attr(wire_dateline, "place") or (dateline.place if dateline else ""),
+            agency=attr(wire_dateline, "agency") or (dateline.agency if dateline else None),
+            date=attr(wire_dateline, "date"),
+        )
+    language = attr(kid(cmeta, "language"), "tag") or squash(el.get(_XML_LANG))
+    story = Story(
+        guid=guid,
+        version=version,
+        pub_status=status,
+        version_created=_instant(text_of(kid(meta, "versionCreated"))),
+        first_created=_instant(text_of(kid(meta, "firstCreated")))
+        or _instant(text_of(kid(cmeta, "contentCreated"))),
+        published_at=_instant(text_of(kid(meta, "firstCreated"))),
+        embargoed_until=embargoed,
+        language=language,
+        headline=headline,
+        slugline=slugline,
+        summary=summary,
+        body=paragraphs,
+        byline=tuple(dict.fromkeys(by_lines or creators + others)),
+        provider=_provider(meta),
+        credit_line=text_of(kid(cmeta, "creditline")),
+        dateline=dateline,
+        editor=wire_editor or (editors[0] if editors else None),
+        pictures=pictures,
+        sources=tuple(
+            InfoSource(name=n, role=_role(s.get("role")), url=attr(s, "uri"))
+            for s in (kids(cmeta, "infoSource") if cmeta is not None else ())
+            if (n := _name(s))
+        ),
+        related=tuple(
+            Related(title=attr(lk, "title") or text_of(kid(lk, "title")) or href, url=href)
+            for lk in (kids(meta, "link") if meta is not None else ())
+            if (_code(lk.get("rel")) or "") == "seeAlso" and (href := attr(lk, "href"))
+        ),
+        rights=_rights(el),
+        subjects=tuple(
+            dict.fromkeys(
+                s for sub in kids(cmeta, "subject") if (s := attr(sub, "qcode") or _name(sub))
+            )
+        )
+        if cmeta is not None
+        else (),
+        keywords=tuple(dict.fromkeys(k for kw in kids(cmeta, "keyword") if (k := text_of(kw))))
+        if cmeta is not None
+        else (),
+        signals=tuple(
+            dict.fromkeys(
+                c
+                for sig in kids(meta, "signal")
+                if (c := _code(attr(sig, "qcode")) or text_of(sig))
+            )
+        )
+        if meta is not None
+        else (),
+        ed_note=" ".join(t for n in kids(meta, "edNote") if (t := text_of(n))) or None
+        if meta is not None
+        else None,
+        origin=origin,
+        review=tuple(review),
+    )
+    remote = next(descendants(el, "remoteContent"), None)
+    picture = Picture(
+        url=attr(remote, "href"),
+        caption=summary or (headline if headline != slugline else None),
+        credit=story.credit_line or (story.byline[0] if story.byline else None),
+        copyright=story.rights.copyright_notice,
+    )
+    item_class = (_code(attr(kid(meta, "itemClass"), "qcode")) or "text").lower()
+    return _Item(story, item_class, picture)
+
+
+def _packages(items: Iterable[etree._Element]) -> list[list[tuple[str | None, Related]]]:
+    """Each package's references as (residref, Related) pairs."""
+    packages = []
+    for package in items:
+        refs = []
+        for ref in descendants(package, "itemRef"):
+            residref = attr(ref, "residref")
+            title = text_of(kid(ref, "title")) or residref or attr(ref, "href")
+            if title:
+                refs.append((residref, Related(title=title, url=attr(ref, "href"))))
+        packages.append(refs)
+    return packages
+
+
+def _join(items: list[_Item], packages: list[list[tuple[str | None, Related]]]) -> list[Story]:
+    """Picture items become pictures of the text they are packaged (or sent alone) with;
+    a package's other references become each packaged story's related links."""
+    texts = [i for i in items if i.item_class != "picture"]
+    pics = {i.story.guid: i for i in items if i.item_class == "picture"}
+    stories = {i.story.guid: i.story for i in texts}
+    attached: set[str] = set()
+    for refs in packages:
+        members = [r for r, _ in refs if r in stories]
+        for guid in members:
+            story = stories[guid]
+            extra_pics = [pics[r].picture for r, _ in refs if r in pics]
+            attached.update(r for r, _ in refs if r in pics)
+            links = [rel for r, rel in refs if r != guid and r not in pics]
+            stories[guid] = replace(
+                story,
+                pictures=story.pictures + tuple(extra_pics),
+                related=story.related + tuple(links),
+            )
+    loose = [p for g, p in pics.items() if g not in attached]
+    if len(stories) == 1 and loose:
+        (guid,) = stories
+        stories[guid] = replace(
+            stories[guid], pictures=stories[guid].pictures + tuple(p.picture for p in loose)
+        )
+        loose = []
+    out = list(stories.values())
+    out += [replace(p.story, pictures=(*p.story.pictures, p.picture)) for p in loose]
+    return out
+
+
+def parse_newsml(
+    data: bytes,
+    *,
+    name: str,
+    fetched_at: datetime,
+    source: str | None = None,
+    policy: SourcePolicy | None = None,
+    url: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Story]:
+    """Every newsItem of a NewsML-G2 document as a draft story.
+
+    A packageItem is not a story: its references become ``related`` links of the
+    stories it packages and its picture items their pictures. Raises ``UnsafeXML``,
+    ``InputTooLarge``, ``MalformedInput`` (not NewsML-G2) or ``NoContent``
+    (only packages, or an item with no headline and no text)."""
+    root = parse_xml(data, name=name, max_bytes=max_bytes)
+    kind = local(root)
+    if kind == "newsMessage":
+        item_set = kid(root, "itemSet")
+        members = list(item_set) if item_set is not None else []
+    elif kind in ("newsItem", "packageItem"):
+        members = [root]
+    else:
+        raise MalformedInput(name, f"root element <{kind}> is not a NewsML-G2 item or message")
+    if namespace(root) != NAR_NS:
+        raise MalformedInput(name, f"<{kind}> is not in the NewsML-G2 namespace {NAR_NS}")
+    origin = Origin(
+        source=source,
+        format="newsml",
+        fetched_at=fetched_at,
+        raw_sha256=hashlib.sha256(data).hexdigest(),
+        url=url,
+    )
+    news = [_item(m, origin=origin, name=name) for m in members if local(m) == "newsItem"]
+    packages = _packages(m for m in members if local(m) == "packageItem")
+    if not news:
+        if packages:
+            raise NoContent(name, "only packageItems: their referenced items are not included")
+        raise NoContent(name, "no newsItem in the document")
+    return [apply_policy(story, policy) for story in _join(news, packages)]

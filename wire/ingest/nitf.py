@@ -1,0 +1,270 @@
+"""NITF 3.x bytes → a draft story, and the NITF body reader NewsML-G2 reuses for inline NITF.
+
+Elements are matched by local name so both the namespaced NITF 3.4+ form and the
+older namespace-less documents read the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from lxml import etree
+
+from wire.attribution import SourcePolicy, apply_policy
+from wire.errors import MalformedInput, NoContent
+from wire.ingest.identity import derived_guid
+from wire.ingest.xmlsafe import (
+    DEFAULT_MAX_BYTES,
+    all_text,
+    attr,
+    descendants,
+    kid,
+    kids,
+    local,
+    parse_xml,
+    squash,
+    text_of,
+)
+from wire.model import Dateline, Origin, Picture, Provider, PubStatus, Rights, Story
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_BASIC = re.compile(
+    r"^(?P<y>\d{4})-?(?P<m>\d{2})-?(?P<d>\d{2})"
+    r"(?:T(?P<H>\d{2}):?(?P<M>\d{2})(?::?(?P<S>\d{2}))?(?:[.,]\d+)?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_BY = re.compile(r"^\s*by\s+", re.I)
+_AGENCY_IN_DATELINE = re.compile(r"\((?P<agency>[A-Za-z][\w .&-]{0,30})\)")
+
+MANAGEMENT_STATUS: dict[str, PubStatus] = {
+    "usable": PubStatus.USABLE,
+    "embargoed": PubStatus.USABLE,  # usable once date.release has passed
+    "withheld": PubStatus.WITHHELD,
+    "canceled": PubStatus.CANCELED,
+    "cancelled": PubStatus.CANCELED,
+    "killed": PubStatus.CANCELED,
+}
+"""NITF ``docdata/@management-status`` values to wire's publishing status."""
+
+
+def norm_instant(value: str | None) -> datetime | None:
+    """An ISO 8601 instant in basic (``20240105T123000+0100``) or extended form, as UTC.
+
+    A date without a time is midnight UTC; no zone means UTC. Unreadable → None."""
+    if not value:
+        return None
+    match = _BASIC.match(value.strip())
+    if match is None:
+        return None
+    g = match.groupdict()
+    try:
+        naive = datetime(
+            int(g["y"]),
+            int(g["m"]),
+            int(g["d"]),
+            int(g["H"] or 0),
+            int(g["M"] or 0),
+            int(g["S"] or 0),
+        )
+    except ValueError:
+        return None
+    tz = g["tz"]
+    if tz and tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+        return datetime.fromtimestamp(naive.replace(tzinfo=UTC).timestamp() - offset * 60, UTC)
+    return naive.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class NitfBody:
+    """What a NITF ``body`` holds besides metadata: paragraphs and pictures."""
+
+    paragraphs: tuple[str, ...] = ()
+    pictures: tuple[Picture, ...] = ()
+
+
+def read_body(nitf: etree._Element) -> NitfBody:
+    """Paragraphs of ``body.content`` (not those inside a picture's caption) and its pictures."""
+    content = next(descendants(nitf, "body.content"), None)
+    if content is None:
+        return NitfBody()
+    paragraphs: list[str] = []
+    pictures: list[Picture] = []
+    for el in content.iter():
+        name = local(el)
+        if name == "media":
+            if (el.get("media-type") or "image").lower() in ("image", "photo", "graphic"):
+                ref = kid(el, "media-reference")
+                pictures.append(
+                    Picture(
+                        url=attr(ref, "source"),
+                        caption=text_of(kid(el, "media-caption")),
+                        credit=text_of(kid(el, "media-producer")),
+                    )
+                )
+        elif (
+            name in ("p", "hl2")
+            and not any(local(a) == "media" for a in el.iterancestors())
+            and (text := text_of(el))
+        ):
+            paragraphs.append(text)
+    return NitfBody(tuple(paragraphs), tuple(pictures))
+
+
+def _byline(head: etree._Element | None) -> tuple[str, ...]:
+    """People as printed: ``<person>`` where marked up, else the line minus "By" and title."""
+    names: list[str] = []
+    for line in kids(head, "byline") if head is not None else ():
+        people = [t for p in descendants(line, "person") if (t := text_of(p))]
+        if people:
+            names += people
+            continue
+        parts = [line.text or ""]
+        for child in line:
+            if local(child) != "byttl":
+                parts.append(all_text(child))
+            parts.append(child.tail or "")
+        printed = squash(_BY.sub("", "".join(parts)))
+        if printed and (printed := printed.strip(" ,;–-")):
+            names.append(printed)
+    return tuple(dict.fromkeys(names))
+
+
+def _dateline(head: etree._Element | None) -> Dateline | None:
+    line = kid(head, "dateline")
+    if line is None:
+        return None
+    place = text_of(kid(line, "location"))
+    printed = text_of(line) or ""
+    if not place:
+        place = squash(printed.split(",")[0].split("(")[0].strip(" –-")) or None
+    if not place:
+        return None
+    story_date = kid(line, "story.date")
+    when = norm_instant(attr(story_date, "norm"))
+    agency = _AGENCY_IN_DATELINE.search(printed)
+    return Dateline(
+        place=place,
+        agency=agency.group("agency").strip() if agency else None,
+        date=date.isoformat(when.date()) if when else None,
+    )
+
+
+def _version(docdata: etree._Element | None) -> int:
+    key = kid(docdata, "du-key")
+    for name in ("version", "generation"):
+        value = attr(key, name)
+        if value and value.isdigit() and int(value) >= 1:
+            return int(value)
+    return 1
+
+
+def _rights(docdata: etree._Element | None) -> Rights:
+    copyright_el = kid(docdata, "doc.copyright")
+    rights_el = kid(docdata, "doc.rights")
+    holder = attr(copyright_el, "holder") or attr(rights_el, "owner")
+    year = attr(copyright_el, "year")
+    notice = f"Copyright {year} {holder}" if holder and year else None
+    return Rights(
+        copyright_holder=holder,
+        copyright_notice=notice,
+        usage_terms=attr(rights_el, "limitations"),
+    )
+
+
+def _keywords(docdata: etree._Element | None) -> tuple[str, ...]:
+    key_list = kid(docdata, "key-list")
+    if key_list is None:
+        return ()
+    return tuple(dict.fromkeys(k for el in kids(key_list, "keyword") if (k := attr(el, "key"))))
+
+
+def parse_nitf(
+    data: bytes,
+    *,
+    name: str,
+    fetched_at: datetime,
+    source: str | None = None,
+    policy: SourcePolicy | None = None,
+    url: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Story]:
+    """A NITF document as one draft story.
+
+    Raises ``UnsafeXML``, ``InputTooLarge``, ``MalformedInput`` (not NITF) or
+    ``NoContent`` (no headline and no body)."""
+    root = parse_xml(data, name=name, max_bytes=max_bytes)
+    if local(root) != "nitf":
+        raise MalformedInput(name, f"root element <{local(root)}> is not <nitf>")
+    head = kid(root, "head")
+    docdata = kid(head, "docdata")
+    body = kid(root, "body")
+    body_head = kid(body, "body.head")
+    body_text = read_body(root)
+    headline = (
+        text_of(next(descendants(body_head, "hl1"), None)) if body_head is not None else None
+    ) or text_of(kid(head, "title"))
+    if not headline and not body_text.paragraphs:
+        raise NoContent(name, "NITF document with neither a headline nor body text")
+    review: list[str] = []
+    if not headline:
+        headline = body_text.paragraphs[0][:120]
+        review.append("no hedline or title: headline taken from the first paragraph")
+    doc_id = attr(kid(docdata, "doc-id"), "id-string")
+    status_raw = (attr(docdata, "management-status") or "usable").lower()
+    status = MANAGEMENT_STATUS.get(status_raw)
+    if status is None:
+        status = PubStatus.USABLE
+        review.append(f"unknown management-status {status_raw!r}: taken as usable")
+    issued = norm_instant(attr(kid(docdata, "date.issue"), "norm"))
+    release = norm_instant(attr(kid(docdata, "date.release"), "norm"))
+    embargoed = (
+        release if status_raw == "embargoed" or (release and issued and release > issued) else None
+    )
+    distributor = text_of(kid(body_head, "distributor"))
+    abstract = text_of(kid(body_head, "abstract"))
+    hl2 = text_of(next(descendants(body_head, "hl2"), None)) if body_head is not None else None
+    story = Story(
+        guid=doc_id or derived_guid(source, url or headline),
+        version=_version(docdata),
+        pub_status=status,
+        version_created=issued,
+        first_created=issued,
+        published_at=issued,
+        embargoed_until=embargoed,
+        language=squash(root.get(_XML_LANG))
+        or squash(body.get(_XML_LANG) if body is not None else None),
+        headline=headline,
+        summary=abstract or hl2,
+        body=body_text.paragraphs,
+        byline=_byline(body_head),
+        provider=Provider(distributor) if distributor else None,
+        dateline=_dateline(body_head),
+        pictures=body_text.pictures,
+        rights=_rights(docdata),
+        subjects=tuple(
+            dict.fromkeys(
+                s
+                for el in descendants(head, "tobject.subject")
+                if (s := attr(el, "tobject.subject.refnum") or attr(el, "tobject.subject.matter"))
+            )
+        )
+        if head is not None
+        else (),
+        keywords=_keywords(docdata),
+        ed_note=attr(kid(docdata, "ed-msg"), "info"),
+        origin=Origin(
+            source=source,
+            format="nitf",
+            fetched_at=fetched_at,
+            raw_sha256=hashlib.sha256(data).hexdigest(),
+            url=url,
+        ),
+        review=tuple(review) + (() if doc_id else ("no doc-id: guid derived from source",)),
+    )
+    return [apply_policy(story, policy)]

@@ -1,0 +1,81 @@
+"""Raw agency copy (plain text) → story: size check, repair, clean, extract, policy. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from wire.attribution import SourcePolicy, apply_policy
+from wire.errors import NoContent
+from wire.ingest.extract import Extraction, extract_copy
+from wire.ingest.identity import derived_guid
+from wire.ingest.repair import MAX_INPUT_BYTES, check_size, repair
+from wire.model import Origin, Story
+
+__all__ = ["MAX_INPUT_BYTES", "extract_text", "story_from_extraction"]
+
+
+def story_from_extraction(
+    ex: Extraction,
+    *,
+    source: str | None,
+    fmt: str,
+    fetched_at: datetime,
+    raw_sha256: str,
+    url: str | None = None,
+) -> Story:
+    """The draft story for an extraction: guid from source and headline, version
+    created at the fetch (the store numbers versions)."""
+    return Story(
+        guid=derived_guid(source, ex.headline),
+        headline=ex.headline,
+        version_created=fetched_at,
+        published_at=ex.published_at,
+        language=ex.language,
+        body=ex.body,
+        link=url,
+        byline=ex.byline,
+        provider=ex.provider,
+        credit_line=ex.credit_line,
+        dateline=ex.dateline,
+        editor=ex.editor,
+        pictures=ex.pictures,
+        sources=ex.sources,
+        related=ex.related,
+        rights=ex.rights,
+        origin=Origin(
+            source=source, format=fmt, fetched_at=fetched_at, raw_sha256=raw_sha256, url=url
+        ),
+        removed=ex.removed,
+        review=ex.review,
+    )
+
+
+def extract_text(
+    data: bytes | str,
+    *,
+    name: str,
+    fetched_at: datetime,
+    source: str | None = None,
+    policy: SourcePolicy | None = None,
+) -> Story:
+    """One piece of raw copy → its story, attribution explicit.
+
+    The source policy's language (if any) chooses the patterns tried first; what
+    the copy states wins over the policy, disagreements are flagged for review.
+    Raises ``InputTooLarge``, ``NoContent`` (empty, binary, only furniture) or
+    ``MalformedInput`` (undecodable), each naming ``name``."""
+    check_size(data, name)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    text = repair(data, name)
+    ex = extract_copy(text, fetched_at=fetched_at, language=policy.language if policy else None)
+    if not ex.headline:
+        raise NoContent(name, "nothing but page furniture in the copy")
+    story = story_from_extraction(
+        ex,
+        source=source,
+        fmt="text",
+        fetched_at=fetched_at,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+    )
+    return apply_policy(story, policy)

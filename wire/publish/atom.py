@@ -1,0 +1,141 @@
+"""Stories → Atom 1.0 bytes, with RFC 5005 archive links, RFC 6721 tombstones,
+Media RSS and wire's namespace.
+
+feedgen (through ``wire.publish._feedgen``) builds feed and entries; this module
+adds the rest. The Atom RELAX NG grammar puts every entry after the feed's
+other children, so feed-level extensions (``at:deleted-entry``, ``fh:archive``)
+are inserted before the first entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from lxml import etree
+
+from wire.model import PubStatus, Story
+from wire.publish import _feedgen, namespace
+from wire.publish.feedmeta import FeedMeta, story_updated
+from wire.publish.rss import MEDIA_NS, media_elements
+from wire.publish.storyhtml import content_html, one_line
+from wire.storyjson import format_instant
+
+ATOM_NS: Final = "http://www.w3.org/2005/Atom"
+TOMBSTONE_NS: Final = "http://purl.org/atompub/tombstones/1.0"
+HISTORY_NS: Final = "http://purl.org/syndication/history/1.0"
+_A: Final = "{" + ATOM_NS + "}"
+_AT: Final = "{" + TOMBSTONE_NS + "}"
+_NSMAP: Final = {
+    "media": MEDIA_NS,
+    "at": TOMBSTONE_NS,
+    "fh": HISTORY_NS,
+    namespace.WIRE_PREFIX: namespace.WIRE_NS,
+}
+
+
+def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
+    links = [
+        _feedgen.LinkHead(src.url, "via", title=one_line(src.name) or None)
+        for src in story.sources
+        if src.url
+    ]
+    links += [
+        _feedgen.LinkHead(rel.url, "related", title=one_line(rel.title) or None)
+        for rel in story.related
+        if rel.url
+    ]
+    return _feedgen.EntryHead(
+        id=story.guid,
+        title=story.headline,
+        link=story.link or meta.story_url(story.guid),
+        updated=story_updated(story, meta),
+        published=story.published_at or story.first_created,
+        summary=story.summary,
+        content_html=content_html(story),
+        authors=story.byline,
+        contributors=(story.provider.name,) if story.provider else (),
+        links=tuple(links),
+        categories=tuple(dict.fromkeys(t for t in story.subjects + story.keywords if t)),
+        rights=story.rights.copyright_notice or story.rights.copyright_holder,
+    )
+
+
+def _feed_links(meta: FeedMeta) -> tuple[_feedgen.LinkHead, ...]:
+    links = [_feedgen.LinkHead(meta.self_url, "self", type="application/atom+xml")]
+    for rel, href in (
+        ("hub", meta.hub_url),
+        ("current", meta.current),
+        ("prev-archive", meta.prev_archive),
+        ("next-archive", meta.next_archive),
+    ):
+        if href:
+            links.append(_feedgen.LinkHead(href, rel))
+    return tuple(links)
+
+
+def tombstone(story: Story, meta: FeedMeta) -> etree._Element:
+    """RFC 6721 ``at:deleted-entry`` for a killed story: ref, when, by, comment."""
+    when = story_updated(story, meta)
+    el = etree.Element(_AT + "deleted-entry", ref=story.guid, when=format_instant(when) or "")
+    if story.provider:
+        by = etree.SubElement(el, _AT + "by")
+        etree.SubElement(by, _A + "name").text = story.provider.name
+    comment = etree.SubElement(el, _AT + "comment")
+    comment.text = "Killed" + (f": {one_line(story.ed_note)}" if story.ed_note else "")
+    return el
+
+
+def _live_tombstones(meta: FeedMeta, killed: Sequence[Story]) -> list[Story]:
+    """Killed stories still inside the tombstone window, each guid once."""
+    cutoff = meta.updated - meta.tombstone_window
+    seen: dict[str, Story] = {}
+    for story in killed:
+        if story.guid not in seen and story_updated(story, meta) >= cutoff:
+            seen[story.guid] = story
+    return list(seen.values())
+
+
+def render_atom(
+    meta: FeedMeta, stories: Sequence[Story], tombstones: Sequence[Story] = ()
+) -> bytes:
+    """The Atom document: usable ``stories`` as entries, killed ones as tombstones.
+
+    A canceled story passed among ``stories`` becomes a tombstone too, so a kill
+    never leaves a live entry behind; tombstones older than
+    ``meta.tombstone_window`` (measured from ``meta.updated``) are dropped."""
+    usable = [s for s in stories if s.pub_status is PubStatus.USABLE]
+    killed = [s for s in (*tombstones, *stories) if s.pub_status is PubStatus.CANCELED]
+    authors = (meta.provider.name,) if meta.provider else (meta.title,)
+    head = _feedgen.FeedHead(
+        id=meta.self_url,
+        title=meta.title,
+        description=meta.description,
+        site_url=meta.site_url,
+        updated=meta.updated,
+        links=_feed_links(meta),
+        language=meta.language,
+        rights=meta.rights_text,
+        generator=meta.generator,
+        authors=authors,
+    )
+    root = _feedgen.atom_tree(head, [_entry(meta, s) for s in usable])
+    root = _feedgen.with_namespaces(root, _NSMAP)
+    feed_ext: list[etree._Element] = []
+    if meta.archive:
+        feed_ext.append(etree.Element(f"{{{HISTORY_NS}}}archive"))
+    if meta.provider:
+        feed_ext.append(namespace.provider_element(meta.provider))
+    feed_ext += [tombstone(s, meta) for s in _live_tombstones(meta, killed)]
+    entries = root.findall(_A + "entry")
+    for el in feed_ext:
+        if entries:
+            entries[0].addprevious(el)
+        else:
+            root.append(el)
+    for entry, story in zip(entries, usable, strict=True):
+        if story.language:
+            entry.set("{http://www.w3.org/XML/1998/namespace}lang", story.language)
+        entry.extend(media_elements(story, meta))
+        entry.extend(namespace.item_elements(story))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

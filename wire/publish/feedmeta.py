@@ -1,0 +1,56 @@
+"""FeedMeta: the plain data a renderer needs about one rendered feed document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from wire.model import Provider, Rights, Story
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """Everything about a feed that is not a story, for one output format.
+
+    ``updated`` is passed in (never read from a clock) so the same stories and
+    meta always render to the same bytes and the ETag stays stable.
+    ``story_url_template`` builds the ``link`` for stories that carry none of
+    their own: ``{guid}`` is replaced by the percent-encoded guid.
+    """
+
+    name: str
+    title: str
+    description: str
+    self_url: str
+    site_url: str
+    updated: datetime
+    story_url_template: str = "{base}/stories/{guid}.html"
+    hub_url: str | None = None
+    language: str | None = None
+    rights: Rights | None = None
+    provider: Provider | None = None
+    generator: str = "wire"
+    prev_archive: str | None = None
+    next_archive: str | None = None
+    current: str | None = None
+    archive: bool = False
+    tombstone_window: timedelta = timedelta(days=7)
+
+    @property
+    def rights_text(self) -> str | None:
+        """Feed-level rights as one line of text: the notice, else the holder."""
+        if self.rights is None:
+            return None
+        return self.rights.copyright_notice or self.rights.copyright_holder
+
+    def story_url(self, guid: str) -> str:
+        """The public HTML page of one story on this wire instance."""
+        return self.story_url_template.format(
+            base=self.site_url.rstrip("/"), guid=quote(guid, safe="")
+        )
+
+
+def story_updated(story: Story, meta: FeedMeta) -> datetime:
+    """When this version last changed: a correction's newer time, never "now"."""
+    return story.version_created or story.sort_time or meta.updated

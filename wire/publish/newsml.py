@@ -1,0 +1,203 @@
+"""Stories → NewsML-G2 2.35 (Power conformance): one newsItem per story, or a newsMessage.
+
+Built with lxml's ElementMaker in the order the XSD demands: catalogRef/catalog,
+rightsInfo, itemMeta, contentMeta, contentSet. Where the XSD types a value as
+``g2normalizedString`` (creditline, names, literals) whitespace runs collapse to
+one space: the schema forbids newlines there. wire's own values ride in the
+``wire:`` namespace at the ``##other`` extension points (see
+``wire.publish.namespace``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, cast
+
+from lxml import etree
+from lxml.builder import ElementMaker  # type: ignore[import-not-found]
+
+from wire.model import SourceRole, Story
+from wire.publish import namespace
+from wire.publish.feedmeta import FeedMeta
+from wire.publish.storyhtml import format_dateline, one_line, story_xhtml
+from wire.storyjson import format_instant
+
+NAR_NS: Final = "http://iptc.org/std/nar/2006-10-01/"
+STANDARD_VERSION: Final = "2.35"
+IPTC_CATALOG: Final = "http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_41.xml"
+"""The IPTC catalog published alongside NewsML-G2 2.35 (scheme aliases ninat, stat, sig,
+cpprole, irel, drol)."""
+
+CPP_ROLE: Final = {
+    SourceRole.REPORTED_BY.value: "cpprole:originfo",
+    SourceRole.ACCORDING_TO.value: "cpprole:originfo",
+    SourceRole.TOLD.value: "cpprole:originfo",
+    SourceRole.CITING.value: "cpprole:contentSource",
+    SourceRole.ORIGINAL_SOURCE.value: "cpprole:origcont",
+    SourceRole.QUOTED.value: "cpprole:contentSource",
+}
+"""wire source role → IPTC Content Production Party Role; wire's own role follows
+as ``wirerole:<role>`` in the same role list, so nothing is lost."""
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+G: Any = ElementMaker(
+    namespace=NAR_NS, nsmap={None: NAR_NS, namespace.WIRE_PREFIX: namespace.WIRE_NS}
+)
+"""The NAR-namespace element maker (lxml.builder is untyped: results are cast at the edges)."""
+
+
+def _qcode_safe(code: str) -> str:
+    return "-".join(code.split())
+
+
+def _name(text: str) -> etree._Element:
+    return cast(etree._Element, G.name(one_line(text)))
+
+
+def _instant(value: datetime) -> str:
+    return format_instant(value) or ""
+
+
+def _rights(story: Story) -> list[etree._Element]:
+    r = story.rights
+    if not (r.copyright_holder or r.copyright_notice or r.usage_terms):
+        return []
+    info = G.rightsInfo()
+    if r.copyright_holder:
+        info.append(G.copyrightHolder(_name(r.copyright_holder)))
+    if r.copyright_notice:
+        info.append(G.copyrightNotice(r.copyright_notice))
+    if r.usage_terms:
+        info.append(G.usageTerms(r.usage_terms))
+    return [info]
+
+
+def _item_meta(story: Story, meta: FeedMeta | None) -> etree._Element:
+    provider = story.provider or (meta.provider if meta else None)
+    prov = G.provider()
+    if provider:
+        if provider.abbreviation and one_line(provider.abbreviation):
+            prov.set("literal", one_line(provider.abbreviation))
+        prov.append(_name(provider.name))
+    else:
+        prov.set("literal", "wire")
+    created = story.version_created or story.sort_time or (meta.updated if meta else _EPOCH)
+    im: etree._Element = G.itemMeta(
+        G.itemClass(qcode="ninat:text"),
+        prov,
+        G.versionCreated(_instant(created)),
+    )
+    if story.first_created:
+        im.append(G.firstCreated(_instant(story.first_created)))
+    if story.embargoed_until:
+        im.append(G.embargoed(_instant(story.embargoed_until)))
+    im.append(G.pubStatus(qcode=f"stat:{story.pub_status.value}"))
+    if meta is not None:
+        im.append(G.generator(meta.generator))
+    if story.ed_note:
+        im.append(G.edNote(story.ed_note))
+    for signal in story.signals:
+        code = _qcode_safe(signal)
+        if code:
+            im.append(G.signal(qcode=f"sig:{code}"))
+    for rel in story.related:
+        link = G.link(G.title(rel.title), rel="irel:seeAlso")
+        if rel.url:
+            link.set("href", rel.url)
+        im.append(link)
+    return im
+
+
+def _content_meta(story: Story) -> etree._Element:
+    cm: etree._Element = G.contentMeta()
+    if story.published_at:
+        cm.append(G.contentCreated(_instant(story.published_at)))
+    if story.dateline and one_line(story.dateline.place):
+        cm.append(G.located(_name(story.dateline.place)))
+    for src in story.sources:
+        roles = [CPP_ROLE.get(src.role, "cpprole:contentSource")]
+        if _qcode_safe(src.role):
+            roles.append(f"{namespace.SOURCE_ROLE_ALIAS}:{_qcode_safe(src.role)}")
+        info = G.infoSource(_name(src.name), role=" ".join(roles))
+        if src.url:
+            info.set("uri", src.url)
+        if src.evidence:
+            ev = etree.SubElement(info, namespace.wire_tag("source"), role=src.role)
+            ev.set("evidence", src.evidence)
+            ev.text = src.name
+        cm.append(info)
+    for person in story.byline:
+        cm.append(G.creator(_name(person), role="cpprole:author"))
+    if story.editor:
+        cm.append(G.contributor(_name(story.editor), role="cpprole:editor"))
+    if story.language:
+        cm.append(G.language({"tag": story.language}))
+    for subject in story.subjects:
+        if one_line(subject):
+            cm.append(G.subject(_name(subject)))
+    for keyword in story.keywords:
+        if one_line(keyword):
+            cm.append(G.keyword(one_line(keyword)))
+    if story.slugline:
+        cm.append(G.slugline(one_line(story.slugline)))
+    cm.append(G.headline(story.headline))
+    if story.dateline:
+        cm.append(G.dateline(format_dateline(story.dateline)))
+    if story.byline:
+        cm.append(G.by(", ".join(story.byline)))
+    if story.credit_line and one_line(story.credit_line):
+        cm.append(G.creditline(one_line(story.credit_line)))
+    if story.summary:
+        cm.append(G.description(story.summary, role="drol:summary"))
+    # Structured dateline (agency, date) has no G2 home: wire's namespace keeps it.
+    cm.extend(
+        el
+        for el in namespace.item_elements(story)
+        if etree.QName(el).localname in ("dateline", "creditline")
+    )
+    return cm
+
+
+def render_newsml_item(story: Story, meta: FeedMeta | None = None) -> etree._Element:
+    """One ``newsItem`` element for ``story`` (a kill is ``stat:canceled``, still rendered)."""
+    item: etree._Element = G.newsItem(
+        G.catalogRef(href=IPTC_CATALOG),
+        G.catalog(G.scheme(alias=namespace.SOURCE_ROLE_ALIAS, uri=namespace.SOURCE_ROLE_SCHEME)),
+        *_rights(story),
+        _item_meta(story, meta),
+        _content_meta(story),
+        G.contentSet(
+            G.inlineXML(story_xhtml(story, page=False), contenttype="application/xhtml+xml")
+        ),
+        guid=story.guid,
+        version=str(max(story.version, 1)),
+        standard="NewsML-G2",
+        standardversion=STANDARD_VERSION,
+        conformance="power",
+    )
+    if story.language:
+        item.set("{http://www.w3.org/XML/1998/namespace}lang", story.language)
+    return item
+
+
+def _bytes(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def render_newsml_story(story: Story) -> bytes:
+    """A standalone ``newsItem`` document (``GET /stories/{guid}.xml``)."""
+    return _bytes(render_newsml_item(story))
+
+
+def render_newsml(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
+    """A ``newsMessage``: header (sent = ``meta.updated``) and one newsItem per story."""
+    header = G.header(G.sent(_instant(meta.updated)), G.catalogRef(href=IPTC_CATALOG))
+    sender = meta.provider.name if meta.provider else meta.generator
+    if one_line(sender):
+        header.append(G.sender(sender))
+    message: etree._Element = G.newsMessage(
+        header, G.itemSet(*(render_newsml_item(s, meta) for s in stories))
+    )
+    return _bytes(message)

@@ -1,0 +1,158 @@
+"""Stories → ninjs 2.2 documents, and a feed of them as one JSON object.
+
+ninjs has no creditline, dateline, signal, editor or link property, and its
+schema rejects unknown ones, so those travel in properties it has (the
+contract in ``../shared/DESIGN.md``):
+
+* credit line → ``descriptions`` with role ``creditline`` (``copyrightnotice``
+  stays the rights notice);
+* dateline → ``located`` (the place) and ``descriptions`` role ``dateline``
+  (as printed, agency included);
+* provider → ``infosources`` role ``provider`` (``literal`` = abbreviation);
+  sources → ``infosources`` with wire's role (``reported-by`` …) and ``uri``;
+* editor → ``descriptions`` role ``editor``; signals → ``descriptions`` role
+  ``signal``, one each; summary → ``descriptions`` role ``summary``;
+* pictures → ``associations`` (``type`` picture, caption in ``descriptions``,
+  credit in ``by``, copyright in ``copyrightnotice``, URL as a rendition);
+  related → ``associations`` (``type`` text, title in ``title``);
+* the story's own web link → ``renditions`` (name ``web``, text/html).
+
+Feed wrapper (ninjs 2.2 defines none): a JSON object
+``{"name", "title", "description", "updated", "self", "items": [ninjs…]}``,
+items in feed order. Keys are sorted and output is UTF-8, so bytes are stable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Final
+from urllib.parse import quote
+
+from wire.model import Story
+from wire.publish.feedmeta import FeedMeta
+from wire.publish.storyhtml import content_html, format_dateline, one_line
+from wire.storyjson import format_instant
+
+NINJS_SCHEMA_URI: Final = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
+
+JSON = dict[str, Any]
+
+
+def _describe(role: str, value: str | None) -> list[JSON]:
+    return [{"role": role, "value": value}] if value else []
+
+
+def _member_uri(story: Story, kind: str, index: int) -> str:
+    """An identifier for a picture or related link that has no URL of its own."""
+    return f"urn:wire:{kind}:{quote(story.guid, safe='')}:{index}"
+
+
+def _pictures(story: Story) -> list[JSON]:
+    out = []
+    for index, pic in enumerate(story.pictures, start=1):
+        doc: JSON = {
+            "name": f"picture-{index}",
+            "uri": pic.url or _member_uri(story, "picture", index),
+            "type": "picture",
+        }
+        if pic.caption:
+            doc["descriptions"] = [{"role": "caption", "value": pic.caption}]
+        if pic.credit:
+            doc["by"] = pic.credit
+        if pic.copyright:
+            doc["copyrightnotice"] = pic.copyright
+        if pic.url:
+            doc["renditions"] = [{"name": "original", "href": pic.url}]
+        out.append(doc)
+    return out
+
+
+def _related(story: Story) -> list[JSON]:
+    return [
+        {
+            "name": f"related-{index}",
+            "uri": rel.url or _member_uri(story, "related", index),
+            "type": "text",
+            "title": rel.title,
+        }
+        for index, rel in enumerate(story.related, start=1)
+    ]
+
+
+def _infosources(story: Story) -> list[JSON]:
+    out: list[JSON] = []
+    if story.provider:
+        prov: JSON = {"name": story.provider.name, "role": "provider"}
+        if story.provider.abbreviation:
+            prov["literal"] = story.provider.abbreviation
+        out.append(prov)
+    for src in story.sources:
+        doc: JSON = {"name": src.name, "role": src.role}
+        if src.url:
+            doc["uri"] = src.url
+        out.append(doc)
+    return out
+
+
+def render_ninjs_story(story: Story) -> JSON:
+    """One ninjs 2.2 object for ``story``; empty fields are left out, never invented."""
+    doc: JSON = {
+        "uri": story.guid,
+        "type": "text",
+        "representationtype": "full",
+        "standard": {"name": "ninjs", "version": "2.2", "schema": NINJS_SCHEMA_URI},
+        "version": str(story.version),
+        "pubstatus": story.pub_status.value,
+        "headlines": [{"role": "main", "value": story.headline}],
+    }
+    optional: JSON = {
+        "versioncreated": format_instant(story.version_created),
+        "firstcreated": format_instant(story.first_created),
+        "contentcreated": format_instant(story.published_at),
+        "embargoed": format_instant(story.embargoed_until),
+        "language": story.language,
+        "slugline": story.slugline,
+        "by": ", ".join(story.byline) or None,
+        "located": story.dateline.place if story.dateline and story.dateline.place else None,
+        "copyrightholder": story.rights.copyright_holder,
+        "copyrightnotice": story.rights.copyright_notice,
+        "usageterms": story.rights.usage_terms,
+        "ednote": story.ed_note,
+    }
+    doc.update({k: v for k, v in optional.items() if v})
+    descriptions = [
+        *_describe("summary", story.summary),
+        *_describe("creditline", one_line(story.credit_line) if story.credit_line else None),
+        *_describe("dateline", format_dateline(story.dateline) if story.dateline else None),
+        *_describe("editor", story.editor),
+        *(d for s in story.signals for d in _describe("signal", s)),
+    ]
+    if descriptions:
+        doc["descriptions"] = descriptions
+    doc["bodies"] = [{"role": "main", "contenttype": "text/html", "value": content_html(story)}]
+    for key, value in (
+        ("infosources", _infosources(story)),
+        ("associations", _pictures(story) + _related(story)),
+        ("subjects", [{"name": s} for s in story.subjects]),
+        (
+            "renditions",
+            [{"name": "web", "href": story.link, "contenttype": "text/html"}] if story.link else [],
+        ),
+    ):
+        if value:
+            doc[key] = value
+    return doc
+
+
+def render_ninjs(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
+    """The feed wrapper documented above, as UTF-8 JSON bytes."""
+    wrapper = {
+        "name": meta.name,
+        "title": meta.title,
+        "description": meta.description,
+        "updated": format_instant(meta.updated),
+        "self": meta.self_url,
+        "items": [render_ninjs_story(s) for s in stories],
+    }
+    return json.dumps(wrapper, ensure_ascii=False, sort_keys=True).encode("utf-8")

@@ -1,0 +1,1200 @@
+"""``SQLStore``: the ``Store`` protocol on SQLAlchemy async Core, for SQLite and PostgreSQL.
+
+One class, two dialects. What differs is kept to the edges:
+
+- SQLite (``sqlite+aiosqlite:///path``): one file in WAL mode, foreign keys on, a
+  busy timeout. Writers are serialised in process by a lock and across processes
+  by ``BEGIN IMMEDIATE``, so a read-then-write transaction never dies on a lock
+  upgrade. The leader lock is an ``flock`` on a file beside the database.
+- PostgreSQL (``postgresql+asyncpg://…``): a connection pool; the story head row is
+  locked with ``SELECT … FOR UPDATE``; the change counter row is locked until
+  commit, so change sequence order is commit order; the leader lock is a session
+  advisory lock; change events also travel to other instances by LISTEN/NOTIFY.
+
+What to write is decided by the pure ``plan_save``; the database only carries it out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import uuid
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TextIO
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from wire.errors import NotFound, StoreError, VersionConflict
+from wire.model import Audience, FeedFilter, Origin, PubStatus, Story
+from wire.store.base import (
+    Credential,
+    Delivery,
+    IngestFailure,
+    RawInput,
+    SaveResult,
+    SourceState,
+    Subscription,
+)
+from wire.store.tables import (
+    CHANGE_SEQ,
+    DELIVERY_SEQ,
+    counters,
+    credentials,
+    deliveries,
+    ingest_failures,
+    raw_inputs,
+    source_states,
+    stories,
+    story_terms,
+    story_versions,
+    subscriptions,
+)
+from wire.storyjson import story_from_dict, story_to_dict, validate_story_dict
+
+log = logging.getLogger(__name__)
+
+ChangeListener = Callable[[str], Awaitable[None]]
+"""Called with a story's guid after a write that changed it has committed."""
+
+MIGRATIONS = "wire.store:migrations"
+_USABLE = PubStatus.USABLE.value
+_CANCELED = PubStatus.CANCELED.value
+_SAVE_ATTEMPTS = 3
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+# pure: what a save writes ------------------------------------------------------
+
+
+def _content(story: Story) -> Story:
+    """The part of a story that counts as its content when deciding "changed"."""
+    return replace(story, version=1, version_created=None, first_created=None, origin=Origin())
+
+
+def plan_save(
+    story: Story, current: Story | None, *, now: datetime, expected_version: int | None
+) -> tuple[Story | None, bool]:
+    """The version to write (``None``: write nothing) and whether the input was stale.
+
+    Raises ``VersionConflict`` when ``expected_version`` is not the current version
+    (0 for an unknown guid). Editor writes (``expected_version`` given) are never
+    stale: they win, stamped ``now`` (or just after the current version) if their
+    own ``version_created`` is not newer."""
+    current_version = current.version if current else 0
+    if expected_version is not None and expected_version != current_version:
+        raise VersionConflict(story.guid, expected_version, current_version)
+    if current is None:
+        return (
+            replace(
+                story,
+                version=1,
+                first_created=story.first_created or now,
+                version_created=story.version_created or now,
+            ),
+            False,
+        )
+    if _content(story) == _content(current):
+        return None, False
+    assert current.version_created is not None  # every stored version has one
+    created = story.version_created
+    if created is not None and created <= current.version_created:
+        if expected_version is None:
+            return None, True
+        created = None
+    if created is None:
+        created = max(now, current.version_created + _ONE_MICROSECOND)
+    return (
+        replace(
+            story,
+            version=current.version + 1,
+            first_created=current.first_created,
+            version_created=created,
+        ),
+        False,
+    )
+
+
+def encode_story(story: Story) -> str:
+    """The stored JSON document; raises ``StoryValidationError`` for a story that
+    would not read back (better refused now than unreadable later)."""
+    data = story_to_dict(story)
+    validate_story_dict(data)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=8192)
+def decode_story(doc: str) -> Story:
+    """A stored document back to a story. Documents never change once written, so
+    decoding (and its schema validation) is cached."""
+    return story_from_dict(json.loads(doc))
+
+
+def indexable(value: str) -> str:
+    """A value as kept in an index column: PostgreSQL text cannot hold NUL, so it
+    becomes U+FFFD there and in the query values alike (the document keeps it)."""
+    return value.replace("\x00", "\ufffd")
+
+
+def _opt(value: str | None) -> str | None:
+    return None if value is None else indexable(value)
+
+
+def head_values(story: Story, *, seq: int, doc: str) -> dict[str, Any]:
+    """The ``stories`` row of a current version: the filter and order columns copied out."""
+    return {
+        "guid": story.guid,
+        "version": story.version,
+        "seq": seq,
+        "pub_status": story.pub_status.value,
+        "sort_time": story.sort_time,
+        "version_created": story.version_created,
+        "embargoed_until": story.embargoed_until,
+        "source": _opt(story.origin.source),
+        "language": _opt(story.language),
+        "provider": _opt(story.provider.name if story.provider else None),
+        "doc": doc,
+    }
+
+
+def term_values(story: Story) -> list[dict[str, Any]]:
+    """The ``story_terms`` rows of a current version (duplicates folded)."""
+    terms = {("subject", indexable(s)) for s in story.subjects}
+    terms |= {("keyword", indexable(k)) for k in story.keywords}
+    return [
+        {
+            "guid": story.guid,
+            "kind": kind,
+            "term": term,
+            "pub_status": story.pub_status.value,
+            "sort_time": story.sort_time,
+        }
+        for kind, term in sorted(terms)
+    ]
+
+
+def version_values(story: Story, *, doc: str, now: datetime) -> dict[str, Any]:
+    return {
+        "guid": story.guid,
+        "version": story.version,
+        "pub_status": story.pub_status.value,
+        "version_created": story.version_created,
+        "raw_sha256": story.origin.raw_sha256,
+        "created_at": now,
+        "doc": doc,
+    }
+
+
+# pure: which rows a feed may show -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """A feed filter intersected with an audience's source entitlement."""
+
+    sources: tuple[str, ...] | None
+    languages: tuple[str, ...]
+    providers: tuple[str, ...]
+    subjects: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+    @classmethod
+    def of(cls, flt: FeedFilter, audience: Audience) -> _Selection | None:
+        """``None`` when nothing can match (the filter and entitlement are disjoint)."""
+        sources: set[str] | None = set(flt.sources) if flt.sources else None
+        if audience.sources is not None:
+            sources = set(audience.sources) if sources is None else sources & audience.sources
+        if sources is not None and not sources:
+            return None
+
+        def values(items: Iterable[str]) -> tuple[str, ...]:
+            return tuple(sorted({indexable(v) for v in items}))
+
+        return cls(
+            values(sources) if sources is not None else None,
+            values(flt.languages),
+            values(flt.providers),
+            values(flt.subjects),
+            values(flt.keywords),
+        )
+
+    def driver(self) -> tuple[str, tuple[str, ...]] | None:
+        """The dimension whose index a feed query walks, one branch per value."""
+        if self.sources is not None:
+            return "source", self.sources
+        for name in ("language", "provider", "subject", "keyword"):
+            values: tuple[str, ...] = getattr(self, name + "s")
+            if values:
+                return name, values
+        return None
+
+    def conditions(self, *, skip: str | None = None) -> list[ColumnElement[bool]]:
+        """Every dimension as a SQL condition on ``stories`` (except ``skip``)."""
+        conds: list[ColumnElement[bool]] = []
+        columns = {"source": stories.c.source, "language": stories.c.language}
+        columns["provider"] = stories.c.provider
+        for name, column in columns.items():
+            values: tuple[str, ...] | None = getattr(self, name + "s")
+            if values is not None and (values or name == "source") and name != skip:
+                conds.append(column.in_(values))
+        for kind in ("subject", "keyword"):
+            terms: tuple[str, ...] = getattr(self, kind + "s")
+            if terms and kind != skip:
+                other = story_terms.alias(f"{kind}_match")
+                conds.append(
+                    select(other.c.guid)
+                    .where(
+                        other.c.guid == stories.c.guid,
+                        other.c.kind == kind,
+                        other.c.term.in_(terms),
+                    )
+                    .correlate(stories)
+                    .exists()
+                )
+        return conds
+
+
+def _not_embargoed(audience: Audience, now: datetime) -> list[ColumnElement[bool]]:
+    if audience.embargo_rights:
+        return []
+    return [or_(stories.c.embargoed_until.is_(None), stories.c.embargoed_until <= now)]
+
+
+def _keyset(time_col: Any, guid_col: Any, before: tuple[datetime, str] | None) -> list[Any]:
+    """Strictly older than ``before`` in (time, guid) order, as an index range."""
+    if before is None:
+        return []
+    at, guid = before
+    return [time_col <= at, or_(time_col < at, guid_col < guid)]
+
+
+def latest_queries(
+    flt: FeedFilter,
+    audience: Audience,
+    *,
+    now: datetime,
+    limit: int,
+    before: tuple[datetime, str] | None = None,
+) -> list[Select[Any]]:
+    """The queries behind ``latest``: one per value of the driving dimension, each an
+    index walk in (sort_time, guid) order that stops after ``limit`` rows. Their
+    union, de-duplicated and cut to ``limit``, is the answer; the cost follows
+    ``limit`` × the number of values, not the number of stories stored."""
+    sel = _Selection.of(flt, audience)
+    if sel is None:
+        return []
+    columns = (stories.c.guid, stories.c.sort_time, stories.c.doc)
+    visible = _not_embargoed(audience, now)
+    driver = sel.driver()
+    if driver is None:
+        return [
+            select(*columns)
+            .where(
+                stories.c.pub_status == _USABLE,
+                *visible,
+                *_keyset(stories.c.sort_time, stories.c.guid, before),
+            )
+            .order_by(stories.c.sort_time.desc(), stories.c.guid.desc())
+            .limit(limit)
+        ]
+    name, values = driver
+    rest = sel.conditions(skip=name)
+    queries: list[Select[Any]] = []
+    for value in values:
+        if name in ("subject", "keyword"):
+            t = story_terms.c
+            query = (
+                select(*columns)
+                .select_from(story_terms.join(stories, t.guid == stories.c.guid))
+                .where(
+                    t.kind == name,
+                    t.term == value,
+                    t.pub_status == _USABLE,
+                    *_keyset(t.sort_time, t.guid, before),
+                    *visible,
+                    *rest,
+                )
+                .order_by(t.sort_time.desc(), t.guid.desc())
+            )
+        else:
+            query = (
+                select(*columns)
+                .where(
+                    stories.c[name] == value,
+                    stories.c.pub_status == _USABLE,
+                    *_keyset(stories.c.sort_time, stories.c.guid, before),
+                    *visible,
+                    *rest,
+                )
+                .order_by(stories.c.sort_time.desc(), stories.c.guid.desc())
+            )
+        queries.append(query.limit(limit))
+    return queries
+
+
+# rows to records ---------------------------------------------------------------
+
+
+def _raw(row: Any) -> RawInput:
+    return RawInput(
+        row.sha256, bytes(row.data), row.received_at, row.source, row.name, row.media_type
+    )
+
+
+def _credential(row: Any) -> Credential:
+    return Credential(
+        row.token_hash, row.kind, row.subject, row.role, row.created_at, row.expires_at
+    )
+
+
+def _subscription(row: Any) -> Subscription:
+    return Subscription(
+        row.topic, row.callback, row.expires_at, row.secret, row.audience, row.created_at
+    )
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        id=row.id,
+        kind=row.kind,
+        target=row.target,
+        body=bytes(row.body),
+        headers=json.loads(row.headers),
+        subject=row.subject,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        state=row.state,
+        created_at=row.created_at,
+    )
+
+
+def _delivery_values(d: Delivery) -> dict[str, Any]:
+    return {
+        "kind": d.kind,
+        "target": d.target,
+        "body": d.body,
+        "headers": json.dumps(d.headers, ensure_ascii=False),
+        "subject": d.subject,
+        "attempts": d.attempts,
+        "next_attempt_at": d.next_attempt_at,
+        "last_error": d.last_error,
+        "state": d.state,
+        "created_at": d.created_at,
+    }
+
+
+def _source_state(row: Any) -> SourceState:
+    return SourceState(
+        name=row.name,
+        url=row.url,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_success=row.last_success,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        next_run=row.next_run,
+        failures=row.failures,
+        items_seen=row.items_seen,
+        items_stored=row.items_stored,
+    )
+
+
+def _lock_key(purpose: str, schema: str | None) -> int:
+    """A signed 64-bit advisory lock key, distinct per schema sharing one database."""
+    digest = hashlib.sha256(f"wire:{purpose}:{schema or ''}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration this code ships."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise StoreError("no migrations found in wire.store.migrations")
+    return head
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+# the store ----------------------------------------------------------------------
+
+
+class SQLStore:
+    """The ``Store`` protocol on SQLite or PostgreSQL, chosen by the URL.
+
+    ``schema`` (PostgreSQL only) puts every table in that schema, created if
+    missing, so several stores (or test runs) can share one database.
+    Usable as ``async with SQLStore(url) as store``."""
+
+    def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 5) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(f"not a database URL: {url!r}") from exc
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            if parsed.drivername != "sqlite+aiosqlite":
+                parsed = parsed.set(drivername="sqlite+aiosqlite")
+            if not parsed.database or parsed.database == ":memory:":
+                raise StoreError("the SQLite store needs a file path (sqlite+aiosqlite:///path)")
+            if schema is not None:
+                raise StoreError("schema is a PostgreSQL option")
+        elif backend == "postgresql":
+            if parsed.drivername != "postgresql+asyncpg":
+                parsed = parsed.set(drivername="postgresql+asyncpg")
+        else:
+            raise StoreError(f"unsupported database {backend!r}: use sqlite or postgresql")
+        self.url: URL = parsed
+        self.dialect = backend
+        self.schema = schema
+        self._pool_size = pool_size
+        self._engine: AsyncEngine | None = None
+        self._writer: AsyncEngine | None = None
+        self._write_lock: asyncio.Lock | None = None
+        self._head: str | None = None
+        self._listeners: list[ChangeListener] = []
+        self._instance = uuid.uuid4().hex
+        self._listen_conn: AsyncConnection | None = None
+        self._leader_conn: AsyncConnection | None = None
+        self._leader_file: TextIO | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __repr__(self) -> str:
+        return f"SQLStore({self.url.render_as_string(hide_password=True)!r})"
+
+    async def __aenter__(self) -> SQLStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    @property
+    def _channel(self) -> str:
+        return f"wire_changes_{zlib.crc32((self.schema or '').encode()):08x}"
+
+    # lifecycle ------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connect and bring the schema to the newest migration (idempotent)."""
+        if self._engine is not None:
+            return
+        engine = self._create_engine()
+        try:
+            await self._migrate(engine)
+        except (SQLAlchemyError, OSError) as exc:
+            await engine.dispose()
+            raise StoreError(f"cannot open {self!r}: {exc}") from exc
+        except BaseException:
+            await engine.dispose()
+            raise
+        self._engine = engine
+        self._writer = engine.execution_options(wire_begin="IMMEDIATE")
+        self._write_lock = asyncio.Lock() if not self.is_postgres else None
+        self._head = head_revision()
+
+    def _create_engine(self) -> AsyncEngine:
+        if not self.is_postgres:
+            assert self.url.database is not None
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(self.url, connect_args={"timeout": 30})
+            _configure_sqlite(engine)
+            return engine
+        connect_args: dict[str, Any] = {}
+        if self.schema is not None:
+            connect_args["server_settings"] = {"search_path": self.schema}
+        return create_async_engine(
+            self.url,
+            pool_size=self._pool_size,
+            max_overflow=10,
+            pool_pre_ping=True,
+            connect_args=connect_args,
+        )
+
+    async def _migrate(self, engine: AsyncEngine) -> None:
+        begin = engine.execution_options(wire_begin="IMMEDIATE").begin
+        async with begin() as conn:
+            if self.is_postgres:
+                # one instance migrates at a time; the others wait, then find it done
+                await conn.execute(select(func.pg_advisory_xact_lock(_lock_key("migrate", None))))
+                if self.schema is not None:
+                    quoted = conn.dialect.identifier_preparer.quote_schema(self.schema)
+                    await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+            await conn.run_sync(_upgrade)
+
+    async def close(self) -> None:
+        """Release every connection, the leader lock and the change listener."""
+        await self._release_leader()
+        if self._listen_conn is not None:
+            conn, self._listen_conn = self._listen_conn, None
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                driver = await _driver_connection(conn)
+                await driver.remove_listener(self._channel, self._on_notify)
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await conn.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._engine is not None:
+            engine, self._engine, self._writer = self._engine, None, None
+            if not self.is_postgres:
+                # SQLite keeps no planner statistics on its own; this refreshes them cheaply
+                with contextlib.suppress(SQLAlchemyError, OSError):
+                    async with engine.connect() as conn:
+                        await conn.execute(text("PRAGMA optimize"))
+            await engine.dispose()
+
+    def _require(self) -> AsyncEngine:
+        if self._engine is None:
+            raise StoreError(f"{self!r} is not open")
+        return self._engine
+
+    @contextlib.asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        async with self._require().connect() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction; on SQLite also the in-process writer lock."""
+        self._require()
+        assert self._writer is not None
+        if self._write_lock is None:
+            async with self._writer.begin() as conn:
+                yield conn
+        else:
+            async with self._write_lock, self._writer.begin() as conn:
+                yield conn
+
+    async def ready(self) -> str:
+        """The applied migration revision; ``StoreError`` if unreachable or behind."""
+        try:
+            async with self._read() as conn:
+                applied = (
+                    await conn.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar()
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"store unreachable: {exc}") from exc
+        if applied is None or applied != self._head:
+            raise StoreError(f"store at migration {applied!r}, code expects {self._head!r}")
+        return str(applied)
+
+    # coordination between instances ---------------------------------------------
+
+    async def try_leader_lock(self) -> bool:
+        """Whether this instance is (or has just become) the one that runs scheduled
+        jobs. Held until ``close``; ask again on every tick, since a lost database
+        connection loses the lock. PostgreSQL: a session advisory lock. SQLite: an
+        ``flock`` on ``<database>.leader``."""
+        if not self.is_postgres:
+            return self._try_file_lock()
+        engine = self._require()
+        if self._leader_conn is not None:
+            try:
+                await self._leader_conn.execute(text("SELECT 1"))
+                await self._leader_conn.commit()
+                return True
+            except SQLAlchemyError:
+                log.warning("leader connection lost; trying to take the lock again")
+                await self._release_leader()
+        conn = await engine.connect()
+        try:
+            key = _lock_key("leader", self.schema)
+            got = bool((await conn.execute(select(func.pg_try_advisory_lock(key)))).scalar())
+            await conn.commit()
+        except BaseException:
+            await conn.close()
+            raise
+        if got:
+            self._leader_conn = conn
+        else:
+            await conn.close()
+        return got
+
+    def _try_file_lock(self) -> bool:
+        if self._leader_file is not None:
+            return True
+        assert self.url.database is not None
+        handle = open(f"{self.url.database}.leader", "a")  # noqa: SIM115 held until close
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._leader_file = handle
+        return True
+
+    async def _release_leader(self) -> None:
+        if self._leader_file is not None:
+            handle, self._leader_file = self._leader_file, None
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
+        if self._leader_conn is not None:
+            conn, self._leader_conn = self._leader_conn, None
+            try:
+                key = _lock_key("leader", self.schema)
+                await conn.execute(select(func.pg_advisory_unlock(key)))
+                await conn.commit()
+                await conn.close()
+            except SQLAlchemyError:
+                # the session is gone, and the lock with it; never pool that connection
+                with contextlib.suppress(SQLAlchemyError):
+                    await conn.invalidate()
+
+    async def add_change_listener(self, callback: ChangeListener) -> None:
+        """Call ``callback(guid)`` after every committed write that changed a story:
+        at once for this instance's writes and, on PostgreSQL, via LISTEN/NOTIFY for
+        other instances' writes. Keep it quick (drop a cache entry): writers await it."""
+        self._listeners.append(callback)
+        if self.is_postgres and self._listen_conn is None:
+            conn = await self._require().connect()
+            try:
+                driver = await _driver_connection(conn)
+                await driver.add_listener(self._channel, self._on_notify)
+            except BaseException:
+                await conn.close()
+                raise
+            self._listen_conn = conn
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        instance, _, guid = payload.partition(" ")
+        if instance == self._instance or not guid:
+            return  # our own write: listeners already ran
+        task = asyncio.get_running_loop().create_task(self._fire(guid))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _fire(self, guid: str) -> None:
+        for callback in list(self._listeners):
+            try:
+                await callback(guid)
+            except Exception:
+                log.exception("change listener %r failed on %s", callback, guid)
+
+    # raw archive ------------------------------------------------------------------
+
+    async def archive_raw(self, raw: RawInput) -> None:
+        """Keep raw bytes under their sha256 (checked); the same bytes again are a no-op."""
+        if hashlib.sha256(raw.data).hexdigest() != raw.sha256:
+            raise StoreError(f"raw input {raw.name!r}: sha256 does not match its bytes")
+        try:
+            async with self._write() as conn:
+                exists = await conn.execute(
+                    select(raw_inputs.c.sha256).where(raw_inputs.c.sha256 == raw.sha256)
+                )
+                if exists.first() is not None:
+                    return
+                await conn.execute(
+                    insert(raw_inputs).values(
+                        sha256=raw.sha256,
+                        data=raw.data,
+                        size=len(raw.data),
+                        received_at=raw.received_at,
+                        source=raw.source,
+                        name=raw.name,
+                        media_type=raw.media_type,
+                    )
+                )
+        except IntegrityError:
+            return  # archived by a concurrent writer: same bytes, nothing to add
+
+    async def get_raw(self, sha256: str) -> RawInput | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(raw_inputs).where(raw_inputs.c.sha256 == sha256))
+            ).first()
+        return _raw(row) if row else None
+
+    async def versions_from_raw(self, sha256: str) -> list[Story]:
+        """Every story version that raw input produced (the archive's audit link)."""
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(story_versions.c.doc)
+                .where(story_versions.c.raw_sha256 == sha256)
+                .order_by(story_versions.c.guid, story_versions.c.version)
+            )
+            return [decode_story(r.doc) for r in rows]
+
+    async def record_failure(self, failure: IngestFailure) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                insert(ingest_failures).values(
+                    raw_sha256=failure.raw_sha256,
+                    source=failure.source,
+                    name=failure.name,
+                    reason=failure.reason,
+                    at=failure.at,
+                )
+            )
+
+    async def failures(self, *, limit: int = 100) -> list[IngestFailure]:
+        """Newest first."""
+        f = ingest_failures.c
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(ingest_failures).order_by(f.at.desc(), f.id.desc()).limit(limit)
+            )
+            return [IngestFailure(r.raw_sha256, r.source, r.name, r.reason, r.at) for r in rows]
+
+    # stories ----------------------------------------------------------------------
+
+    async def save(
+        self, story: Story, *, now: datetime, expected_version: int | None = None
+    ) -> SaveResult:
+        """Store a story as its guid's next version (see ``Store.save`` and ``plan_save``)."""
+        if not story.guid:
+            raise StoreError("a story needs a guid before it is stored")
+        attempt = 1
+        while True:
+            try:
+                result = await self._save_once(story, now, expected_version)
+                break
+            except IntegrityError as exc:
+                # two writers created the same new guid at once; the loser retries and
+                # now sees the winner's version as current
+                if attempt >= _SAVE_ATTEMPTS:
+                    raise StoreError(f"{story.guid}: could not save: {exc.orig}") from exc
+                attempt += 1
+        if result.changed:
+            await self._fire(story.guid)
+        return result
+
+    async def _save_once(
+        self, story: Story, now: datetime, expected_version: int | None
+    ) -> SaveResult:
+        async with self._write() as conn:
+            row = (
+                await conn.execute(
+                    select(stories.c.doc).where(stories.c.guid == story.guid).with_for_update()
+                )
+            ).first()
+            current = decode_story(row.doc) if row else None
+            new, stale = plan_save(story, current, now=now, expected_version=expected_version)
+            if new is None:
+                assert current is not None
+                return SaveResult(current, created=False, changed=False, stale=stale)
+            doc = encode_story(new)
+            seq = await self._next(conn, CHANGE_SEQ)
+            await conn.execute(insert(story_versions).values(version_values(new, doc=doc, now=now)))
+            head = head_values(new, seq=seq, doc=doc)
+            if current is None:
+                await conn.execute(insert(stories).values(head))
+            else:
+                await conn.execute(update(stories).where(stories.c.guid == new.guid).values(head))
+                await conn.execute(delete(story_terms).where(story_terms.c.guid == new.guid))
+            terms = term_values(new)
+            if terms:
+                await conn.execute(insert(story_terms), terms)
+            if self.is_postgres:
+                await conn.execute(
+                    select(func.pg_notify(self._channel, f"{self._instance} {new.guid}"))
+                )
+        return SaveResult(new, created=current is None, changed=True)
+
+    @staticmethod
+    async def _next(conn: AsyncConnection, name: str, count: int = 1) -> int:
+        """Take ``count`` values of a counter; returns the last. The row stays locked
+        until commit, so on PostgreSQL concurrent writers commit in counter order."""
+        result = await conn.execute(
+            update(counters)
+            .where(counters.c.name == name)
+            .values(value=counters.c.value + count)
+            .returning(counters.c.value)
+        )
+        return int(result.scalar_one())
+
+    async def touch(self, guid: str) -> int | None:
+        """Give the current version a new change sequence number without writing a
+        version: for an embargo that has just lifted, so change cursors that passed
+        the story while it was hidden deliver it now. ``None`` for an unknown guid."""
+        async with self._write() as conn:
+            row = (
+                await conn.execute(
+                    select(stories.c.guid).where(stories.c.guid == guid).with_for_update()
+                )
+            ).first()
+            if row is None:
+                return None
+            seq = await self._next(conn, CHANGE_SEQ)
+            await conn.execute(update(stories).where(stories.c.guid == guid).values(seq=seq))
+            if self.is_postgres:
+                await conn.execute(
+                    select(func.pg_notify(self._channel, f"{self._instance} {guid}"))
+                )
+        await self._fire(guid)
+        return seq
+
+    async def get(self, guid: str) -> Story | None:
+        """The current version."""
+        async with self._read() as conn:
+            row = (await conn.execute(select(stories.c.doc).where(stories.c.guid == guid))).first()
+        return decode_story(row.doc) if row else None
+
+    async def history(self, guid: str) -> list[Story]:
+        """Every version, oldest first; empty if the guid is unknown."""
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(story_versions.c.doc)
+                .where(story_versions.c.guid == guid)
+                .order_by(story_versions.c.version)
+            )
+            return [decode_story(r.doc) for r in rows]
+
+    async def count_stories(self) -> int:
+        """How many guids are stored (any status)."""
+        async with self._read() as conn:
+            return int((await conn.execute(select(func.count()).select_from(stories))).scalar_one())
+
+    async def latest(
+        self,
+        flt: FeedFilter,
+        *,
+        audience: Audience,
+        now: datetime,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[Story]:
+        """The newest ``limit`` stories the audience may see now, by (sort time, guid)
+        descending, strictly older than ``before`` when given. See ``latest_queries``."""
+        if limit <= 0:
+            return []
+        queries = latest_queries(flt, audience, now=now, limit=limit, before=before)
+        found: dict[str, tuple[datetime, str]] = {}
+        async with self._read() as conn:
+            for query in queries:
+                for row in await conn.execute(query):
+                    found[row.guid] = (row.sort_time, row.doc)
+        ordered = sorted(found.items(), key=lambda item: (item[1][0], item[0]), reverse=True)
+        return [decode_story(doc) for _guid, (_t, doc) in ordered[:limit]]
+
+    async def tombstones(
+        self, flt: FeedFilter, *, audience: Audience, since: datetime, limit: int
+    ) -> list[Story]:
+        """Canceled (killed) stories whose kill is newer than ``since``, newest kill first."""
+        sel = _Selection.of(flt, audience)
+        if sel is None or limit <= 0:
+            return []
+        query = (
+            select(stories.c.doc)
+            .where(
+                stories.c.pub_status == _CANCELED,
+                stories.c.version_created > since,
+                *sel.conditions(),
+            )
+            .order_by(stories.c.version_created.desc(), stories.c.guid.desc())
+            .limit(limit)
+        )
+        async with self._read() as conn:
+            return [decode_story(r.doc) for r in await conn.execute(query)]
+
+    async def changes(
+        self, flt: FeedFilter, *, audience: Audience, now: datetime, after: int, limit: int
+    ) -> list[tuple[int, Story]]:
+        """Current versions by change sequence, strictly after ``after``: usable ones the
+        audience may see now and canceled ones (so kills reach partners)."""
+        sel = _Selection.of(flt, audience)
+        if sel is None or limit <= 0:
+            return []
+        visible = and_(stories.c.pub_status == _USABLE, *_not_embargoed(audience, now))
+        query = (
+            select(stories.c.seq, stories.c.doc)
+            .where(
+                stories.c.seq > after,
+                or_(stories.c.pub_status == _CANCELED, visible),
+                *sel.conditions(),
+            )
+            .order_by(stories.c.seq)
+            .limit(limit)
+        )
+        async with self._read() as conn:
+            return [(int(r.seq), decode_story(r.doc)) for r in await conn.execute(query)]
+
+    async def embargoes_between(self, start: datetime, end: datetime) -> list[Story]:
+        """Usable stories whose embargo lifts in (start, end], soonest first."""
+        s = stories.c
+        query = (
+            select(s.doc)
+            .where(s.pub_status == _USABLE, s.embargoed_until > start, s.embargoed_until <= end)
+            .order_by(s.embargoed_until, s.guid)
+        )
+        async with self._read() as conn:
+            return [decode_story(r.doc) for r in await conn.execute(query)]
+
+    async def next_embargo(self, after: datetime) -> datetime | None:
+        """When the next usable story's embargo lifts, strictly after ``after``."""
+        s = stories.c
+        query = select(func.min(s.embargoed_until)).where(
+            s.pub_status == _USABLE, s.embargoed_until > after
+        )
+        async with self._read() as conn:
+            value: datetime | None = (await conn.execute(query)).scalar()
+        return value
+
+    # credentials --------------------------------------------------------------------
+
+    async def add_credential(self, credential: Credential) -> None:
+        """Store a credential; one with the same hash is replaced."""
+        async with self._write() as conn:
+            await conn.execute(
+                delete(credentials).where(credentials.c.token_hash == credential.token_hash)
+            )
+            await conn.execute(
+                insert(credentials).values(
+                    token_hash=credential.token_hash,
+                    kind=credential.kind,
+                    subject=credential.subject,
+                    role=credential.role,
+                    created_at=credential.created_at,
+                    expires_at=credential.expires_at,
+                )
+            )
+
+    async def find_credential(self, token_hash: str) -> Credential | None:
+        """The credential with that hash, expired or not (the caller checks expiry)."""
+        async with self._read() as conn:
+            row = (
+                await conn.execute(
+                    select(credentials).where(credentials.c.token_hash == token_hash)
+                )
+            ).first()
+        return _credential(row) if row else None
+
+    async def list_credentials(self) -> list[Credential]:
+        """Every stored credential, by kind then subject."""
+        c = credentials.c
+        async with self._read() as conn:
+            rows = await conn.execute(select(credentials).order_by(c.kind, c.subject, c.token_hash))
+            return [_credential(r) for r in rows]
+
+    async def delete_credential(self, token_hash: str) -> bool:
+        """Revoke a credential; ``False`` if there was none."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                delete(credentials).where(credentials.c.token_hash == token_hash)
+            )
+        return bool(result.rowcount)
+
+    # WebSub -------------------------------------------------------------------------
+
+    async def put_subscription(self, sub: Subscription) -> None:
+        """Insert or replace the (topic, callback) subscription."""
+        s = subscriptions.c
+        async with self._write() as conn:
+            await conn.execute(
+                delete(subscriptions).where(s.topic == sub.topic, s.callback == sub.callback)
+            )
+            await conn.execute(
+                insert(subscriptions).values(
+                    topic=sub.topic,
+                    callback=sub.callback,
+                    expires_at=sub.expires_at,
+                    secret=sub.secret,
+                    audience=sub.audience,
+                    created_at=sub.created_at,
+                )
+            )
+
+    async def delete_subscription(self, topic: str, callback: str) -> bool:
+        s = subscriptions.c
+        async with self._write() as conn:
+            result = await conn.execute(
+                delete(subscriptions).where(s.topic == topic, s.callback == callback)
+            )
+        return bool(result.rowcount)
+
+    async def subscriptions(self, topic: str, *, now: datetime) -> list[Subscription]:
+        """Unexpired subscriptions to a topic, by callback."""
+        s = subscriptions.c
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(subscriptions)
+                .where(s.topic == topic, s.expires_at > now)
+                .order_by(s.callback)
+            )
+            return [_subscription(r) for r in rows]
+
+    # deliveries ---------------------------------------------------------------------
+
+    async def enqueue(self, delivery: Delivery) -> None:
+        """Queue a delivery; an id already queued is not queued again."""
+        try:
+            async with self._write() as conn:
+                known = await conn.execute(
+                    select(deliveries.c.id).where(deliveries.c.id == delivery.id)
+                )
+                if known.first() is not None:
+                    return
+                order = await self._next(conn, DELIVERY_SEQ)
+                await conn.execute(
+                    insert(deliveries).values(
+                        id=delivery.id, enqueued=order, **_delivery_values(delivery)
+                    )
+                )
+        except IntegrityError:
+            return  # queued by a concurrent writer under the same id
+
+    async def due(self, *, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+        d = deliveries.c
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(deliveries)
+                .where(
+                    d.state == "pending",
+                    or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now),
+                )
+                .order_by(d.next_attempt_at.asc().nulls_first(), d.enqueued)
+                .limit(limit)
+            )
+            return [_delivery(r) for r in rows]
+
+    async def update_delivery(self, delivery: Delivery) -> None:
+        """Record an attempt's outcome; ``NotFound`` if the id was never queued."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery.id)
+                .values(**_delivery_values(delivery))
+            )
+        if not result.rowcount:
+            raise NotFound(f"no delivery {delivery.id!r}")
+
+    async def dead_letters(self, *, limit: int = 100) -> list[Delivery]:
+        """Deliveries given up on, most recently queued first."""
+        d = deliveries.c
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(deliveries).where(d.state == "dead").order_by(d.enqueued.desc()).limit(limit)
+            )
+            return [_delivery(r) for r in rows]
+
+    # sources ------------------------------------------------------------------------
+
+    async def get_source_state(self, name: str) -> SourceState | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(source_states).where(source_states.c.name == name))
+            ).first()
+        return _source_state(row) if row else None
+
+    async def put_source_state(self, state: SourceState) -> None:
+        """Insert or replace the state of one source."""
+        async with self._write() as conn:
+            await conn.execute(delete(source_states).where(source_states.c.name == state.name))
+            await conn.execute(
+                insert(source_states).values(
+                    name=state.name,
+                    url=state.url,
+                    etag=state.etag,
+                    last_modified=state.last_modified,
+                    last_success=state.last_success,
+                    last_error=state.last_error,
+                    last_error_at=state.last_error_at,
+                    next_run=state.next_run,
+                    failures=state.failures,
+                    items_seen=state.items_seen,
+                    items_stored=state.items_stored,
+                )
+            )
+
+    async def source_states(self) -> list[SourceState]:
+        """Every source's state, by name."""
+        async with self._read() as conn:
+            rows = await conn.execute(select(source_states).order_by(source_states.c.name))
+            return [_source_state(r) for r in rows]
+
+    # bulk loading ---------------------------------------------------------------------
+
+    async def load_current(self, batch: Sequence[Story], *, now: datetime) -> None:
+        """Write brand-new guids as version 1 in one transaction, without the
+        per-story change checks of ``save``: for imports and benchmarks. Raises
+        ``StoreError`` if a guid already exists."""
+        planned = [plan_save(s, None, now=now, expected_version=None)[0] for s in batch]
+        ready = [s for s in planned if s is not None]
+        try:
+            async with self._write() as conn:
+                heads, versions, terms = [], [], []
+                last = await self._next(conn, CHANGE_SEQ, len(ready))
+                for seq, story in enumerate(ready, start=last - len(ready) + 1):
+                    doc = encode_story(story)
+                    heads.append(head_values(story, seq=seq, doc=doc))
+                    versions.append(version_values(story, doc=doc, now=now))
+                    terms.extend(term_values(story))
+                if heads:
+                    await conn.execute(insert(stories), heads)
+                    await conn.execute(insert(story_versions), versions)
+                if terms:
+                    await conn.execute(insert(story_terms), terms)
+        except IntegrityError as exc:
+            raise StoreError(f"bulk load refused: {exc.orig}") from exc
+
+
+async def _driver_connection(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under a SQLAlchemy one (for LISTEN)."""
+    raw = await conn.get_raw_connection()
+    if raw.driver_connection is None:
+        raise StoreError("the database connection is gone")
+    return raw.driver_connection
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """WAL, foreign keys, a busy timeout, and transactions begun by us rather than by
+    the sqlite3 module, so write transactions can say ``BEGIN IMMEDIATE``."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=30000",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("wire_begin", "")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")

@@ -1,0 +1,713 @@
+"""The HTTP API under ``/api/v1``: editor push and desk actions, the partner cursor, the spec.
+
+Decisions the OpenAPI document (``schemas/openapi.yaml``) also states:
+
+* Every editor route needs ``Authorization: Bearer KEY``. Role ``editor`` may push,
+  replace, correct, withhold, release and read; killing a story and redelivering a
+  dead letter need ``admin`` (a kill is a legal act, and final: a killed story
+  cannot be corrected, withheld or released).
+* Writes take ``If-Match: "<version>"`` (optional; without it the editor's write
+  wins); a stale one is 412 with the current version. ``ETag`` is ``"<version>"``.
+* The server owns ``version`` and ``version_created``; status changes go through
+  the action routes, so a ``pub_status`` in pushed JSON may only restate it.
+* ``application/json`` is story JSON, unless ``?format=ninjs`` or it carries a
+  top-level ``uri`` (ninjs' required id, which story JSON never has).
+* The cursor (``/feeds/{name}/items?after=``) is opaque: the last change sequence
+  read plus the stories skipped because they were under embargo then, so an
+  embargo lifting later delivers them once, and nothing is ever skipped twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import hdrs, web
+
+from wire.attribution import apply_policy
+from wire.errors import AuthError, StoryValidationError
+from wire.model import Audience, Origin, PubStatus, Story
+from wire.publish.publisher import public_form
+from wire.store.base import Delivery, IngestFailure, RawInput, SaveResult
+from wire.storyjson import (
+    SCHEMA_DIR,
+    format_instant,
+    parse_instant,
+    story_from_dict,
+    story_to_dict,
+)
+from wire.web.auth import Editor, bearer_token
+from wire.web.feeds import audience_of
+from wire.web.keys import AUTH, HOOKS, SOURCES, WIRE
+from wire.web.problems import Problem
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+JSON = dict[str, Any]
+
+ROLE_RANK = {"editor": 1, "admin": 2}
+
+STORY_JSON = "story"
+INPUT_FORMATS: dict[str, str] = {
+    "application/json": STORY_JSON,
+    "application/ninjs+json": "ninjs",
+    "text/plain": "text",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/xml": "auto",
+    "text/xml": "auto",
+    "application/rss+xml": "auto",
+    "application/atom+xml": "auto",
+    "application/vnd.iptc.g2.newsitem+xml": "auto",
+    "application/vnd.iptc.g2.newsmessage+xml": "auto",
+    "application/nitf+xml": "auto",
+}
+"""What ``POST /stories`` takes, by media type: story JSON or a parser format."""
+
+FORMAT_OVERRIDES = ("story", "auto", "text", "html", "rss", "atom", "newsml", "nitf", "ninjs")
+
+ACTIONS: dict[str, tuple[PubStatus, str, str]] = {
+    "kill": (PubStatus.CANCELED, "killed", "admin"),
+    "withhold": (PubStatus.WITHHELD, "withheld", "editor"),
+    "release": (PubStatus.USABLE, "released", "editor"),
+}
+"""Status actions: the new status, the event reason, the role needed."""
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 500
+MAX_PENDING = 256
+"""Embargoed stories a cursor remembers; past that a page stops early (never skips)."""
+
+
+# helpers ---------------------------------------------------------------------------
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def story_path(guid: str) -> str:
+    """The API URL path of a story; a guid's slashes are percent-encoded."""
+    return f"{PREFIX}/stories/{quote(guid, safe=':@!$&()*+,;=')}"
+
+
+def etag_of(story: Story) -> str:
+    return f'"{story.version}"'
+
+
+def story_response(story: Story, *, status: int = 200, location: bool = False) -> web.Response:
+    headers = {"ETag": etag_of(story)}
+    if location:
+        headers["Location"] = story_path(story.guid)
+    return web.json_response(story_to_dict(story), status=status, headers=headers, dumps=dumps)
+
+
+def bad_parameter(name: str, detail: str) -> Problem:
+    return Problem(400, f"{name}: {detail}", kind="invalid-parameter", parameter=name)
+
+
+async def require_editor(request: web.Request, role: str = "editor") -> Editor:
+    """The editor behind the request's key; 401 without one, 403 below ``role``."""
+    token = bearer_token(request)
+    editor = await request.app[AUTH].editor(token, request.app[WIRE].clock())
+    if ROLE_RANK.get(editor.role, 0) < ROLE_RANK[role]:
+        raise Problem(
+            403, f"{editor.name!r} has role {editor.role!r}; this needs {role!r}", kind="forbidden"
+        )
+    return editor
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, or a 413 problem when it is over the configured cap."""
+    cap = request.app[WIRE].config.server.max_body_bytes
+    if request.content_length is not None and request.content_length > cap:
+        raise Problem(413, f"the body is over the {cap}-byte limit", kind="too-large")
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise Problem(413, f"the body is over the {cap}-byte limit", kind="too-large") from exc
+
+
+def media_type(request: web.Request) -> str | None:
+    """The request's media type without parameters; ``None`` when none was sent."""
+    if hdrs.CONTENT_TYPE not in request.headers:
+        return None
+    return request.content_type.lower()
+
+
+def unsupported(got: str | None, accepted: list[str]) -> Problem:
+    what = f"Content-Type {got!r}" if got else "a body without Content-Type"
+    return Problem(
+        415,
+        f"{what} is not accepted here; send one of: {', '.join(accepted)}",
+        kind="unsupported-media-type",
+        headers={"Accept-Post": ", ".join(accepted)},
+    )
+
+
+def decode_json(data: bytes) -> Any:
+    """JSON text to a value; invalid JSON is a 422 at ``/``."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise StoryValidationError("/", f"invalid JSON: {exc}") from exc
+
+
+def is_ninjs_shaped(value: Any) -> bool:
+    """ninjs carries ``uri`` (required there); story JSON has no such member."""
+    items = value if isinstance(value, list) else [value]
+    return bool(items) and all(isinstance(i, dict) and "uri" in i for i in items)
+
+
+def parse_if_match(header: str | None, current: int | None) -> int | None:
+    """The version a write is conditional on (``None``: unconditional).
+
+    Strong comparison (RFC 9110 13.1.1): ``W/`` tags and tags that are not a
+    version never match. ``*`` matches any existing story."""
+    if header is None:
+        return None
+    value = header.strip()
+    if value == "*":
+        if current is None:
+            raise Problem(412, "If-Match: * but there is no such story", kind="version-conflict")
+        return current
+    versions: list[int] = []
+    for tag in (t.strip() for t in value.split(",")):
+        if len(tag) >= 3 and tag[0] == '"' and tag[-1] == '"' and tag[1:-1].isdigit():
+            versions.append(int(tag[1:-1]))
+    if current is not None and current in versions:
+        return current
+    if len(versions) == 1:
+        return versions[0]  # the store checks it atomically and names the current version
+    raise Problem(
+        412,
+        f"If-Match {value!r} does not match the current version",
+        kind="version-conflict",
+        current_version=current or 0,
+    )
+
+
+def write_condition(request: web.Request, current: Story | None) -> int | None:
+    """``If-Match`` / ``If-None-Match: *`` as the version the store must find."""
+    inm = request.headers.get(hdrs.IF_NONE_MATCH)
+    if inm is not None and inm.strip() == "*":
+        if current is not None:
+            raise Problem(
+                412,
+                "If-None-Match: * but the story exists",
+                kind="version-conflict",
+                current_version=current.version,
+            )
+        return 0
+    return parse_if_match(request.headers.get(hdrs.IF_MATCH), current.version if current else None)
+
+
+def query_instant(request: web.Request, name: str) -> datetime | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        return parse_instant(raw)
+    except ValueError as exc:
+        raise bad_parameter(name, "must be an RFC 3339 instant, e.g. 2026-01-31T12:00:00Z") from exc
+
+
+def query_source(request: web.Request) -> str | None:
+    name = request.query.get("source")
+    if name is not None and request.app[WIRE].config.source(name) is None:
+        raise bad_parameter("source", f"no source named {name!r} in the config")
+    return name
+
+
+def query_limit(request: web.Request, default: int, maximum: int) -> int:
+    raw = request.query.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise bad_parameter("limit", f"must be a whole number from 1 to {maximum}")
+    return int(raw)
+
+
+# story JSON from the desk -------------------------------------------------------------
+
+
+def desk_story(
+    data: Any,
+    *,
+    guid: str | None,
+    current: Story | None,
+    origin: Origin,
+) -> Story:
+    """Validated story JSON as the desk stores it. Pure.
+
+    The server owns version numbers and stamps; ``guid`` (from the URL) must agree
+    with the body's; a new story without one gets ``urn:wire:desk:<uuid>``; the
+    status may only be restated (actions change it), and a new story may start
+    withheld but not killed."""
+    story = story_from_dict(data)
+    if guid is not None and story.guid and story.guid != guid:
+        raise StoryValidationError("/guid", f"is {story.guid!r} but the URL names {guid!r}")
+    stated = data.get("pub_status") if isinstance(data, dict) else None
+    if current is not None:
+        status = current.pub_status
+        if stated is not None and stated != status.value:
+            raise StoryValidationError(
+                "/pub_status", f"is {status.value!r}; change it with kill, withhold or release"
+            )
+    else:
+        status = story.pub_status
+        if status is PubStatus.CANCELED:
+            raise StoryValidationError("/pub_status", "a new story cannot start killed")
+    given = story.origin
+    return replace(
+        story,
+        guid=guid or story.guid or f"urn:wire:desk:{uuid.uuid4()}",
+        pub_status=status,
+        version=1,
+        version_created=None,
+        origin=Origin(
+            source=given.source or origin.source,
+            format=given.format or origin.format,
+            fetched_at=given.fetched_at or origin.fetched_at,
+            raw_sha256=origin.raw_sha256,
+            url=given.url or origin.url,
+        ),
+    )
+
+
+def corrected_dict(current: Story, patch: Any) -> tuple[JSON, str]:
+    """The current story with the correction's fields laid over it, and the note.
+
+    Fields given replace the current ones; absent ones are kept. Pure."""
+    if not isinstance(patch, dict):
+        raise StoryValidationError("/", "a correction is a JSON object")
+    note = patch.get("ed_note")
+    if not isinstance(note, str) or not note.strip():
+        raise StoryValidationError("/ed_note", "a correction needs a non-empty ed_note")
+    for key in ("guid", "pub_status"):
+        if key in patch and patch[key] != story_to_dict(current)[key]:
+            raise StoryValidationError(f"/{key}", "cannot change in a correction")
+    owned = {"version", "version_created", "first_created", "origin"}
+    merged = {**story_to_dict(current), **{k: v for k, v in patch.items() if k not in owned}}
+    merged.pop("version_created", None)
+    return merged, note.strip()
+
+
+def action_note(data: bytes, media: str | None) -> str | None:
+    """The optional ``{"ed_note": ...}`` body of a status action."""
+    if not data.strip():
+        return None
+    if media != "application/json":
+        raise unsupported(media, ["application/json"])
+    body = decode_json(data)
+    if not isinstance(body, dict):
+        raise StoryValidationError("/", "the body is a JSON object with an optional ed_note")
+    extra = sorted(k for k in body if k != "ed_note")
+    if extra:
+        raise StoryValidationError(f"/{extra[0]}", "unknown member; only ed_note is allowed")
+    note = body.get("ed_note")
+    if note is not None and not isinstance(note, str):
+        raise StoryValidationError("/ed_note", "must be a string")
+    return note
+
+
+# the cursor ----------------------------------------------------------------------------
+
+Pending = tuple[tuple[str, int], ...]
+
+
+def encode_position(seq: int, pending: Pending) -> str:
+    """An opaque cursor: last change sequence read and the (guid, version) pairs
+    then held back by embargo."""
+    raw = dumps({"s": seq, "p": [list(p) for p in pending]}).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_position(cursor: str) -> tuple[int, Pending]:
+    """The inverse of ``encode_position``; anything else is a 400 naming ``after``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        doc = json.loads(raw)
+        seq = doc["s"]
+        pending = tuple((p[0], p[1]) for p in doc["p"])
+        valid = (
+            isinstance(seq, int)
+            and seq >= 0
+            and len(pending) <= MAX_PENDING
+            and all(isinstance(g, str) and isinstance(v, int) for g, v in pending)
+        )
+    except (ValueError, TypeError, KeyError, IndexError, binascii.Error, RecursionError):
+        valid = False
+    if not valid:
+        raise bad_parameter("after", "not a cursor this server gave out")
+    return seq, pending
+
+
+async def read_changes(
+    request: web.Request, feed: str, audience: Audience, seq: int, pending: Pending, limit: int
+) -> tuple[list[Story], int, Pending, bool]:
+    """One page of a feed's changes for an audience: (stories, seq, pending, more).
+
+    The store is asked with embargo rights so that embargoed stories come back
+    with their sequence number; those the audience may not see yet are held in
+    the cursor and delivered, once, when their embargo has lifted — unless a newer
+    version (a later sequence number) supersedes them first."""
+    wire = request.app[WIRE]
+    spec = wire.config.feed(feed)
+    assert spec is not None
+    now = wire.clock()
+    out: list[Story] = []
+    still: list[tuple[str, int]] = []
+    for guid, version in pending:
+        story = await wire.store.get(guid)
+        if story is None or story.version != version or not spec.filter.matches(story):
+            continue  # rewritten since: the new version has a later sequence number
+        if audience.may_see(story, now):
+            out.append(story)
+        elif story.pub_status is PubStatus.USABLE:
+            still.append((guid, version))
+    rows = await wire.store.changes(
+        spec.filter,
+        audience=replace(audience, embargo_rights=True),
+        now=now,
+        after=seq,
+        limit=limit,
+    )
+    more = len(rows) == limit
+    for row_seq, story in rows:
+        if story.pub_status is PubStatus.CANCELED or audience.may_see(story, now):
+            out.append(story)
+        elif story.pub_status is PubStatus.USABLE:
+            if len(still) >= MAX_PENDING:
+                more = True
+                break
+            still.append((story.guid, story.version))
+        seq = row_seq
+    return out, seq, tuple(still), more
+
+
+# handlers: stories -------------------------------------------------------------------
+
+
+def _save_status(result: SaveResult) -> int:
+    return 201 if result.created else 200
+
+
+async def post_story(request: web.Request) -> web.Response:
+    """``POST /api/v1/stories``: story JSON, raw copy, a page or a structured format."""
+    editor = await require_editor(request)
+    wire = request.app[WIRE]
+    media = media_type(request)
+    fmt = INPUT_FORMATS.get(media or "")
+    if fmt is None:
+        raise unsupported(media, list(INPUT_FORMATS))
+    override = request.query.get("format")
+    if override is not None and override not in FORMAT_OVERRIDES:
+        raise bad_parameter("format", f"must be one of {', '.join(FORMAT_OVERRIDES)}")
+    source = query_source(request)
+    fetched_at = query_instant(request, "fetched_at")
+    data = await read_body(request)
+    doc = decode_json(data) if fmt == STORY_JSON or override == STORY_JSON else None
+    if override is not None:
+        fmt = override
+    elif fmt == STORY_JSON and is_ninjs_shaped(doc):
+        fmt = "ninjs"
+    if fmt == STORY_JSON:
+        result = await _save_json(
+            request, editor, data, doc, guid=None, source=source,
+            fetched_at=fetched_at or wire.clock(),
+        )
+        return _results_response([result])
+    outcome = await wire.ingest(
+        data,
+        name=f"push by {editor.name}",
+        fmt=fmt,
+        source=source,
+        fetched_at=fetched_at,
+        media_type=media,
+    )
+    if outcome.error is not None:
+        raise outcome.error
+    if not outcome.results:
+        raise Problem(422, "the input holds no story", kind="unprocessable-input")
+    log.info(
+        "stories pushed",
+        extra={"editor": editor.name, "stored": outcome.stored, "raw_sha256": outcome.raw_sha256},
+    )
+    return _results_response(list(outcome.results))
+
+
+def _results_response(results: list[SaveResult]) -> web.Response:
+    """One story: itself (409 when stale: the desk holds a newer version). Several: a list."""
+    if len(results) == 1:
+        result = results[0]
+        if result.stale:
+            raise Problem(
+                409,
+                "the stored version is newer than this input; nothing was written",
+                kind="stale-input",
+                current_version=result.story.version,
+            )
+        return story_response(result.story, status=_save_status(result), location=True)
+    status = 201 if any(r.created for r in results) else 200
+    body = {
+        "stories": [story_to_dict(r.story) for r in results],
+        "created": sum(r.created for r in results),
+        "updated": sum(r.changed and not r.created for r in results),
+        "unchanged": sum(not r.changed and not r.stale for r in results),
+        "stale": sum(r.stale for r in results),
+    }
+    return web.json_response(body, status=status, dumps=dumps)
+
+
+async def _archive(request: web.Request, data: bytes, source: str | None, editor: Editor) -> str:
+    wire = request.app[WIRE]
+    sha = hashlib.sha256(data).hexdigest()
+    await wire.store.archive_raw(
+        RawInput(sha, data, wire.clock(), source=source, name=f"push by {editor.name}",
+                 media_type="application/json")
+    )
+    return sha
+
+
+async def _save_json(
+    request: web.Request,
+    editor: Editor,
+    data: bytes,
+    doc: Any,
+    *,
+    guid: str | None,
+    source: str | None,
+    fetched_at: datetime,
+) -> SaveResult:
+    """Story JSON through ``desk_story``, archived, policy applied, saved."""
+    wire = request.app[WIRE]
+    target = guid or (doc.get("guid") if isinstance(doc, dict) else None)
+    current = await wire.store.get(target) if isinstance(target, str) and target else None
+    expected = write_condition(request, current)
+    origin = Origin(source=source, format="json", fetched_at=fetched_at)
+    story = desk_story(doc, guid=guid, current=current, origin=origin)
+    sha = await _archive(request, data, story.origin.source, editor)
+    story = replace(story, origin=replace(story.origin, raw_sha256=sha))
+    src = wire.config.source(story.origin.source)
+    if src is not None:
+        story = apply_policy(story, src.policy)
+    result = await wire.save(story, expected_version=expected)
+    log.info(
+        "story saved",
+        extra={"editor": editor.name, "guid": result.story.guid, "version": result.story.version},
+    )
+    return result
+
+
+async def put_story(request: web.Request) -> web.Response:
+    """``PUT /api/v1/stories/{guid}``: idempotent full replacement with story JSON."""
+    editor = await require_editor(request)
+    media = media_type(request)
+    if media != "application/json":
+        raise unsupported(media, ["application/json"])
+    data = await read_body(request)
+    wire = request.app[WIRE]
+    result = await _save_json(
+        request, editor, data, decode_json(data), guid=request.match_info["guid"], source=None,
+        fetched_at=wire.clock(),
+    )
+    return story_response(result.story, status=_save_status(result), location=result.created)
+
+
+async def get_story(request: web.Request) -> web.Response:
+    """``GET /api/v1/stories/{guid}``: the editor's view, removed lines and review notes too."""
+    await require_editor(request)
+    story = await request.app[WIRE].current(request.match_info["guid"])
+    inm = request.headers.get(hdrs.IF_NONE_MATCH)
+    if inm is not None and etag_of(story) in {t.strip() for t in inm.split(",")}:
+        return web.Response(status=304, headers={"ETag": etag_of(story)})
+    return story_response(story)
+
+
+async def get_history(request: web.Request) -> web.Response:
+    """``GET /api/v1/stories/{guid}/history``: every version, oldest first."""
+    await require_editor(request)
+    guid = request.match_info["guid"]
+    versions = await request.app[WIRE].store.history(guid)
+    if not versions:
+        raise Problem(404, f"no story {guid!r}", kind="not-found")
+    body = {"guid": guid, "versions": [story_to_dict(s) for s in versions]}
+    return web.json_response(body, dumps=dumps)
+
+
+def _not_killed(story: Story, action: str) -> None:
+    if story.pub_status is PubStatus.CANCELED:
+        raise Problem(
+            409, f"{story.guid!r} is killed; it cannot be {action}", kind="killed",
+            current_version=story.version,
+        )
+
+
+async def correct_story(request: web.Request) -> web.Response:
+    """``POST …/correct``: the given fields replace the current ones, ``ed_note`` required."""
+    editor = await require_editor(request)
+    media = media_type(request)
+    if media != "application/json":
+        raise unsupported(media, ["application/json"])
+    data = await read_body(request)
+    wire = request.app[WIRE]
+    current = await wire.current(request.match_info["guid"])
+    _not_killed(current, "corrected")
+    expected = write_condition(request, current)
+    merged, note = corrected_dict(current, decode_json(data))
+    corrected = story_from_dict(merged)
+    result = await wire.correct(
+        current.guid, corrected, note,
+        expected_version=current.version if expected is None else expected,
+    )
+    log.info("story corrected", extra={"editor": editor.name, "guid": current.guid})
+    return story_response(result.story)
+
+
+async def status_action(request: web.Request) -> web.Response:
+    """``POST …/kill | withhold | release`` with an optional ``{"ed_note": …}``."""
+    action = request.match_info["action"]
+    status, reason, role = ACTIONS[action]
+    editor = await require_editor(request, role)
+    note = action_note(await read_body(request), media_type(request))
+    wire = request.app[WIRE]
+    current = await wire.current(request.match_info["guid"])
+    if action != "kill":
+        _not_killed(current, f"{reason}")
+    expected = write_condition(request, current)
+    result = await wire.set_status(
+        current.guid, status, note, reason=reason,
+        expected_version=current.version if expected is None else expected,
+        lift_embargo=action == "release",
+    )
+    log.info("story %s", reason, extra={"editor": editor.name, "guid": current.guid})
+    return story_response(result.story)
+
+
+# handlers: partner cursor ------------------------------------------------------------
+
+
+async def feed_items(request: web.Request) -> web.Response:
+    """``GET /api/v1/feeds/{name}/items?after=CURSOR``: catch up with no gap, no duplicate."""
+    name = request.match_info["name"]
+    audience = await audience_of(request)
+    spec = request.app[WIRE].config.feed(name)
+    if spec is None:
+        raise Problem(404, f"no feed {name!r}", kind="not-found")
+    if audience.is_public and not spec.public:
+        raise AuthError(f"feed {name!r} is for partners only")
+    if not audience.may_read_feed(name):
+        raise Problem(403, f"partner {audience.name!r} is not entitled to feed {name!r}",
+                      kind="forbidden")
+    after = request.query.get("after")
+    seq, pending = decode_position(after) if after else (0, ())
+    limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
+    stories, seq, pending, more = await read_changes(request, name, audience, seq, pending, limit)
+    body = {
+        "items": [story_to_dict(public_form(s)) for s in stories],
+        "next": encode_position(seq, pending),
+        "more": more,
+    }
+    cache = "public" if audience.is_public else "private"
+    return web.json_response(body, dumps=dumps, headers={"Cache-Control": f"{cache}, no-cache"})
+
+
+# handlers: operations ------------------------------------------------------------------
+
+
+def failure_dict(failure: IngestFailure) -> JSON:
+    return {
+        "raw_sha256": failure.raw_sha256,
+        "source": failure.source,
+        "name": failure.name,
+        "reason": failure.reason,
+        "at": format_instant(failure.at),
+    }
+
+
+def delivery_dict(delivery: Delivery) -> JSON:
+    """A delivery without its body and headers (they may carry signatures)."""
+    return {
+        "id": delivery.id,
+        "kind": delivery.kind,
+        "target": delivery.target,
+        "subject": delivery.subject,
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "next_attempt_at": format_instant(delivery.next_attempt_at),
+        "created_at": format_instant(delivery.created_at),
+    }
+
+
+async def list_sources(request: web.Request) -> web.Response:
+    await require_editor(request)
+    return web.json_response({"sources": await request.app[SOURCES].status()}, dumps=dumps)
+
+
+async def list_failures(request: web.Request) -> web.Response:
+    await require_editor(request)
+    limit = query_limit(request, 100, 1000)
+    failures = await request.app[WIRE].store.failures(limit=limit)
+    return web.json_response({"failures": [failure_dict(f) for f in failures]}, dumps=dumps)
+
+
+async def list_dead(request: web.Request) -> web.Response:
+    await require_editor(request)
+    limit = query_limit(request, 100, 1000)
+    dead = await request.app[WIRE].store.dead_letters(limit=limit)
+    return web.json_response({"deliveries": [delivery_dict(d) for d in dead]}, dumps=dumps)
+
+
+async def redeliver(request: web.Request) -> web.Response:
+    await require_editor(request, "admin")
+    revived = await request.app[HOOKS].redeliver(request.match_info["id"])
+    return web.json_response(delivery_dict(revived), status=202, dumps=dumps)
+
+
+@cache
+def openapi_bytes() -> bytes:
+    return (SCHEMA_DIR / "openapi.yaml").read_bytes()
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """``GET /api/v1/openapi.yaml``: this API's own description (public)."""
+    return web.Response(body=openapi_bytes(), content_type="application/yaml", charset="utf-8")
+
+
+def setup_routes(app: web.Application) -> None:
+    guid = "{guid:[^/]+}"
+    r = app.router
+    r.add_post(f"{PREFIX}/stories", post_story)
+    r.add_put(f"{PREFIX}/stories/{guid}", put_story)
+    r.add_get(f"{PREFIX}/stories/{guid}", get_story)
+    r.add_get(f"{PREFIX}/stories/{guid}/history", get_history)
+    r.add_post(f"{PREFIX}/stories/{guid}/correct", correct_story)
+    r.add_post(f"{PREFIX}/stories/{guid}/{{action:(kill|withhold|release)}}", status_action)
+    r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
+    r.add_get(f"{PREFIX}/sources", list_sources)
+    r.add_get(f"{PREFIX}/failures", list_failures)
+    r.add_get(f"{PREFIX}/deliveries/dead", list_dead)
+    r.add_post(f"{PREFIX}/deliveries/{{id}}/redeliver", redeliver)
+    r.add_get(f"{PREFIX}/openapi.yaml", openapi)
+
+
+__all__ = [
+    "corrected_dict",
+    "decode_position",
+    "desk_story",
+    "encode_position",
+    "parse_if_match",
+    "setup_routes",
+]
