@@ -1,4 +1,4 @@
-"""Shared fixtures: where ../shared lives, and skipping cleanly where it is absent."""
+"""Shared fixtures: where ../shared lives (skipping cleanly where absent), the store."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["tests.store_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -21,6 +23,8 @@ def shared() -> Path:
     """The ../shared folder (schemas, samples); tests that need it skip without it."""
     path = _shared_dir()
     if path is None:
+        if os.environ.get("WIRE_REQUIRE_SHARED"):
+            pytest.fail("../shared is absent but WIRE_REQUIRE_SHARED is set (CI)")
         pytest.skip("../shared is absent (set WIRE_SHARED to its path): schemas and samples needed")
     return path
 

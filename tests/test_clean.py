@@ -44,8 +44,14 @@ def test_story_lines_are_not_furniture(line: str) -> None:
 
 def test_removed_lists_each_cut_once_in_the_order_first_seen() -> None:
     kept, removed = clean_lines(
-        ["SCROLL TO CONTINUE WITH CONTENT", "", "ADVERTISEMENT", "SCROLL TO CONTINUE WITH CONTENT",
-         "Headline", "10 Views"]
+        [
+            "SCROLL TO CONTINUE WITH CONTENT",
+            "",
+            "ADVERTISEMENT",
+            "SCROLL TO CONTINUE WITH CONTENT",
+            "Headline",
+            "10 Views",
+        ]
     )
     assert kept == ("Headline",)
     assert removed == ("SCROLL TO CONTINUE WITH CONTENT", "ADVERTISEMENT", "10 Views")
@@ -75,6 +81,12 @@ def test_everything_after_an_end_marker_is_furniture() -> None:
     assert removed == ("Recommendation for you", "Other story", "Another")
 
 
+def test_a_repeated_story_line_is_not_collapsed() -> None:
+    kept, _ = clean_lines(["Headline", "Yes.", "Yes."])
+    assert kept == ("Headline", "Yes.", "Yes.")
+
+
 def test_cleaning_its_own_output_removes_nothing() -> None:
-    kept, _ = clean_lines(["ADVERTISEMENT", "Slogan here", "IKLAN", "Headline", "Head", "Head"])
+    caption = "Rescuers in Palu (photo: AFP)"
+    kept, _ = clean_lines(["ADVERTISEMENT", "Slogan here", "IKLAN", "Headline", caption, caption])
     assert clean_lines(kept) == (kept, ())

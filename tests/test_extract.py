@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime
+from importlib import resources
 
 import pytest
 
+from wire.errors import ConfigError
 from wire.ingest.extract import detect_language, extract, extract_copy, parse_time
+from wire.ingest.patterns import LANGUAGES, all_patterns, parse_patterns
 from wire.model import Dateline, InfoSource, Picture, Provider, Related
 
 FETCHED = datetime(2025, 7, 4, 2, 0, tzinfo=UTC)
@@ -51,9 +55,7 @@ def test_time_phrases_count_back_from_the_fetch(
 
 
 def test_a_yearless_date_never_lands_after_the_fetch() -> None:
-    assert parse_time("Friday, July 4 10:00", FETCHED, "en") == datetime(
-        2024, 7, 4, 10, tzinfo=UTC
-    )
+    assert parse_time("Friday, July 4 10:00", FETCHED, "en") == datetime(2024, 7, 4, 10, tzinfo=UTC)
 
 
 def test_byline_time_sets_published_at() -> None:
@@ -118,17 +120,44 @@ def test_copy_opening_with_a_dateline_takes_its_first_sentence_as_headline() -> 
 @pytest.mark.parametrize(
     ("sentence", "source"),
     [
-        ("It said so, as reported by Al Jazeera.", InfoSource("Al Jazeera", "reported-by", "as reported by Al Jazeera")),
-        ("Prices rose, according to Reuters.", InfoSource("Reuters", "according-to", "according to Reuters")),
+        (
+            "It said so, as reported by Al Jazeera.",
+            InfoSource("Al Jazeera", "reported-by", "as reported by Al Jazeera"),
+        ),
+        (
+            "Prices rose, according to Reuters.",
+            InfoSource("Reuters", "according-to", "according to Reuters"),
+        ),
         ("“No,” a spokesman told AFP.", InfoSource("AFP", "told", "told AFP")),
-        ("It was confirmed, citing the state news agency WAM.", InfoSource("WAM", "citing", "citing the state news agency WAM")),
-        ("The Tehran Times reported the deal.", InfoSource("Tehran Times", "reported-by", "The Tehran Times reported")),
-        ("It was first reported by Middle East Eye.", InfoSource("Middle East Eye", "original-source", "first reported by Middle East Eye")),
-        ("Gempa terjadi pagi ini, seperti dilansir Al Jazeera.", InfoSource("Al Jazeera", "reported-by", "seperti dilansir Al Jazeera")),
+        (
+            "It was confirmed, citing the state news agency WAM.",
+            InfoSource("WAM", "citing", "citing the state news agency WAM"),
+        ),
+        (
+            "The Tehran Times reported the deal.",
+            InfoSource("Tehran Times", "reported-by", "The Tehran Times reported"),
+        ),
+        (
+            "It was first reported by Middle East Eye.",
+            InfoSource("Middle East Eye", "original-source", "first reported by Middle East Eye"),
+        ),
+        (
+            "Gempa terjadi pagi ini, seperti dilansir Al Jazeera.",
+            InfoSource("Al Jazeera", "reported-by", "seperti dilansir Al Jazeera"),
+        ),
         ("Harga naik, menurut Antara.", InfoSource("Antara", "according-to", "menurut Antara")),
-        ("Hal itu disampaikan, mengutip Kompas.", InfoSource("Kompas", "citing", "mengutip Kompas")),
-        ("وصلت الشحنة، بحسب وكالة الأناضول.", InfoSource("وكالة الأناضول", "according-to", "بحسب وكالة الأناضول")),
-        ("وصلت الشحنة، نقلا عن قناة الجزيرة.", InfoSource("قناة الجزيرة", "citing", "نقلا عن قناة الجزيرة")),
+        (
+            "Hal itu disampaikan, mengutip Kompas.",
+            InfoSource("Kompas", "citing", "mengutip Kompas"),
+        ),
+        (
+            "وصلت الشحنة، بحسب وكالة الأناضول.",
+            InfoSource("وكالة الأناضول", "according-to", "بحسب وكالة الأناضول"),
+        ),
+        (
+            "وصلت الشحنة، نقلا عن قناة الجزيرة.",
+            InfoSource("قناة الجزيرة", "citing", "نقلا عن قناة الجزيرة"),
+        ),
     ],
 )
 def test_media_sources_are_found_with_their_evidence(sentence: str, source: InfoSource) -> None:
@@ -168,9 +197,15 @@ def test_a_known_outlet_is_found_even_when_more_capitals_follow() -> None:
 @pytest.mark.parametrize(
     ("line", "picture"),
     [
-        ("Muttaqi and Zhirnov in Kabul (photo: X/@leadersmena)", Picture("Muttaqi and Zhirnov in Kabul", "X/@leadersmena")),
+        (
+            "Muttaqi and Zhirnov in Kabul (photo: X/@leadersmena)",
+            Picture("Muttaqi and Zhirnov in Kabul", "X/@leadersmena"),
+        ),
         ("Relawan di Lombok (Foto: Antara/Dedhez)", Picture("Relawan di Lombok", "Antara/Dedhez")),
-        ("Senators leave. (AP Photo/Evan Vucci)", Picture("Senators leave.", "AP Photo/Evan Vucci")),
+        (
+            "Senators leave. (AP Photo/Evan Vucci)",
+            Picture("Senators leave.", "AP Photo/Evan Vucci"),
+        ),
         ("Photo: AFP", Picture(None, "AFP")),
         ("متطوعون في جاكرتا (صورة: وكالة معراج)", Picture("متطوعون في جاكرتا", "وكالة معراج")),
     ],
@@ -191,7 +226,10 @@ def test_a_caption_line_followed_by_a_credit_line_is_one_picture() -> None:
         ("Also Read: Iran Reaffirms Commitment", Related("Iran Reaffirms Commitment")),
         ("Baca Juga: Gempa Guncang Lombok", Related("Gempa Guncang Lombok")),
         ("اقرأ أيضا: مصر تفتح معبر رفح", Related("مصر تفتح معبر رفح")),
-        ("Also Read: House Split https://example.com/h", Related("House Split", "https://example.com/h")),
+        (
+            "Also Read: House Split https://example.com/h",
+            Related("House Split", "https://example.com/h"),
+        ),
     ],
 )
 def test_also_read_lines_become_related(line: str, related: Related) -> None:
@@ -247,5 +285,23 @@ def test_language_is_detected_by_script_and_stopwords(text: str, language: str) 
 
 
 def test_a_given_language_skips_detection() -> None:
-    ex = extract(["Headline", "Pemerintah mengirim bantuan yang besar."], fetched_at=FETCHED, language="en")
+    ex = extract(
+        ["Headline", "Pemerintah mengirim bantuan yang besar."], fetched_at=FETCHED, language="en"
+    )
     assert ex.language == "en"
+
+
+# --- patterns are data ------------------------------------------------------------
+
+
+def test_every_shipped_language_loads() -> None:
+    assert [p.language for p in all_patterns()] == list(LANGUAGES)
+
+
+def test_a_bad_pattern_is_a_config_error_naming_its_key() -> None:
+    data = tomllib.loads(
+        (resources.files("wire.ingest.patterns") / "en.toml").read_text(encoding="utf-8")
+    )
+    data["related"][0]["pattern"] = "(unclosed"
+    with pytest.raises(ConfigError, match=r"patterns\.en\.related\[0\]\.pattern"):
+        parse_patterns(data, "en")

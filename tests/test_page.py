@@ -21,6 +21,15 @@ FETCHED = datetime(2025, 7, 4, 2, 0, tzinfo=UTC)
 GOLDEN = sorted(p for p in PAGES.glob("*.html") if p.with_suffix(".json").exists())
 
 
+def subset(got: Any, expected: Any) -> Any:
+    """``got`` cut down to the keys ``expected`` names; an absent nested key reads as null."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {k: subset(got.get(k), v) for k, v in expected.items()}
+    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
+        return [subset(g, e) for g, e in zip(got, expected, strict=True)]
+    return got
+
+
 def page(body: str, head: str = "<title>Quake hits coast</title>") -> bytes:
     return (
         f'<!DOCTYPE html><html><head><meta charset="utf-8">{head}</head>'
@@ -44,8 +53,7 @@ def test_golden_page_gives_the_expected_story(html: Path) -> None:
         fetched_at=parse_instant(call["fetched_at"]),
         url=call["url"],
     )
-    got = story_to_dict(story)
-    assert {k: got[k] for k in expected} == expected
+    assert subset(story_to_dict(story), expected) == expected
 
 
 def test_figcaption_credit_element_becomes_the_picture_credit() -> None:
@@ -53,22 +61,27 @@ def test_figcaption_credit_element_becomes_the_picture_credit() -> None:
         '<figure><img src="/a.jpg"><figcaption>Rescuers in Palu. '
         '<span class="credit">Photo: AFP</span></figcaption></figure>'
     )
-    story = extract_page(page(figure + PARAGRAPHS), name="p", fetched_at=FETCHED,
-                         url="https://example.com/x/")
+    story = extract_page(
+        page(figure + PARAGRAPHS), name="p", fetched_at=FETCHED, url="https://example.com/x/"
+    )
     assert story.pictures == (
         Picture(caption="Rescuers in Palu.", credit="AFP", url="https://example.com/a.jpg"),
     )
 
 
 def test_figcaption_inline_credit_is_split_from_the_caption() -> None:
-    figure = '<figure><img src="a.jpg"><figcaption>Rescuers (Foto: Antara/Basri)</figcaption></figure>'
+    figure = (
+        '<figure><img src="a.jpg"><figcaption>Rescuers (Foto: Antara/Basri)</figcaption></figure>'
+    )
     story = extract_page(page(figure + PARAGRAPHS), name="p", fetched_at=FETCHED)
     assert story.pictures == (Picture(caption="Rescuers", credit="Antara/Basri", url="a.jpg"),)
 
 
 def test_a_caption_trafilatura_keeps_is_not_body_text() -> None:
     story = extract_page(
-        page('<figure><figcaption>Rescuers in Palu. (Photo: AFP)</figcaption></figure>' + PARAGRAPHS),
+        page(
+            "<figure><figcaption>Rescuers in Palu. (Photo: AFP)</figcaption></figure>" + PARAGRAPHS
+        ),
         name="p",
         fetched_at=FETCHED,
     )
@@ -76,8 +89,8 @@ def test_a_caption_trafilatura_keeps_is_not_body_text() -> None:
 
 
 def test_page_publication_time_comes_from_its_metadata() -> None:
-    head = '<title>Q</title><meta property="article:published_time" content="2025-07-03T08:15:00+07:00">'
-    story = extract_page(page(PARAGRAPHS, head), name="p", fetched_at=FETCHED)
+    meta = '<meta property="article:published_time" content="2025-07-03T08:15:00+07:00">'
+    story = extract_page(page(PARAGRAPHS, "<title>Q</title>" + meta), name="p", fetched_at=FETCHED)
     assert story.published_at == datetime(2025, 7, 3, 1, 15, tzinfo=UTC)
 
 
@@ -103,7 +116,9 @@ def test_policy_provider_beats_the_site_name_without_review() -> None:
 
 def test_origin_records_format_url_and_hash() -> None:
     data = page(PARAGRAPHS)
-    story = extract_page(data, name="p", fetched_at=FETCHED, url="https://example.com/a", source="web")
+    story = extract_page(
+        data, name="p", fetched_at=FETCHED, url="https://example.com/a", source="web"
+    )
     assert (story.origin.format, story.origin.url, story.origin.source) == (
         "html",
         "https://example.com/a",
@@ -125,14 +140,18 @@ def test_declared_legacy_charset_is_honoured() -> None:
 
 
 def test_mojibake_in_the_page_is_repaired_before_extraction() -> None:
-    broken = "Russia’s envoy met the minister in Kabul on Thursday afternoon.".encode().decode("cp1252")
+    broken = "Russia’s envoy met the minister in Kabul on Thursday afternoon.".encode().decode(
+        "cp1252"
+    )
     story = extract_page(page(f"<p>{broken}</p>" + PARAGRAPHS), name="p", fetched_at=FETCHED)
     assert "Russia’s envoy met the minister in Kabul on Thursday afternoon." in story.body
 
 
 def test_a_page_with_no_article_is_no_content() -> None:
-    with pytest.raises(NoContent, match="no-article.html"):
-        extract_page((PAGES / "no-article.html").read_bytes(), name="no-article.html", fetched_at=FETCHED)
+    with pytest.raises(NoContent, match=r"no-article\.html"):
+        extract_page(
+            (PAGES / "no-article.html").read_bytes(), name="no-article.html", fetched_at=FETCHED
+        )
 
 
 @pytest.mark.parametrize("data", [b"", b"  \n"])

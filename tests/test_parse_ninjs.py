@@ -216,3 +216,9 @@ def test_generated_ninjs_keeps_its_attribution(
     assert story.rights.copyright_notice == notice
     assert story.credit_line == credit
     assert story.sources == (InfoSource(name=source, role="original-source"),)
+
+
+def test_a_language_that_is_not_a_tag_is_dropped_for_review() -> None:
+    (story,) = parse({"uri": "a", "headline": "A", "language": "en[]"})
+    assert story.language is None
+    assert any("language" in note for note in story.review)

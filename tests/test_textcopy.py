@@ -50,7 +50,9 @@ def test_every_story_fits_the_story_schema(raw: Path) -> None:
 
 
 def test_golden_fixtures_exist_for_every_language() -> None:
-    languages = {json.loads(p.with_suffix(".json").read_text("utf-8")).get("language") for p in GOLDEN}
+    languages = {
+        json.loads(p.with_suffix(".json").read_text("utf-8")).get("language") for p in GOLDEN
+    }
     assert {"en", "id", "ar"} <= languages
 
 
@@ -62,14 +64,19 @@ def test_origin_guid_and_version_time_come_from_the_call() -> None:
     assert story.origin.fetched_at == FETCHED
     assert story.origin.raw_sha256 == hashlib.sha256(data).hexdigest()
     assert story.version_created == FETCHED
-    assert story.guid == extract_text(
-        b"Headline\n\nChanged body.", name="b.txt", fetched_at=FETCHED, source="drop"
-    ).guid
+    assert (
+        story.guid
+        == extract_text(
+            b"Headline\n\nChanged body.", name="b.txt", fetched_at=FETCHED, source="drop"
+        ).guid
+    )
 
 
 def test_text_input_is_hashed_as_utf8() -> None:
     story = extract_text("Headline\n\nBody – text.", name="a", fetched_at=FETCHED)
-    assert story.origin.raw_sha256 == hashlib.sha256("Headline\n\nBody – text.".encode()).hexdigest()
+    assert (
+        story.origin.raw_sha256 == hashlib.sha256("Headline\n\nBody – text.".encode()).hexdigest()
+    )
 
 
 def test_policy_fills_what_the_copy_does_not_say() -> None:
@@ -104,12 +111,12 @@ def test_windows_1252_copy_is_read() -> None:
 
 
 def test_copy_that_is_only_furniture_is_no_content() -> None:
-    with pytest.raises(NoContent, match="furniture.txt"):
+    with pytest.raises(NoContent, match=r"furniture\.txt"):
         extract_text(b"ADVERTISEMENT\n\n10 Views\n", name="furniture.txt", fetched_at=FETCHED)
 
 
 def test_empty_copy_is_no_content() -> None:
-    with pytest.raises(NoContent, match="empty.txt"):
+    with pytest.raises(NoContent, match=r"empty\.txt"):
         extract_text(b"", name="empty.txt", fetched_at=FETCHED)
 
 
@@ -119,10 +126,10 @@ def test_binary_is_no_content() -> None:
 
 
 def test_undecodable_bytes_are_malformed() -> None:
-    with pytest.raises(MalformedInput, match="bad.txt"):
+    with pytest.raises(MalformedInput, match=r"bad\.txt"):
         extract_text(b"Head\x81\x8d line", name="bad.txt", fetched_at=FETCHED)
 
 
 def test_input_over_the_cap_is_refused_by_size() -> None:
-    with pytest.raises(InputTooLarge, match="huge.txt"):
+    with pytest.raises(InputTooLarge, match=r"huge\.txt"):
         extract_text(b"a" * (MAX_INPUT_BYTES + 1), name="huge.txt", fetched_at=FETCHED)

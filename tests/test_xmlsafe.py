@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wire.errors import IngestError, InputTooLarge, MalformedInput, UnsafeXML
-from wire.ingest.xmlsafe import html_paragraphs, parse_xml
+from wire.ingest.xmlsafe import conform, html_paragraphs, iso_instant, parse_xml
+from wire.model import Dateline, Story
+from wire.storyjson import story_to_dict, validate_story_dict
 
 
 @pytest.fixture
@@ -115,3 +118,38 @@ def test_arbitrary_bytes_give_an_element_or_an_ingest_error(data: bytes) -> None
 def test_html_paragraphs_drop_scripts_and_keep_block_text() -> None:
     markup = "<p>One &amp; <b>two</b></p><script>alert(1)</script><div><p>three</p></div>tail"
     assert html_paragraphs(markup) == ("One & two", "three", "tail")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-07-01T12:00:00+02:00", datetime(2025, 7, 1, 10, tzinfo=UTC)),
+        ("2025-07-01T12:00:00Z", datetime(2025, 7, 1, 12, tzinfo=UTC)),
+        ("2025-07-01T12:00:00", datetime(2025, 7, 1, 12, tzinfo=UTC)),
+        ("0001-01-01T00:00:00+05:00", None),
+        ("0999-12-31T00:00:00Z", None),
+        ("yesterday", None),
+        (None, None),
+    ],
+)
+def test_iso_instants_are_utc_or_none(text: str | None, expected: datetime | None) -> None:
+    assert iso_instant(text) == expected
+
+
+def test_conform_drops_what_the_schema_refuses_and_says_so() -> None:
+    story = Story(
+        headline="h",
+        guid="g",
+        language="en[]",
+        link="https://x.example/" + "a" * 5000,
+        dateline=Dateline(place="Oslo", date="2025-13-01"),
+    )
+    fixed = conform(story, name="n")
+    validate_story_dict(story_to_dict(fixed))
+    assert (fixed.language, fixed.link, fixed.dateline) == (None, None, Dateline(place="Oslo"))
+    assert len(fixed.review) == 3
+
+
+def test_conform_refuses_a_guid_too_long_to_store() -> None:
+    with pytest.raises(MalformedInput, match="guid"):
+        conform(Story(headline="h", guid="g" * 2000), name="n")

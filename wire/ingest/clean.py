@@ -3,9 +3,9 @@
 Works on lines (one paragraph each). What counts as furniture is data in
 ``wire/ingest/patterns/*.toml``: ad markers, banner slogans, view counters, bare
 relative times ("5 hours ago"), and end markers ("Recommendation for you") after
-which nothing belongs to the article. A line printed twice in a row (a caption
-under its picture and again as alt text) is kept once; nothing of it is lost, so
-it is not listed as removed.
+which nothing belongs to the article. A caption line printed twice in a row
+(under its picture and again as alt text) is kept once; nothing of it is lost, so
+it is not listed as removed. Other repeated lines are story text and stay.
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ def _kind(line: str, sets: Sequence[PatternSet]) -> str | None:
     return None
 
 
+def _is_caption(line: str, sets: Sequence[PatternSet]) -> bool:
+    return any(regex.match(line) for s in sets for regex in s.captions)
+
+
 def is_boilerplate(line: str, patterns: Sequence[PatternSet] | None = None) -> bool:
     """Whether one line, on its own, is page furniture."""
     return _kind(line.strip(), patterns or all_patterns()) is not None
@@ -52,7 +56,8 @@ def clean_lines(
 
     ``kept`` keeps order and drops blank lines; ``removed`` lists each dropped line
     once, in the order first seen. A short line with no sentence end standing
-    between two ad markers is furniture too (a banner slogan). Running ``clean_lines`` on its own ``kept`` output removes nothing."""
+    between two ad markers is furniture too (a banner slogan). Running
+    ``clean_lines`` on its own ``kept`` output removes nothing."""
     sets = patterns or all_patterns()
     items = [line.strip() for line in lines]
     items = [line for line in items if line]
@@ -74,6 +79,6 @@ def clean_lines(
         ended = ended or kind == "end"
         if ended or kind is not None:
             removed.append(line)
-        elif not kept or kept[-1] != line:
+        elif not (kept and kept[-1] == line and _is_caption(line, sets)):
             kept.append(line)
     return tuple(kept), _unique(removed)

@@ -38,6 +38,7 @@ _URL_TAIL = re.compile(r"^(?P<title>.*?)\s*[(\[<]?(?P<url>https?://[^\s)\]>]+)[)
 _SENTENCE = re.compile(r"^(.+?[.!?؟])(?:\s|$)")
 _YEAR = re.compile(r"\b\d{4}\b")
 _DIGIT = re.compile(r"\d")
+_NUMERIC_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 _HEADER_TIME_MAX_WORDS = 9
 _NAME_MAX_WORDS = 5
 _HEADLINE_FALLBACK_CHARS = 120
@@ -132,6 +133,8 @@ def _is_time_phrase(text: str, sets: Sequence[PatternSet], language: str, base: 
         return True
     if len(text.split()) > _HEADER_TIME_MAX_WORDS or not _DIGIT.search(text):
         return False
+    if not (_NUMERIC_DATE.search(text) or re.search(r"[^\W\d_]{3,}", text)):
+        return False  # "1" or "2024" alone is a number, not a time
     if text.endswith(".") and not text.endswith("a.m.") and not text.endswith("p.m."):
         return False
     return parse_time(text, base, language, sets) is not None
@@ -369,6 +372,36 @@ def _source_from_match(
 # --- the whole extraction -----------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Header:
+    """Byline and time lines between the headline and the story, as they are met."""
+
+    sets: Sequence[PatternSet]
+    language: str
+    fetched_at: datetime
+    consumed: list[str]
+    byline: tuple[str, ...] = ()
+    published: datetime | None = None
+
+    def take(self, line: str) -> bool:
+        """Record ``line`` if it is a byline or a printed time; ``False`` if it is neither."""
+        by = _match_byline(line, self.sets, self.language, self.fetched_at)
+        when = by.when if by is not None else None
+        if by is not None:
+            self.byline = tuple(dict.fromkeys((*self.byline, *by.names)))
+            self.consumed.append(by.residue)
+        elif _is_time_phrase(line, self.sets, self.language, self.fetched_at):
+            when = line
+        else:
+            return False
+        if when is not None:
+            self.consumed.append(when)
+            self.published = self.published or parse_time(
+                when, self.fetched_at, self.language, self.sets
+            )
+        return True
+
+
 def _headline_from(text: str) -> str:
     first = _SENTENCE.match(text)
     sentence = first.group(1) if first else text
@@ -413,24 +446,12 @@ def extract(
         headline = ""
 
     # Header: byline, time and pictures between the headline and the story.
-    byline: tuple[str, ...] = ()
-    published: datetime | None = None
+    header = _Header(sets, lang, fetched_at, consumed)
     pictures: list[Picture] = []
     i = 0
     while i < len(paras):
         line = paras[i]
-        by = None if byline else _match_byline(line, sets, lang, fetched_at)
-        if by is not None:
-            byline = by.names
-            consumed.append(by.residue)
-            if by.when is not None:
-                consumed.append(by.when)
-                published = published or parse_time(by.when, fetched_at, lang, sets)
-            i += 1
-            continue
-        if published is None and _is_time_phrase(line, sets, lang, fetched_at):
-            published = parse_time(line, fetched_at, lang, sets)
-            consumed.append(line)
+        if header.take(line):
             i += 1
             continue
         pic = match_caption(line, sets)
@@ -447,12 +468,6 @@ def extract(
             i += 2
             continue
         break
-    if published is None:
-        for line in removed:
-            if any(s.reltime.fullmatch(line) for s in sets):
-                published = parse_time(line, fetched_at, lang, sets)
-                if published is not None:
-                    break
 
     # The rest: story paragraphs, with related links, pictures, signature,
     # copyright and sign-offs picked out wherever they stand.
@@ -494,14 +509,24 @@ def extract(
         if line in captions:
             continue
         right = _match_rights(line, sets)
-        if right is not None and rights == Rights():
+        if right is not None and rights in (Rights(), right):
             rights = right
             continue
         sign = _match_editor(line, sets)
-        if sign is not None and not sign[1]:
-            editor = editor or sign[0]
+        if sign is not None and not sign[1] and editor in (None, sign[0]):
+            editor = sign[0]
             continue
+        if not body and header.take(line):
+            continue  # header lines after a signature or link still open the story
         body.append(line)
+
+    published = header.published
+    if published is None:
+        for line in removed:
+            if any(s.reltime.fullmatch(line) for s in sets):
+                published = parse_time(line, fetched_at, lang, sets)
+                if published is not None:
+                    break
 
     dateline: Dateline | None = None
     if body:
@@ -526,7 +551,7 @@ def extract(
         headline=headline,
         language=lang,
         body=tuple(body),
-        byline=byline,
+        byline=header.byline,
         published_at=published,
         dateline=dateline,
         provider=provider,

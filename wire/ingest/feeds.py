@@ -33,10 +33,14 @@ from wire.ingest.xmlsafe import (
     DEFAULT_MAX_BYTES,
     all_text,
     attr,
+    conform,
     html_paragraphs,
     html_text,
+    in_range,
+    iso_instant,
     kid,
     kids,
+    language_tag,
     local,
     namespace,
     parse_xml,
@@ -83,12 +87,7 @@ class _Entry:
     published: datetime | None = None
     updated: datetime | None = None
     authors: tuple[str, ...] = ()
-    contributors: tuple[str, ...] = ()
-    publisher: str | None = None
     categories: tuple[tuple[str, str | None], ...] = ()
-    rights: str | None = None
-    source_title: str | None = None
-    source_href: str | None = None
     enclosures: tuple[tuple[str, str | None], ...] = ()
     links: tuple[tuple[str, str, str | None], ...] = ()  # (rel, href, title)
 
@@ -98,18 +97,22 @@ class _Feed:
     """What wire takes from the feed's own head (channel / feed)."""
 
     entries: tuple[_Entry, ...]
-    title: str | None = None
-    rights: str | None = None
-    publisher: str | None = None
     language: str | None = None
-    authors: tuple[str, ...] = ()
-    contributors: tuple[str, ...] = ()
+
+
+def _get(obj: Any, key: str) -> Any:
+    """A key as feedparser stored it: ``FeedParserDict.get`` aliases keys (``updated`` ↔
+    ``published``) and warns when it does, so its own lookup is bypassed."""
+    return dict.get(obj, key) if isinstance(obj, dict) else None
 
 
 def _instant(value: Any) -> datetime | None:
-    if isinstance(value, time.struct_time):
-        return datetime.fromtimestamp(calendar.timegm(value), UTC)
-    return None
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return in_range(datetime.fromtimestamp(calendar.timegm(value), UTC))
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _str(value: Any) -> str | None:
@@ -118,9 +121,9 @@ def _str(value: Any) -> str | None:
 
 def _detail_text(obj: Any, key: str) -> str | None:
     """A feedparser text construct as plain text (titles and rights may be HTML)."""
-    value = _str(obj.get(key))
-    detail = obj.get(f"{key}_detail")
-    if value and isinstance(detail, dict) and "html" in str(detail.get("type", "")):
+    value = _str(_get(obj, key))
+    detail = _get(obj, f"{key}_detail")
+    if value and isinstance(detail, dict) and "html" in str(_get(detail, "type") or ""):
         return html_text(value)
     return value
 
@@ -129,39 +132,37 @@ def _people(values: Any) -> tuple[str, ...]:
     out: list[str] = []
     for person in values if isinstance(values, list) else ():
         if isinstance(person, dict):
-            name = _str(person.get("name")) or _str(person.get("email"))
+            name = _str(_get(person, "name")) or _str(_get(person, "email"))
             if name:
                 out.append(name)
     return tuple(dict.fromkeys(out))
 
 
 def _entry(raw: Any) -> _Entry:
-    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
-    links = [lk for lk in raw.get("links", ()) if isinstance(lk, dict) and _str(lk.get("href"))]
+    links = [lk for lk in _get(raw, "links") or () if _str(_get(lk, "href"))]
     return _Entry(
-        id=_str(raw.get("id")),
-        link=_str(raw.get("link")),
+        id=_str(_get(raw, "id")),
+        link=_str(_get(raw, "link")),
         title=_detail_text(raw, "title"),
-        published=_instant(raw.get("published_parsed")),
-        updated=_instant(raw.get("updated_parsed")),
-        authors=_people(raw.get("authors")),
-        contributors=_people(raw.get("contributors")),
-        publisher=_str(raw.get("publisher")),
+        published=_instant(_get(raw, "published_parsed")),
+        updated=_instant(_get(raw, "updated_parsed")),
+        authors=_people(_get(raw, "authors")),
         categories=tuple(
-            (term, _str(tag.get("scheme")))
-            for tag in raw.get("tags", ())
-            if isinstance(tag, dict) and (term := _str(tag.get("term")) or _str(tag.get("label")))
+            (term, _str(_get(tag, "scheme")))
+            for tag in _get(raw, "tags") or ()
+            if (term := _str(_get(tag, "term")) or _str(_get(tag, "label")))
         ),
-        rights=_detail_text(raw, "rights"),
-        source_title=_str(source.get("title")),
-        source_href=_str(source.get("href")) or _str(source.get("link")),
         enclosures=tuple(
-            (str(lk["href"]).strip(), _str(lk.get("type")))
+            (str(_get(lk, "href")).strip(), _str(_get(lk, "type")))
             for lk in links
-            if lk.get("rel") == "enclosure"
+            if _get(lk, "rel") == "enclosure"
         ),
         links=tuple(
-            (str(lk.get("rel") or "alternate"), str(lk["href"]).strip(), _str(lk.get("title")))
+            (
+                str(_get(lk, "rel") or "alternate"),
+                str(_get(lk, "href")).strip(),
+                _str(_get(lk, "title")),
+            )
             for lk in links
         ),
     )
@@ -171,15 +172,10 @@ def _run_feedparser(data: bytes) -> _Feed:
     # A stream, never bytes: feedparser treats a bytes/str argument as a possible
     # file name or URL, and wire's parsers do no I/O.
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=True)
-    head = parsed.get("feed", {})
+    head = _get(parsed, "feed") or {}
     return _Feed(
-        entries=tuple(_entry(raw) for raw in parsed.get("entries", ())),
-        title=_detail_text(head, "title"),
-        rights=_detail_text(head, "rights"),
-        publisher=_str(head.get("publisher")),
-        language=_str(head.get("language")),
-        authors=_people(head.get("authors")),
-        contributors=_people(head.get("contributors")),
+        entries=tuple(_entry(raw) for raw in _get(parsed, "entries") or ()),
+        language=language_tag(_str(_get(head, "language"))),
     )
 
 
@@ -326,16 +322,6 @@ class _WireExtras:
     review: tuple[str, ...] = ()
 
 
-def _wire_instant(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def _wire_extras(el: etree._Element | None) -> _WireExtras:
     if el is None:
         return _WireExtras()
@@ -384,7 +370,7 @@ def _wire_extras(el: etree._Element | None) -> _WireExtras:
         ),
         editor=first("editor"),
         pub_status=status,
-        embargoed=_wire_instant(first("embargoed")),
+        embargoed=iso_instant(first("embargoed")),
         version=version,
         related=tuple(
             Related(title=t, url=attr(r, "url"))
@@ -410,27 +396,55 @@ def _rss_author(text: str) -> str:
     return match.group("name").strip() if match else text
 
 
-def _byline(item: etree._Element, entry: _Entry, feed: _Feed, kind: str) -> tuple[str, ...]:
+def _atom_people(el: etree._Element | None, role: str) -> tuple[str, ...]:
+    names = [
+        name
+        for person in _ns_kids(el, ATOM_NS, role)
+        if (name := _ns_text(person, ATOM_NS, "name") or _ns_text(person, ATOM_NS, "email"))
+    ]
+    return tuple(dict.fromkeys(names))
+
+
+def _byline(
+    item: etree._Element, entry: _Entry, channel: etree._Element | None, kind: str
+) -> tuple[str, ...]:
+    # Read from the XML: feedparser re-decodes character references in 128-255 as
+    # if they were bytes, which would alter names.
     if kind == "atom":
-        return entry.authors or feed.authors
+        return _atom_people(item, "author") or _atom_people(channel, "author")
     creators = [t for c in _ns_kids(item, DC_NS, "creator") if (t := text_of(c))]
     if not creators:
         creators = [_rss_author(t) for a in kids(item, "author") if (t := text_of(a))]
     return tuple(dict.fromkeys(creators)) or entry.authors
 
 
-def _sources(entry: _Entry, extras: _WireExtras) -> tuple[InfoSource, ...]:
+def _feed_source(item: etree._Element, kind: str) -> InfoSource | None:
+    """RSS ``<source url>`` or ``atom:source``: the feed the item first appeared in."""
+    if kind == "rss":
+        el = next((c for c in kids(item, "source") if namespace(c) == ""), None)
+        name, url = text_of(el), attr(el, "url")
+    else:
+        found = _ns_kids(item, ATOM_NS, "source")
+        el = found[0] if found else None
+        links = {
+            attr(lk, "rel") or "alternate": attr(lk, "href") for lk in _ns_kids(el, ATOM_NS, "link")
+        }
+        url = links.get("alternate") or links.get("self") or _ns_text(el, ATOM_NS, "id")
+        titles = _ns_kids(el, ATOM_NS, "title")
+        name = squash(" ".join(_construct(titles[0]))) if titles else None
+    name = name or url
+    return InfoSource(name=name, role=SourceRole.ORIGINAL_SOURCE.value, url=url) if name else None
+
+
+def _sources(
+    item: etree._Element, entry: _Entry, extras: _WireExtras, kind: str
+) -> tuple[InfoSource, ...]:
     sources = list(extras.sources)
     names = {s.name.casefold() for s in sources}
-    if entry.source_title and entry.source_title.casefold() not in names:
-        names.add(entry.source_title.casefold())
-        sources.append(
-            InfoSource(
-                name=entry.source_title,
-                role=SourceRole.ORIGINAL_SOURCE.value,
-                url=entry.source_href,
-            )
-        )
+    origin = _feed_source(item, kind)
+    if origin and origin.name.casefold() not in names:
+        names.add(origin.name.casefold())
+        sources.append(origin)
     if not extras.sources:
         for rel, href, title in entry.links:
             if rel == "via" and (title or href).casefold() not in names:
@@ -445,18 +459,34 @@ def _related(entry: _Entry, extras: _WireExtras) -> tuple[Related, ...]:
     return tuple(Related(title=t or h, url=h) for rel, h, t in entry.links if rel == "related")
 
 
+def _publisher(el: etree._Element | None) -> str | None:
+    """RSS ``dc:publisher``, else the first Atom ``contributor`` (where wire puts its provider)."""
+    contributors = _atom_people(el, "contributor")
+    return _ns_text(el, DC_NS, "publisher") or (contributors[0] if contributors else None)
+
+
 def _provider(
-    entry: _Entry, extras: _WireExtras, head: _WireExtras, feed: _Feed
+    item: etree._Element, channel: etree._Element | None, extras: _WireExtras, head: _WireExtras
 ) -> Provider | None:
     if extras.provider:
         return extras.provider
-    name = entry.publisher or (entry.contributors[0] if entry.contributors else None)
-    if name:
+    if name := _publisher(item):
         return Provider(name)
     if head.provider:
         return head.provider
-    name = feed.publisher or (feed.contributors[0] if feed.contributors else None)
+    name = _publisher(channel)
     return Provider(name) if name else None
+
+
+def _rights(el: etree._Element | None, kind: str) -> str | None:
+    """Item or feed rights: Atom ``rights``; RSS ``dc:rights``, else channel ``copyright``."""
+    if el is None:
+        return None
+    if kind == "atom":
+        found = _ns_kids(el, ATOM_NS, "rights")
+        return squash(" ".join(_construct(found[0]))) if found else None
+    plain = next((c for c in kids(el, "copyright") if namespace(c) == ""), None)
+    return _ns_text(el, DC_NS, "rights") or text_of(plain)
 
 
 def _headline(entry: _Entry, summary: str | None, body: Sequence[str]) -> tuple[str, list[str]]:
@@ -474,6 +504,7 @@ def _story(
     entry: _Entry,
     *,
     feed: _Feed,
+    channel: etree._Element | None,
     head: _WireExtras,
     kind: str,
     origin: Origin,
@@ -491,7 +522,7 @@ def _story(
         review.append("item has no id/guid: guid derived from source and link")
     subjects = tuple(dict.fromkeys(t for t, scheme in entry.categories if scheme))
     keywords = tuple(dict.fromkeys(t for t, scheme in entry.categories if not scheme))
-    language = squash(item.get(_XML_LANG)) or feed.language
+    language = language_tag(item.get(_XML_LANG)) or feed.language
     return Story(
         guid=guid,
         version=extras.version or 1,
@@ -505,15 +536,15 @@ def _story(
         summary=summary,
         body=body,
         link=link,
-        byline=_byline(item, entry, feed, kind),
-        provider=_provider(entry, extras, head, feed),
+        byline=_byline(item, entry, channel, kind),
+        provider=_provider(item, channel, extras, head),
         credit_line=extras.credit_line or head.credit_line,
         dateline=extras.dateline,
         editor=extras.editor,
         pictures=tuple(_pictures(item, entry.enclosures)),
-        sources=_sources(entry, extras),
+        sources=_sources(item, entry, extras, kind),
         related=_related(entry, extras),
-        rights=Rights(copyright_notice=entry.rights or feed.rights),
+        rights=Rights(copyright_notice=_rights(item, kind) or _rights(channel, kind)),
         subjects=subjects,
         keywords=keywords,
         signals=extras.signals,
@@ -536,7 +567,7 @@ def _tombstones(root: etree._Element, origin: Origin) -> list[Story]:
                 guid=ref,
                 headline=comment or ref,
                 pub_status=PubStatus.CANCELED,
-                version_created=_wire_instant(attr(dead, "when")),
+                version_created=iso_instant(attr(dead, "when")),
                 ed_note=comment,
                 origin=origin,
                 review=("deleted-entry tombstone: the feed withdrew this story",),
@@ -579,8 +610,12 @@ def parse_feed(
     stories = [
         story
         for item, entry in zip(items, feed.entries, strict=True)
-        if (story := _story(item, entry, feed=feed, head=head, kind=kind, origin=origin))
+        if (
+            story := _story(
+                item, entry, feed=feed, channel=channel, head=head, kind=kind, origin=origin
+            )
+        )
     ]
     if kind == "atom":
         stories += _tombstones(root, origin)
-    return [apply_policy(s, policy) for s in stories]
+    return [apply_policy(conform(s, name=name), policy) for s in stories]

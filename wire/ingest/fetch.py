@@ -132,7 +132,7 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true too
         return min(float(value), HONOUR_CAP)
     try:
         when = parsedate_to_datetime(value)

@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lxml import etree
 
@@ -25,10 +25,13 @@ from wire.ingest.xmlsafe import (
     DEFAULT_MAX_BYTES,
     all_text,
     attr,
+    conform,
     descendants,
     html_paragraphs,
+    iso_instant,
     kid,
     kids,
+    language_tag,
     local,
     namespace,
     parse_xml,
@@ -80,16 +83,6 @@ _PAREN_AGENCY = re.compile(r"\((?P<agency>[A-Za-z][\w .&-]{0,30})\)")
 def _code(qcode: str | None) -> str | None:
     """The code part of a QCode (``stat:usable`` → ``usable``)."""
     return qcode.rpartition(":")[2] if qcode else None
-
-
-def _instant(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _name(el: etree._Element | None) -> str | None:
@@ -264,7 +257,7 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
     if status_code not in PUB_STATUS:
         review.append(f"unknown pubStatus {status_code!r}: taken as usable")
     embargo_el = kid(meta, "embargoed")
-    embargoed = _instant(text_of(embargo_el))
+    embargoed = iso_instant(text_of(embargo_el))
     if embargo_el is not None and embargoed is None:
         status = PubStatus.WITHHELD if status is PubStatus.USABLE else status
         review.append("embargoed with no time given: held as withheld")
@@ -290,15 +283,15 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
             agency=attr(wire_dateline, "agency") or (dateline.agency if dateline else None),
             date=attr(wire_dateline, "date"),
         )
-    language = attr(kid(cmeta, "language"), "tag") or squash(el.get(_XML_LANG))
+    language = language_tag(attr(kid(cmeta, "language"), "tag")) or language_tag(el.get(_XML_LANG))
     story = Story(
         guid=guid,
         version=version,
         pub_status=status,
-        version_created=_instant(text_of(kid(meta, "versionCreated"))),
-        first_created=_instant(text_of(kid(meta, "firstCreated")))
-        or _instant(text_of(kid(cmeta, "contentCreated"))),
-        published_at=_instant(text_of(kid(meta, "firstCreated"))),
+        version_created=iso_instant(text_of(kid(meta, "versionCreated"))),
+        first_created=iso_instant(text_of(kid(meta, "firstCreated")))
+        or iso_instant(text_of(kid(cmeta, "contentCreated"))),
+        published_at=iso_instant(text_of(kid(meta, "firstCreated"))),
         embargoed_until=embargoed,
         language=language,
         headline=headline,
@@ -443,4 +436,4 @@ def parse_newsml(
         if packages:
             raise NoContent(name, "only packageItems: their referenced items are not included")
         raise NoContent(name, "no newsItem in the document")
-    return [apply_policy(story, policy) for story in _join(news, packages)]
+    return [apply_policy(conform(s, name=name), policy) for s in _join(news, packages)]

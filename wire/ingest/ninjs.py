@@ -12,13 +12,20 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import InputTooLarge, MalformedInput
 from wire.ingest.identity import derived_guid
-from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, html_paragraphs, html_text, squash
+from wire.ingest.xmlsafe import (
+    DEFAULT_MAX_BYTES,
+    conform,
+    html_paragraphs,
+    html_text,
+    iso_instant,
+    squash,
+)
 from wire.model import (
     Dateline,
     InfoSource,
@@ -102,11 +109,10 @@ def _instant(obj: JSON, key: str, path: str) -> datetime | None:
     value = _text(obj, key, path)
     if not value:
         return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise _NotNinjs(f"{path}/{key}: not an ISO 8601 instant: {value!r}") from exc
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    parsed = iso_instant(value)
+    if parsed is None:
+        raise _NotNinjs(f"{path}/{key}: not an ISO 8601 instant: {value!r}")
+    return parsed
 
 
 def _by_role(entries: Iterable[JSON], roles: frozenset[str]) -> list[JSON]:
@@ -296,7 +302,7 @@ def _story(obj: JSON, *, path: str, origin: Origin) -> Story:
         first_created=firstcreated,
         published_at=firstcreated,
         embargoed_until=_instant(obj, "embargoed", path),
-        language=_text(obj, "language", path),
+        language=_text(obj, "language", path),  # conform() drops one that is not a tag
         headline=headline,
         slugline=_text(obj, "slugline", path),
         summary=summary,
@@ -379,4 +385,4 @@ def parse_ninjs(
             stories.append(_story(obj, path=path, origin=origin))
         except _NotNinjs as exc:
             raise MalformedInput(name, f"not ninjs: {exc}") from exc
-    return [apply_policy(story, policy) for story in stories]
+    return [apply_policy(conform(story, name=name), policy) for story in stories]

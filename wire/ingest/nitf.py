@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from lxml import etree
 
@@ -20,9 +20,12 @@ from wire.ingest.xmlsafe import (
     DEFAULT_MAX_BYTES,
     all_text,
     attr,
+    conform,
     descendants,
+    in_range,
     kid,
     kids,
+    language_tag,
     local,
     parse_xml,
     squash,
@@ -72,12 +75,15 @@ def norm_instant(value: str | None) -> datetime | None:
     except ValueError:
         return None
     tz = g["tz"]
+    zone = UTC
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
-        offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-        return datetime.fromtimestamp(naive.replace(tzinfo=UTC).timestamp() - offset * 60, UTC)
-    return naive.replace(tzinfo=UTC)
+        try:
+            zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        except ValueError:  # an offset of a day or more
+            return None
+    return in_range(naive.replace(tzinfo=zone))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +243,8 @@ def parse_nitf(
         first_created=issued,
         published_at=issued,
         embargoed_until=embargoed,
-        language=squash(root.get(_XML_LANG))
-        or squash(body.get(_XML_LANG) if body is not None else None),
+        language=language_tag(root.get(_XML_LANG))
+        or language_tag(body.get(_XML_LANG) if body is not None else None),
         headline=headline,
         summary=abstract or hl2,
         body=body_text.paragraphs,
@@ -267,4 +273,4 @@ def parse_nitf(
         ),
         review=tuple(review) + (() if doc_id else ("no doc-id: guid derived from source",)),
     )
-    return [apply_policy(story, policy)]
+    return [apply_policy(conform(story, name=name), policy)]

@@ -133,8 +133,9 @@ def repair_split_mojibake(text: str) -> str:
     ftfy leaves a lone capital followed by a no-break space on purpose: in Greek or
     Cyrillic text that can be genuine. Here such a pair is re-encoded and decoded
     as UTF-8 only when neither neighbour nor the second character is a letter of
-    the lead character's own script ("ВЁ" is a Russian word), so "Β\\u00a0" after an English sentence becomes a no-break space while
-    real Greek or Cyrillic words are left exactly as they are."""
+    the lead character's own script ("ВЁ" is a Russian word). So "Β\\u00a0" after
+    an English sentence becomes a no-break space while real Greek or Cyrillic
+    words are left exactly as they are."""
 
     def fix(match: re.Match[str]) -> str:
         pair = match.group(0)

@@ -1,23 +1,28 @@
-"""Safe reading of untrusted XML (and HTML fragments inside it) for the format parsers.
+"""Safe reading of untrusted XML and HTML, and the value checks all format parsers share.
 
 Every XML input wire reads goes through :func:`parse_xml`: no entity is expanded,
 no DTD or anything else is fetched, and a document whose DOCTYPE declares
 entities or points at an external DTD is refused outright rather than parsed
 "safely", because a refusal is easier to audit than a partial expansion. The
 small element helpers below exist so each format parser reads namespaced XML
-the same way without repeating itself.
+the same way without repeating itself; ``conform`` is the last step of every
+parser, so a hostile value in any format becomes a review note rather than a
+story that fails ``schemas/story.schema.json`` further down the line.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import nh3
 from lxml import etree, html
 
 from wire.errors import InputTooLarge, MalformedInput, UnsafeXML
+from wire.model import Dateline, Story
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """The size cap for one XML input; the poller may pass a smaller one per source."""
@@ -256,3 +261,83 @@ def html_text(markup: str | None) -> str | None:
     if not markup:
         return None
     return squash(" ".join(html_paragraphs(markup)))
+
+
+# -- values every parser checks -------------------------------------------------------------
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+MAX_GUID = 1024
+MAX_URL = 4096
+
+
+def iso_instant(text: str | None) -> datetime | None:
+    """An RFC 3339 / ISO 8601 extended instant as aware UTC; None when unreadable.
+
+    No zone means UTC. Years outside 1000–9999 are refused: they are always
+    typos or hostile, and RFC 3339 cannot write them."""
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        return in_range(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):
+        return None
+
+
+def in_range(value: datetime | None) -> datetime | None:
+    """The instant in UTC when it is between the years 1000 and 9999, else None."""
+    if value is None:
+        return None
+    try:
+        utc = value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return utc if 1000 <= utc.year <= 9999 else None
+
+
+def language_tag(text: str | None) -> str | None:
+    """A BCP 47-looking language tag (``en``, ``en-GB``), or None."""
+    value = squash(text)
+    return value if value and _LANGUAGE.match(value) else None
+
+
+def _url(value: str | None, what: str, review: list[str]) -> str | None:
+    if value is not None and len(value) > MAX_URL:
+        review.append(f"{what} longer than {MAX_URL} characters dropped")
+        return None
+    return value
+
+
+def conform(story: Story, *, name: str) -> Story:
+    """The story with values the story schema refuses dropped and noted for review.
+
+    A guid over ``MAX_GUID`` characters is not dropped but refused
+    (``MalformedInput``): without its id a story cannot be versioned."""
+    if len(story.guid) > MAX_GUID:
+        raise MalformedInput(name, f"guid longer than {MAX_GUID} characters")
+    review = list(story.review)
+    language = story.language
+    if language is not None and not _LANGUAGE.match(language):
+        review.append(f"language {language!r} is not a language tag: dropped")
+        language = None
+    dateline = story.dateline
+    if dateline is not None and dateline.date is not None:
+        try:
+            date.fromisoformat(dateline.date)
+        except ValueError:
+            review.append(f"dateline date {dateline.date!r} is not YYYY-MM-DD: dropped")
+            dateline = Dateline(place=dateline.place, agency=dateline.agency)
+    return replace(
+        story,
+        language=language,
+        dateline=dateline,
+        link=_url(story.link, "link", review),
+        version_created=in_range(story.version_created),
+        first_created=in_range(story.first_created),
+        published_at=in_range(story.published_at),
+        embargoed_until=in_range(story.embargoed_until),
+        pictures=tuple(replace(p, url=_url(p.url, "picture url", review)) for p in story.pictures),
+        sources=tuple(replace(s, url=_url(s.url, "source url", review)) for s in story.sources),
+        related=tuple(replace(r, url=_url(r.url, "related url", review)) for r in story.related),
+        review=tuple(dict.fromkeys(review)),
+    )

@@ -149,6 +149,15 @@ class Publisher:
             for listener in self._listeners:
                 await listener(name)
 
+    async def forget(self, guid: str) -> None:
+        """A committed change, perhaps by another instance sharing the database:
+        drop the cached feeds the story is in; the next request renders afresh.
+        (A story that moved out of a feed is caught by the event bus locally and
+        by the scheduled refresh elsewhere.)"""
+        story = await self.store.get(guid)
+        for spec in self.feeds_of(story) if story else self.config.feeds:
+            self.cache.invalidate(spec.name)
+
     async def refresh(self, feed: str) -> None:
         """Scheduled re-render: tombstone windows move and embargoes lift with time."""
         self.cache.invalidate(feed)

@@ -7,6 +7,7 @@ instant is an aware UTC ``datetime``. Story versions are append-only.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -219,3 +220,12 @@ class Store(Protocol):
     async def put_source_state(self, state: SourceState) -> None: ...
 
     async def source_states(self) -> list[SourceState]: ...
+
+    # several instances ---------------------------------------------------
+    async def try_leader_lock(self) -> bool:
+        """Whether this instance is the one that runs scheduled jobs (polls,
+        embargo release, push retries); others only serve."""
+
+    async def add_change_listener(self, callback: Callable[[str], Awaitable[None]]) -> None:
+        """Call ``callback(guid)`` after every committed change, including other
+        instances' changes where the backend can tell (PostgreSQL LISTEN/NOTIFY)."""

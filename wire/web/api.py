@@ -24,7 +24,9 @@ import binascii
 import hashlib
 import json
 import logging
+import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
 JSON = dict[str, Any]
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 ROLE_RANK = {"editor": 1, "admin": 2}
 
@@ -82,6 +85,9 @@ ACTIONS: dict[str, tuple[PubStatus, str, str]] = {
     "release": (PubStatus.USABLE, "released", "editor"),
 }
 """Status actions: the new status, the event reason, the role needed."""
+
+DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII only: str.isdigit() also accepts "²"
+STRONG_VERSION_TAG = re.compile(r'"[0-9]{1,18}"')
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
@@ -183,7 +189,7 @@ def parse_if_match(header: str | None, current: int | None) -> int | None:
         return current
     versions: list[int] = []
     for tag in (t.strip() for t in value.split(",")):
-        if len(tag) >= 3 and tag[0] == '"' and tag[-1] == '"' and tag[1:-1].isdigit():
+        if STRONG_VERSION_TAG.fullmatch(tag):
             versions.append(int(tag[1:-1]))
     if current is not None and current in versions:
         return current
@@ -233,7 +239,7 @@ def query_limit(request: web.Request, default: int, maximum: int) -> int:
     raw = request.query.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not DIGITS.fullmatch(raw) or not 1 <= int(raw) <= maximum:
         raise bad_parameter("limit", f"must be a whole number from 1 to {maximum}")
     return int(raw)
 
@@ -494,6 +500,8 @@ async def _save_json(
     wire = request.app[WIRE]
     target = guid or (doc.get("guid") if isinstance(doc, dict) else None)
     current = await wire.store.get(target) if isinstance(target, str) and target else None
+    if current is not None:
+        _not_killed(current, "replaced")
     expected = write_condition(request, current)
     origin = Origin(source=source, format="json", fetched_at=fetched_at)
     story = desk_story(doc, guid=guid, current=current, origin=origin)
@@ -530,7 +538,7 @@ async def get_story(request: web.Request) -> web.Response:
     await require_editor(request)
     story = await request.app[WIRE].current(request.match_info["guid"])
     inm = request.headers.get(hdrs.IF_NONE_MATCH)
-    if inm is not None and etag_of(story) in {t.strip() for t in inm.split(",")}:
+    if inm is not None and {etag_of(story), "*"} & {t.strip() for t in inm.split(",")}:
         return web.Response(status=304, headers={"ETag": etag_of(story)})
     return story_response(story)
 
@@ -575,9 +583,17 @@ async def correct_story(request: web.Request) -> web.Response:
     return story_response(result.story)
 
 
-async def status_action(request: web.Request) -> web.Response:
-    """``POST …/kill | withhold | release`` with an optional ``{"ed_note": …}``."""
-    action = request.match_info["action"]
+def status_action(action: str) -> Handler:
+    """The handler of ``POST …/kill``, ``…/withhold`` or ``…/release``."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return await _status_action(request, action)
+
+    return handle
+
+
+async def _status_action(request: web.Request, action: str) -> web.Response:
+    """A status action with an optional ``{"ed_note": …}`` body."""
     status, reason, role = ACTIONS[action]
     editor = await require_editor(request, role)
     note = action_note(await read_body(request), media_type(request))
@@ -694,7 +710,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/stories/{guid}", get_story)
     r.add_get(f"{PREFIX}/stories/{guid}/history", get_history)
     r.add_post(f"{PREFIX}/stories/{guid}/correct", correct_story)
-    r.add_post(f"{PREFIX}/stories/{guid}/{{action:(kill|withhold|release)}}", status_action)
+    for action in ACTIONS:
+        r.add_post(f"{PREFIX}/stories/{guid}/{action}", status_action(action))
     r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
     r.add_get(f"{PREFIX}/sources", list_sources)
     r.add_get(f"{PREFIX}/failures", list_failures)

@@ -8,7 +8,7 @@ SIGTERM drains requests, stops the jobs, then closes the database.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -25,7 +25,8 @@ from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store import open_store
-from wire.web import api, deliveries, feeds, health
+from wire.store.base import Store
+from wire.web import api, feeds, health
 from wire.web.auth import Authenticator
 from wire.web.keys import AUTH, HOOKS, HTTP, HUB, JOBS, PUBLISHER, RATE_LIMITER, SOURCES, WIRE
 from wire.web.problems import problem_middleware
@@ -34,6 +35,7 @@ from wire.web.ratelimit import RateLimiter
 log = logging.getLogger(__name__)
 
 DELIVERY_INTERVAL = 2  # seconds between delivery retry sweeps
+LEADER_INTERVAL = 15  # seconds between attempts to become the job-running instance
 
 
 class EmbargoWatch:
@@ -72,6 +74,33 @@ class EmbargoWatch:
             await self.plan()
 
 
+class Leadership:
+    """With several instances on one PostgreSQL, only the lock holder polls sources,
+    releases embargoes and retries pushes; the others serve. Asked on every tick,
+    so another instance takes over when the leader goes away."""
+
+    def __init__(
+        self,
+        store: Store,
+        jobs: Jobs,
+        sources: SourceRunner,
+        embargo: EmbargoWatch,
+        deliver: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._store, self._jobs, self._sources = store, jobs, sources
+        self._embargo, self._deliver = embargo, deliver
+        self.leading = False
+
+    async def tick(self) -> None:
+        if self.leading or not await self._store.try_leader_lock():
+            return
+        self.leading = True
+        log.info("this instance runs the scheduled jobs")
+        self._jobs.every("deliveries", self._deliver, DELIVERY_INTERVAL)
+        await self._sources.start()
+        await self._embargo.plan()
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     config: Config = app[CONFIG]
     clock: Clock = app[CLOCK]
@@ -98,21 +127,25 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         stored = await load_demo(wire)
         if stored:
             log.info("loaded demo stories", extra={"stored": stored})
+    # Other instances' writes (PostgreSQL NOTIFY) must drop this instance's caches too.
+    await store.add_change_listener(publisher.forget)
     if app[START_JOBS]:
         jobs.start()
         for spec in config.feeds:
             jobs.every(
                 f"refresh:{spec.name}", partial(publisher.refresh, spec.name), spec.refresh_interval
             )
-        jobs.every("deliveries", partial(_deliver, hub, hooks), DELIVERY_INTERVAL)
-        await sources.start()
-        await embargo.plan()
+        leader = Leadership(store, jobs, sources, embargo, partial(_deliver, hub, hooks))
+        await leader.tick()
+        jobs.every("leader", leader.tick, LEADER_INTERVAL)
     try:
         yield
     finally:
         sources.stop()
         await jobs.aclose()
         await wire.bus.drain()
+        await hub.aclose()
+        await hooks.aclose()
         await http.close()
         await store.close()
 
@@ -124,7 +157,7 @@ async def _deliver(hub: Hub, hooks: Webhooks) -> None:
 
 
 CONFIG = web.AppKey("config", Config)
-CLOCK = web.AppKey("clock", Clock)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 START_JOBS = web.AppKey("start_jobs", bool)
 
 
@@ -142,7 +175,6 @@ def create_app(
     health.setup_routes(app)
     feeds.setup_routes(app)
     api.setup_routes(app)
-    deliveries.setup_routes(app)
     Hub.setup_routes(app)
     return app
 
