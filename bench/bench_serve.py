@@ -110,7 +110,12 @@ def wait_for(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, di
             time.sleep(0.2)
 
 
+def note(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def wrk(url: str, seconds: int, headers: dict[str, str]) -> float:
+    note(f"wrk {url} {sorted(headers)}")
     cmd = ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
@@ -166,7 +171,9 @@ def main() -> None:
         folder = Path(tmp)
         wire_port, nginx_port = free_port(), free_port()
         config = write_config(folder, wire_port, args.stories)
+        note(f"storing {args.stories} stories")
         asyncio.run(fill(config, args.stories))
+        note("starting wire and nginx")
         env = {**os.environ, "PYTHONOPTIMIZE": "1"}
         server = subprocess.Popen(
             [sys.executable, "-m", "wire", "serve", "--config", str(config)],
@@ -199,8 +206,9 @@ def main() -> None:
     print(f"feed: {args.stories} stories, {len(body):,} bytes; wrk -t1 -c16 -d{args.seconds}s")
     for name, rps in results.items():
         print(f"  {name:<26} {rps:>10,.0f} req/s")
-    print(f"  ratio 200  wire/nginx: {results['wire 200 (partner token)'] / results['nginx 200']:.2f}")
-    print(f"  ratio 304  wire/nginx: {results['wire 304 (partner token)'] / results['nginx 304']:.2f}")
+    for status in ("200", "304"):
+        ratio = results[f"wire {status} (partner token)"] / results[f"nginx {status}"]
+        print(f"  ratio {status}  wire/nginx: {ratio:.2f}")
 
 
 if __name__ == "__main__":

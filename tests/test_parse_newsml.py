@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.validators import feed_meta, fixture_story
 from wire.errors import IngestError, MalformedInput, NoContent
-from wire.ingest.newsml import parse_newsml
+from wire.ingest.newsml import parse_newsml, printed_dateline
 from wire.model import Dateline, InfoSource, Picture, Provider, PubStatus, Related, Rights, Story
+from wire.publish.newsml import render_newsml
 from wire.storyjson import story_to_dict, validate_story_dict
 
 FETCHED = datetime(2025, 7, 2, tzinfo=UTC)
@@ -149,6 +151,91 @@ def test_package_only_message_is_no_content() -> None:
     )
     with pytest.raises(NoContent, match="packageItem"):
         parse_newsml(doc, name="pkg", fetched_at=FETCHED)
+
+
+def test_wire_feed_package_yields_no_story_and_no_related_links() -> None:
+    stories = [fixture_story("mina"), fixture_story("full")]
+    parsed = parse_newsml(render_newsml(feed_meta("xml"), stories), name="feed", fetched_at=FETCHED)
+    assert [s.guid for s in parsed] == [s.guid for s in stories]
+    assert [s.related for s in parsed] == [s.related for s in stories]
+
+
+def test_empty_wire_feed_is_no_content_saying_so() -> None:
+    with pytest.raises(NoContent, match="empty feed"):
+        parse_newsml(render_newsml(feed_meta("xml"), []), name="feed", fetched_at=FETCHED)
+
+
+def test_provider_literal_beside_a_name_is_the_abbreviation() -> None:
+    doc = (
+        b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        b'<itemMeta><provider literal="EWS" qcode="nprov:X"><name>Example Wire</name></provider>'
+        b"</itemMeta><contentMeta><headline>H</headline></contentMeta></newsItem>"
+    )
+    (story,) = parse_newsml(doc, name="p", fetched_at=FETCHED)
+    assert story.provider == Provider("Example Wire", "EWS")
+
+
+def test_one_creator_per_person_wins_over_the_printed_by_line() -> None:
+    doc = (
+        b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        b"<itemMeta/><contentMeta><creator><name>Jane Doe</name></creator>"
+        b"<creator><name>Ahmad Rahimi</name></creator><headline>H</headline>"
+        b"<by>By Jane Doe, Ahmad Rahimi, Staff Writers</by></contentMeta></newsItem>"
+    )
+    (story,) = parse_newsml(doc, name="c", fetched_at=FETCHED)
+    assert story.byline == ("Jane Doe", "Ahmad Rahimi")
+
+
+def test_by_line_alone_is_one_printed_entry() -> None:
+    doc = (
+        b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        b"<itemMeta/><contentMeta><headline>H</headline><by>By Jane Doe, Staff Writer</by>"
+        b"</contentMeta></newsItem>"
+    )
+    (story,) = parse_newsml(doc, name="b", fetched_at=FETCHED)
+    assert story.byline == ("Jane Doe, Staff Writer",)
+
+
+def test_see_also_link_without_href_is_a_related_title_with_no_url() -> None:
+    doc = (
+        b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        b'<itemMeta><link rel="irel:seeAlso"><title>Weather outlook</title></link>'
+        b'<link rel="irel:seeAlso"/></itemMeta>'
+        b"<contentMeta><headline>H</headline></contentMeta></newsItem>"
+    )
+    (story,) = parse_newsml(doc, name="r", fetched_at=FETCHED)
+    assert story.related == (Related(title="Weather outlook"),)
+
+
+def test_wire_source_child_gives_the_evidence_of_its_info_source() -> None:
+    doc = (
+        b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" xmlns:wire="https://wire.example/ns/1.0"'
+        b' xmlns:other="urn:other" guid="g" version="1"><itemMeta/><contentMeta>'
+        b'<infoSource role="wirerole:quoted"><name>Radio Coast</name>'
+        b'<other:source evidence="not this"/>'
+        b'<wire:source role="quoted" evidence="told Radio Coast">Radio Coast</wire:source>'
+        b"</infoSource><headline>H</headline></contentMeta></newsItem>"
+    )
+    (story,) = parse_newsml(doc, name="s", fetched_at=FETCHED)
+    assert story.sources == (InfoSource("Radio Coast", "quoted", evidence="told Radio Coast"),)
+
+
+@pytest.mark.parametrize(
+    ("located", "printed", "expected"),
+    [
+        ("Moscow", "Moscow, MINA –", Dateline("Moscow", "MINA")),
+        (None, "NEW YORK, Nov 21 (Reuters) -", Dateline("NEW YORK", "Reuters")),
+        ("Port Town", "Port Town, EWS, 2025-07-05", Dateline("Port Town", "EWS", "2025-07-05")),
+        ("Washington, D.C.", "Washington, D.C., EWS", Dateline("Washington, D.C.", "EWS")),
+        ("Berlin", "Berlin, Oct 23 -", Dateline("Berlin")),
+        ("Berlin", None, Dateline("Berlin")),
+        (None, None, None),
+    ],
+)
+def test_printed_dateline_reading(
+    located: str | None, printed: str | None, expected: Dateline | None
+) -> None:
+    assert printed_dateline(located, printed) == expected
 
 
 def test_newsitem_outside_the_nar_namespace_is_malformed() -> None:

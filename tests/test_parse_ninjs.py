@@ -118,6 +118,82 @@ def test_canceled_pubstatus_is_a_kill(v2: list[Story]) -> None:
     assert v2[1].pub_status is PubStatus.CANCELED
 
 
+def test_author_people_are_the_byline_and_by_stays_printed_only() -> None:
+    (story,) = parse(
+        {
+            "uri": "a",
+            "headline": "A",
+            "by": "Jane Doe, Ahmad Rahimi",
+            "people": [
+                {"name": "Jane Doe", "rel": "author"},
+                {"name": "Mayor Smit", "rel": "subject"},
+                {"name": "Ahmad Rahimi", "rel": "http://example.org/rel/author"},
+            ],
+        }
+    )
+    assert story.byline == ("Jane Doe", "Ahmad Rahimi")
+
+
+def test_people_who_are_only_subjects_leave_by_as_the_byline() -> None:
+    (story,) = parse(
+        {"uri": "a", "headline": "A", "by": "Jane Doe, Staff", "people": [{"name": "Smit"}]}
+    )
+    assert story.byline == ("Jane Doe, Staff",)
+
+
+def test_dateline_description_gives_agency_and_date_beside_located() -> None:
+    (story,) = parse(
+        {
+            "uri": "a",
+            "headline": "A",
+            "located": "Port Town",
+            "descriptions": [{"role": "dateline", "value": "Port Town, EWS, 2025-07-05"}],
+        }
+    )
+    assert story.dateline == Dateline("Port Town", "EWS", "2025-07-05")
+
+
+def test_editor_and_signal_descriptions_are_not_the_summary() -> None:
+    (story,) = parse(
+        {
+            "uri": "a",
+            "headline": "A",
+            "descriptions": [
+                {"role": "dateline", "value": "Moscow, MINA"},
+                {"role": "editor", "value": "Shibgho"},
+                {"role": "signal", "value": "correction"},
+                {"role": "signal", "value": "update"},
+            ],
+        }
+    )
+    assert (story.editor, story.signals, story.summary) == (
+        "Shibgho",
+        ("correction", "update"),
+        None,
+    )
+
+
+def test_wire_no_url_association_uris_give_no_url() -> None:
+    (story,) = parse(
+        {
+            "uri": "a",
+            "headline": "A",
+            "associations": [
+                {"name": "picture-1", "uri": "urn:wire:picture:a:1", "type": "picture",
+                 "descriptions": [{"role": "caption", "value": "Boats"}]},
+                {"name": "related-1", "uri": "urn:wire:related:a:1", "type": "text",
+                 "title": "Weather outlook"},
+                {"name": "related-2", "uri": "urn:other:story:9", "type": "text", "title": "Other"},
+            ],
+        }
+    )  # fmt: skip
+    assert story.pictures == (Picture(caption="Boats"),)
+    assert story.related == (
+        Related(title="Weather outlook"),
+        Related(title="Other", url="urn:other:story:9"),
+    )
+
+
 def test_a_top_level_list_is_accepted() -> None:
     stories = parse([{"uri": "a", "headline": "A"}, {"uri": "b", "headline": "B"}])
     assert [s.guid for s in stories] == ["a", "b"]
@@ -176,7 +252,8 @@ _json = st.recursive(
     | st.dictionaries(
         st.sampled_from(
             ["uri", "headline", "headlines", "bodies", "associations", "infosources", "version",
-             "by", "descriptions", "value", "role", "type", "items", "embargoed", "subjects"]
+             "by", "descriptions", "value", "role", "type", "items", "embargoed", "subjects",
+             "people", "name", "rel", "located"]
         ),
         inner,
         max_size=5,

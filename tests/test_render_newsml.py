@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from lxml import etree
 
 from tests.validators import NAMES, feed_meta, fixture_story, validate_newsml
 from wire.publish.newsml import (
+    FEED_GROUP_ROLE,
     IPTC_CATALOG,
     NAR_NS,
     render_newsml,
@@ -34,10 +36,63 @@ def test_news_message_with_every_fixture_validates(shared: Path) -> None:
     validate_newsml(render_newsml(feed_meta("xml"), [fixture_story(n) for n in NAMES]))
 
 
-def test_empty_news_message_is_rejected_by_the_xsd(shared: Path) -> None:
-    # itemSet needs at least one item: callers must not serve an empty message as valid.
-    with pytest.raises(AssertionError, match="itemSet"):
-        validate_newsml(render_newsml(feed_meta("xml"), []))
+def test_empty_news_message_validates(shared: Path) -> None:
+    # itemSet needs at least one item: the feed's own packageItem is always there.
+    validate_newsml(render_newsml(feed_meta("xml"), []))
+
+
+def _message(*names: str) -> etree._Element:
+    return etree.fromstring(render_newsml(feed_meta("xml"), [fixture_story(n) for n in names]))
+
+
+def test_message_opens_with_the_feed_package_then_one_news_item_per_story() -> None:
+    items = _message("full", "mina").find("g:itemSet", NS)
+    assert items is not None
+    assert [(etree.QName(el).localname, el.get("guid")) for el in items] == [
+        ("packageItem", "https://wire.example/feeds/world.xml"),
+        ("newsItem", "urn:wire:desk:full-0001"),
+        ("newsItem", "urn:wire:mina-en:5f1c0a9e2b7d4c1e8a3f6b0d9c2e7a41"),
+    ]
+
+
+def test_feed_package_is_a_composite_titled_as_the_feed() -> None:
+    package = _message().find("g:itemSet/g:packageItem", NS)
+    assert package is not None
+    assert package.find("g:itemMeta/g:itemClass", NS).get("qcode") == "ninat:composite"  # type: ignore[union-attr]
+    assert package.findtext("g:itemMeta/g:versionCreated", namespaces=NS) == (
+        "2025-07-06T12:00:00Z"
+    )
+    assert package.findtext("g:contentMeta/g:headline", namespaces=NS) == "World desk"
+
+
+def test_feed_package_root_group_lists_every_item_in_feed_order() -> None:
+    package = _message("correction", "mina").find("g:itemSet/g:packageItem", NS)
+    assert package is not None
+    group_set = package.find("g:groupSet", NS)
+    assert group_set is not None
+    (group,) = group_set.findall("g:group", NS)
+    assert (group_set.get("root"), group.get("roleuri")) == ("feed", FEED_GROUP_ROLE)
+    refs = [(r.get("residref"), r.get("version")) for r in group.findall("g:itemRef", NS)]
+    assert refs == [
+        ("urn:wire:desk:corr-0002", "3"),
+        ("urn:wire:mina-en:5f1c0a9e2b7d4c1e8a3f6b0d9c2e7a41", "1"),
+    ]
+
+
+def test_empty_feed_package_has_an_empty_root_group() -> None:
+    group = _message().find("g:itemSet/g:packageItem/g:groupSet/g:group", NS)
+    assert group is not None
+    assert len(group) == 0
+
+
+def test_feed_package_version_counts_up_with_the_feed() -> None:
+    def version(hour: int) -> int:
+        meta = feed_meta("xml", updated=datetime(2025, 7, 6, hour, tzinfo=UTC))
+        package = etree.fromstring(render_newsml(meta, [])).find("g:itemSet/g:packageItem", NS)
+        assert package is not None
+        return int(package.get("version") or 0)
+
+    assert version(12) < version(13)
 
 
 def test_rights_info_comes_before_item_meta() -> None:

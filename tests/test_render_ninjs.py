@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,19 @@ def test_guid_is_uri_and_version_is_a_string() -> None:
 
 def test_byline_is_by() -> None:
     assert _doc("full")["by"] == "Jane Doe, Ahmad Rahimi"
+
+
+def test_each_byline_person_is_an_author_in_people() -> None:
+    assert _doc("full")["people"] == [
+        {"name": "Jane Doe", "rel": "author"},
+        {"name": "Ahmad Rahimi", "rel": "author"},
+    ]
+
+
+def test_no_byline_means_no_people() -> None:
+    story = replace(fixture_story("full"), byline=())
+    assert "people" not in render_ninjs_story(story)
+    assert "by" not in render_ninjs_story(story)
 
 
 def test_rights_map_to_their_own_properties() -> None:

@@ -5,6 +5,13 @@ Every attribution element the standard has is read: ``rightsInfo``, ``provider``
 ``located``/``dateline``, and the picture captions and credits in an XHTML body or
 in picture items. Catalogs are never fetched, so QCodes are kept as written and
 only the role codes in ``SOURCE_ROLES`` are interpreted.
+
+What wire's own renderer writes reads back exactly: one ``creator`` per byline
+person (preferred over the printed ``by`` line, which may join them or add a
+title), the provider abbreviation in ``provider/@literal``, ``irel:seeAlso`` links
+with a title and no ``href``, a source's evidence in ``infoSource/wire:source``,
+the structured ``wire:dateline``, and the feed's own ``packageItem`` (root group
+role ``FEED_GROUP_ROLE``), which is a listing and yields neither stories nor links.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from wire.model import (
     Story,
 )
 from wire.publish.namespace import SOURCE_ROLE_ALIAS, WIRE_NS
+from wire.publish.newsml import FEED_GROUP_ROLE
 
 NAR_NS = "http://iptc.org/std/nar/2006-10-01/"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -78,6 +86,7 @@ PUB_STATUS: dict[str, PubStatus] = {
 _WIRE_ROLES = frozenset(r.value for r in SourceRole)
 _BY = re.compile(r"^\s*by\s+", re.I)
 _PAREN_AGENCY = re.compile(r"\((?P<agency>[A-Za-z][\w .&-]{0,30})\)")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _code(qcode: str | None) -> str | None:
@@ -111,22 +120,32 @@ def _role(roles: str | None) -> str:
     return SourceRole.REPORTED_BY.value
 
 
-def _dateline(located: str | None, printed: str | None) -> Dateline | None:
-    """``located`` gives the place; a printed dateline may add the agency.
+def printed_dateline(located: str | None, printed: str | None) -> Dateline | None:
+    """``located`` gives the place; a printed dateline may add the agency and an ISO date.
 
-    "Moscow, MINA –" → (Moscow, MINA); "NEW YORK, Nov 21 (Reuters) -" → (NEW YORK, Reuters)."""
+    "Moscow, MINA –" → (Moscow, MINA); "NEW YORK, Nov 21 (Reuters) -" → (NEW YORK,
+    Reuters); "Port Town, EWS, 2025-07-05" (as wire prints it) → all three. When the
+    printed line starts with ``located`` that prefix is the place even if it holds a
+    comma ("Washington, D.C., EWS"). The ninjs parser reads ``located`` and its
+    printed dateline description the same way."""
+    if not printed:
+        return Dateline(place=located) if located else None
+    trimmed = printed.strip(" –—-")
+    if located and trimmed.startswith(located):
+        place: str | None = located
+        rest = trimmed[len(located) :]
+    else:
+        head, _, rest = trimmed.partition(",")
+        place = located or _PAREN_AGENCY.sub("", head).strip() or None
+    parts = [p.strip() for p in rest.split(",") if p.strip()]
+    date = parts.pop() if parts and _ISO_DATE.match(parts[-1]) else None
+    paren = _PAREN_AGENCY.search(trimmed)
     agency = None
-    place = located
-    if printed:
-        trimmed = printed.strip(" –—-")
-        parts = [p.strip() for p in trimmed.split(",")]
-        paren = _PAREN_AGENCY.search(trimmed)
-        if paren:
-            agency = paren.group("agency").strip()
-        elif len(parts) > 1 and parts[1] and not re.search(r"\d", parts[1]) and len(parts[1]) <= 40:
-            agency = parts[1]
-        place = place or _PAREN_AGENCY.sub("", parts[0]).strip() or None
-    return Dateline(place=place, agency=agency) if place else None
+    if paren:
+        agency = paren.group("agency").strip()
+    elif parts and not re.search(r"\d", parts[0]) and len(parts[0]) <= 40:
+        agency = parts[0]
+    return Dateline(place=place, agency=agency, date=date) if place else None
 
 
 def _xhtml(body: etree._Element) -> tuple[tuple[str, ...], tuple[Picture, ...]]:
@@ -200,15 +219,50 @@ def _rights(item: etree._Element) -> Rights:
 
 
 def _provider(meta: etree._Element | None) -> Provider | None:
+    """The name from ``name`` (else ``@literal``); the abbreviation from ``@literal``
+    beside a name (as wire writes it), else the ``@qcode`` code."""
     el = kid(meta, "provider")
     if el is None:
         return None
-    name = text_of(kid(el, "name")) or attr(el, "literal")
-    code = _code(attr(el, "qcode"))
+    named = text_of(kid(el, "name"))
+    name = named or attr(el, "literal")
+    code = (attr(el, "literal") if named else None) or _code(attr(el, "qcode"))
     if name:
         return Provider(name, code if code and code != name else None)
     fallback = code or attr(el, "uri")
     return Provider(fallback) if fallback else None
+
+
+def _wire_kid(el: etree._Element, name: str) -> etree._Element | None:
+    """The first ``wire:<name>`` child (not any same-named element of another namespace)."""
+    return next((c for c in el if namespace(c) == WIRE_NS and local(c) == name), None)
+
+
+def _sources(cmeta: etree._Element | None) -> tuple[InfoSource, ...]:
+    """``infoSource`` elements; the evidence phrase rides in a ``wire:source`` child."""
+    out = []
+    for el in kids(cmeta, "infoSource") if cmeta is not None else ():
+        if name := _name(el):
+            evidence = attr(_wire_kid(el, "source"), "evidence")
+            out.append(
+                InfoSource(
+                    name=name, role=_role(el.get("role")), evidence=evidence, url=attr(el, "uri")
+                )
+            )
+    return tuple(out)
+
+
+def _related(meta: etree._Element | None) -> tuple[Related, ...]:
+    """``irel:seeAlso`` links; one with a title and no ``href`` is a link with no URL."""
+    out = []
+    for link in kids(meta, "link") if meta is not None else ():
+        if (_code(link.get("rel")) or "") != "seeAlso":
+            continue
+        href = attr(link, "href")
+        title = attr(link, "title") or text_of(kid(link, "title")) or href or attr(link, "residref")
+        if title:
+            out.append(Related(title=title, url=href))
+    return tuple(out)
 
 
 def _wire_text(meta: Iterable[etree._Element | None], name: str) -> etree._Element | None:
@@ -276,11 +330,12 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
     )
     wire_editor = text_of(_wire_text((meta, cmeta), "editor"))
     wire_dateline = _wire_text((meta, cmeta), "dateline")
-    dateline = _dateline(_name(kid(cmeta, "located")), text_of(kid(cmeta, "dateline")))
-    if wire_dateline is not None and (attr(wire_dateline, "place") or dateline):
+    dateline = printed_dateline(_name(kid(cmeta, "located")), text_of(kid(cmeta, "dateline")))
+    if wire_place := attr(wire_dateline, "place"):
+        # wire's own structured dateline is exact: it wins over reading the printed one.
         dateline = Dateline(
-            place=attr(wire_dateline, "place") or (dateline.place if dateline else ""),
-            agency=attr(wire_dateline, "agency") or (dateline.agency if dateline else None),
+            place=wire_place,
+            agency=attr(wire_dateline, "agency"),
             date=attr(wire_dateline, "date"),
         )
     language = language_tag(attr(kid(cmeta, "language"), "tag")) or language_tag(el.get(_XML_LANG))
@@ -298,22 +353,14 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
         slugline=slugline,
         summary=summary,
         body=paragraphs,
-        byline=tuple(dict.fromkeys(by_lines or creators + others)),
+        byline=tuple(dict.fromkeys(creators + others if creators else by_lines or others)),
         provider=_provider(meta),
         credit_line=text_of(kid(cmeta, "creditline")),
         dateline=dateline,
         editor=wire_editor or (editors[0] if editors else None),
         pictures=pictures,
-        sources=tuple(
-            InfoSource(name=n, role=_role(s.get("role")), url=attr(s, "uri"))
-            for s in (kids(cmeta, "infoSource") if cmeta is not None else ())
-            if (n := _name(s))
-        ),
-        related=tuple(
-            Related(title=attr(lk, "title") or text_of(kid(lk, "title")) or href, url=href)
-            for lk in (kids(meta, "link") if meta is not None else ())
-            if (_code(lk.get("rel")) or "") == "seeAlso" and (href := attr(lk, "href"))
-        ),
+        sources=_sources(cmeta),
+        related=_related(meta),
         rights=_rights(el),
         subjects=tuple(
             dict.fromkeys(
@@ -349,6 +396,11 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
     )
     item_class = (_code(attr(kid(meta, "itemClass"), "qcode")) or "text").lower()
     return _Item(story, item_class, picture)
+
+
+def _is_feed_listing(package: etree._Element) -> bool:
+    """wire's feed package: its groups list the feed, they do not relate its stories."""
+    return any(attr(g, "roleuri") == FEED_GROUP_ROLE for g in descendants(package, "group"))
 
 
 def _packages(items: Iterable[etree._Element]) -> list[list[tuple[str | None, Related]]]:
@@ -409,9 +461,11 @@ def parse_newsml(
     """Every newsItem of a NewsML-G2 document as a draft story.
 
     A packageItem is not a story: its references become ``related`` links of the
-    stories it packages and its picture items their pictures. Raises ``UnsafeXML``,
-    ``InputTooLarge``, ``MalformedInput`` (not NewsML-G2) or ``NoContent``
-    (only packages, or an item with no headline and no text)."""
+    stories it packages and its picture items their pictures, except wire's feed
+    package, which only lists the message's items and is skipped. Raises
+    ``UnsafeXML``, ``InputTooLarge``, ``MalformedInput`` (not NewsML-G2) or
+    ``NoContent`` (only packages, an empty wire feed, or an item with no headline
+    and no text)."""
     root = parse_xml(data, name=name, max_bytes=max_bytes)
     kind = local(root)
     if kind == "newsMessage":
@@ -431,8 +485,12 @@ def parse_newsml(
         url=url,
     )
     news = [_item(m, origin=origin, name=name) for m in members if local(m) == "newsItem"]
-    packages = _packages(m for m in members if local(m) == "packageItem")
+    package_items = [m for m in members if local(m) == "packageItem"]
+    listings = [p for p in package_items if _is_feed_listing(p)]
+    packages = _packages(p for p in package_items if not _is_feed_listing(p))
     if not news:
+        if listings and not packages:
+            raise NoContent(name, "an empty feed: its packageItem lists no newsItem")
         if packages:
             raise NoContent(name, "only packageItems: their referenced items are not included")
         raise NoContent(name, "no newsItem in the document")

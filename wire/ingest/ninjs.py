@@ -4,6 +4,13 @@ The mapping is the DESIGN table read backwards: ninjs has no credit line, so it
 comes from a ``descriptions`` entry with a credit role; the provider and the
 outlets relied on share ``infosources`` and are told apart by role; pictures and
 related stories are ``associations``.
+
+What wire's own renderer writes reads back exactly: byline people from
+``people`` entries with an author ``rel`` (else ``by`` as printed, one entry:
+splitting a printed line on commas would split "Jane Doe, Staff Writer"), the
+printed dateline description for agency and date beside ``located``, ``editor``
+and ``signal`` descriptions, and ``urn:wire:picture:``/``urn:wire:related:``
+association URIs, which stand for "no URL".
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any
 from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import InputTooLarge, MalformedInput
 from wire.ingest.identity import derived_guid
+from wire.ingest.newsml import printed_dateline
 from wire.ingest.xmlsafe import (
     DEFAULT_MAX_BYTES,
     conform,
@@ -27,7 +35,6 @@ from wire.ingest.xmlsafe import (
     squash,
 )
 from wire.model import (
-    Dateline,
     InfoSource,
     Origin,
     Picture,
@@ -38,6 +45,7 @@ from wire.model import (
     SourceRole,
     Story,
 )
+from wire.publish.ninjs import NO_URL_PREFIXES
 
 JSON = Mapping[str, Any]
 
@@ -56,6 +64,12 @@ PROVIDER_ROLES = frozenset({"provider", "distributor", "agency", "publisher", "f
 """``infosources`` role codes that name the distributing agency rather than a source."""
 
 CREDIT_ROLES = frozenset({"creditline", "credit", "credit_line"})
+DATELINE_ROLES = frozenset({"dateline"})
+EDITOR_ROLES = frozenset({"editor"})
+SIGNAL_ROLES = frozenset({"signal"})
+AUTHOR_RELS = frozenset({"author", "creator", "byline", "writer"})
+"""``people/rel`` codes that make a person part of the byline."""
+_NOT_SUMMARY = CREDIT_ROLES | DATELINE_ROLES | EDITOR_ROLES | SIGNAL_ROLES
 SUMMARY_ROLES = frozenset(
     {"summary", "abstract", "teaser", "description", "desc", "lead", "caption"}
 )
@@ -167,7 +181,7 @@ def _headline(obj: JSON, path: str) -> str | None:
 def _summary_and_credit(obj: JSON, path: str) -> tuple[str | None, str | None]:
     descriptions = _objects(obj, "descriptions", path)
     credit = next((v for d in _by_role(descriptions, CREDIT_ROLES) if (v := _value(d))), None)
-    rest = [d for d in descriptions if _role_code(d.get("role")) not in CREDIT_ROLES]
+    rest = [d for d in descriptions if _role_code(d.get("role")) not in _NOT_SUMMARY]
     summaries = _by_role(rest, SUMMARY_ROLES | {""}) or rest
     summary = next((v for d in summaries if (v := _value(d))), None)
     if summary is None:
@@ -175,6 +189,34 @@ def _summary_and_credit(obj: JSON, path: str) -> tuple[str | None, str | None]:
             _text(obj, "description_html", path)
         )
     return summary, credit
+
+
+def _described(obj: JSON, roles: frozenset[str], path: str) -> list[str]:
+    """The values of the ``descriptions`` entries with one of ``roles``, in order."""
+    found = _by_role(_objects(obj, "descriptions", path), roles)
+    return [v for d in found if (v := _value(d))]
+
+
+def _byline(obj: JSON, path: str) -> tuple[str, ...]:
+    """Authors from ``people``; else ``by`` (or 1.x ``byline``) as one printed entry."""
+    authors = [
+        name
+        for person in _objects(obj, "people", path)
+        if _role_code(person.get("rel")) in AUTHOR_RELS
+        and isinstance(person.get("name"), str)
+        and (name := squash(person["name"]))
+    ]
+    if authors:
+        return tuple(dict.fromkeys(authors))
+    by = _text(obj, "by", path) or _text(obj, "byline", path)
+    return (by,) if by else ()
+
+
+def _url(uri: Any) -> str | None:
+    """An association URI as a URL: None for wire's "no URL" URIs and non-strings."""
+    if not isinstance(uri, str) or uri.startswith(NO_URL_PREFIXES):
+        return None
+    return uri
 
 
 def _infosources(obj: JSON, path: str) -> tuple[Provider | None, tuple[InfoSource, ...]]:
@@ -225,11 +267,10 @@ def _rendition_href(obj: JSON) -> str | None:
 
 def _picture(obj: JSON, path: str) -> Picture:
     summary, credit = _summary_and_credit(obj, path)
-    uri = obj.get("uri") if isinstance(obj.get("uri"), str) else None
     return Picture(
         caption=summary or _headline(obj, path),
         credit=credit or _text(obj, "by", path) or _text(obj, "byline", path),
-        url=_rendition_href(obj) or uri,
+        url=_rendition_href(obj) or _url(obj.get("uri")),
         copyright=_text(obj, "copyrightnotice", path),
     )
 
@@ -276,7 +317,6 @@ def _story(obj: JSON, *, path: str, origin: Origin) -> Story:
     except ValueError:
         status = PubStatus.USABLE
         review.append(f"unknown pubstatus {status_raw!r}: taken as usable")
-    by = _text(obj, "by", path) or _text(obj, "byline", path)
     provider, sources = _infosources(obj, path)
     pictures: list[Picture] = []
     related: list[Related] = []
@@ -288,9 +328,9 @@ def _story(obj: JSON, *, path: str, origin: Origin) -> Story:
         else:
             title = _headline(assoc, sub) or _text(assoc, "name", sub) or _text(assoc, "uri", sub)
             if title:
-                href = assoc.get("uri")
-                related.append(Related(title=title, url=href if isinstance(href, str) else None))
-    located = _text(obj, "located", path)
+                related.append(Related(title=title, url=_url(assoc.get("uri"))))
+    printed = next(iter(_described(obj, DATELINE_ROLES, path)), None)
+    editor = next(iter(_described(obj, EDITOR_ROLES, path)), None)
     keywords = [k for k in _list(obj, "keywords", path) if isinstance(k, str) and k.strip()]
     versioncreated = _instant(obj, "versioncreated", path)
     firstcreated = _instant(obj, "firstcreated", path)
@@ -307,10 +347,11 @@ def _story(obj: JSON, *, path: str, origin: Origin) -> Story:
         slugline=_text(obj, "slugline", path),
         summary=summary,
         body=body,
-        byline=(by,) if by else (),
+        byline=_byline(obj, path),
         provider=provider,
         credit_line=credit,
-        dateline=Dateline(place=located) if located else None,
+        dateline=printed_dateline(_text(obj, "located", path), printed),
+        editor=editor,
         pictures=tuple(pictures),
         sources=sources,
         related=tuple(related),
@@ -321,6 +362,7 @@ def _story(obj: JSON, *, path: str, origin: Origin) -> Story:
         ),
         subjects=_subjects(obj, path),
         keywords=tuple(dict.fromkeys(k.strip() for k in keywords)),
+        signals=tuple(dict.fromkeys(_described(obj, SIGNAL_ROLES, path))),
         ed_note=_text(obj, "ednote", path),
         origin=origin,
         review=tuple(review),

@@ -6,6 +6,17 @@ rightsInfo, itemMeta, contentMeta, contentSet. Where the XSD types a value as
 one space: the schema forbids newlines there. wire's own values ride in the
 ``wire:`` namespace at the ``##other`` extension points (see
 ``wire.publish.namespace``).
+
+A ``newsMessage`` (a feed) always opens its ``itemSet`` with one ``packageItem``
+that describes the feed itself: guid = the feed's self URL, itemClass
+``ninat:composite``, title and description from the feed, and a ``groupSet`` whose
+root group (``roleuri`` = ``FEED_GROUP_ROLE``, mode ``pgrmod:seq``) holds one
+``itemRef`` per newsItem, in feed order. So an empty feed is still a valid
+message (``itemSet`` needs at least one item) that says "this feed, now, holds
+nothing", and a full one carries its order and membership explicitly. The
+package's version is the feed's ``updated`` instant in Unix seconds, so it
+counts up whenever the feed changes. wire's parser recognises the role and
+reads no story or related link out of such a package.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from typing import Any, Final, cast
 from lxml import etree
 from lxml.builder import ElementMaker  # type: ignore[import-not-found]
 
-from wire.model import SourceRole, Story
+from wire.model import Provider, Rights, SourceRole, Story
 from wire.publish import namespace
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import format_dateline, one_line, story_xhtml
@@ -40,6 +51,12 @@ CPP_ROLE: Final = {
 """wire source role → IPTC Content Production Party Role; wire's own role follows
 as ``wirerole:<role>`` in the same role list, so nothing is lost."""
 
+FEED_GROUP_ROLE: Final = namespace.WIRE_NS + "/group-role/feed"
+"""``group/@roleuri`` of the feed package's root group: "these items are the feed,
+in order" (a listing, not a set of related stories)."""
+
+NEWS_ITEM_TYPE: Final = "application/vnd.iptc.g2.newsitem+xml"
+
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 G: Any = ElementMaker(
@@ -60,9 +77,8 @@ def _instant(value: datetime) -> str:
     return format_instant(value) or ""
 
 
-def _rights(story: Story) -> list[etree._Element]:
-    r = story.rights
-    if not (r.copyright_holder or r.copyright_notice or r.usage_terms):
+def _rights(r: Rights | None) -> list[etree._Element]:
+    if r is None or not (r.copyright_holder or r.copyright_notice or r.usage_terms):
         return []
     info = G.rightsInfo()
     if r.copyright_holder:
@@ -74,15 +90,20 @@ def _rights(story: Story) -> list[etree._Element]:
     return [info]
 
 
-def _item_meta(story: Story, meta: FeedMeta | None) -> etree._Element:
-    provider = story.provider or (meta.provider if meta else None)
-    prov = G.provider()
+def _provider(provider: Provider | None) -> etree._Element:
+    """``provider`` with the name as ``name`` and the abbreviation as ``@literal``."""
+    prov: etree._Element = G.provider()
     if provider:
         if provider.abbreviation and one_line(provider.abbreviation):
             prov.set("literal", one_line(provider.abbreviation))
         prov.append(_name(provider.name))
     else:
         prov.set("literal", "wire")
+    return prov
+
+
+def _item_meta(story: Story, meta: FeedMeta | None) -> etree._Element:
+    prov = _provider(story.provider or (meta.provider if meta else None))
     created = story.version_created or story.sort_time or (meta.updated if meta else _EPOCH)
     im: etree._Element = G.itemMeta(
         G.itemClass(qcode="ninat:text"),
@@ -165,7 +186,7 @@ def render_newsml_item(story: Story, meta: FeedMeta | None = None) -> etree._Ele
     item: etree._Element = G.newsItem(
         G.catalogRef(href=IPTC_CATALOG),
         G.catalog(G.scheme(alias=namespace.SOURCE_ROLE_ALIAS, uri=namespace.SOURCE_ROLE_SCHEME)),
-        *_rights(story),
+        *_rights(story.rights),
         _item_meta(story, meta),
         _content_meta(story),
         G.contentSet(
@@ -191,13 +212,66 @@ def render_newsml_story(story: Story) -> bytes:
     return _bytes(render_newsml_item(story))
 
 
+def _item_ref(story: Story) -> etree._Element:
+    return cast(
+        etree._Element,
+        G.itemRef(
+            G.itemClass(qcode="ninat:text"),
+            G.title(story.headline),
+            residref=story.guid,
+            version=str(max(story.version, 1)),
+            contenttype=NEWS_ITEM_TYPE,
+        ),
+    )
+
+
+def render_feed_package(meta: FeedMeta, stories: Sequence[Story]) -> etree._Element:
+    """The ``packageItem`` that describes the feed and lists its newsItems in order
+    (see the module docstring)."""
+    item_meta = G.itemMeta(
+        G.itemClass(qcode="ninat:composite"),
+        _provider(meta.provider),
+        G.versionCreated(_instant(meta.updated)),
+        G.pubStatus(qcode="stat:usable"),
+        G.generator(meta.generator),
+    )
+    if one_line(meta.title):
+        item_meta.append(G.title(one_line(meta.title)))
+    content_meta = G.contentMeta()
+    if one_line(meta.title):
+        content_meta.append(G.headline(meta.title))
+    if meta.description:
+        content_meta.append(G.description(meta.description, role="drol:summary"))
+    group = G.group(*(_item_ref(s) for s in stories), id="feed", roleuri=FEED_GROUP_ROLE)
+    group.set("mode", "pgrmod:seq")
+    package: etree._Element = G.packageItem(
+        G.catalogRef(href=IPTC_CATALOG),
+        *_rights(meta.rights),
+        item_meta,
+        *([content_meta] if len(content_meta) else []),
+        G.groupSet(group, root="feed"),
+        guid=meta.self_url,
+        version=str(max(int(meta.updated.timestamp()), 1)),
+        standard="NewsML-G2",
+        standardversion=STANDARD_VERSION,
+        conformance="power",
+    )
+    if meta.language:
+        package.set("{http://www.w3.org/XML/1998/namespace}lang", meta.language)
+    return package
+
+
 def render_newsml(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
-    """A ``newsMessage``: header (sent = ``meta.updated``) and one newsItem per story."""
+    """A ``newsMessage``: header (sent = ``meta.updated``), the feed's packageItem,
+    then one newsItem per story."""
     header = G.header(G.sent(_instant(meta.updated)), G.catalogRef(href=IPTC_CATALOG))
     sender = meta.provider.name if meta.provider else meta.generator
     if one_line(sender):
         header.append(G.sender(sender))
     message: etree._Element = G.newsMessage(
-        header, G.itemSet(*(render_newsml_item(s, meta) for s in stories))
+        header,
+        G.itemSet(
+            render_feed_package(meta, stories), *(render_newsml_item(s, meta) for s in stories)
+        ),
     )
     return _bytes(message)

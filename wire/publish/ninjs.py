@@ -4,6 +4,9 @@ ninjs has no creditline, dateline, signal, editor or link property, and its
 schema rejects unknown ones, so those travel in properties it has (the
 contract in ``../shared/DESIGN.md``):
 
+* byline → ``by`` as printed (names joined by ", ") and one ``people`` entry
+  per person with ``rel`` ``author`` (so a reader need not split ``by``);
+
 * credit line → ``descriptions`` with role ``creditline`` (``copyrightnotice``
   stays the rights notice);
 * dateline → ``located`` (the place) and ``descriptions`` role ``dateline``
@@ -14,7 +17,9 @@ contract in ``../shared/DESIGN.md``):
   ``signal``, one each; summary → ``descriptions`` role ``summary``;
 * pictures → ``associations`` (``type`` picture, caption in ``descriptions``,
   credit in ``by``, copyright in ``copyrightnotice``, URL as a rendition);
-  related → ``associations`` (``type`` text, title in ``title``);
+  related → ``associations`` (``type`` text, title in ``title``); a picture or
+  link with no URL gets the URI ``urn:wire:picture:<guid>:<n>`` /
+  ``urn:wire:related:<guid>:<n>`` (``uri`` is required), which stands for "no URL";
 * the story's own web link → ``renditions`` (name ``web``, text/html).
 
 Feed wrapper (ninjs 2.2 defines none): a JSON object
@@ -35,6 +40,10 @@ from wire.publish.storyhtml import content_html, format_dateline, one_line
 from wire.storyjson import format_instant
 
 NINJS_SCHEMA_URI: Final = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
+AUTHOR_REL: Final = "author"
+"""``people/rel`` of a byline person."""
+NO_URL_PREFIXES: Final = ("urn:wire:picture:", "urn:wire:related:")
+"""Association URIs that stand for "no URL" (see ``_member_uri``)."""
 
 JSON = dict[str, Any]
 
@@ -132,6 +141,7 @@ def render_ninjs_story(story: Story) -> JSON:
         doc["descriptions"] = descriptions
     doc["bodies"] = [{"role": "main", "contenttype": "text/html", "value": content_html(story)}]
     for key, value in (
+        ("people", [{"name": p, "rel": AUTHOR_REL} for p in story.byline]),
         ("infosources", _infosources(story)),
         ("associations", _pictures(story) + _related(story)),
         ("subjects", [{"name": s} for s in story.subjects]),
