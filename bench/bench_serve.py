@@ -132,6 +132,8 @@ def start_nginx(folder: Path, body: bytes, port: int) -> subprocess.Popen[bytes]
     root = folder / "www"
     root.mkdir()
     (root / "all.rss").write_bytes(body)
+    for path in (folder, root, root / "all.rss"):  # nginx's worker runs as nobody
+        path.chmod(0o755)
     conf = folder / "nginx.conf"
     conf.write_text(
         f"""
@@ -183,11 +185,12 @@ def main() -> None:
         )
         auth = {"Authorization": f"Bearer {TOKEN}"}
         wire_url = f"http://127.0.0.1:{wire_port}/feeds/all.rss"
-        body, headers = wait_for(wire_url, auth)
-        nginx = start_nginx(folder, body, nginx_port)
-        nginx_url = f"http://127.0.0.1:{nginx_port}/all.rss"
-        _, nginx_headers = wait_for(nginx_url)
+        nginx: subprocess.Popen[bytes] | None = None
         try:
+            body, headers = wait_for(wire_url, auth)
+            nginx = start_nginx(folder, body, nginx_port)
+            nginx_url = f"http://127.0.0.1:{nginx_port}/all.rss"
+            _, nginx_headers = wait_for(nginx_url)
             results = {
                 "wire 200 (partner token)": wrk(wire_url, args.seconds, auth),
                 "nginx 200": wrk(nginx_url, args.seconds, {}),
@@ -199,10 +202,10 @@ def main() -> None:
                 ),
             }
         finally:
-            server.terminate()
-            nginx.terminate()
-            server.wait(10)
-            nginx.wait(10)
+            for proc in (server, nginx):
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(10)
     print(f"feed: {args.stories} stories, {len(body):,} bytes; wrk -t1 -c16 -d{args.seconds}s")
     for name, rps in results.items():
         print(f"  {name:<26} {rps:>10,.0f} req/s")

@@ -84,8 +84,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print=None,
         shutdown_timeout=10.0,
         access_log=None,
+        loop=_event_loop(),
     )
     return 0
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed (it serves cached feeds markedly faster), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 # check-config / feeds --------------------------------------------------------

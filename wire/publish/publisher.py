@@ -102,6 +102,7 @@ class Publisher:
         self.clock = clock
         self.cache = RenderCache(self._render_cached, clock)
         self.base_url = config.server.base_url.rstrip("/")
+        self.specs = {spec.name: spec for spec in config.feeds}
         self._listeners: list[FeedListener] = []
         self._links = {
             (spec.name, fmt): (
@@ -184,9 +185,7 @@ class Publisher:
     async def _render(
         self, feed: str, fmt: str, view: Audience, *, before: tuple[datetime, str] | None
     ) -> bytes:
-        spec = self.config.feed(feed)
-        if spec is None:
-            raise KeyError(feed)
+        spec = self.specs[feed]
         now = self.clock()
         stories = await self.store.latest(
             spec.filter, audience=view, now=now, limit=spec.size, before=before

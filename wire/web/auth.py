@@ -7,7 +7,7 @@ token is refused as such (401 with a reason), never silently treated as public.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -56,31 +56,43 @@ def _check_expiry(expires: datetime | None, now: datetime) -> None:
 class Authenticator:
     """Resolves tokens against the config's hashes and the store's credentials."""
 
-    def __init__(self, config: Config, store: Store) -> None:
+    def __init__(self, config: Config, store: Store, *, remember_seconds: float = 30.0) -> None:
         self._config = config
         self._store = store
+        # Built once: a poll resolves its token with one hash and one dict lookup.
         self._partner_hashes = {
-            t.hash: (p, t.expires) for p in config.partners for t in p.tokens
+            t.hash: (partner_audience(p), t.expires) for p in config.partners for t in p.tokens
         }
         self._editor_hashes = {k.hash: k for k in config.editor_keys}
+        self._remember = timedelta(seconds=remember_seconds)
+        self._stored: dict[str, tuple[Audience, datetime | None, datetime]] = {}
 
     async def audience(self, token: str | None, now: datetime) -> Audience:
         """The public view without a token; a partner's view with a valid one."""
         if token is None:
             return PUBLIC
         digest = hash_token(token)
-        if digest in self._partner_hashes:
-            partner, expires = self._partner_hashes[digest]
-            _check_expiry(expires, now)
-            return partner_audience(partner)
+        found = self._partner_hashes.get(digest)
+        if found is None:
+            remembered = self._stored.get(digest)
+            if remembered is not None and remembered[2] > now:
+                found = remembered[:2]
+            else:
+                found = await self._stored_partner(digest)
+                self._stored[digest] = (*found, now + self._remember)
+        audience, expires = found
+        _check_expiry(expires, now)
+        return audience
+
+    async def _stored_partner(self, digest: str) -> tuple[Audience, datetime | None]:
+        """A partner token made with ``wire keys create --partner`` (kept in the store)."""
         cred = await self._store.find_credential(digest)
         if cred is None or cred.kind != "partner":
             raise AuthError("unknown token")
-        _check_expiry(cred.expires_at, now)
         known = self._config.partner(cred.subject)
         if known is None:
             raise AuthError(f"token of partner {cred.subject!r}, which the config no longer has")
-        return partner_audience(known)
+        return partner_audience(known), cred.expires_at
 
     async def editor(self, token: str | None, now: datetime) -> Editor:
         if token is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from wire.config import FeedSpec
 from wire.errors import AuthError
 from wire.model import Audience
 from wire.publish.cache import CONTENT_TYPES, Rendered
@@ -39,14 +40,15 @@ async def audience_of(request: web.Request) -> Audience:
     return await request.app[AUTH].audience(token, request.app[WIRE].clock())
 
 
-def _entitled_feed(publisher: Publisher, name: str, fmt: str, audience: Audience) -> None:
-    spec = publisher.config.feed(name)
+def _entitled_feed(publisher: Publisher, name: str, fmt: str, audience: Audience) -> FeedSpec:
+    spec = publisher.specs.get(name)
     if spec is None or fmt not in spec.formats:
         raise Problem(404, f"no feed {name!r} in that format")
     if audience.is_public and not spec.public:
         raise AuthError(f"feed {name!r} is for partners only")
     if not audience.may_read_feed(name):
         raise Problem(403, f"partner {audience.name!r} is not entitled to feed {name!r}")
+    return spec
 
 
 def serve_bytes(
@@ -77,9 +79,7 @@ async def get_feed(request: web.Request) -> web.Response:
         raise Problem(404, "unknown feed extension")
     publisher = request.app[PUBLISHER]
     audience = await audience_of(request)
-    _entitled_feed(publisher, name, fmt, audience)
-    spec = publisher.config.feed(name)
-    assert spec is not None
+    spec = _entitled_feed(publisher, name, fmt, audience)
     links = publisher.link_header(name, fmt)
     before = request.query.get("before")
     if before is not None:
