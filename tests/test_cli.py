@@ -146,3 +146,19 @@ def test_readme_first_screen_has_the_two_commands() -> None:
     assert "wire serve --config config.example.toml" in commands[0]
     assert "pytest" in commands[1]
     assert "pytest" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_sources_lists_each_configured_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sources", "--json", "--config", str(write_config(tmp_path))]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["name"] for row in rows] == ["mina-en", "desk"]
+    assert rows[0]["items_seen"] == 0
+
+
+def test_deliveries_with_none_dead_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["deliveries", "--config", str(write_config(tmp_path))]) == 0
+    assert "no dead letters" in capsys.readouterr().err

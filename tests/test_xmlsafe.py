@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wire.errors import IngestError, InputTooLarge, MalformedInput, UnsafeXML
-from wire.ingest.xmlsafe import conform, html_paragraphs, iso_instant, parse_xml
+from wire.ingest.values import conform, html_paragraphs, iso_instant
+from wire.ingest.xmlsafe import parse_xml
 from wire.model import Dateline, Story
 from wire.storyjson import story_to_dict, validate_story_dict
 

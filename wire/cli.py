@@ -225,20 +225,11 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 # sources / deliveries ---------------------------------------------------------
 async def _sources(config: Config) -> list[dict[str, object]]:
+    from wire.ingest.sources import status_row
+
     async with _wire(config) as wire:
         states = {s.name: s for s in await wire.store.source_states()}
-    rows: list[dict[str, object]] = []
-    for src in config.sources:
-        st = states.get(src.name)
-        rows.append({
-            "name": src.name, "kind": src.kind, "location": src.location,
-            "last_success": format_instant(st.last_success) if st else None,
-            "last_error": st.last_error if st else None,
-            "next_run": format_instant(st.next_run) if st else None,
-            "items_seen": st.items_seen if st else 0,
-            "items_stored": st.items_stored if st else 0,
-        })
-    return rows
+    return [status_row(src, states.get(src.name)) for src in config.sources]
 
 
 def cmd_sources(args: argparse.Namespace) -> int:

@@ -29,24 +29,16 @@ from lxml import etree
 from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import MalformedInput
 from wire.ingest.identity import derived_guid
-from wire.ingest.xmlsafe import (
-    DEFAULT_MAX_BYTES,
-    all_text,
-    attr,
+from wire.ingest.values import (
     conform,
     html_paragraphs,
     html_text,
     in_range,
     iso_instant,
-    kid,
-    kids,
     language_tag,
-    local,
-    namespace,
-    parse_xml,
-    squash,
-    text_of,
 )
+from wire.ingest.xmlpath import all_text, attr, kid, kids, local, namespace, squash, text_of
+from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 from wire.model import (
     Dateline,
     InfoSource,

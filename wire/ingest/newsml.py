@@ -28,23 +28,19 @@ from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
 from wire.ingest.nitf import read_body
-from wire.ingest.xmlsafe import (
-    DEFAULT_MAX_BYTES,
+from wire.ingest.values import conform, html_paragraphs, iso_instant, language_tag
+from wire.ingest.xmlpath import (
     all_text,
     attr,
-    conform,
     descendants,
-    html_paragraphs,
-    iso_instant,
     kid,
     kids,
-    language_tag,
     local,
     namespace,
-    parse_xml,
     squash,
     text_of,
 )
+from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 from wire.model import (
     Dateline,
     InfoSource,

@@ -26,14 +26,9 @@ from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import InputTooLarge, MalformedInput
 from wire.ingest.identity import derived_guid
 from wire.ingest.newsml import printed_dateline
-from wire.ingest.xmlsafe import (
-    DEFAULT_MAX_BYTES,
-    conform,
-    html_paragraphs,
-    html_text,
-    iso_instant,
-    squash,
-)
+from wire.ingest.values import conform, html_paragraphs, html_text, iso_instant
+from wire.ingest.xmlpath import squash
+from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES
 from wire.model import (
     InfoSource,
     Origin,

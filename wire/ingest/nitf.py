@@ -16,21 +16,9 @@ from lxml import etree
 from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
-from wire.ingest.xmlsafe import (
-    DEFAULT_MAX_BYTES,
-    all_text,
-    attr,
-    conform,
-    descendants,
-    in_range,
-    kid,
-    kids,
-    language_tag,
-    local,
-    parse_xml,
-    squash,
-    text_of,
-)
+from wire.ingest.values import conform, in_range, language_tag
+from wire.ingest.xmlpath import all_text, attr, descendants, kid, kids, local, squash, text_of
+from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 from wire.model import Dateline, Origin, Picture, Provider, PubStatus, Rights, Story
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ipaddress
 import logging
 import random
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from urllib.parse import urlsplit
 
 import aiohttp
 
 from wire.config import SourceConfig
-from wire.errors import WireError
+from wire.deliver.urlcheck import check_callback_async
+from wire.errors import UnsafeURL, WireError
 from wire.ingest import dropdir
 from wire.ingest.fetch import BACKOFF_CAP, Verdict, fetch, next_delay
 from wire.model import Story
@@ -288,7 +287,7 @@ class SourceRunner:
             story = result.story
             if not result.changed or story.body or not story.link:
                 continue
-            if not self._may_fetch(story.link):
+            if not await self._may_fetch(story.link):
                 log.warning("full page refused", extra={"source": source.name, "url": story.link})
                 continue
             try:
@@ -338,45 +337,47 @@ class SourceRunner:
             reason="updated",
         )
 
-    def _may_fetch(self, url: str) -> bool:
+    async def _may_fetch(self, url: str) -> bool:
         """Feed links are the upstream's to choose: never follow one to a private or
         loopback address unless the config allows it (tests)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return False
-        if self.wire.config.server.allow_private_callbacks:
-            return True
-        host = parts.hostname
-        if host == "localhost" or host.endswith(".localhost"):
-            return False
         try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return True
-        return address.is_global
+            await check_callback_async(
+                url, allow_private=self.wire.config.server.allow_private_callbacks
+            )
+        except UnsafeURL as exc:
+            log.warning("full page not fetched", extra={"url": url, "reason": str(exc)})
+            return False
+        return True
 
     # status ----------------------------------------------------------------
     async def status(self) -> list[dict[str, object]]:
         """Each configured source's public status, in config order."""
         stored = {s.name: s for s in await self.wire.store.source_states()}
-        out: list[dict[str, object]] = []
-        for source in self.wire.config.sources:
-            state = self._states.get(source.name) or stored.get(source.name)
-            state = state or SourceState(source.name)
-            out.append(
-                {
-                    "name": source.name,
-                    "kind": source.kind,
-                    "location": state.url or source.location,
-                    "last_success": format_instant(state.last_success),
-                    "last_error": state.last_error,
-                    "last_error_at": format_instant(state.last_error_at),
-                    "next_run": format_instant(
-                        self.jobs.next_run(_job_id(source.name)) or state.next_run
-                    ),
-                    "items_seen": state.items_seen,
-                    "items_stored": state.items_stored,
-                    "failures": state.failures,
-                }
+        return [
+            status_row(
+                source,
+                self._states.get(source.name) or stored.get(source.name),
+                self.jobs.next_run(_job_id(source.name)),
             )
-        return out
+            for source in self.wire.config.sources
+        ]
+
+
+def status_row(
+    source: SourceConfig, state: SourceState | None, next_run: datetime | None = None
+) -> dict[str, object]:
+    """One source's public status (API and CLI): the scheduler's next run wins
+    over the stored one, which is what a stopped server last planned."""
+    state = state or SourceState(source.name)
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "location": state.url or source.location,
+        "last_success": format_instant(state.last_success),
+        "last_error": state.last_error,
+        "last_error_at": format_instant(state.last_error_at),
+        "next_run": format_instant(next_run or state.next_run),
+        "items_seen": state.items_seen,
+        "items_stored": state.items_stored,
+        "failures": state.failures,
+    }

@@ -1,0 +1,162 @@
+"""Values every format parser shares: HTML bodies to paragraphs, instants,
+language tags, and ``conform``, the last step of every parser.
+
+``conform`` makes a hostile value in any format a review note rather than a
+story that fails ``schemas/story.schema.json`` further down the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import nh3
+from lxml import etree, html
+
+from wire.errors import MalformedInput
+from wire.ingest.xmlpath import all_text, local, squash, text_of
+from wire.model import Dateline, Story
+
+_BLOCKS = frozenset(
+    {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "dd", "dt"}
+)
+_CONTAINERS = frozenset({"div", "blockquote", "li", "td", "dd"})
+
+
+def html_paragraphs(markup: str) -> tuple[str, ...]:
+    """Untrusted HTML to its paragraphs as plain text, sanitized with nh3 first.
+
+    Block elements become paragraphs; text outside any block becomes a paragraph
+    of its own, so a body of bare text with ``<br>`` breaks still splits sensibly."""
+    if not markup.strip():
+        return ()
+    cleaned = nh3.clean(markup, tags=_BLOCKS | {"br", "a", "b", "i", "em", "strong", "span"})
+    try:
+        fragment = html.fragment_fromstring(cleaned, create_parent="div")
+    except etree.ParserError:
+        return ()
+    out: list[str] = []
+    loose: list[str] = []
+
+    def flush() -> None:
+        text = squash("".join(loose))
+        if text:
+            out.append(text)
+        loose.clear()
+
+    def walk(el: etree._Element) -> None:
+        if el.text:
+            loose.append(el.text)
+        for child in el:
+            name = local(child)
+            if name in _BLOCKS and not (name in _CONTAINERS and _has_block(child)):
+                flush()
+                text = text_of(child)
+                if text:
+                    out.append(text)
+            elif name in _CONTAINERS:
+                flush()
+                walk(child)
+                flush()
+            elif name == "br":
+                flush()
+            else:
+                loose.append(all_text(child))
+            if child.tail:
+                loose.append(child.tail)
+
+    walk(fragment)
+    flush()
+    return tuple(out)
+
+
+def _has_block(el: etree._Element) -> bool:
+    return any(local(d) in _BLOCKS for d in el.iterdescendants())
+
+
+def html_text(markup: str | None) -> str | None:
+    """Untrusted HTML (a title, a summary) flattened to one line of plain text."""
+    if not markup:
+        return None
+    return squash(" ".join(html_paragraphs(markup)))
+
+
+# -- values every parser checks -------------------------------------------------------------
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+MAX_GUID = 1024
+MAX_URL = 4096
+
+
+def iso_instant(text: str | None) -> datetime | None:
+    """An RFC 3339 / ISO 8601 extended instant as aware UTC; None when unreadable.
+
+    No zone means UTC. Years outside 1000–9999 are refused: they are always
+    typos or hostile, and RFC 3339 cannot write them."""
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        return in_range(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):
+        return None
+
+
+def in_range(value: datetime | None) -> datetime | None:
+    """The instant in UTC when it is between the years 1000 and 9999, else None."""
+    if value is None:
+        return None
+    try:
+        utc = value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return utc if 1000 <= utc.year <= 9999 else None
+
+
+def language_tag(text: str | None) -> str | None:
+    """A BCP 47-looking language tag (``en``, ``en-GB``), or None."""
+    value = squash(text)
+    return value if value and _LANGUAGE.match(value) else None
+
+
+def _url(value: str | None, what: str, review: list[str]) -> str | None:
+    if value is not None and len(value) > MAX_URL:
+        review.append(f"{what} longer than {MAX_URL} characters dropped")
+        return None
+    return value
+
+
+def conform(story: Story, *, name: str) -> Story:
+    """The story with values the story schema refuses dropped and noted for review.
+
+    A guid over ``MAX_GUID`` characters is not dropped but refused
+    (``MalformedInput``): without its id a story cannot be versioned."""
+    if len(story.guid) > MAX_GUID:
+        raise MalformedInput(name, f"guid longer than {MAX_GUID} characters")
+    review = list(story.review)
+    language = story.language
+    if language is not None and not _LANGUAGE.match(language):
+        review.append(f"language {language!r} is not a language tag: dropped")
+        language = None
+    dateline = story.dateline
+    if dateline is not None and dateline.date is not None:
+        try:
+            date.fromisoformat(dateline.date)
+        except ValueError:
+            review.append(f"dateline date {dateline.date!r} is not YYYY-MM-DD: dropped")
+            dateline = Dateline(place=dateline.place, agency=dateline.agency)
+    return replace(
+        story,
+        language=language,
+        dateline=dateline,
+        link=_url(story.link, "link", review),
+        version_created=in_range(story.version_created),
+        first_created=in_range(story.first_created),
+        published_at=in_range(story.published_at),
+        embargoed_until=in_range(story.embargoed_until),
+        pictures=tuple(replace(p, url=_url(p.url, "picture url", review)) for p in story.pictures),
+        sources=tuple(replace(s, url=_url(s.url, "source url", review)) for s in story.sources),
+        related=tuple(replace(r, url=_url(r.url, "related url", review)) for r in story.related),
+        review=tuple(dict.fromkeys(review)),
+    )
