@@ -2,7 +2,9 @@
 
 One wire process and one nginx worker, each loaded in turn by wrk (one thread,
 16 connections) on loopback, for 200s and for 304s, with a partner token on
-wire. Prints requests/second and the wire/nginx ratio measured in this run.
+wire. A bare aiohttp server of the same bytes (``aiohttp_floor.py``) runs too:
+it is the best any aiohttp server can do here. Prints requests/second and the
+ratios measured in this run.
 
     .venv/bin/python bench/bench_serve.py [--seconds 5] [--stories 100]
 
@@ -48,7 +50,7 @@ def write_config(folder: Path, port: int, stories: int) -> Path:
 host = "127.0.0.1"
 port = {port}
 base_url = "http://127.0.0.1:{port}"
-data_dir = "{folder / 'data'}"
+data_dir = "{folder / "data"}"
 rate_limit_per_minute = 100000000
 log_level = "warning"
 
@@ -139,8 +141,8 @@ def start_nginx(folder: Path, body: bytes, port: int) -> subprocess.Popen[bytes]
         f"""
 worker_processes 1;
 daemon off;
-pid {folder / 'nginx.pid'};
-error_log {folder / 'nginx-error.log'};
+pid {folder / "nginx.pid"};
+error_log {folder / "nginx-error.log"};
 events {{ worker_connections 1024; }}
 http {{
   access_log off;
@@ -186,23 +188,38 @@ def main() -> None:
         auth = {"Authorization": f"Bearer {TOKEN}"}
         wire_url = f"http://127.0.0.1:{wire_port}/feeds/all.rss"
         nginx: subprocess.Popen[bytes] | None = None
+        floor: subprocess.Popen[bytes] | None = None
         try:
             body, headers = wait_for(wire_url, auth)
             nginx = start_nginx(folder, body, nginx_port)
             nginx_url = f"http://127.0.0.1:{nginx_port}/all.rss"
             _, nginx_headers = wait_for(nginx_url)
+            floor_port = free_port()
+            floor = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(Path(__file__).with_name("aiohttp_floor.py")),
+                    str(folder / "www" / "all.rss"),
+                    str(floor_port),
+                ],
+                stderr=subprocess.DEVNULL,
+            )
+            floor_url = f"http://127.0.0.1:{floor_port}/all.rss"
+            _, floor_headers = wait_for(floor_url)
             results = {
+                "aiohttp floor 200": wrk(floor_url, args.seconds, {}),
+                "aiohttp floor 304": wrk(
+                    floor_url, args.seconds, {"If-None-Match": floor_headers["ETag"]}
+                ),
                 "wire 200 (partner token)": wrk(wire_url, args.seconds, auth),
                 "nginx 200": wrk(nginx_url, args.seconds, {}),
                 "wire 304 (partner token)": wrk(
                     wire_url, args.seconds, {**auth, "If-None-Match": headers["ETag"]}
                 ),
-                "nginx 304": wrk(
-                    nginx_url, args.seconds, {"If-None-Match": nginx_headers["ETag"]}
-                ),
+                "nginx 304": wrk(nginx_url, args.seconds, {"If-None-Match": nginx_headers["ETag"]}),
             }
         finally:
-            for proc in (server, nginx):
+            for proc in (server, nginx, floor):
                 if proc is not None:
                     proc.terminate()
                     proc.wait(10)
@@ -210,8 +227,14 @@ def main() -> None:
     for name, rps in results.items():
         print(f"  {name:<26} {rps:>10,.0f} req/s")
     for status in ("200", "304"):
-        ratio = results[f"wire {status} (partner token)"] / results[f"nginx {status}"]
-        print(f"  ratio {status}  wire/nginx: {ratio:.2f}")
+        wire_rps = results[f"wire {status} (partner token)"]
+        nginx_rps = results[f"nginx {status}"]
+        floor_rps = results[f"aiohttp floor {status}"]
+        print(
+            f"  {status}: wire/nginx {wire_rps / nginx_rps:.2f}   "
+            f"aiohttp floor/nginx {floor_rps / nginx_rps:.2f}   "
+            f"wire/floor {wire_rps / floor_rps:.2f}"
+        )
 
 
 if __name__ == "__main__":
