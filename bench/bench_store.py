@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from wire.model import PUBLIC, FeedFilter, Origin, Provider, Story
 from wire.store import SQLStore, sqlite_dsn
-from wire.store.sql import latest_queries
+from wire.store.queries import latest_queries
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

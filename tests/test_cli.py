@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from wire.cli import build_parser, main
+from wire.cli import build_parser, feed_urls, main
+from wire.config import parse_config
 
 from .conftest import ROOT
 
@@ -162,3 +163,12 @@ def test_deliveries_with_none_dead_says_so(
 ) -> None:
     assert main(["deliveries", "--config", str(write_config(tmp_path))]) == 0
     assert "no dead letters" in capsys.readouterr().err
+
+
+def test_serve_lists_only_the_formats_each_feed_serves(tmp_path: Path) -> None:
+    raw = {
+        "server": {"data_dir": str(tmp_path), "base_url": "http://wire.test/"},
+        "feeds": [{"name": "wire", "title": "Wire", "formats": ["rss", "ninjs"]}],
+    }
+    config = parse_config(raw, base_dir=tmp_path, env={})
+    assert feed_urls(config) == ["http://wire.test/feeds/wire.rss", "http://wire.test/feeds/wire.json"]

@@ -27,8 +27,8 @@ from tests.test_api import (
     story_doc,
 )
 from wire.model import Origin, PubStatus, Story
-from wire.web.api import MAX_PENDING, decode_position, encode_position
 from wire.web.app import create_app
+from wire.web.cursor import MAX_PENDING, decode_position, encode_position
 from wire.web.keys import WIRE
 from wire.web.problems import Problem
 
@@ -187,6 +187,19 @@ async def test_kill_reaches_the_reader_as_a_tombstone(client: Client) -> None:
                       headers={"Authorization": "Bearer wire_ed_test-admin-key"})
     [item], _ = await read_all(client, "all", cursor)
     assert (item["guid"], item["pub_status"], item["body"]) == ("urn:c:k", "canceled", [])
+
+
+async def test_a_kill_under_embargo_waits_for_the_embargo_like_the_story_would(
+    client: Client, clock: FakeClock
+) -> None:
+    await push(client, story_doc(guid="urn:c:ke", embargoed_until="2026-11-28T13:00:00Z"))
+    await client.post("/api/v1/stories/urn:c:ke/kill",
+                      headers={"Authorization": "Bearer wire_ed_test-admin-key"})
+    before, cursor = await read_all(client, "all")
+    assert before == []
+    clock.advance(hours=2)
+    [item], _ = await read_all(client, "all", cursor)
+    assert (item["guid"], item["pub_status"]) == ("urn:c:ke", "canceled")
 
 
 async def test_withheld_story_is_not_delivered(client: Client) -> None:

@@ -14,10 +14,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from wire.config import Config, parse_config
-from wire.model import Origin, Story
+from wire.model import Origin, PubStatus, Story
 from wire.tokens import hash_token
 from wire.web.app import create_app
-from wire.web.keys import WIRE
+from wire.web.keys import PUBLISHER, WIRE
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
@@ -286,3 +286,57 @@ async def test_archive_paging_has_no_gap_and_no_duplicate(
         prev = [link.href for link in parsed.feed.links if link.rel == "prev-archive"]
         url = prev[0].removeprefix("http://wire.test") if prev else None
     assert seen == [f"urn:p:{i}" for i in range(8)]
+
+
+async def test_a_story_is_last_modified_when_its_version_was_made(
+    client: TestClient[Any, Any],
+) -> None:
+    resp = await client.get("/stories/urn:t:1.json")
+    assert resp.headers["Last-Modified"] == format_datetime(NOW - timedelta(hours=1), usegmt=True)
+
+
+async def test_an_archive_page_is_last_modified_at_its_newest_story(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    raw = {
+        "server": {"data_dir": str(tmp_path), "base_url": "http://wire.test"},
+        "feeds": [{"name": "small", "title": "Small", "size": 1}],
+    }
+    app = create_app(parse_config(raw, base_dir=tmp_path, env={}), clock=lambda: NOW,
+                     start_jobs=False)
+    client = await aiohttp_client(app)
+    older = NOW - timedelta(hours=3)
+    await app[WIRE].save(story("urn:p:old", published_at=older, version_created=older))
+    await app[WIRE].save(story("urn:p:new"))
+    parsed = feedparser.parse(await (await client.get("/feeds/small.atom")).read())
+    [prev] = [link.href for link in parsed.feed.links if link.rel == "prev-archive"]
+    page = await client.get(prev.removeprefix("http://wire.test"))
+    assert page.headers["Last-Modified"] == format_datetime(older, usegmt=True)
+
+
+async def test_a_story_killed_under_embargo_stays_unknown_without_embargo_rights(
+    client: TestClient[Any, Any],
+) -> None:
+    wire = client.app[WIRE]
+    await wire.save(story("urn:t:emb", embargoed_until=NOW + timedelta(hours=1)))
+    await wire.set_status("urn:t:emb", PubStatus.CANCELED, None, reason="killed")
+    assert (await client.get("/stories/urn:t:emb.json")).status == 404
+    assert (await client.get(f"/stories/urn:t:emb.json?token={PARTNER_TOKEN}")).status == 404
+
+
+async def test_a_scheduled_refresh_tells_listeners_only_when_the_bytes_changed(
+    client: TestClient[Any, Any],
+) -> None:
+    publisher = client.app[PUBLISHER]
+    told: list[str] = []
+
+    async def listener(feed: str) -> None:
+        told.append(feed)
+
+    publisher.on_feed_changed(listener)
+    await client.get("/feeds/all.rss")
+    await publisher.refresh("all")
+    assert told == []
+    await client.app[WIRE].store.save(story("urn:t:3"), now=NOW)  # behind the bus's back
+    await publisher.refresh("all")
+    assert told == ["all"]

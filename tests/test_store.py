@@ -188,6 +188,33 @@ async def test_a_story_that_would_not_read_back_is_refused_and_nothing_is_writte
     assert await store.get("urn:t:1") is None
 
 
+async def test_text_with_a_lone_surrogate_is_refused_and_nothing_is_written(
+    store: SQLStore,
+) -> None:
+    with pytest.raises(StoryValidationError):
+        await store.save(draft("urn:t:1", headline="Broken \ud800 escape"), now=NOW)
+    assert await store.get("urn:t:1") is None
+
+
+async def test_a_guid_with_nul_is_refused(store: SQLStore) -> None:
+    with pytest.raises(StoryValidationError) as info:
+        await store.save(draft("urn:t:\x00"), now=NOW)
+    assert info.value.path == "/guid"
+    assert await store.count_stories() == 0
+
+
+async def test_an_ingested_version_does_not_revive_a_killed_story(store: SQLStore) -> None:
+    await store.save(draft("urn:t:1", version_created=T0), now=T0)
+    await store.save(draft("urn:t:1", pub_status=PubStatus.CANCELED), now=T0 + MIN)
+    result = await store.save(draft("urn:t:1", headline="Harbour reopens again"), now=NOW)
+    assert result.stale
+    assert not result.changed
+    assert [s.pub_status for s in await store.history("urn:t:1")] == [
+        PubStatus.USABLE,
+        PubStatus.CANCELED,
+    ]
+
+
 async def test_a_kill_is_the_current_version_and_leaves_feeds(store: SQLStore) -> None:
     await store.save(draft("urn:t:1", version_created=T0), now=T0)
     kill = draft("urn:t:1", pub_status=PubStatus.CANCELED, version_created=T0 + MIN)

@@ -143,6 +143,13 @@ def test_a_kill_of_a_story_still_under_embargo_is_not_told_to_those_who_never_sa
     assert wants(partner(embargo=True), killed, now=START, config=CONFIG)
 
 
+def test_a_story_created_or_edited_while_withheld_is_not_pushed() -> None:
+    withheld = replace_status(story(), PubStatus.WITHHELD)
+    assert not wants(partner(), event(withheld, "created"), now=START, config=CONFIG)
+    assert not wants(partner(), event(withheld, "updated", withheld), now=START, config=CONFIG)
+    assert wants(partner(), event(withheld, "withheld", story()), now=START, config=CONFIG)
+
+
 def replace_status(s: Story, status: PubStatus) -> Story:
     from dataclasses import replace
 

@@ -74,9 +74,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else config.server.port
     base = config.server.base_url.rstrip("/")
     print(f"wire serving on http://{host}:{port}  (public base URL {base})", flush=True)
-    for spec in config.feeds:
-        for ext in ("rss", "atom", "xml", "json"):
-            print(f"  {base}/feeds/{spec.name}.{ext}", flush=True)
+    for url in feed_urls(config):
+        print(f"  {url}", flush=True)
     print(f"  {base}/api/v1/openapi.yaml   {base}/healthz", flush=True)
     app = create_app(config)
     app.on_startup.append(_freeze_heap)
@@ -90,6 +89,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop=_event_loop(),
     )
     return 0
+
+
+def feed_urls(config: Config) -> list[str]:
+    """Every feed URL the server answers: each feed in each format it serves."""
+    from wire.publish.publisher import EXTENSION_OF
+
+    base = config.server.base_url.rstrip("/")
+    return [
+        f"{base}/feeds/{spec.name}.{EXTENSION_OF[fmt]}"
+        for spec in config.feeds
+        for fmt in spec.formats
+    ]
 
 
 async def _freeze_heap(app: object) -> None:
@@ -189,9 +200,8 @@ async def _render(config: Config, feed: str, fmt: str) -> bytes:
     from wire.publish.publisher import Publisher
 
     async with _wire(config) as wire:
-        return await Publisher(config, wire.store, wire.clock)._render(
-            feed, fmt, PUBLIC, before=None
-        )
+        rendered = await Publisher(config, wire.store, wire.clock).rendered(feed, fmt, PUBLIC)
+        return rendered.body
 
 
 def cmd_render(args: argparse.Namespace) -> int:

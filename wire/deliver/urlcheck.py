@@ -135,11 +135,14 @@ def check_addresses(host: str, addresses: Iterable[IPAddress], *, allow_private:
         raise UnsafeURL(f"{host} does not resolve to any address")
 
 
-def _literal(host: str) -> IPAddress | None:
+def _checked_literal(target: Target, *, allow_private: bool) -> bool:
+    """True when the host is an IP literal, checked here (no DNS); False for a name."""
     try:
-        return ipaddress.ip_address(host)
+        literal = ipaddress.ip_address(target.host)
     except ValueError:
-        return None
+        return False
+    check_addresses(target.host, [literal], allow_private=allow_private)
+    return True
 
 
 def _addresses(infos: Iterable[tuple[object, ...]]) -> list[IPAddress]:
@@ -155,9 +158,7 @@ def check_callback(url: str, *, allow_private: bool) -> None:
     """Raise ``UnsafeURL`` unless ``url`` is an http(s) URL whose host resolves only
     to addresses wire may call. Blocking (DNS): use ``check_callback_async`` on the loop."""
     target = parse_target(url)
-    literal = _literal(target.host)
-    if literal is not None:
-        check_addresses(target.host, [literal], allow_private=allow_private)
+    if _checked_literal(target, allow_private=allow_private):
         return
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
@@ -169,9 +170,7 @@ def check_callback(url: str, *, allow_private: bool) -> None:
 async def check_callback_async(url: str, *, allow_private: bool) -> None:
     """``check_callback`` with the event loop's resolver, for use inside the server."""
     target = parse_target(url)
-    literal = _literal(target.host)
-    if literal is not None:
-        check_addresses(target.host, [literal], allow_private=allow_private)
+    if _checked_literal(target, allow_private=allow_private):
         return
     loop = asyncio.get_running_loop()
     try:

@@ -58,11 +58,16 @@ def wants(partner: PartnerConfig, event: StoryChanged, *, now: datetime, config:
     its embargo unless the partner holds embargo rights (so a ``released`` event
     is the first a partner without them hears of the story). A kill or withhold
     goes to an entitled partner who could have seen the story: past its embargo
-    or holding embargo rights."""
+    or holding embargo rights, and only as a change of status (a story created
+    withheld, or edited while withheld, is nothing a partner has seen)."""
     if not partner.webhook_url or not partner.webhook_secret:
         return False
     story = event.story
     if not _entitled(partner, story, config):
+        return False
+    if story.pub_status is not PubStatus.USABLE and (
+        event.previous is None or event.previous.pub_status is story.pub_status
+    ):
         return False
     embargo_over = story.embargoed_until is None or story.embargoed_until <= now
     return partner.embargo or embargo_over

@@ -14,7 +14,6 @@ rights and sources. Items are matched to feedparser's entries by position.
 from __future__ import annotations
 
 import calendar
-import hashlib
 import io
 import re
 import time
@@ -26,16 +25,17 @@ from typing import Any
 import feedparser
 from lxml import etree
 
-from wire.attribution import SourcePolicy, apply_policy
+from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput
 from wire.ingest.identity import derived_guid
 from wire.ingest.values import (
-    conform,
+    finish,
     html_paragraphs,
     html_text,
     in_range,
     iso_instant,
     language_tag,
+    origin_of,
 )
 from wire.ingest.xmlpath import all_text, attr, kid, kids, local, namespace, squash, text_of
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
@@ -590,13 +590,7 @@ def parse_feed(
         raise MalformedInput(
             name, f"{len(items)} items in the XML but feedparser read {len(feed.entries)}"
         )
-    origin = Origin(
-        source=source,
-        format=kind,
-        fetched_at=fetched_at,
-        raw_sha256=hashlib.sha256(data).hexdigest(),
-        url=url,
-    )
+    origin = origin_of(data, fmt=kind, source=source, fetched_at=fetched_at, url=url)
     channel = kid(root, "channel") if kind == "rss" else root
     head = _wire_extras(channel)
     stories = [
@@ -610,4 +604,4 @@ def parse_feed(
     ]
     if kind == "atom":
         stories += _tombstones(root, origin)
-    return [apply_policy(conform(s, name=name), policy) for s in stories]
+    return finish(stories, name=name, policy=policy)

@@ -16,7 +16,6 @@ role ``FEED_GROUP_ROLE``), which is a listing and yields neither stories nor lin
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -24,11 +23,17 @@ from datetime import datetime
 
 from lxml import etree
 
-from wire.attribution import SourcePolicy, apply_policy
+from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
 from wire.ingest.nitf import read_body
-from wire.ingest.values import conform, html_paragraphs, iso_instant, language_tag
+from wire.ingest.values import (
+    finish,
+    html_paragraphs,
+    iso_instant,
+    language_tag,
+    origin_of,
+)
 from wire.ingest.xmlpath import (
     all_text,
     attr,
@@ -473,13 +478,7 @@ def parse_newsml(
         raise MalformedInput(name, f"root element <{kind}> is not a NewsML-G2 item or message")
     if namespace(root) != NAR_NS:
         raise MalformedInput(name, f"<{kind}> is not in the NewsML-G2 namespace {NAR_NS}")
-    origin = Origin(
-        source=source,
-        format="newsml",
-        fetched_at=fetched_at,
-        raw_sha256=hashlib.sha256(data).hexdigest(),
-        url=url,
-    )
+    origin = origin_of(data, fmt="newsml", source=source, fetched_at=fetched_at, url=url)
     news = [_item(m, origin=origin, name=name) for m in members if local(m) == "newsItem"]
     package_items = [m for m in members if local(m) == "packageItem"]
     listings = [p for p in package_items if _is_feed_listing(p)]
@@ -490,4 +489,4 @@ def parse_newsml(
         if packages:
             raise NoContent(name, "only packageItems: their referenced items are not included")
         raise NoContent(name, "no newsItem in the document")
-    return [apply_policy(conform(s, name=name), policy) for s in _join(news, packages)]
+    return finish(_join(news, packages), name=name, policy=policy)

@@ -15,18 +15,17 @@ association URIs, which stand for "no URL".
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from wire.attribution import SourcePolicy, apply_policy
+from wire.attribution import SourcePolicy
 from wire.errors import InputTooLarge, MalformedInput
 from wire.ingest.identity import derived_guid
 from wire.ingest.newsml import printed_dateline
-from wire.ingest.values import conform, html_paragraphs, html_text, iso_instant
+from wire.ingest.values import finish, html_paragraphs, html_text, iso_instant, origin_of
 from wire.ingest.xmlpath import squash
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES
 from wire.model import (
@@ -409,17 +408,11 @@ def parse_ninjs(
         raise MalformedInput(name, f"not valid JSON: {exc}") from exc
     except RecursionError as exc:
         raise MalformedInput(name, "JSON nested too deeply") from exc
-    origin = Origin(
-        source=source,
-        format="ninjs",
-        fetched_at=fetched_at,
-        raw_sha256=hashlib.sha256(data).hexdigest(),
-        url=url,
-    )
+    origin = origin_of(data, fmt="ninjs", source=source, fetched_at=fetched_at, url=url)
     stories = []
     for path, obj in _objects_in(doc, name):
         try:
             stories.append(_story(obj, path=path, origin=origin))
         except _NotNinjs as exc:
             raise MalformedInput(name, f"not ninjs: {exc}") from exc
-    return [apply_policy(conform(story, name=name), policy) for story in stories]
+    return finish(stories, name=name, policy=policy)

@@ -6,20 +6,19 @@ older namespace-less documents read the same way.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from lxml import etree
 
-from wire.attribution import SourcePolicy, apply_policy
+from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
-from wire.ingest.values import conform, in_range, language_tag
+from wire.ingest.values import finish, in_range, language_tag, origin_of
 from wire.ingest.xmlpath import all_text, attr, descendants, kid, kids, local, squash, text_of
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
-from wire.model import Dateline, Origin, Picture, Provider, PubStatus, Rights, Story
+from wire.model import Dateline, Picture, Provider, PubStatus, Rights, Story
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _BASIC = re.compile(
@@ -252,13 +251,7 @@ def parse_nitf(
         else (),
         keywords=_keywords(docdata),
         ed_note=attr(kid(docdata, "ed-msg"), "info"),
-        origin=Origin(
-            source=source,
-            format="nitf",
-            fetched_at=fetched_at,
-            raw_sha256=hashlib.sha256(data).hexdigest(),
-            url=url,
-        ),
+        origin=origin_of(data, fmt="nitf", source=source, fetched_at=fetched_at, url=url),
         review=tuple(review) + (() if doc_id else ("no doc-id: guid derived from source",)),
     )
-    return [apply_policy(conform(story, name=name), policy)]
+    return finish([story], name=name, policy=policy)

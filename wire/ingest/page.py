@@ -20,13 +20,14 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from wire.attribution import SourcePolicy, apply_policy
+from wire.attribution import SourcePolicy
 from wire.errors import NoContent
 from wire.ingest.clean import clean_lines
 from wire.ingest.extract import extract, match_caption
 from wire.ingest.patterns import all_patterns
 from wire.ingest.repair import check_size, decode, fix_mojibake, normalize_whitespace
 from wire.ingest.textcopy import story_from_extraction
+from wire.ingest.values import finish
 from wire.model import Picture, Provider, Related, Story
 
 __all__ = ["extract_page"]
@@ -256,4 +257,4 @@ def extract_page(
         raw_sha256=hashlib.sha256(data).hexdigest(),
         url=url,
     )
-    return apply_policy(story, policy)
+    return finish([story], name=name, policy=policy)[0]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from wire.attribution import SourcePolicy
-from wire.errors import IngestError, InputTooLarge, MalformedInput
+from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
 from wire.ingest.detect import detect_format
 from wire.ingest.feeds import parse_feed
 from wire.ingest.newsml import parse_newsml
@@ -19,6 +19,7 @@ from wire.ingest.nitf import parse_nitf
 from wire.ingest.page import extract_page
 from wire.ingest.textcopy import extract_text
 from wire.model import Story
+from wire.store.rows import encode_story
 
 FORMATS = ("auto", "text", "html", "rss", "atom", "newsml", "nitf", "ninjs")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -70,9 +71,24 @@ def parse_input(
     if kind == "html":
         kwargs["url"] = url
     try:
-        return _PARSERS[kind](data, **kwargs)
+        stories = _PARSERS[kind](data, **kwargs)
     except IngestError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeError) as exc:
         # A parser bug on hostile input must still come out as a named, counted failure.
         raise MalformedInput(name, f"could not parse as {kind}: {exc}") from exc
+    for story in stories:
+        _check_storable(story, name)
+    return stories
+
+
+def _check_storable(story: Story, name: str) -> None:
+    """Refuse, before anything is saved, a story the store would refuse.
+
+    Checked here rather than left to the store so that a hostile input fails as
+    one ``IngestError`` with its raw bytes archived, instead of as a store error
+    after the input's earlier stories were already saved."""
+    try:
+        encode_story(story)
+    except StoryValidationError as exc:
+        raise MalformedInput(name, f"story {story.guid!r} would not store: {exc}") from exc

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from wire.attribution import SourcePolicy, apply_policy
+from wire.attribution import SourcePolicy
 from wire.errors import NoContent
 from wire.ingest.extract import Extraction, extract_copy
 from wire.ingest.identity import derived_guid
 from wire.ingest.repair import MAX_INPUT_BYTES, check_size, repair
+from wire.ingest.values import finish
 from wire.model import Origin, Story
 
 __all__ = ["MAX_INPUT_BYTES", "extract_text", "story_from_extraction"]
@@ -78,4 +79,4 @@ def extract_text(
         fetched_at=fetched_at,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
     )
-    return apply_policy(story, policy)
+    return finish([story], name=name, policy=policy)[0]

@@ -7,16 +7,19 @@ story that fails ``schemas/story.schema.json`` further down the line.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import nh3
 from lxml import etree, html
 
+from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import MalformedInput
 from wire.ingest.xmlpath import all_text, local, squash, text_of
-from wire.model import Dateline, Story
+from wire.model import Dateline, Origin, Story
 
 _BLOCKS = frozenset(
     {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "dd", "dt"}
@@ -130,10 +133,13 @@ def _url(value: str | None, what: str, review: list[str]) -> str | None:
 def conform(story: Story, *, name: str) -> Story:
     """The story with values the story schema refuses dropped and noted for review.
 
-    A guid over ``MAX_GUID`` characters is not dropped but refused
+    A guid over ``MAX_GUID`` characters, or one holding NUL (which PostgreSQL text
+    cannot store and SQLite truncates), is not dropped but refused
     (``MalformedInput``): without its id a story cannot be versioned."""
     if len(story.guid) > MAX_GUID:
         raise MalformedInput(name, f"guid longer than {MAX_GUID} characters")
+    if "\x00" in story.guid:
+        raise MalformedInput(name, "guid contains a NUL character")
     review = list(story.review)
     language = story.language
     if language is not None and not _LANGUAGE.match(language):
@@ -160,3 +166,23 @@ def conform(story: Story, *, name: str) -> Story:
         related=tuple(replace(r, url=_url(r.url, "related url", review)) for r in story.related),
         review=tuple(dict.fromkeys(review)),
     )
+
+
+def origin_of(
+    data: bytes, *, fmt: str, source: str | None, fetched_at: datetime, url: str | None
+) -> Origin:
+    """The provenance every story parsed from ``data`` carries: the sha256 names the
+    raw bytes in the archive."""
+    return Origin(
+        source=source,
+        format=fmt,
+        fetched_at=fetched_at,
+        raw_sha256=hashlib.sha256(data).hexdigest(),
+        url=url,
+    )
+
+
+def finish(stories: Iterable[Story], *, name: str, policy: SourcePolicy | None) -> list[Story]:
+    """The last step of every parser: values conformed, then the source's policy applied
+    (after conforming, so the policy fills gaps a dropped value left)."""
+    return [apply_policy(conform(s, name=name), policy) for s in stories]

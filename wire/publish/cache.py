@@ -80,10 +80,6 @@ class RenderCache:
         self._pending: dict[tuple[str, str, Audience, int], asyncio.Future[Rendered]] = {}
         self._generation: dict[str, int] = {}
 
-    def peek(self, feed: str, fmt: str, view: Audience) -> Rendered | None:
-        """The cached entry, without rendering (the serving fast path)."""
-        return self._fresh.get((feed, fmt, view))
-
     async def get(self, feed: str, fmt: str, view: Audience) -> Rendered:
         key = (feed, fmt, view)
         hit = self._fresh.get(key)
@@ -120,6 +116,7 @@ class RenderCache:
         for key in [k for k in self._fresh if k[0] == feed]:
             del self._fresh[key]
 
-    def keys(self, feed: str) -> list[tuple[str, Audience]]:
-        """(format, view) pairs rendered so far for a feed (to refresh on schedule)."""
-        return [(k[1], k[2]) for k in self._last if k[0] == feed]
+    def last(self, feed: str) -> list[tuple[str, Audience, Rendered]]:
+        """(format, view, last rendering) for each rendering of a feed so far, fresh or
+        not: a scheduled refresh compares against what readers were last given."""
+        return [(k[1], k[2], r) for k, r in self._last.items() if k[0] == feed]

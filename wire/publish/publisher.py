@@ -62,6 +62,20 @@ def public_form(story: Story) -> Story:
     return replace(story, removed=(), review=())
 
 
+def may_learn_of(audience: Audience, story: Story, now: datetime) -> bool:
+    """Whether a reader may be shown this story now, or, when it is killed, its
+    tombstone (a reader must learn of a kill of a story it could have seen).
+
+    A kill does not lift an embargo: a story killed before its embargo lifted
+    stays unknown, headline and all, to audiences without embargo rights."""
+    if story.pub_status is not PubStatus.CANCELED:
+        return audience.may_see(story, now)
+    if audience.sources is not None and story.origin.source not in audience.sources:
+        return False
+    until = story.embargoed_until
+    return audience.embargo_rights or until is None or until <= now
+
+
 def _policies(config: Config, spec: FeedSpec) -> list[SourcePolicy]:
     return [
         src.policy
@@ -161,12 +175,12 @@ class Publisher:
 
     async def refresh(self, feed: str) -> None:
         """Scheduled re-render: tombstone windows move and embargoes lift with time."""
+        shown = self.cache.last(feed)
         self.cache.invalidate(feed)
         changed = False
-        for fmt, view in self.cache.keys(feed):
-            before = self.cache.peek(feed, fmt, view)
+        for fmt, view, before in shown:
             after = await self.cache.get(feed, fmt, view)
-            changed |= before is None or before.etag != after.etag
+            changed |= before.etag != after.etag
         if changed:
             for listener in self._listeners:
                 await listener(feed)
@@ -176,15 +190,23 @@ class Publisher:
         return await self.cache.get(feed, fmt, view_of(audience))
 
     async def _render_cached(self, feed: str, fmt: str, view: Audience) -> bytes:
-        return await self._render(feed, fmt, view, before=None)
+        body, _ = await self._render(feed, fmt, view, before=None)
+        return body
 
-    async def render_page(self, feed: str, fmt: str, audience: Audience, before: str) -> bytes:
-        """An RFC 5005 archive page: the feed's stories older than the cursor."""
-        return await self._render(feed, fmt, view_of(audience), before=decode_cursor(before))
+    async def render_page(self, feed: str, fmt: str, audience: Audience, before: str) -> Rendered:
+        """An RFC 5005 archive page: the feed's stories older than the cursor.
+
+        Not cached; its Last-Modified is the newest change on the page, so it
+        moves with the ETag and ``If-Modified-Since`` works on it too."""
+        body, updated = await self._render(
+            feed, fmt, view_of(audience), before=decode_cursor(before)
+        )
+        return self.wrap(body, CONTENT_TYPES[fmt], modified=updated)
 
     async def _render(
         self, feed: str, fmt: str, view: Audience, *, before: tuple[datetime, str] | None
-    ) -> bytes:
+    ) -> tuple[bytes, datetime]:
+        """The feed's bytes for a view, and its newest change (the feed's ``updated``)."""
         spec = self.specs[feed]
         now = self.clock()
         stories = await self.store.latest(
@@ -200,8 +222,10 @@ class Publisher:
         shown = [public_form(s) for s in stories]
         gone = [public_form(s) for s in tombstones]
         if len(shown) + len(gone) > THREAD_THRESHOLD:
-            return await asyncio.to_thread(_render_format, fmt, meta, shown, gone)
-        return _render_format(fmt, meta, shown, gone)
+            body = await asyncio.to_thread(_render_format, fmt, meta, shown, gone)
+        else:
+            body = _render_format(fmt, meta, shown, gone)
+        return body, meta.updated
 
     def _meta(
         self,
@@ -235,36 +259,28 @@ class Publisher:
             archive=archive,
         )
 
-    def wrap(
-        self,
-        body: bytes,
-        kind: str,
-        *,
-        content_type: str | None = None,
-        modified: datetime | None = None,
-    ) -> Rendered:
-        """Uncached bytes (archive pages, single stories) with the same validators."""
-        return make_rendered(
-            body,
-            content_type or CONTENT_TYPES[kind],
-            previous=None,
-            now=modified or self.clock(),
-        )
+    @staticmethod
+    def wrap(body: bytes, content_type: str, *, modified: datetime) -> Rendered:
+        """Uncached bytes (archive pages, single stories) with the same validators.
+
+        ``modified`` comes from the content (never the clock), so the same bytes
+        keep the same Last-Modified and ETag and Last-Modified move together."""
+        return make_rendered(body, content_type, previous=None, now=modified)
 
     # single stories -------------------------------------------------------
     async def visible_story(self, guid: str, audience: Audience) -> Story | None:
         """The story if this audience may see it now: entitled to its source and
         usable past its embargo, or killed (a reader must learn of a kill)."""
         story = await self.store.get(guid)
-        if story is None:
-            return None
-        if audience.sources is not None and story.origin.source not in audience.sources:
-            return None
-        if story.pub_status is PubStatus.CANCELED:
-            return public_form(story)
-        if not audience.may_see(story, self.clock()):
+        if story is None or not may_learn_of(audience, story, self.clock()):
             return None
         return public_form(story)
+
+    def story_rendered(self, story: Story, ext: str, content_type: str) -> Rendered:
+        """One story's bytes with validators from its own ``version_created``."""
+        return self.wrap(
+            self.render_story(story, ext), content_type, modified=story.version_created or EPOCH
+        )
 
     @staticmethod
     def render_story(story: Story, ext: str) -> bytes:
@@ -287,4 +303,4 @@ def _render_format(
     return render_ninjs(meta, stories)
 
 
-__all__ = ["PUBLIC", "Publisher", "decode_cursor", "encode_cursor"]
+__all__ = ["PUBLIC", "Publisher", "decode_cursor", "encode_cursor", "may_learn_of", "public_form"]

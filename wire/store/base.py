@@ -20,8 +20,9 @@ class SaveResult:
     """What ``Store.save`` did.
 
     ``created``: the guid was new. ``changed``: a new version was written.
-    ``stale``: the input was older than or as old as what is stored, so nothing
-    was written. ``story`` is the stored current version either way."""
+    ``stale``: the input was older than or as old as what is stored, or would
+    revive a killed story, so nothing was written. ``story`` is the stored current
+    version either way."""
 
     story: Story
     created: bool
@@ -147,10 +148,13 @@ class Store(Protocol):
         The store assigns ``version`` (current + 1, or 1), keeps ``first_created``
         from the first version, and sets ``version_created`` to the story's own
         value or ``now``. Content equal to the current version (ignoring version,
-        version_created and origin) writes nothing. An input whose
-        ``version_created`` is not newer than the current one's is ``stale`` and
-        writes nothing. Raises ``VersionConflict`` when ``expected_version`` is given
-        and is not the current version. Atomic: nothing is half-written."""
+        version_created and origin) writes nothing. Without ``expected_version``
+        (ingest), an input whose ``version_created`` is not newer than the current
+        one's, or a non-kill of a killed story (a kill applies to the whole story),
+        is ``stale`` and writes nothing. Raises ``VersionConflict`` when
+        ``expected_version`` is given and is not the current version, and
+        ``StoryValidationError`` for a story that would not read back (schema, lone
+        surrogates, NUL in the guid). Atomic: nothing is half-written."""
 
     async def get(self, guid: str) -> Story | None:
         """The current version."""

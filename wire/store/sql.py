@@ -11,7 +11,9 @@ One class, two dialects. What differs is kept to the edges:
   commit, so change sequence order is commit order; the leader lock is a session
   advisory lock; change events also travel to other instances by LISTEN/NOTIFY.
 
-What to write is decided by the pure ``plan_save``; the database only carries it out.
+What to write is decided by the pure ``plan_save`` (``wire.store.plan``), rows are
+mapped in ``wire.store.rows`` and feed queries built in ``wire.store.queries``: this
+module only runs them.
 """
 
 from __future__ import annotations
@@ -20,40 +22,24 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
-import json
 import logging
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from functools import lru_cache
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    and_,
-    delete,
-    event,
-    func,
-    insert,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from wire.errors import NotFound, StoreError, VersionConflict
-from wire.model import Audience, FeedFilter, Origin, PubStatus, Story
+from wire.errors import NotFound, StoreError, StoryValidationError
+from wire.model import Audience, FeedFilter, Story
 from wire.store.base import (
     Credential,
     Delivery,
@@ -62,6 +48,27 @@ from wire.store.base import (
     SaveResult,
     SourceState,
     Subscription,
+)
+from wire.store.plan import plan_save
+from wire.store.queries import (
+    changes_query,
+    embargoes_query,
+    latest_queries,
+    next_embargo_query,
+    tombstones_query,
+)
+from wire.store.rows import (
+    decode_story,
+    delivery_from_row,
+    delivery_values,
+    encode_story,
+    head_values,
+    raw_from_row,
+    raw_values,
+    record_from_row,
+    record_values,
+    term_values,
+    version_values,
 )
 from wire.store.tables import (
     CHANGE_SEQ,
@@ -77,7 +84,6 @@ from wire.store.tables import (
     story_versions,
     subscriptions,
 )
-from wire.storyjson import story_from_dict, story_to_dict, validate_story_dict
 
 log = logging.getLogger(__name__)
 
@@ -85,346 +91,7 @@ ChangeListener = Callable[[str], Awaitable[None]]
 """Called with a story's guid after a write that changed it has committed."""
 
 MIGRATIONS = "wire.store:migrations"
-_USABLE = PubStatus.USABLE.value
-_CANCELED = PubStatus.CANCELED.value
 _SAVE_ATTEMPTS = 3
-_ONE_MICROSECOND = timedelta(microseconds=1)
-
-
-# pure: what a save writes ------------------------------------------------------
-
-
-def _content(story: Story) -> Story:
-    """The part of a story that counts as its content when deciding "changed"."""
-    return replace(story, version=1, version_created=None, first_created=None, origin=Origin())
-
-
-def plan_save(
-    story: Story, current: Story | None, *, now: datetime, expected_version: int | None
-) -> tuple[Story | None, bool]:
-    """The version to write (``None``: write nothing) and whether the input was stale.
-
-    Raises ``VersionConflict`` when ``expected_version`` is not the current version
-    (0 for an unknown guid). Editor writes (``expected_version`` given) are never
-    stale: they win, stamped ``now`` (or just after the current version) if their
-    own ``version_created`` is not newer."""
-    current_version = current.version if current else 0
-    if expected_version is not None and expected_version != current_version:
-        raise VersionConflict(story.guid, expected_version, current_version)
-    if current is None:
-        return (
-            replace(
-                story,
-                version=1,
-                first_created=story.first_created or now,
-                version_created=story.version_created or now,
-            ),
-            False,
-        )
-    if _content(story) == _content(current):
-        return None, False
-    assert current.version_created is not None  # every stored version has one
-    created = story.version_created
-    if created is not None and created <= current.version_created:
-        if expected_version is None:
-            return None, True
-        created = None
-    if created is None:
-        created = max(now, current.version_created + _ONE_MICROSECOND)
-    return (
-        replace(
-            story,
-            version=current.version + 1,
-            first_created=current.first_created,
-            version_created=created,
-        ),
-        False,
-    )
-
-
-def encode_story(story: Story) -> str:
-    """The stored JSON document; raises ``StoryValidationError`` for a story that
-    would not read back (better refused now than unreadable later)."""
-    data = story_to_dict(story)
-    validate_story_dict(data)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-@lru_cache(maxsize=8192)
-def decode_story(doc: str) -> Story:
-    """A stored document back to a story. Documents never change once written, so
-    decoding (and its schema validation) is cached."""
-    return story_from_dict(json.loads(doc))
-
-
-def indexable(value: str) -> str:
-    """A value as kept in an index column: PostgreSQL text cannot hold NUL, so it
-    becomes U+FFFD there and in the query values alike (the document keeps it)."""
-    return value.replace("\x00", "\ufffd")
-
-
-def _opt(value: str | None) -> str | None:
-    return None if value is None else indexable(value)
-
-
-def head_values(story: Story, *, seq: int, doc: str) -> dict[str, Any]:
-    """The ``stories`` row of a current version: the filter and order columns copied out."""
-    return {
-        "guid": story.guid,
-        "version": story.version,
-        "seq": seq,
-        "pub_status": story.pub_status.value,
-        "sort_time": story.sort_time,
-        "version_created": story.version_created,
-        "embargoed_until": story.embargoed_until,
-        "source": _opt(story.origin.source),
-        "language": _opt(story.language),
-        "provider": _opt(story.provider.name if story.provider else None),
-        "doc": doc,
-    }
-
-
-def term_values(story: Story) -> list[dict[str, Any]]:
-    """The ``story_terms`` rows of a current version (duplicates folded)."""
-    terms = {("subject", indexable(s)) for s in story.subjects}
-    terms |= {("keyword", indexable(k)) for k in story.keywords}
-    return [
-        {
-            "guid": story.guid,
-            "kind": kind,
-            "term": term,
-            "pub_status": story.pub_status.value,
-            "sort_time": story.sort_time,
-        }
-        for kind, term in sorted(terms)
-    ]
-
-
-def version_values(story: Story, *, doc: str, now: datetime) -> dict[str, Any]:
-    return {
-        "guid": story.guid,
-        "version": story.version,
-        "pub_status": story.pub_status.value,
-        "version_created": story.version_created,
-        "raw_sha256": story.origin.raw_sha256,
-        "created_at": now,
-        "doc": doc,
-    }
-
-
-# pure: which rows a feed may show -----------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Selection:
-    """A feed filter intersected with an audience's source entitlement."""
-
-    sources: tuple[str, ...] | None
-    languages: tuple[str, ...]
-    providers: tuple[str, ...]
-    subjects: tuple[str, ...]
-    keywords: tuple[str, ...]
-
-    @classmethod
-    def of(cls, flt: FeedFilter, audience: Audience) -> _Selection | None:
-        """``None`` when nothing can match (the filter and entitlement are disjoint)."""
-        sources: set[str] | None = set(flt.sources) if flt.sources else None
-        if audience.sources is not None:
-            sources = set(audience.sources) if sources is None else sources & audience.sources
-        if sources is not None and not sources:
-            return None
-
-        def values(items: Iterable[str]) -> tuple[str, ...]:
-            return tuple(sorted({indexable(v) for v in items}))
-
-        return cls(
-            values(sources) if sources is not None else None,
-            values(flt.languages),
-            values(flt.providers),
-            values(flt.subjects),
-            values(flt.keywords),
-        )
-
-    def driver(self) -> tuple[str, tuple[str, ...]] | None:
-        """The dimension whose index a feed query walks, one branch per value."""
-        if self.sources is not None:
-            return "source", self.sources
-        for name in ("language", "provider", "subject", "keyword"):
-            values: tuple[str, ...] = getattr(self, name + "s")
-            if values:
-                return name, values
-        return None
-
-    def conditions(self, *, skip: str | None = None) -> list[ColumnElement[bool]]:
-        """Every dimension as a SQL condition on ``stories`` (except ``skip``)."""
-        conds: list[ColumnElement[bool]] = []
-        columns = {"source": stories.c.source, "language": stories.c.language}
-        columns["provider"] = stories.c.provider
-        for name, column in columns.items():
-            values: tuple[str, ...] | None = getattr(self, name + "s")
-            if values is not None and (values or name == "source") and name != skip:
-                conds.append(column.in_(values))
-        for kind in ("subject", "keyword"):
-            terms: tuple[str, ...] = getattr(self, kind + "s")
-            if terms and kind != skip:
-                other = story_terms.alias(f"{kind}_match")
-                conds.append(
-                    select(other.c.guid)
-                    .where(
-                        other.c.guid == stories.c.guid,
-                        other.c.kind == kind,
-                        other.c.term.in_(terms),
-                    )
-                    .correlate(stories)
-                    .exists()
-                )
-        return conds
-
-
-def _not_embargoed(audience: Audience, now: datetime) -> list[ColumnElement[bool]]:
-    if audience.embargo_rights:
-        return []
-    return [or_(stories.c.embargoed_until.is_(None), stories.c.embargoed_until <= now)]
-
-
-def _keyset(time_col: Any, guid_col: Any, before: tuple[datetime, str] | None) -> list[Any]:
-    """Strictly older than ``before`` in (time, guid) order, as an index range."""
-    if before is None:
-        return []
-    at, guid = before
-    return [time_col <= at, or_(time_col < at, guid_col < guid)]
-
-
-def latest_queries(
-    flt: FeedFilter,
-    audience: Audience,
-    *,
-    now: datetime,
-    limit: int,
-    before: tuple[datetime, str] | None = None,
-) -> list[Select[Any]]:
-    """The queries behind ``latest``: one per value of the driving dimension, each an
-    index walk in (sort_time, guid) order that stops after ``limit`` rows. Their
-    union, de-duplicated and cut to ``limit``, is the answer; the cost follows
-    ``limit`` × the number of values, not the number of stories stored."""
-    sel = _Selection.of(flt, audience)
-    if sel is None:
-        return []
-    columns = (stories.c.guid, stories.c.sort_time, stories.c.doc)
-    visible = _not_embargoed(audience, now)
-    driver = sel.driver()
-    if driver is None:
-        return [
-            select(*columns)
-            .where(
-                stories.c.pub_status == _USABLE,
-                *visible,
-                *_keyset(stories.c.sort_time, stories.c.guid, before),
-            )
-            .order_by(stories.c.sort_time.desc(), stories.c.guid.desc())
-            .limit(limit)
-        ]
-    name, values = driver
-    rest = sel.conditions(skip=name)
-    queries: list[Select[Any]] = []
-    for value in values:
-        if name in ("subject", "keyword"):
-            t = story_terms.c
-            query = (
-                select(*columns)
-                .select_from(story_terms.join(stories, t.guid == stories.c.guid))
-                .where(
-                    t.kind == name,
-                    t.term == value,
-                    t.pub_status == _USABLE,
-                    *_keyset(t.sort_time, t.guid, before),
-                    *visible,
-                    *rest,
-                )
-                .order_by(t.sort_time.desc(), t.guid.desc())
-            )
-        else:
-            query = (
-                select(*columns)
-                .where(
-                    stories.c[name] == value,
-                    stories.c.pub_status == _USABLE,
-                    *_keyset(stories.c.sort_time, stories.c.guid, before),
-                    *visible,
-                    *rest,
-                )
-                .order_by(stories.c.sort_time.desc(), stories.c.guid.desc())
-            )
-        queries.append(query.limit(limit))
-    return queries
-
-
-# rows to records ---------------------------------------------------------------
-
-
-def _raw(row: Any) -> RawInput:
-    return RawInput(
-        row.sha256, bytes(row.data), row.received_at, row.source, row.name, row.media_type
-    )
-
-
-def _credential(row: Any) -> Credential:
-    return Credential(
-        row.token_hash, row.kind, row.subject, row.role, row.created_at, row.expires_at
-    )
-
-
-def _subscription(row: Any) -> Subscription:
-    return Subscription(
-        row.topic, row.callback, row.expires_at, row.secret, row.audience, row.created_at
-    )
-
-
-def _delivery(row: Any) -> Delivery:
-    return Delivery(
-        id=row.id,
-        kind=row.kind,
-        target=row.target,
-        body=bytes(row.body),
-        headers=json.loads(row.headers),
-        subject=row.subject,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        state=row.state,
-        created_at=row.created_at,
-    )
-
-
-def _delivery_values(d: Delivery) -> dict[str, Any]:
-    return {
-        "kind": d.kind,
-        "target": d.target,
-        "body": d.body,
-        "headers": json.dumps(d.headers, ensure_ascii=False),
-        "subject": d.subject,
-        "attempts": d.attempts,
-        "next_attempt_at": d.next_attempt_at,
-        "last_error": d.last_error,
-        "state": d.state,
-        "created_at": d.created_at,
-    }
-
-
-def _source_state(row: Any) -> SourceState:
-    return SourceState(
-        name=row.name,
-        url=row.url,
-        etag=row.etag,
-        last_modified=row.last_modified,
-        last_success=row.last_success,
-        last_error=row.last_error,
-        last_error_at=row.last_error_at,
-        next_run=row.next_run,
-        failures=row.failures,
-        items_seen=row.items_seen,
-        items_stored=row.items_stored,
-    )
 
 
 def _lock_key(purpose: str, schema: str | None) -> int:
@@ -724,17 +391,7 @@ class SQLStore:
                 )
                 if exists.first() is not None:
                     return
-                await conn.execute(
-                    insert(raw_inputs).values(
-                        sha256=raw.sha256,
-                        data=raw.data,
-                        size=len(raw.data),
-                        received_at=raw.received_at,
-                        source=raw.source,
-                        name=raw.name,
-                        media_type=raw.media_type,
-                    )
-                )
+                await conn.execute(insert(raw_inputs).values(raw_values(raw)))
         except IntegrityError:
             return  # archived by a concurrent writer: same bytes, nothing to add
 
@@ -743,7 +400,7 @@ class SQLStore:
             row = (
                 await conn.execute(select(raw_inputs).where(raw_inputs.c.sha256 == sha256))
             ).first()
-        return _raw(row) if row else None
+        return raw_from_row(row) if row else None
 
     async def versions_from_raw(self, sha256: str) -> list[Story]:
         """Every story version that raw input produced (the archive's audit link)."""
@@ -757,15 +414,7 @@ class SQLStore:
 
     async def record_failure(self, failure: IngestFailure) -> None:
         async with self._write() as conn:
-            await conn.execute(
-                insert(ingest_failures).values(
-                    raw_sha256=failure.raw_sha256,
-                    source=failure.source,
-                    name=failure.name,
-                    reason=failure.reason,
-                    at=failure.at,
-                )
-            )
+            await conn.execute(insert(ingest_failures).values(record_values(failure)))
 
     async def failures(self, *, limit: int = 100) -> list[IngestFailure]:
         """Newest first."""
@@ -774,7 +423,7 @@ class SQLStore:
             rows = await conn.execute(
                 select(ingest_failures).order_by(f.at.desc(), f.id.desc()).limit(limit)
             )
-            return [IngestFailure(r.raw_sha256, r.source, r.name, r.reason, r.at) for r in rows]
+            return [record_from_row(IngestFailure, r) for r in rows]
 
     # stories ----------------------------------------------------------------------
 
@@ -784,6 +433,9 @@ class SQLStore:
         """Store a story as its guid's next version (see ``Store.save`` and ``plan_save``)."""
         if not story.guid:
             raise StoreError("a story needs a guid before it is stored")
+        if "\x00" in story.guid:
+            # PostgreSQL text cannot hold NUL and SQLite cuts the key at it
+            raise StoryValidationError("/guid", "must not contain a NUL character")
         attempt = 1
         while True:
             try:
@@ -911,19 +563,9 @@ class SQLStore:
         self, flt: FeedFilter, *, audience: Audience, since: datetime, limit: int
     ) -> list[Story]:
         """Canceled (killed) stories whose kill is newer than ``since``, newest kill first."""
-        sel = _Selection.of(flt, audience)
-        if sel is None or limit <= 0:
+        query = tombstones_query(flt, audience, since=since, limit=limit)
+        if query is None:
             return []
-        query = (
-            select(stories.c.doc)
-            .where(
-                stories.c.pub_status == _CANCELED,
-                stories.c.version_created > since,
-                *sel.conditions(),
-            )
-            .order_by(stories.c.version_created.desc(), stories.c.guid.desc())
-            .limit(limit)
-        )
         async with self._read() as conn:
             return [decode_story(r.doc) for r in await conn.execute(query)]
 
@@ -932,42 +574,21 @@ class SQLStore:
     ) -> list[tuple[int, Story]]:
         """Current versions by change sequence, strictly after ``after``: usable ones the
         audience may see now and canceled ones (so kills reach partners)."""
-        sel = _Selection.of(flt, audience)
-        if sel is None or limit <= 0:
+        query = changes_query(flt, audience, now=now, after=after, limit=limit)
+        if query is None:
             return []
-        visible = and_(stories.c.pub_status == _USABLE, *_not_embargoed(audience, now))
-        query = (
-            select(stories.c.seq, stories.c.doc)
-            .where(
-                stories.c.seq > after,
-                or_(stories.c.pub_status == _CANCELED, visible),
-                *sel.conditions(),
-            )
-            .order_by(stories.c.seq)
-            .limit(limit)
-        )
         async with self._read() as conn:
             return [(int(r.seq), decode_story(r.doc)) for r in await conn.execute(query)]
 
     async def embargoes_between(self, start: datetime, end: datetime) -> list[Story]:
         """Usable stories whose embargo lifts in (start, end], soonest first."""
-        s = stories.c
-        query = (
-            select(s.doc)
-            .where(s.pub_status == _USABLE, s.embargoed_until > start, s.embargoed_until <= end)
-            .order_by(s.embargoed_until, s.guid)
-        )
         async with self._read() as conn:
-            return [decode_story(r.doc) for r in await conn.execute(query)]
+            return [decode_story(r.doc) for r in await conn.execute(embargoes_query(start, end))]
 
     async def next_embargo(self, after: datetime) -> datetime | None:
         """When the next usable story's embargo lifts, strictly after ``after``."""
-        s = stories.c
-        query = select(func.min(s.embargoed_until)).where(
-            s.pub_status == _USABLE, s.embargoed_until > after
-        )
         async with self._read() as conn:
-            value: datetime | None = (await conn.execute(query)).scalar()
+            value: datetime | None = (await conn.execute(next_embargo_query(after))).scalar()
         return value
 
     # credentials --------------------------------------------------------------------
@@ -978,16 +599,7 @@ class SQLStore:
             await conn.execute(
                 delete(credentials).where(credentials.c.token_hash == credential.token_hash)
             )
-            await conn.execute(
-                insert(credentials).values(
-                    token_hash=credential.token_hash,
-                    kind=credential.kind,
-                    subject=credential.subject,
-                    role=credential.role,
-                    created_at=credential.created_at,
-                    expires_at=credential.expires_at,
-                )
-            )
+            await conn.execute(insert(credentials).values(record_values(credential)))
 
     async def find_credential(self, token_hash: str) -> Credential | None:
         """The credential with that hash, expired or not (the caller checks expiry)."""
@@ -997,14 +609,14 @@ class SQLStore:
                     select(credentials).where(credentials.c.token_hash == token_hash)
                 )
             ).first()
-        return _credential(row) if row else None
+        return record_from_row(Credential, row) if row else None
 
     async def list_credentials(self) -> list[Credential]:
         """Every stored credential, by kind then subject."""
         c = credentials.c
         async with self._read() as conn:
             rows = await conn.execute(select(credentials).order_by(c.kind, c.subject, c.token_hash))
-            return [_credential(r) for r in rows]
+            return [record_from_row(Credential, r) for r in rows]
 
     async def delete_credential(self, token_hash: str) -> bool:
         """Revoke a credential; ``False`` if there was none."""
@@ -1023,16 +635,7 @@ class SQLStore:
             await conn.execute(
                 delete(subscriptions).where(s.topic == sub.topic, s.callback == sub.callback)
             )
-            await conn.execute(
-                insert(subscriptions).values(
-                    topic=sub.topic,
-                    callback=sub.callback,
-                    expires_at=sub.expires_at,
-                    secret=sub.secret,
-                    audience=sub.audience,
-                    created_at=sub.created_at,
-                )
-            )
+            await conn.execute(insert(subscriptions).values(record_values(sub)))
 
     async def delete_subscription(self, topic: str, callback: str) -> bool:
         s = subscriptions.c
@@ -1051,7 +654,7 @@ class SQLStore:
                 .where(s.topic == topic, s.expires_at > now)
                 .order_by(s.callback)
             )
-            return [_subscription(r) for r in rows]
+            return [record_from_row(Subscription, r) for r in rows]
 
     # deliveries ---------------------------------------------------------------------
 
@@ -1067,7 +670,7 @@ class SQLStore:
                 order = await self._next(conn, DELIVERY_SEQ)
                 await conn.execute(
                     insert(deliveries).values(
-                        id=delivery.id, enqueued=order, **_delivery_values(delivery)
+                        id=delivery.id, enqueued=order, **delivery_values(delivery)
                     )
                 )
         except IntegrityError:
@@ -1086,7 +689,7 @@ class SQLStore:
                 .order_by(d.next_attempt_at.asc().nulls_first(), d.enqueued)
                 .limit(limit)
             )
-            return [_delivery(r) for r in rows]
+            return [delivery_from_row(r) for r in rows]
 
     async def update_delivery(self, delivery: Delivery) -> None:
         """Record an attempt's outcome; ``NotFound`` if the id was never queued."""
@@ -1094,7 +697,7 @@ class SQLStore:
             result = await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.id == delivery.id)
-                .values(**_delivery_values(delivery))
+                .values(**delivery_values(delivery))
             )
         if not result.rowcount:
             raise NotFound(f"no delivery {delivery.id!r}")
@@ -1106,7 +709,7 @@ class SQLStore:
             rows = await conn.execute(
                 select(deliveries).where(d.state == "dead").order_by(d.enqueued.desc()).limit(limit)
             )
-            return [_delivery(r) for r in rows]
+            return [delivery_from_row(r) for r in rows]
 
     # sources ------------------------------------------------------------------------
 
@@ -1115,33 +718,19 @@ class SQLStore:
             row = (
                 await conn.execute(select(source_states).where(source_states.c.name == name))
             ).first()
-        return _source_state(row) if row else None
+        return record_from_row(SourceState, row) if row else None
 
     async def put_source_state(self, state: SourceState) -> None:
         """Insert or replace the state of one source."""
         async with self._write() as conn:
             await conn.execute(delete(source_states).where(source_states.c.name == state.name))
-            await conn.execute(
-                insert(source_states).values(
-                    name=state.name,
-                    url=state.url,
-                    etag=state.etag,
-                    last_modified=state.last_modified,
-                    last_success=state.last_success,
-                    last_error=state.last_error,
-                    last_error_at=state.last_error_at,
-                    next_run=state.next_run,
-                    failures=state.failures,
-                    items_seen=state.items_seen,
-                    items_stored=state.items_stored,
-                )
-            )
+            await conn.execute(insert(source_states).values(record_values(state)))
 
     async def source_states(self) -> list[SourceState]:
         """Every source's state, by name."""
         async with self._read() as conn:
             rows = await conn.execute(select(source_states).order_by(source_states.c.name))
-            return [_source_state(r) for r in rows]
+            return [record_from_row(SourceState, r) for r in rows]
 
     # bulk loading ---------------------------------------------------------------------
 

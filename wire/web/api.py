@@ -19,8 +19,6 @@ Decisions the OpenAPI document (``schemas/openapi.yaml``) also states:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -37,7 +35,7 @@ from aiohttp import hdrs, web
 
 from wire.attribution import apply_policy
 from wire.errors import AuthError, StoryValidationError
-from wire.model import Audience, Origin, PubStatus, Story
+from wire.model import Origin, PubStatus, Story
 from wire.publish.publisher import public_form
 from wire.store.base import Delivery, IngestFailure, RawInput, SaveResult
 from wire.storyjson import (
@@ -48,6 +46,7 @@ from wire.storyjson import (
     story_to_dict,
 )
 from wire.web.auth import Editor, bearer_token
+from wire.web.cursor import MAX_PENDING, decode_position, encode_position, read_changes
 from wire.web.feeds import audience_of
 from wire.web.keys import AUTH, HOOKS, SOURCES, WIRE
 from wire.web.problems import Problem
@@ -91,8 +90,6 @@ STRONG_VERSION_TAG = re.compile(r'"[0-9]{1,18}"')
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
-MAX_PENDING = 256
-"""Embargoed stories a cursor remembers; past that a page stops early (never skips)."""
 
 
 # helpers ---------------------------------------------------------------------------
@@ -327,81 +324,6 @@ def action_note(data: bytes, media: str | None) -> str | None:
     return note
 
 
-# the cursor ----------------------------------------------------------------------------
-
-Pending = tuple[tuple[str, int], ...]
-
-
-def encode_position(seq: int, pending: Pending) -> str:
-    """An opaque cursor: last change sequence read and the (guid, version) pairs
-    then held back by embargo."""
-    raw = dumps({"s": seq, "p": [list(p) for p in pending]}).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def decode_position(cursor: str) -> tuple[int, Pending]:
-    """The inverse of ``encode_position``; anything else is a 400 naming ``after``."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        doc = json.loads(raw)
-        seq = doc["s"]
-        pending = tuple((p[0], p[1]) for p in doc["p"])
-        valid = (
-            isinstance(seq, int)
-            and seq >= 0
-            and len(pending) <= MAX_PENDING
-            and all(isinstance(g, str) and isinstance(v, int) for g, v in pending)
-        )
-    except (ValueError, TypeError, KeyError, IndexError, binascii.Error, RecursionError):
-        valid = False
-    if not valid:
-        raise bad_parameter("after", "not a cursor this server gave out")
-    return seq, pending
-
-
-async def read_changes(
-    request: web.Request, feed: str, audience: Audience, seq: int, pending: Pending, limit: int
-) -> tuple[list[Story], int, Pending, bool]:
-    """One page of a feed's changes for an audience: (stories, seq, pending, more).
-
-    The store is asked with embargo rights so that embargoed stories come back
-    with their sequence number; those the audience may not see yet are held in
-    the cursor and delivered, once, when their embargo has lifted — unless a newer
-    version (a later sequence number) supersedes them first."""
-    wire = request.app[WIRE]
-    spec = wire.config.feed(feed)
-    assert spec is not None
-    now = wire.clock()
-    out: list[Story] = []
-    still: list[tuple[str, int]] = []
-    for guid, version in pending:
-        story = await wire.store.get(guid)
-        if story is None or story.version != version or not spec.filter.matches(story):
-            continue  # rewritten since: the new version has a later sequence number
-        if audience.may_see(story, now):
-            out.append(story)
-        elif story.pub_status is PubStatus.USABLE:
-            still.append((guid, version))
-    rows = await wire.store.changes(
-        spec.filter,
-        audience=replace(audience, embargo_rights=True),
-        now=now,
-        after=seq,
-        limit=limit,
-    )
-    more = len(rows) == limit
-    for row_seq, story in rows:
-        if story.pub_status is PubStatus.CANCELED or audience.may_see(story, now):
-            out.append(story)
-        elif story.pub_status is PubStatus.USABLE:
-            if len(still) >= MAX_PENDING:
-                more = True
-                break
-            still.append((story.guid, story.version))
-        seq = row_seq
-    return out, seq, tuple(still), more
-
-
 # handlers: stories -------------------------------------------------------------------
 
 
@@ -562,6 +484,19 @@ def _not_killed(story: Story, action: str) -> None:
         )
 
 
+async def _target(
+    request: web.Request, done: str, *, killable: bool = False
+) -> tuple[Story, int]:
+    """The story an action names and the version the write must find: ``If-Match``
+    when given, else the version read here, so a write racing this one is refused
+    rather than overwritten. A killed story is final unless ``killable``."""
+    current = await request.app[WIRE].current(request.match_info["guid"])
+    if not killable:
+        _not_killed(current, done)
+    expected = write_condition(request, current)
+    return current, current.version if expected is None else expected
+
+
 async def correct_story(request: web.Request) -> web.Response:
     """``POST …/correct``: the given fields replace the current ones, ``ed_note`` required."""
     editor = await require_editor(request)
@@ -569,15 +504,11 @@ async def correct_story(request: web.Request) -> web.Response:
     if media != "application/json":
         raise unsupported(media, ["application/json"])
     data = await read_body(request)
-    wire = request.app[WIRE]
-    current = await wire.current(request.match_info["guid"])
-    _not_killed(current, "corrected")
-    expected = write_condition(request, current)
+    current, expected = await _target(request, "corrected")
     merged, note = corrected_dict(current, decode_json(data))
     corrected = story_from_dict(merged)
-    result = await wire.correct(
-        current.guid, corrected, note,
-        expected_version=current.version if expected is None else expected,
+    result = await request.app[WIRE].correct(
+        current.guid, corrected, note, expected_version=expected
     )
     log.info("story corrected", extra={"editor": editor.name, "guid": current.guid})
     return story_response(result.story)
@@ -597,14 +528,9 @@ async def _status_action(request: web.Request, action: str) -> web.Response:
     status, reason, role = ACTIONS[action]
     editor = await require_editor(request, role)
     note = action_note(await read_body(request), media_type(request))
-    wire = request.app[WIRE]
-    current = await wire.current(request.match_info["guid"])
-    if action != "kill":
-        _not_killed(current, f"{reason}")
-    expected = write_condition(request, current)
-    result = await wire.set_status(
-        current.guid, status, note, reason=reason,
-        expected_version=current.version if expected is None else expected,
+    current, expected = await _target(request, reason, killable=action == "kill")
+    result = await request.app[WIRE].set_status(
+        current.guid, status, note, reason=reason, expected_version=expected,
         lift_embargo=action == "release",
     )
     log.info("story %s", reason, extra={"editor": editor.name, "guid": current.guid})
@@ -629,7 +555,9 @@ async def feed_items(request: web.Request) -> web.Response:
     after = request.query.get("after")
     seq, pending = decode_position(after) if after else (0, ())
     limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
-    stories, seq, pending, more = await read_changes(request, name, audience, seq, pending, limit)
+    stories, seq, pending, more = await read_changes(
+        request.app[WIRE], spec, audience, seq, pending, limit
+    )
     body = {
         "items": [story_to_dict(public_form(s)) for s in stories],
         "next": encode_position(seq, pending),
@@ -721,6 +649,7 @@ def setup_routes(app: web.Application) -> None:
 
 
 __all__ = [
+    "MAX_PENDING",
     "corrected_dict",
     "decode_position",
     "desk_story",

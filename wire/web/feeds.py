@@ -83,8 +83,7 @@ async def get_feed(request: web.Request) -> web.Response:
     links = publisher.link_header(name, fmt)
     before = request.query.get("before")
     if before is not None:
-        body = await publisher.render_page(name, fmt, audience, before)
-        rendered = publisher.wrap(body, fmt)
+        rendered = await publisher.render_page(name, fmt, audience, before)
     else:
         rendered = await publisher.rendered(name, fmt, audience)
     return serve_bytes(
@@ -106,8 +105,7 @@ async def get_story(request: web.Request) -> web.Response:
     story = await publisher.visible_story(guid, audience)
     if story is None:
         raise Problem(404, f"no story {guid!r}")
-    body = publisher.render_story(story, ext)
-    rendered = publisher.wrap(body, ext, content_type=STORY_TYPES[ext])
+    rendered = publisher.story_rendered(story, ext, STORY_TYPES[ext])
     return serve_bytes(request, rendered, max_age=60, public=audience.is_public, links=None)
 
 

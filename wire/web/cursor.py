@@ -1,0 +1,102 @@
+"""The partner cursor behind ``/api/v1/feeds/{name}/items``: opaque positions and pages.
+
+A position is the last change sequence read plus the (guid, version) pairs then
+held back by embargo, so an embargo lifting later delivers them once and nothing
+is ever skipped twice. Forged positions are harmless: every held-back story is
+checked against the feed and the audience again before it is delivered.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import replace
+
+from wire.config import FeedSpec
+from wire.model import Audience, PubStatus, Story
+from wire.publish.publisher import may_learn_of
+from wire.service import Wire
+from wire.web.problems import Problem
+
+MAX_PENDING = 256
+"""Embargoed stories a cursor remembers; past that a page stops early (never skips)."""
+
+Pending = tuple[tuple[str, int], ...]
+
+
+def _bad_after() -> Problem:
+    return Problem(
+        400, "after: not a cursor this server gave out", kind="invalid-parameter", parameter="after"
+    )
+
+
+def encode_position(seq: int, pending: Pending) -> str:
+    """An opaque cursor: last change sequence read and the (guid, version) pairs
+    then held back by embargo."""
+    raw = json.dumps({"s": seq, "p": [list(p) for p in pending]}, ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_position(cursor: str) -> tuple[int, Pending]:
+    """The inverse of ``encode_position``; anything else is a 400 naming ``after``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        doc = json.loads(raw)
+        seq = doc["s"]
+        pending = tuple((p[0], p[1]) for p in doc["p"])
+        valid = (
+            isinstance(seq, int)
+            and seq >= 0
+            and len(pending) <= MAX_PENDING
+            and all(isinstance(g, str) and isinstance(v, int) for g, v in pending)
+        )
+    except (ValueError, TypeError, KeyError, IndexError, binascii.Error, RecursionError):
+        valid = False
+    if not valid:
+        raise _bad_after()
+    return seq, pending
+
+
+async def read_changes(
+    wire: Wire, spec: FeedSpec, audience: Audience, seq: int, pending: Pending, limit: int
+) -> tuple[list[Story], int, Pending, bool]:
+    """One page of a feed's changes for an audience: (stories, seq, pending, more).
+
+    The store is asked with embargo rights so that embargoed stories come back
+    with their sequence number; those the audience may not see yet (usable, or
+    killed before their embargo lifted) are held in the cursor and delivered,
+    once, when their embargo has lifted — unless a newer version (a later
+    sequence number) supersedes them first."""
+    now = wire.clock()
+    out: list[Story] = []
+    still: list[tuple[str, int]] = []
+    for guid, version in pending:
+        story = await wire.store.get(guid)
+        if story is None or story.version != version or not spec.filter.matches(story):
+            continue  # rewritten since: the new version has a later sequence number
+        if may_learn_of(audience, story, now):
+            out.append(story)
+        elif story.pub_status is not PubStatus.WITHHELD:
+            still.append((guid, version))
+    rows = await wire.store.changes(
+        spec.filter,
+        audience=replace(audience, embargo_rights=True),
+        now=now,
+        after=seq,
+        limit=limit,
+    )
+    more = len(rows) == limit
+    for row_seq, story in rows:
+        if may_learn_of(audience, story, now):
+            out.append(story)
+        elif story.pub_status is not PubStatus.WITHHELD:
+            if len(still) >= MAX_PENDING:
+                more = True
+                break
+            still.append((story.guid, story.version))
+        seq = row_seq
+    return out, seq, tuple(still), more
+
+
+__all__ = ["MAX_PENDING", "Pending", "decode_position", "encode_position", "read_changes"]
