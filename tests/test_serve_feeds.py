@@ -340,3 +340,12 @@ async def test_a_scheduled_refresh_tells_listeners_only_when_the_bytes_changed(
     await client.app[WIRE].store.save(story("urn:t:3"), now=NOW)  # behind the bus's back
     await publisher.refresh("all")
     assert told == ["all"]
+
+
+async def test_front_page_lists_each_feed_in_its_formats(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/")
+    page = await resp.text()
+    assert resp.status == 200
+    assert resp.headers["Content-Type"].startswith("text/html")
+    assert 'href="http://wire.test/feeds/all.atom"' in page
+    assert "partners only" in page

@@ -78,3 +78,33 @@ def test_if_match_on_another_version_is_a_conflict() -> None:
     with pytest.raises(VersionConflict) as caught:
         plan_save(STORED, STORED, now=NOW, expected_version=1)
     assert (caught.value.expected, caught.value.current) == (1, 2)
+
+
+WITHHELD = Story(
+    guid="urn:t:1",
+    headline="Harbour reopens",
+    version=3,
+    pub_status=PubStatus.WITHHELD,
+    version_created=T0 + MIN,
+    first_created=T0,
+)
+
+
+def test_an_ingested_update_of_a_withheld_story_is_kept_but_stays_withheld() -> None:
+    update = Story(guid="urn:t:1", headline="Harbour reopens fully", version_created=NOW)
+    new, stale = plan_save(update, WITHHELD, now=NOW, expected_version=None)
+    assert new is not None
+    assert not stale
+    assert (new.version, new.headline, new.pub_status) == (4, update.headline, PubStatus.WITHHELD)
+
+
+def test_an_ingested_copy_equal_but_for_status_does_not_release_a_withheld_story() -> None:
+    same = Story(guid="urn:t:1", headline="Harbour reopens", version_created=NOW)
+    assert plan_save(same, WITHHELD, now=NOW, expected_version=None) == (None, False)
+
+
+def test_an_editor_releases_a_withheld_story() -> None:
+    release = Story(guid="urn:t:1", headline="Harbour reopens", version_created=NOW)
+    new, _ = plan_save(release, WITHHELD, now=NOW, expected_version=3)
+    assert new is not None
+    assert new.pub_status is PubStatus.USABLE

@@ -76,7 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"wire serving on http://{host}:{port}  (public base URL {base})", flush=True)
     for url in feed_urls(config):
         print(f"  {url}", flush=True)
-    print(f"  {base}/api/v1/openapi.yaml   {base}/healthz", flush=True)
+    print(f"  {base}/   {base}/api/v1/openapi.yaml   {base}/healthz", flush=True)
     app = create_app(config)
     app.on_startup.append(_freeze_heap)
     web.run_app(

@@ -139,7 +139,10 @@ class Wire:
             ed_note=note,
             version_created=self.clock(),
         )
-        return await self.save(story, reason="corrected", expected_version=expected_version)
+        # A desk action applies to the version the desk saw, If-Match or not.
+        return await self.save(
+            story, reason="corrected", expected_version=expected_version or current.version
+        )
 
     async def set_status(
         self,
@@ -160,7 +163,9 @@ class Wire:
             embargoed_until=None if lift_embargo else current.embargoed_until,
             version_created=self.clock(),
         )
-        return await self.save(story, reason=reason, expected_version=expected_version)
+        return await self.save(
+            story, reason=reason, expected_version=expected_version or current.version
+        )
 
 
 def _reason(story: Story, previous: Story | None) -> str:

@@ -59,6 +59,10 @@ CHALLENGE_READ_LIMIT = 4096
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
+class NotEntitled(WireError):
+    """The subscriber's audience may not read the topic it asked for."""
+
+
 class HubRequestError(WireError):
     """A subscription request the hub refuses; ``field`` names the form field."""
 
@@ -180,14 +184,14 @@ class Hub:
         """Validate a parsed request against this server and start verifying intent.
 
         Raises ``HubRequestError`` (not our topic, a secret over plain HTTP),
-        ``UnsafeURL`` (callback) or ``PermissionError`` (audience may not read)."""
+        ``UnsafeURL`` (callback) or ``NotEntitled`` (audience may not read)."""
         found = self.publisher.topic(request.topic)
         if found is None:
             raise HubRequestError("hub.topic", "is not a feed this hub publishes")
         feed, fmt = found
         spec = self.wire.config.feed(feed)
         if spec is None or not _may_read(audience, feed, public=spec.public):
-            raise PermissionError(f"{audience.name} may not read feed {feed!r}")
+            raise NotEntitled(f"{audience.name} may not read feed {feed!r}")
         if request.secret is not None and not (secure or self.allow_private):
             raise HubRequestError("hub.secret", "is only accepted over HTTPS")
         await check_callback_async(request.callback, allow_private=self.allow_private)
@@ -351,6 +355,6 @@ async def _handle(request: web.Request) -> web.Response:
         raise Problem(400, exc.problem, kind="bad-hub-request", field=exc.field) from exc
     except UnsafeURL as exc:
         raise Problem(400, str(exc), kind="unsafe-url", field="hub.callback") from exc
-    except PermissionError as exc:
+    except NotEntitled as exc:
         raise Problem(403, str(exc), kind="forbidden") from exc
     return web.Response(status=202, text="verification of intent pending\n")

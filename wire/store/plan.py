@@ -33,7 +33,9 @@ def plan_save(
     upstream that still lists the item (or lists it undated) never brings it back.
     Editor writes (``expected_version`` given) are never stale: they win, stamped
     ``now`` (or just after the current version) if their own ``version_created`` is
-    not newer; the editor API is what refuses to edit a killed story."""
+    not newer; the editor API is what refuses to edit a killed story. Likewise a
+    story an editor withheld stays withheld through ingested updates: the new
+    copy is kept as a version, but only an editor releases it."""
     current_version = current.version if current else 0
     if expected_version is not None and expected_version != current_version:
         raise VersionConflict(story.guid, expected_version, current_version)
@@ -55,6 +57,14 @@ def plan_save(
     )
     if revives and not editor:
         return None, True
+    if (
+        not editor
+        and current.pub_status is PubStatus.WITHHELD
+        and story.pub_status is PubStatus.USABLE
+    ):
+        story = replace(story, pub_status=PubStatus.WITHHELD)
+        if _content(story) == _content(current):
+            return None, False
     assert current.version_created is not None  # every stored version has one
     created = story.version_created
     if created is not None and created <= current.version_created:

@@ -432,6 +432,8 @@ async def _save_json(
     src = wire.config.source(story.origin.source)
     if src is not None:
         story = apply_policy(story, src.policy)
+    if expected is None and current is not None:
+        expected = current.version  # an editor's write is editorial: it may release or revise
     result = await wire.save(story, expected_version=expected)
     log.info(
         "story saved",

@@ -26,7 +26,7 @@ from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store import open_store
 from wire.store.base import Store
-from wire.web import api, feeds, health
+from wire.web import api, feeds, health, index
 from wire.web.auth import Authenticator
 from wire.web.keys import AUTH, HOOKS, HTTP, HUB, JOBS, PUBLISHER, RATE_LIMITER, SOURCES, WIRE
 from wire.web.problems import problem_middleware
@@ -173,6 +173,7 @@ def create_app(
     app[START_JOBS] = start_jobs
     app.cleanup_ctx.append(_resources)
     health.setup_routes(app)
+    index.setup_routes(app, config)
     feeds.setup_routes(app)
     api.setup_routes(app)
     Hub.setup_routes(app)
