@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,48 +27,25 @@ from aiohttp import web
 
 from wire.tokens import hash_token
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import free_port
+from _harness import write_config as harness_config
+
 EDITOR_KEY = "wire_ed_benchmark-key"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def write_config(folder: Path, port: int, size: int) -> Path:
-    path = folder / "wire.toml"
-    path.write_text(
-        f"""
-[server]
-host = "127.0.0.1"
-port = {port}
-base_url = "http://127.0.0.1:{port}"
-data_dir = "{folder / 'data'}"
-allow_private_callbacks = true
-rate_limit_per_minute = 100000000
-load_demo = false
-log_level = "warning"
-
-[[sources]]
-name = "agency"
-kind = "push"
-provider = "Bench Agency"
-credit_line = "Bench Agency (BA)"
-
-[[feeds]]
-name = "all"
-title = "Everything"
-size = {size}
-
+    return harness_config(
+        folder,
+        port,
+        size,
+        extra=f"""
 [[editor_keys]]
 name = "bench"
 role = "admin"
 hash = "{hash_token(EDITOR_KEY)}"
 """,
-        encoding="utf-8",
     )
-    return path
 
 
 def story_json(n: int, marker: str) -> bytes:

@@ -18,7 +18,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,46 +32,25 @@ from wire.service import Wire
 from wire.store import open_store
 from wire.tokens import hash_token
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import free_port
+from _harness import write_config as harness_config
+
 TOKEN = "wire_pt_benchmark-token"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def write_config(folder: Path, port: int, stories: int) -> Path:
-    path = folder / "wire.toml"
-    path.write_text(
-        f"""
-[server]
-host = "127.0.0.1"
-port = {port}
-base_url = "http://127.0.0.1:{port}"
-data_dir = "{folder / "data"}"
-rate_limit_per_minute = 100000000
-log_level = "warning"
-
-[[sources]]
-name = "agency"
-kind = "push"
-provider = "Bench Agency"
-credit_line = "Bench Agency (BA)"
-
-[[feeds]]
-name = "all"
-title = "All"
-size = {stories}
-
+    return harness_config(
+        folder,
+        port,
+        stories,
+        extra=f"""
 [[partners]]
 name = "daily"
 [[partners.tokens]]
 hash = "{hash_token(TOKEN)}"
 """,
-        encoding="utf-8",
     )
-    return path
 
 
 async def fill(config_path: Path, count: int) -> None:
