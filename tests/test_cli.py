@@ -172,3 +172,33 @@ def test_serve_lists_only_the_formats_each_feed_serves(tmp_path: Path) -> None:
     }
     config = parse_config(raw, base_dir=tmp_path, env={})
     assert feed_urls(config) == ["http://wire.test/feeds/wire.rss", "http://wire.test/feeds/wire.json"]
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "newsml", "ninjs"])
+def test_render_prints_exactly_the_bytes_the_server_serves(
+    tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes], fmt: str
+) -> None:
+    port = _free_port()
+    config = write_config(tmp_path, port)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    ext = {"rss": "rss", "atom": "atom", "newsml": "xml", "ninjs": "json"}[fmt]
+    try:
+        served = b""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/all.{ext}") as r:
+                    served = r.read()
+                break
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+    assert served, "the server did not answer"
+    capfdbinary.readouterr()
+    assert main(["render", "all", "--format", fmt, "--config", str(config)]) == 0
+    assert capfdbinary.readouterr().out == served
