@@ -155,8 +155,15 @@ def test_embargo_is_stated_for_audiences_that_may_see_it() -> None:
     assert _item("embargoed").findtext("wire:embargoed", namespaces=NS) == "2025-07-07T06:00:00Z"
 
 
-def test_dates_are_rfc_822() -> None:
-    assert _item("mina").findtext("pubDate") == "Fri, 04 Jul 2025 02:00:00 +0000"
+def test_pubdate_is_the_publication_time_in_rfc_822() -> None:
+    assert _item("mina").findtext("pubDate") == "Thu, 03 Jul 2025 21:00:00 +0000"
+
+
+def test_a_correction_shows_its_newer_time() -> None:
+    story = fixture_story("correction")
+    assert story.version_created is not None
+    expected = story.version_created.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    assert _item("correction").findtext("pubDate") == expected
 
 
 def test_rendering_is_deterministic() -> None:

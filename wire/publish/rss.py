@@ -58,8 +58,9 @@ def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
         title=story.headline,
         link=story.link or meta.story_url(story.guid),
         updated=updated,
-        # RSS has one date: a correction shows its newer time under the same guid.
-        published=updated,
+        # RSS has one date: the publication time, except that a correction or
+        # update shows its newer time under the same guid (DESIGN's contract).
+        published=updated if story.signals else (story.published_at or updated),
         summary=story.summary,
         content_html=content_html(story),
         authors=story.byline,
