@@ -824,7 +824,7 @@ async def test_any_story_reads_back_exactly_as_saved(store: SQLStore, story: Sto
     expected = replace(
         story,
         version=1,
-        first_created=story.first_created or NOW,
+        first_created=story.first_created or story.version_created or NOW,
         version_created=story.version_created or NOW,
     )
     assert result.story == expected

@@ -34,6 +34,13 @@ def test_a_new_guid_is_version_1_stamped_now() -> None:
     assert (new.version, new.version_created, new.first_created) == (1, NOW, NOW)
 
 
+def test_a_dated_new_story_is_first_created_when_its_version_was() -> None:
+    fetched = Story(guid="urn:t:9", headline="h", version_created=T0)
+    new, _ = plan_save(fetched, None, now=NOW, expected_version=None)
+    assert new is not None
+    assert (new.first_created, new.version_created) == (T0, T0)
+
+
 def test_a_newer_edition_is_the_next_version_keeping_first_created() -> None:
     edition = Story(guid="urn:t:1", headline="Harbour reopens fully", version_created=T0 + MIN)
     new, stale = plan_save(edition, STORED, now=NOW, expected_version=None)

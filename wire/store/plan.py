@@ -44,7 +44,9 @@ def plan_save(
             replace(
                 story,
                 version=1,
-                first_created=story.first_created or now,
+                # Never after its own version: an input dated by its source (a fetch
+                # time, an upstream versionCreated) was first created no later.
+                first_created=story.first_created or story.version_created or now,
                 version_created=story.version_created or now,
             ),
             False,
