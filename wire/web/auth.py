@@ -69,9 +69,10 @@ class Authenticator:
 
     async def audience(self, token: str | None, now: datetime) -> Audience:
         """The public view without a token; a partner's view with a valid one."""
-        if token is None:
-            return PUBLIC
-        digest = hash_token(token)
+        return PUBLIC if token is None else await self.audience_of_hash(hash_token(token), now)
+
+    async def audience_of_hash(self, digest: str, now: datetime) -> Audience:
+        """A partner's view from its token's hash (the caller hashed it already)."""
         found = self._partner_hashes.get(digest)
         if found is None:
             remembered = self._stored.get(digest)

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from wire.config import FeedSpec
 from wire.errors import AuthError
-from wire.model import Audience
+from wire.model import PUBLIC, Audience
 from wire.publish.cache import CONTENT_TYPES, Rendered
 from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
@@ -30,14 +30,17 @@ STORY_TYPES = {
 async def audience_of(request: web.Request) -> Audience:
     """The reader behind a request (public without a token) after the rate limit."""
     token = bearer_token(request, allow_query=True)
-    key = hash_token(token) if token else (request.remote or "unknown")
-    wait = request.app[RATE_LIMITER].check(key)
+    digest = hash_token(token) if token else None
+    limiter = request.app[RATE_LIMITER]
+    wait = limiter.check(digest or request.remote or "unknown")
     if wait > 0:
-        retry = request.app[RATE_LIMITER].retry_after(wait)
+        retry = limiter.retry_after(wait)
         raise Problem(
             429, f"rate limit exceeded; retry in {retry} s", headers={"Retry-After": retry}
         )
-    return await request.app[AUTH].audience(token, request.app[WIRE].clock())
+    if digest is None:
+        return PUBLIC
+    return await request.app[AUTH].audience_of_hash(digest, request.app[WIRE].clock())
 
 
 def _entitled_feed(publisher: Publisher, name: str, fmt: str, audience: Audience) -> FeedSpec:
