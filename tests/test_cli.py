@@ -36,7 +36,8 @@ def write_config(tmp_path: Path, port: int = 8080) -> Path:
 
 def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     for command in (["serve"], ["check-config"], ["feeds"], ["ingest"], ["render"],
-                    ["keys", "create"], ["sources"], ["deliveries"]):
+                    ["keys", "create"], ["keys", "list"], ["keys", "revoke"], ["sources"],
+                    ["deliveries"]):
         with pytest.raises(SystemExit) as info:
             build_parser().parse_args([*command, "--help"])
         assert info.value.code == 0
@@ -202,3 +203,27 @@ def test_render_prints_exactly_the_bytes_the_server_serves(
     capfdbinary.readouterr()
     assert main(["render", "all", "--format", fmt, "--config", str(config)]) == 0
     assert capfdbinary.readouterr().out == served
+
+
+def test_keys_list_shows_hash_prefixes_and_revoke_removes_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(write_config(tmp_path))
+    assert main(["keys", "create", "--role", "admin", "--name", "night", "--config", config]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["keys", "list", "--config", config]) == 0
+    listing = capsys.readouterr().out
+    assert "night" in listing
+    assert key not in listing
+    prefix = listing.split()[0]
+    assert main(["keys", "revoke", prefix, "--config", config]) == 0
+    assert "revoked the editor key of night" in capsys.readouterr().out
+    assert main(["keys", "list", "--config", config]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_revoking_an_unknown_prefix_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["keys", "revoke", "sha256:0000", "--config", str(write_config(tmp_path))]) == 1
+    assert "no key" in capsys.readouterr().err

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from wire.clock import utcnow
 from wire.config import Config, default_config, load_config
-from wire.errors import ConfigError, IngestError, WireError
+from wire.errors import ConfigError, IngestError, NotFound, WireError
 from wire.ingest.pipeline import FORMATS as INPUT_FORMATS
 from wire.model import PUBLIC
 from wire.service import IngestOutcome, Wire, parse
@@ -244,6 +244,36 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _credentials(config: Config) -> list[Credential]:
+    async with _wire(config) as wire:
+        return await wire.store.list_credentials()
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    """Stored keys by hash prefix, kind, holder and expiry: never the keys themselves."""
+    for cred in asyncio.run(_credentials(_config(args.config))):
+        expiry = format_instant(cred.expires_at) or "never"
+        print(f"{cred.token_hash[:23]}  {cred.kind:<7} {cred.subject:<20} "
+              f"{cred.role or '-':<6} expires {expiry}")
+    return 0
+
+
+async def _revoke(config: Config, prefix: str) -> str:
+    async with _wire(config) as wire:
+        matches = [c for c in await wire.store.list_credentials()
+                   if c.token_hash.startswith(prefix)]
+        if len(matches) != 1:
+            found = "no key" if not matches else f"{len(matches)} keys"
+            raise NotFound(f"{found} stored with a hash starting {prefix!r}")
+        await wire.store.delete_credential(matches[0].token_hash)
+        return f"{matches[0].kind} key of {matches[0].subject}"
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    print(f"revoked the {asyncio.run(_revoke(_config(args.config), args.hash_prefix))}")
+    return 0
+
+
 # sources / deliveries ---------------------------------------------------------
 async def _sources(config: Config) -> list[dict[str, object]]:
     from wire.ingest.sources import status_row
@@ -339,6 +369,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="label for an editor key")
     p.add_argument("--expires", type=_instant, metavar="ISO-8601")
     p.set_defaults(func=cmd_keys_create)
+    p = keys_sub.add_parser("list", help="List stored keys (hash prefixes, never the keys).",
+                            description="List stored keys (hash prefixes, never the keys).")
+    p.add_argument("--config", metavar="FILE", help="TOML config file")
+    p.set_defaults(func=cmd_keys_list)
+    p = keys_sub.add_parser("revoke", help="Revoke a stored key by its hash prefix.",
+                            description="Revoke a stored key by its hash prefix (see "
+                                        "'wire keys list'); a partner's cached view "
+                                        "expires within 30 s.")
+    p.add_argument("hash_prefix", metavar="HASH-PREFIX")
+    p.add_argument("--config", metavar="FILE", help="TOML config file")
+    p.set_defaults(func=cmd_keys_revoke)
 
     p = add("sources", "Show each source's polling status.")
     p.add_argument("--json", action="store_true")

@@ -198,6 +198,12 @@ class Store(Protocol):
 
     async def find_credential(self, token_hash: str) -> Credential | None: ...
 
+    async def list_credentials(self) -> list[Credential]:
+        """Every stored credential (hashes only), by kind then subject."""
+
+    async def delete_credential(self, token_hash: str) -> bool:
+        """Revoke a credential; ``False`` if there was none."""
+
     # WebSub --------------------------------------------------------------
     async def put_subscription(self, sub: Subscription) -> None:
         """Insert or replace the (topic, callback) subscription."""
