@@ -11,7 +11,6 @@ body, and never raises for anything the network or the upstream does.
 from __future__ import annotations
 
 import asyncio
-import importlib.metadata
 import random
 import re
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
+from wire import USER_AGENT
 from wire.clock import Clock, utcnow
 from wire.store.base import SourceState
 
@@ -42,14 +42,6 @@ __all__ = [
 ]
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("wire")
-    except importlib.metadata.PackageNotFoundError:  # running from a bare checkout
-        return "0"
-
-
-USER_AGENT = f"wire/{_version()}"
 BACKOFF_CAP = 3600.0  # the longest wait between polls of a failing source, in seconds
 HONOUR_CAP = 86400.0  # the longest max-age or Retry-After wire will honour: a day
 MAX_REDIRECTS = 5

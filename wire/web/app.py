@@ -13,6 +13,7 @@ from functools import partial
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from wire import USER_AGENT
 from wire.clock import Clock, utcnow
 from wire.config import Config
 from wire.deliver.webhooks import Webhooks
@@ -108,7 +109,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     await store.open()
     wire = Wire(config, store, clock)
     publisher = Publisher(config, store, clock)
-    http = ClientSession(timeout=ClientTimeout(total=30), headers={"User-Agent": "wire/0.1"})
+    http = ClientSession(timeout=ClientTimeout(total=30), headers={"User-Agent": USER_AGENT})
     jobs = Jobs()
     hub = Hub(wire, publisher, http, jobs)
     hooks = Webhooks(wire, http, jobs)
