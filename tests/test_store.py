@@ -636,6 +636,16 @@ async def test_a_failed_attempt_is_recorded_and_a_dead_letter_leaves_the_queue(
     assert await store.dead_letters() == [dead]
 
 
+async def test_a_delivery_is_found_by_id_in_any_state(store: SQLStore) -> None:
+    await store.enqueue(delivery(1))
+    await store.enqueue(delivery(2))
+    dead = delivery(2, attempts=8, last_error="HTTP 410", state="dead")
+    await store.update_delivery(dead)
+    assert await store.get_delivery("msg_1") == delivery(1)
+    assert await store.get_delivery("msg_2") == dead
+    assert await store.get_delivery("msg_3") is None
+
+
 async def test_updating_a_delivery_never_queued_is_not_found(store: SQLStore) -> None:
     with pytest.raises(NotFound):
         await store.update_delivery(delivery(9))

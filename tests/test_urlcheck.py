@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
+from collections.abc import AsyncIterator, Mapping
 
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.test_utils import TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wire.deliver.retry import send
+from wire.deliver.session import GuardedResolver, RefusedAddress, make_push_session, refusal
 from wire.deliver.urlcheck import (
     address_problem,
     check_addresses,
@@ -16,6 +24,7 @@ from wire.deliver.urlcheck import (
     parse_target,
 )
 from wire.errors import UnsafeURL
+from wire.store.base import Delivery
 
 ipv4 = st.integers(min_value=0, max_value=2**32 - 1).map(ipaddress.IPv4Address)
 ipv6 = st.integers(min_value=0, max_value=2**128 - 1).map(ipaddress.IPv6Address)
@@ -205,3 +214,131 @@ async def test_check_callback_async_agrees_with_the_blocking_check() -> None:
     await check_callback_async("http://localhost:9/cb", allow_private=True)
     with pytest.raises(UnsafeURL):
         await check_callback_async("ftp://localhost/cb", allow_private=True)
+
+
+# -- the guarded session: the address checked is the address connected to ----------------
+
+
+class FixedResolver(AbstractResolver):
+    """A DNS server under the test's control: each name answers with fixed addresses
+    (the hostile answer a rebinding attacker would give at connection time)."""
+
+    def __init__(self, answers: Mapping[str, list[str]]) -> None:
+        self.answers = answers
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if host not in self.answers:
+            raise OSError(f"{host}: no such name")
+        return [
+            ResolveResult(hostname=host, host=a, port=port, family=family, proto=0, flags=0)
+            for a in self.answers[host]
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+REBIND = FixedResolver({"rebind.test": ["127.0.0.1"], "mixed.test": ["93.184.216.34", "10.0.0.5"]})
+PUBLIC_ONLY = FixedResolver({"public.test": ["93.184.216.34", "2606:2800:220:1::1"]})
+
+
+async def test_the_resolver_refuses_a_name_answering_with_loopback() -> None:
+    guarded = GuardedResolver(REBIND, allow_private=False)
+    with pytest.raises(RefusedAddress, match="loopback"):
+        await guarded.resolve("rebind.test", 80)
+
+
+async def test_the_resolver_allows_loopback_when_private_targets_are_allowed() -> None:
+    guarded = GuardedResolver(REBIND, allow_private=True)
+    (answer,) = await guarded.resolve("rebind.test", 80)
+    assert answer["host"] == "127.0.0.1"
+
+
+async def test_the_resolver_refuses_a_name_with_one_private_answer_among_public_ones() -> None:
+    guarded = GuardedResolver(REBIND, allow_private=False)
+    with pytest.raises(RefusedAddress, match=r"10\.0\.0\.5"):
+        await guarded.resolve("mixed.test", 443)
+
+
+async def test_the_resolver_passes_public_answers_through_unchanged() -> None:
+    guarded = GuardedResolver(PUBLIC_ONLY, allow_private=False)
+    assert await guarded.resolve("public.test", 443) == await PUBLIC_ONLY.resolve(
+        "public.test", 443
+    )
+
+
+def test_a_refusal_is_an_unsafe_url_and_a_connection_error() -> None:
+    refused = RefusedAddress("rebind.test resolves to 127.0.0.1, a loopback address")
+    assert isinstance(refused, UnsafeURL)
+    assert isinstance(refused, OSError)
+    assert str(refused) == "rebind.test resolves to 127.0.0.1, a loopback address"
+
+
+@pytest.fixture
+async def local_server() -> AsyncIterator[tuple[TestServer, list[str]]]:
+    """A real HTTP server on loopback, and the paths it was asked for."""
+    seen: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        return web.Response(text="reached")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield server, seen
+    await server.close()
+
+
+async def test_the_session_does_not_connect_to_a_name_rebound_to_loopback(
+    local_server: tuple[TestServer, list[str]],
+) -> None:
+    server, seen = local_server
+    async with make_push_session(allow_private=False, user_agent="t", resolver=REBIND) as http:
+        with pytest.raises(aiohttp.ClientConnectorDNSError) as caught:
+            await http.get(f"http://rebind.test:{server.port}/hook")
+    assert refusal(caught.value) is not None
+    assert seen == []
+
+
+async def test_the_session_reaches_a_loopback_name_when_private_targets_are_allowed(
+    local_server: tuple[TestServer, list[str]],
+) -> None:
+    server, seen = local_server
+    async with (
+        make_push_session(allow_private=True, user_agent="t", resolver=REBIND) as http,
+        http.get(f"http://rebind.test:{server.port}/hook") as response,
+    ):
+        assert await response.text() == "reached"
+    assert seen == ["/hook"]
+
+
+async def test_the_session_refuses_an_ip_literal_the_resolver_never_sees(
+    local_server: tuple[TestServer, list[str]],
+) -> None:
+    server, seen = local_server
+    async with make_push_session(allow_private=False, user_agent="t", resolver=REBIND) as http:
+        with pytest.raises(RefusedAddress, match="loopback"):
+            await http.get(f"http://127.0.0.1:{server.port}/hook")
+    assert seen == []
+
+
+async def test_a_push_the_pre_send_check_let_through_dies_at_connection_time(
+    local_server: tuple[TestServer, list[str]],
+) -> None:
+    """The pre-send check saw an allowed answer; the connection-time answer is
+    refused, and the delivery is dead at once rather than retried."""
+    server, seen = local_server
+    delivery = Delivery(
+        id="d1", kind="webhook", target=f"http://localhost:{server.port}/hook", body=b"{}"
+    )
+    async with make_push_session(allow_private=False, user_agent="t") as http:
+        attempt = await send(http, delivery, time_limit=2.0, allow_private=True)
+    assert attempt.permanent
+    assert not attempt.ok
+    assert attempt.error is not None
+    assert attempt.error.startswith("unsafe target:")
+    assert seen == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from standardwebhooks import Webhook
 
 from wire.config import Config, PartnerConfig, parse_config
 from wire.deliver.retry import Attempt, RetryPolicy, record
-from wire.deliver.webhooks import message_body, message_id, wants
+from wire.deliver.webhooks import message_body, message_id, seen, wants
 from wire.events import StoryChanged
 from wire.model import Origin, PubStatus, Story
 from wire.store.base import Delivery
@@ -89,14 +89,14 @@ def test_a_failure_schedules_the_next_attempt_after_the_backoff() -> None:
 
 
 def test_the_last_failure_makes_a_dead_letter() -> None:
-    dead = record(pending(FAST.max_attempts - 1), Attempt(False, error="boom"), now=START,
-                  policy=FAST)
+    dead = record(
+        pending(FAST.max_attempts - 1), Attempt(False, error="boom"), now=START, policy=FAST
+    )
     assert (dead.state, dead.next_attempt_at, dead.last_error) == ("dead", None, "boom")
 
 
 def test_an_unsafe_target_is_dead_at_once() -> None:
-    dead = record(pending(), Attempt(False, error="unsafe", permanent=True), now=START,
-                  policy=FAST)
+    dead = record(pending(), Attempt(False, error="unsafe", permanent=True), now=START, policy=FAST)
     assert dead.state == "dead"
 
 
@@ -150,9 +150,43 @@ def test_a_story_created_or_edited_while_withheld_is_not_pushed() -> None:
     assert wants(partner(), event(withheld, "withheld", story()), now=START, config=CONFIG)
 
 
-def replace_status(s: Story, status: PubStatus) -> Story:
-    from dataclasses import replace
+def test_a_story_created_withheld_then_killed_is_killed_to_no_one() -> None:
+    withheld = replace_status(story(), PubStatus.WITHHELD)
+    killed = event(replace_status(story(), PubStatus.CANCELED), "killed", withheld)
+    for p in (partner(), partner(embargo=True)):
+        assert not wants(p, killed, now=START, config=CONFIG, earlier=[withheld])
 
+
+def test_a_kill_after_a_withhold_reaches_partners_who_had_the_story() -> None:
+    withheld = replace_status(story(), PubStatus.WITHHELD)
+    killed = event(replace_status(story(), PubStatus.CANCELED), "killed", withheld)
+    assert wants(partner(), killed, now=START, config=CONFIG, earlier=[story(), withheld])
+
+
+def test_a_kill_is_not_told_to_a_partner_not_entitled_to_the_version_it_could_have_seen() -> None:
+    elsewhere = story(source="other")
+    withheld = replace_status(story(), PubStatus.WITHHELD)
+    killed = event(replace_status(story(), PubStatus.CANCELED), "killed", withheld)
+    desk_only = partner(sources=("desk",))
+    assert not wants(desk_only, killed, now=START, config=CONFIG, earlier=[elsewhere, withheld])
+
+
+def test_an_embargo_that_lapsed_only_after_the_withhold_was_never_seen() -> None:
+    lifts = START + timedelta(hours=2)
+    embargoed = story(embargoed_until=lifts)
+    withheld_early = replace(embargoed, pub_status=PubStatus.WITHHELD, version_created=START)
+    withheld_late = replace(withheld_early, version_created=lifts + timedelta(minutes=1))
+    killed = replace_status(embargoed, PubStatus.CANCELED)
+    later = lifts + timedelta(hours=1)
+    assert not seen(partner(), [embargoed, withheld_early], now=later, config=CONFIG)
+    assert seen(partner(), [embargoed, withheld_late], now=later, config=CONFIG)
+    assert seen(partner(embargo=True), [embargoed, withheld_early], now=later, config=CONFIG)
+    early = event(killed, "killed", withheld_early)
+    versions = [embargoed, withheld_early]
+    assert not wants(partner(), early, now=later, config=CONFIG, earlier=versions)
+
+
+def replace_status(s: Story, status: PubStatus) -> Story:
     return replace(s, pub_status=status)
 
 
@@ -182,10 +216,9 @@ def test_the_message_id_is_stable_per_partner_guid_version_and_reason() -> None:
     assert message_id("daily", s, "created") == message_id("daily", s, "created")
     assert message_id("daily", s, "created") != message_id("weekly", s, "created")
     assert message_id("daily", s, "created") != message_id("daily", s, "released")
-    from dataclasses import replace
-
-    assert message_id("daily", s, "updated") != message_id("daily", replace(s, version=2),
-                                                            "updated")
+    assert message_id("daily", s, "updated") != message_id(
+        "daily", replace(s, version=2), "updated"
+    )
 
 
 # -- end to end: real partner endpoints -----------------------------------------------------
@@ -316,8 +349,12 @@ async def test_a_partner_without_the_source_entitlement_gets_no_webhook(
         tmp_path,
         [
             {"name": "daily", "webhook_url": entitled.url, "webhook_secret": SECRET},
-            {"name": "weekly", "sources": ["other"], "webhook_url": other.url,
-             "webhook_secret": OTHER_SECRET},
+            {
+                "name": "weekly",
+                "sources": ["other"],
+                "webhook_url": other.url,
+                "webhook_secret": OTHER_SECRET,
+            },
         ],
     )
     client = await run_app(aiohttp_client, config)
@@ -430,3 +467,25 @@ async def test_a_hanging_endpoint_times_out_without_delaying_another_partner(
     (waiting,) = await wire.store.due(now=wire.clock() + timedelta(hours=1), limit=10)
     assert waiting.subject == "stuck"
     assert waiting.last_error == f"timed out after {FAST.timeout:g} s"
+
+
+async def test_a_story_created_withheld_then_killed_sends_partners_nothing(
+    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+) -> None:
+    ep = await endpoint()
+    config = hooks_config(
+        tmp_path, [{"name": "daily", "webhook_url": ep.url, "webhook_secret": SECRET}]
+    )
+    client = await run_app(aiohttp_client, config)
+    wire = client.app[WIRE]
+    await wire.save(replace_status(story(1), PubStatus.WITHHELD))
+    await wire.set_status("urn:test:1", PubStatus.CANCELED, "legal", reason="killed")
+    await wire.save(story(2))  # a story the partner had, killed: the kill goes out
+    await wire.set_status("urn:test:2", PubStatus.CANCELED, "legal", reason="killed")
+    await settle(client)
+
+    got = [json.loads((await ep.next())[0]) for _ in range(ep.received.qsize())]
+    assert sorted((p["type"], p["data"]["guid"]) for p in got) == [
+        ("story.created", "urn:test:2"),
+        ("story.killed", "urn:test:2"),
+    ]

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from wire.config import Config, parse_config
 from wire.deliver.retry import RetryPolicy
+from wire.deliver.session import make_push_session
 from wire.deliver.websub import (
     HubRequestError,
     Leases,
@@ -324,6 +325,26 @@ async def test_a_loopback_callback_is_refused_unless_the_config_allows_it(
     sub = await subscriber()
     assert await subscribe(client, sub) == 400
     assert sub.verifications == []  # never called
+    assert await subscriptions(client) == []
+
+
+async def test_a_callback_that_resolves_to_loopback_only_at_connection_time_is_not_verified(
+    start: Start, subscriber: MakeSubscriber
+) -> None:
+    """DNS rebinding: the hub's check of the callback passes (here: the hub allows
+    private targets), then the answer the connection gets is refused by the
+    guarded session, so the callback is never called and nothing is subscribed."""
+    client = await start(allow_private=True)
+    sub = await subscriber()
+    hub = client.app[HUB]
+    async with make_push_session(allow_private=False, user_agent="t") as guarded:
+        hub.http = guarded
+        callback = f"http://localhost:{sub.server.port}/cb"
+        data = {"hub.mode": "subscribe", "hub.topic": topic_of(client), "hub.callback": callback}
+        response = await client.post("/websub", data=data)
+        await hub.drain()
+    assert response.status == 202
+    assert sub.verifications == []
     assert await subscriptions(client) == []
 
 

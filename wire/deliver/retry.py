@@ -5,8 +5,10 @@ they are tested without a clock or a network. ``send`` is the one place a push
 touches HTTP: a bounded timeout, no redirects followed (a redirect could point
 anywhere, including where the callback check would have refused), and the
 target checked again right before the call, since DNS may have changed since
-the subscription. ``deliver`` ties the two and writes the outcome to the store,
-so retries survive a restart.
+the subscription. The session (``wire.deliver.session``) checks the addresses
+again as it connects, closing the window between that check and the connection;
+its refusal also makes the delivery dead at once. ``deliver`` ties the two and
+writes the outcome to the store, so retries survive a restart.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
+from wire.deliver.session import refusal
 from wire.deliver.urlcheck import check_callback_async
 from wire.errors import UnsafeURL
 from wire.store.base import Delivery, Store
@@ -135,7 +138,10 @@ async def send(
             return Attempt(False, status=response.status, error=f"HTTP {response.status}")
     except TimeoutError:
         return Attempt(False, error=f"timed out after {time_limit:g} s")
-    except aiohttp.ClientError as exc:
+    except (aiohttp.ClientError, UnsafeURL) as exc:
+        refused = refusal(exc)
+        if refused is not None:  # the address changed since the check above
+            return Attempt(False, error=f"unsafe target: {refused}", permanent=True)
         return Attempt(False, error=f"{type(exc).__name__}: {exc}")
 
 

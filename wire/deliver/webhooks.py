@@ -6,6 +6,14 @@ shows a partner more than polling would. A partner without embargo rights first
 hears of an embargoed story when it is released. Kills and withholds carry the
 story's identity and status, never its copy.
 
+A kill or withhold goes only to a partner that could have received the story:
+one for which some earlier version was usable, entitled and past its embargo
+(or the partner holds embargo rights) while it was current. A story created
+withheld and then killed was never sent to anyone, so its kill is sent to no
+one: even a copy-free kill would tell partners a headline and a guid they never
+had, and there is nothing for them to take down. ``wants`` decides this from the
+story's earlier versions (``store.history``), fetched only for such changes.
+
 Each message has a stable ``webhook-id`` per (partner, guid, version, reason):
 delivery is at-least-once and receivers dedupe on it. The signature covers the
 attempt's own timestamp, so it is made afresh on every attempt from the secret
@@ -17,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -36,7 +45,7 @@ from wire.storyjson import format_instant, story_to_dict
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Webhooks", "message_body", "message_id", "sign_headers", "wants"]
+__all__ = ["Webhooks", "message_body", "message_id", "seen", "sign_headers", "wants"]
 
 HIDDEN_FIELDS = ("removed", "review")  # desk-internal: never sent to partners
 
@@ -51,26 +60,56 @@ def _entitled(partner: PartnerConfig, story: Story, config: Config) -> bool:
     return any(spec is not None and spec.filter.matches(story) for spec in specs)
 
 
-def wants(partner: PartnerConfig, event: StoryChanged, *, now: datetime, config: Config) -> bool:
+def wants(
+    partner: PartnerConfig,
+    event: StoryChanged,
+    *,
+    now: datetime,
+    config: Config,
+    earlier: Sequence[Story] | None = None,
+) -> bool:
     """Whether this change is pushed to this partner.
 
     A usable version goes to a partner that may see it now: entitled, and past
     its embargo unless the partner holds embargo rights (so a ``released`` event
     is the first a partner without them hears of the story). A kill or withhold
-    goes to an entitled partner who could have seen the story: past its embargo
-    or holding embargo rights, and only as a change of status (a story created
-    withheld, or edited while withheld, is nothing a partner has seen)."""
+    goes to an entitled partner only as a change of status (a story created
+    withheld, or edited while withheld, is nothing new) and only if the partner
+    could have received the story: ``earlier`` are the versions before this one,
+    oldest first (``event.previous`` alone when not given), and one of them must
+    have been visible to the partner while it was current (``seen``)."""
     if not partner.webhook_url or not partner.webhook_secret:
         return False
     story = event.story
     if not _entitled(partner, story, config):
         return False
-    if story.pub_status is not PubStatus.USABLE and (
-        event.previous is None or event.previous.pub_status is story.pub_status
-    ):
+    if story.pub_status is PubStatus.USABLE:
+        embargo_over = story.embargoed_until is None or story.embargoed_until <= now
+        return partner.embargo or embargo_over
+    if event.previous is None or event.previous.pub_status is story.pub_status:
         return False
-    embargo_over = story.embargoed_until is None or story.embargoed_until <= now
-    return partner.embargo or embargo_over
+    versions = earlier if earlier is not None else [event.previous]
+    return seen(partner, versions, now=now, config=config)
+
+
+def seen(
+    partner: PartnerConfig, versions: Sequence[Story], *, now: datetime, config: Config
+) -> bool:
+    """Whether any of ``versions`` (oldest first, each current until the next one's
+    ``version_created``, the last until ``now``) was pushed to or readable by the
+    partner: usable, entitled, and its embargo lifted while it was current unless
+    the partner holds embargo rights. A version without a creation time leaves its
+    predecessor's end unknown; that counts as seen, since a missed kill is worse."""
+    for i, version in enumerate(versions):
+        if version.pub_status is not PubStatus.USABLE or not _entitled(partner, version, config):
+            continue
+        if partner.embargo or version.embargoed_until is None:
+            return True
+        following = versions[i + 1] if i + 1 < len(versions) else None
+        until = now if following is None else following.version_created
+        if until is None or version.embargoed_until <= until:
+            return True
+    return False
 
 
 def _payload_story(story: Story) -> dict[str, Any]:
@@ -143,8 +182,13 @@ class Webhooks:
     async def on_story_changed(self, event: StoryChanged) -> None:
         """Queue and start one delivery per partner that wants this change."""
         now = self.wire.clock()
+        earlier: list[Story] | None = None
+        if event.story.pub_status is not PubStatus.USABLE:
+            history = await self.wire.store.history(event.story.guid)
+            # None (judge by ``event.previous``) if the store has no older version yet.
+            earlier = [v for v in history if v.version < event.story.version] or None
         for partner in self.wire.config.partners:
-            if not wants(partner, event, now=now, config=self.wire.config):
+            if not wants(partner, event, now=now, config=self.wire.config, earlier=earlier):
                 continue
             assert partner.webhook_url is not None
             delivery = Delivery(
@@ -168,8 +212,7 @@ class Webhooks:
         """Give a dead delivery (webhook or WebSub) a fresh set of attempts, starting now.
 
         Raises ``NotFound`` unless ``delivery_id`` is a dead letter."""
-        dead = await self.wire.store.dead_letters(limit=10_000)
-        found = next((d for d in dead if d.id == delivery_id), None)
+        found = await self.wire.store.get_delivery(delivery_id)
         if found is None or found.state != DEAD:
             raise NotFound(f"no dead delivery {delivery_id!r}")
         revived = replace(

@@ -82,7 +82,9 @@ def _guard_seconds(source: SourceConfig) -> float:
 class SourceRunner:
     """Polls every ``http`` and ``dir`` source on its own schedule.
 
-    ``session`` is the shared aiohttp client session (owned by the caller);
+    ``session`` is the shared aiohttp client session (owned by the caller) for the
+    configured sources; ``pages`` (default: ``session``) fetches full pages, whose
+    URLs the upstream chose, so the server passes its guarded push session;
     ``jitter`` returns floats in [0, 1) and spreads backoff (tests pass their own)."""
 
     def __init__(
@@ -94,10 +96,12 @@ class SourceRunner:
         jitter: Callable[[], float] = random.random,
         backoff_cap: float = BACKOFF_CAP,
         settle_seconds: float = dropdir.SETTLE_SECONDS,
+        pages: aiohttp.ClientSession | None = None,
     ) -> None:
         self.wire = wire
         self.jobs = jobs
         self.session = session
+        self.pages = pages or session
         self._jitter = jitter
         self._cap = backoff_cap
         self._settle = settle_seconds
@@ -301,7 +305,7 @@ class SourceRunner:
     async def _full_page(self, source: SourceConfig, story: Story) -> None:
         link = story.link or ""
         page = await fetch(
-            self.session,
+            self.pages,
             link,
             None,
             time_limit=source.timeout,

@@ -222,6 +222,10 @@ class Store(Protocol):
 
     async def update_delivery(self, delivery: Delivery) -> None: ...
 
+    async def get_delivery(self, id: str) -> Delivery | None:
+        """One delivery by id, whatever its state; None if never queued. (Redelivery
+        looks up one dead letter: it must not list them all to find it.)"""
+
     async def dead_letters(self, *, limit: int = 100) -> list[Delivery]: ...
 
     # sources -------------------------------------------------------------

@@ -702,6 +702,13 @@ class SQLStore:
         if not result.rowcount:
             raise NotFound(f"no delivery {delivery.id!r}")
 
+    async def get_delivery(self, id: str) -> Delivery | None:
+        """One delivery by id, whatever its state; None if never queued."""
+        async with self._read() as conn:
+            rows = await conn.execute(select(deliveries).where(deliveries.c.id == id))
+            row = rows.first()
+        return delivery_from_row(row) if row is not None else None
+
     async def dead_letters(self, *, limit: int = 100) -> list[Delivery]:
         """Deliveries given up on, most recently queued first."""
         d = deliveries.c

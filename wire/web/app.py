@@ -16,6 +16,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 from wire import USER_AGENT
 from wire.clock import Clock, utcnow
 from wire.config import Config
+from wire.deliver.session import make_push_session
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.demo import load_demo
@@ -110,10 +111,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     wire = Wire(config, store, clock)
     publisher = Publisher(config, store, clock)
     http = ClientSession(timeout=ClientTimeout(total=30), headers={"User-Agent": USER_AGENT})
+    # URLs strangers chose (callbacks, feed links) go through a session that refuses
+    # private addresses as it connects, not only when checked (DNS rebinding).
+    push = make_push_session(
+        allow_private=config.server.allow_private_callbacks, user_agent=USER_AGENT
+    )
     jobs = Jobs()
-    hub = Hub(wire, publisher, http, jobs)
-    hooks = Webhooks(wire, http, jobs)
-    sources = SourceRunner(wire, jobs, http)
+    hub = Hub(wire, publisher, push, jobs)
+    hooks = Webhooks(wire, push, jobs)
+    sources = SourceRunner(wire, jobs, http, pages=push)
     embargo = EmbargoWatch(wire, jobs)
     app[WIRE], app[PUBLISHER], app[HTTP], app[JOBS] = wire, publisher, http, jobs
     app[HUB], app[HOOKS], app[SOURCES] = hub, hooks, sources
@@ -147,6 +153,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await wire.bus.drain()
         await hub.aclose()
         await hooks.aclose()
+        await push.close()
         await http.close()
         await store.close()
 
