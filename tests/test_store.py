@@ -91,6 +91,13 @@ async def test_a_changed_story_becomes_the_next_version_and_keeps_first_created(
     assert result.story.version_created == T0 + MIN
 
 
+async def test_a_write_reports_the_version_it_replaced(store: SQLStore) -> None:
+    first = await store.save(draft("urn:t:1", version_created=T0), now=NOW)
+    second = await store.save(draft("urn:t:1", "edited", version_created=T0 + MIN), now=NOW)
+    assert first.previous is None
+    assert second.previous == first.story
+
+
 async def test_history_keeps_every_version_untouched_oldest_first(store: SQLStore) -> None:
     v1 = (await store.save(draft("urn:t:1", "one", version_created=T0), now=T0)).story
     v2 = (await store.save(draft("urn:t:1", "two", version_created=T0 + MIN), now=T0)).story
@@ -742,6 +749,25 @@ async def test_other_instances_hear_changes_through_postgres(store: SQLStore) ->
         await other.add_change_listener(listen)
         await store.save(draft("urn:t:1"), now=NOW)
         assert await asyncio.wait_for(heard.get(), timeout=5) == "urn:t:1"
+
+
+async def test_remote_only_listeners_hear_other_instances_not_their_own(
+    store: SQLStore,
+) -> None:
+    if not store.is_postgres:
+        pytest.skip("SQLite serves one instance: there is no other instance to tell")
+    heard: asyncio.Queue[str] = asyncio.Queue()
+
+    async def listen(guid: str) -> None:
+        await heard.put(guid)
+
+    async with twin(store) as other:
+        await other.add_change_listener(listen, remote_only=True)
+        await other.save(draft("urn:t:own"), now=NOW)
+        await store.save(draft("urn:t:theirs"), now=NOW)
+        assert await asyncio.wait_for(heard.get(), timeout=5) == "urn:t:theirs"
+        await asyncio.sleep(0.2)
+        assert heard.empty()
 
 
 async def test_story_versions_are_unique_per_guid_and_version(store: SQLStore) -> None:

@@ -113,9 +113,9 @@ class Wire:
         self, story: Story, *, reason: str | None = None, expected_version: int | None = None
     ) -> SaveResult:
         """Store a version and, when it changed something, announce it."""
-        previous = await self.store.get(story.guid) if story.guid else None
         result = await self.store.save(story, now=self.clock(), expected_version=expected_version)
         if result.changed:
+            previous = result.previous
             why = reason or ("created" if result.created else _reason(result.story, previous))
             await self.bus.publish(StoryChanged(result.story, previous, why))
         return result

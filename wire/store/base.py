@@ -22,12 +22,14 @@ class SaveResult:
     ``created``: the guid was new. ``changed``: a new version was written.
     ``stale``: the input was older than or as old as what is stored, or would
     revive a killed story, so nothing was written. ``story`` is the stored current
-    version either way."""
+    version either way; ``previous`` the one a write replaced (read under the same
+    lock, so listeners learn exactly what changed)."""
 
     story: Story
     created: bool
     changed: bool
     stale: bool = False
+    previous: Story | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +242,9 @@ class Store(Protocol):
         """Whether this instance is the one that runs scheduled jobs (polls,
         embargo release, push retries); others only serve."""
 
-    async def add_change_listener(self, callback: Callable[[str], Awaitable[None]]) -> None:
+    async def add_change_listener(
+        self, callback: Callable[[str], Awaitable[None]], *, remote_only: bool = False
+    ) -> None:
         """Call ``callback(guid)`` after every committed change, including other
-        instances' changes where the backend can tell (PostgreSQL LISTEN/NOTIFY)."""
+        instances' changes where the backend can tell (PostgreSQL LISTEN/NOTIFY);
+        with ``remote_only``, only after other instances' changes."""

@@ -157,6 +157,7 @@ class SQLStore:
         self._write_lock: asyncio.Lock | None = None
         self._head: str | None = None
         self._listeners: list[ChangeListener] = []
+        self._remote_listeners: list[ChangeListener] = []
         self._instance = uuid.uuid4().hex
         self._listen_conn: AsyncConnection | None = None
         self._leader_conn: AsyncConnection | None = None
@@ -348,11 +349,14 @@ class SQLStore:
                 with contextlib.suppress(SQLAlchemyError):
                     await conn.invalidate()
 
-    async def add_change_listener(self, callback: ChangeListener) -> None:
+    async def add_change_listener(
+        self, callback: ChangeListener, *, remote_only: bool = False
+    ) -> None:
         """Call ``callback(guid)`` after every committed write that changed a story:
-        at once for this instance's writes and, on PostgreSQL, via LISTEN/NOTIFY for
-        other instances' writes. Keep it quick (drop a cache entry): writers await it."""
-        self._listeners.append(callback)
+        at once for this instance's writes (unless ``remote_only``) and, on
+        PostgreSQL, via LISTEN/NOTIFY for other instances' writes. Keep it quick
+        (drop a cache entry): writers await it."""
+        (self._remote_listeners if remote_only else self._listeners).append(callback)
         if self.is_postgres and self._listen_conn is None:
             conn = await self._require().connect()
             try:
@@ -367,12 +371,13 @@ class SQLStore:
         instance, _, guid = payload.partition(" ")
         if instance == self._instance or not guid:
             return  # our own write: listeners already ran
-        task = asyncio.get_running_loop().create_task(self._fire(guid))
+        task = asyncio.get_running_loop().create_task(self._fire(guid, remote=True))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _fire(self, guid: str) -> None:
-        for callback in list(self._listeners):
+    async def _fire(self, guid: str, *, remote: bool = False) -> None:
+        callbacks = [*self._listeners, *(self._remote_listeners if remote else ())]
+        for callback in callbacks:
             try:
                 await callback(guid)
             except Exception:
@@ -481,7 +486,7 @@ class SQLStore:
                 await conn.execute(
                     select(func.pg_notify(self._channel, f"{self._instance} {new.guid}"))
                 )
-        return SaveResult(new, created=current is None, changed=True)
+        return SaveResult(new, created=current is None, changed=True, previous=current)
 
     @staticmethod
     async def _next(conn: AsyncConnection, name: str, count: int = 1) -> int:

@@ -134,8 +134,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         stored = await load_demo(wire)
         if stored:
             log.info("loaded demo stories", extra={"stored": stored})
-    # Other instances' writes (PostgreSQL NOTIFY) must drop this instance's caches too.
-    await store.add_change_listener(publisher.forget)
+    # Other instances' writes (PostgreSQL NOTIFY) must drop this instance's caches
+    # too; this instance's own writes already did, through the event bus.
+    await store.add_change_listener(publisher.forget, remote_only=True)
     if app[START_JOBS]:
         jobs.start()
         for spec in config.feeds:
