@@ -6,8 +6,8 @@ parser lives in its own module and is only dispatched to from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from wire.attribution import SourcePolicy
 from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
@@ -24,19 +24,52 @@ from wire.store.rows import encode_story
 FORMATS = ("auto", "text", "html", "rss", "atom", "newsml", "nitf", "ninjs")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
-Parser = Callable[..., list[Story]]
+
+class Parser(Protocol):
+    """What every format's parser is: bytes in, draft stories out."""
+
+    def __call__(
+        self,
+        data: bytes,
+        *,
+        name: str,
+        fetched_at: datetime,
+        source: str | None,
+        policy: SourcePolicy | None,
+        url: str | None,
+    ) -> list[Story]: ...
 
 
-def _one(fn: Callable[..., Story]) -> Parser:
-    def parse(data: bytes, **kwargs: object) -> list[Story]:
-        return [fn(data, **kwargs)]
+def _text(
+    data: bytes,
+    *,
+    name: str,
+    fetched_at: datetime,
+    source: str | None,
+    policy: SourcePolicy | None,
+    url: str | None,
+) -> list[Story]:
+    """Raw copy carries no address of its own; ``url`` is not used."""
+    return [extract_text(data, name=name, fetched_at=fetched_at, source=source, policy=policy)]
 
-    return parse
+
+def _page(
+    data: bytes,
+    *,
+    name: str,
+    fetched_at: datetime,
+    source: str | None,
+    policy: SourcePolicy | None,
+    url: str | None,
+) -> list[Story]:
+    return [
+        extract_page(data, name=name, fetched_at=fetched_at, url=url, source=source, policy=policy)
+    ]
 
 
 _PARSERS: dict[str, Parser] = {
-    "text": _one(extract_text),
-    "html": _one(extract_page),
+    "text": _text,
+    "html": _page,
     "rss": parse_feed,
     "atom": parse_feed,
     "newsml": parse_newsml,
@@ -62,16 +95,10 @@ def parse_input(
     if fmt not in FORMATS:
         raise MalformedInput(name, f"unknown format {fmt!r}")
     kind = detect_format(data) if fmt == "auto" else fmt
-    kwargs: dict[str, object] = {
-        "name": name,
-        "fetched_at": fetched_at,
-        "source": source,
-        "policy": policy,
-    }
-    if kind == "html":
-        kwargs["url"] = url
     try:
-        stories = _PARSERS[kind](data, **kwargs)
+        stories = _PARSERS[kind](
+            data, name=name, fetched_at=fetched_at, source=source, policy=policy, url=url
+        )
     except IngestError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeError) as exc:
