@@ -298,12 +298,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 async def _dead(config: Config) -> list[dict[str, object]]:
+    from wire.deliver.retry import delivery_summary
+
     async with _wire(config) as wire:
-        return [
-            {"id": d.id, "kind": d.kind, "target": d.target, "attempts": d.attempts,
-             "last_error": d.last_error, "created_at": format_instant(d.created_at)}
-            for d in await wire.store.dead_letters()
-        ]
+        return [delivery_summary(d) for d in await wire.store.dead_letters()]
 
 
 def cmd_deliveries(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from wire.deliver.session import refusal
 from wire.deliver.urlcheck import check_callback_async
 from wire.errors import UnsafeURL
 from wire.store.base import Delivery, Store
+from wire.storyjson import format_instant
 
 log = logging.getLogger(__name__)
 
@@ -258,3 +259,19 @@ class Courier:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def delivery_summary(delivery: Delivery) -> dict[str, object]:
+    """A delivery as the API and the CLI show it: without its body and headers
+    (they may carry signatures)."""
+    return {
+        "id": delivery.id,
+        "kind": delivery.kind,
+        "target": delivery.target,
+        "subject": delivery.subject,
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "next_attempt_at": format_instant(delivery.next_attempt_at),
+        "created_at": format_instant(delivery.created_at),
+    }

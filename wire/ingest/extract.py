@@ -20,6 +20,7 @@ import dateparser
 
 from wire.ingest.clean import clean_lines
 from wire.ingest.patterns import LANGUAGES, PatternSet, all_patterns
+from wire.ingest.repair import script_of
 from wire.model import Dateline, InfoSource, Picture, Provider, Related, Rights
 
 __all__ = [
@@ -78,15 +79,6 @@ def _ascii_digits(text: str) -> str:
     )
 
 
-def _script_of(char: str) -> str | None:
-    if not char.isalpha():
-        return None
-    try:
-        return unicodedata.name(char).split(" ", 1)[0]
-    except ValueError:
-        return None
-
-
 def _residue(text: str, match: re.Match[str], *groups: str) -> str:
     """``text`` with the spans of ``groups`` cut out: the label words around them."""
     spans = sorted(match.span(g) for g in groups if match.group(g) is not None)
@@ -118,7 +110,7 @@ def detect_language(text: str, patterns: Sequence[PatternSet] | None = None) -> 
     sets = patterns or all_patterns()
     letters = [c for c in text if c.isalpha()]
     if letters:
-        scripts = [_script_of(c) for c in letters]
+        scripts = [script_of(c) for c in letters]
         for s in sets:
             if s.script and scripts.count(s.script) / len(letters) >= _SCRIPT_SHARE:
                 return s.language

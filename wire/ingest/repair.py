@@ -86,7 +86,7 @@ def decode(data: bytes, name: str) -> str:
             ) from utf8_error
 
 
-def _script(char: str) -> str | None:
+def script_of(char: str) -> str | None:
     """ "GREEK" / "CYRILLIC" / "LATIN" for a letter, ``None`` for anything else."""
     if not char.isalpha():
         return None
@@ -116,7 +116,7 @@ def _lead_continuation_table() -> dict[tuple[str, str], tuple[str, str]]:
                     # text ("CAFÉ”"); only the classic "Â"/"Ã" prefixes are safe.
                     continue
                 # Latin needs no neighbour guard: "Â"/"Ã" before a symbol is never a word.
-                script = "" if codepage == "cp1252" else (_script(first) or "")
+                script = "" if codepage == "cp1252" else (script_of(first) or "")
                 table.setdefault((first, second), (fixed, script))
     return table
 
@@ -144,7 +144,7 @@ def repair_split_mojibake(text: str) -> str:
         start, end = match.span()
         before = text[start - 1] if start > 0 else ""
         after = text[end] if end < len(text) else ""
-        if script and script in (_script(before), _script(after), _script(second)):
+        if script and script in (script_of(before), script_of(after), script_of(second)):
             return pair
         return fixed
 

@@ -34,10 +34,11 @@ from urllib.parse import quote
 from aiohttp import hdrs, web
 
 from wire.attribution import apply_policy
+from wire.deliver.retry import delivery_summary
 from wire.errors import AuthError, StoryValidationError
 from wire.model import Origin, PubStatus, Story
 from wire.publish.publisher import public_form
-from wire.store.base import Delivery, IngestFailure, RawInput, SaveResult
+from wire.store.base import IngestFailure, RawInput, SaveResult
 from wire.storyjson import (
     SCHEMA_DIR,
     format_instant,
@@ -582,21 +583,6 @@ def failure_dict(failure: IngestFailure) -> JSON:
     }
 
 
-def delivery_dict(delivery: Delivery) -> JSON:
-    """A delivery without its body and headers (they may carry signatures)."""
-    return {
-        "id": delivery.id,
-        "kind": delivery.kind,
-        "target": delivery.target,
-        "subject": delivery.subject,
-        "state": delivery.state,
-        "attempts": delivery.attempts,
-        "last_error": delivery.last_error,
-        "next_attempt_at": format_instant(delivery.next_attempt_at),
-        "created_at": format_instant(delivery.created_at),
-    }
-
-
 async def list_sources(request: web.Request) -> web.Response:
     await require_editor(request)
     return web.json_response({"sources": await request.app[SOURCES].status()}, dumps=dumps)
@@ -613,13 +599,13 @@ async def list_dead(request: web.Request) -> web.Response:
     await require_editor(request)
     limit = query_limit(request, 100, 1000)
     dead = await request.app[WIRE].store.dead_letters(limit=limit)
-    return web.json_response({"deliveries": [delivery_dict(d) for d in dead]}, dumps=dumps)
+    return web.json_response({"deliveries": [delivery_summary(d) for d in dead]}, dumps=dumps)
 
 
 async def redeliver(request: web.Request) -> web.Response:
     await require_editor(request, "admin")
     revived = await request.app[HOOKS].redeliver(request.match_info["id"])
-    return web.json_response(delivery_dict(revived), status=202, dumps=dumps)
+    return web.json_response(delivery_summary(revived), status=202, dumps=dumps)
 
 
 @cache
