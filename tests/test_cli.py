@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -125,12 +126,14 @@ def test_serve_shows_demo_feeds_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
         body = b""
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/all.rss") as r:
+                url = f"http://127.0.0.1:{port}/feeds/all.rss"
+                with urllib.request.urlopen(url, timeout=10) as r:
                     body = r.read()
                 break
             except OSError:
                 time.sleep(0.2)
         assert b"<item>" in body, "demo stories should be in the feed at once"
+        assert _keep_alive_polls(port) == (body, 304)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     finally:
@@ -139,6 +142,22 @@ def test_serve_shows_demo_feeds_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
     assert proc.returncode == 0, err.decode()
     assert b"/feeds/all.rss" in out
     assert b"Traceback" not in err
+
+
+def _keep_alive_polls(port: int) -> tuple[bytes, int]:
+    """Two polls on one keep-alive connection, as feed readers make them: the
+    second, with the first's ETag, must be a 304 (the shortcut answers both)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/feeds/all.rss")
+        first = conn.getresponse()
+        body = first.read()
+        conn.request("GET", "/feeds/all.rss", headers={"If-None-Match": first.headers["ETag"]})
+        second = conn.getresponse()
+        second.read()
+        return body, second.status
+    finally:
+        conn.close()
 
 
 def test_readme_first_screen_has_the_two_commands() -> None:

@@ -13,10 +13,12 @@ import feedparser
 import pytest
 from aiohttp.test_utils import TestClient
 
+from tests.servers import ShortcutTestServer
 from wire.config import Config, parse_config
-from wire.model import Origin, PubStatus, Story
+from wire.model import PUBLIC, Origin, PubStatus, Story
 from wire.tokens import hash_token
 from wire.web.app import create_app
+from wire.web.auth import partner_audience
 from wire.web.keys import PUBLISHER, WIRE
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -65,14 +67,26 @@ def story(guid: str, source: str = "agency", **kw: Any) -> Story:
     )
 
 
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[Any, Any]:
-    app = create_app(make_config(tmp_path), clock=lambda: NOW, start_jobs=False)
-    c = await aiohttp_client(app)
+@pytest.fixture(params=["aiohttp", "shortcut"])
+async def client(
+    aiohttp_client: ClientFactory, tmp_path: Path, request: pytest.FixtureRequest
+) -> TestClient[Any, Any]:
+    """Each test runs against aiohttp alone and against the server as ``wire serve``
+    runs it, with every feed already rendered so the shortcut answers the polls."""
+    config = make_config(tmp_path)
+    app = create_app(config, clock=lambda: NOW, start_jobs=False)
+    c = await aiohttp_client(app if request.param == "aiohttp" else ShortcutTestServer(app))
     wire = app[WIRE]
     await wire.save(story("urn:t:1"))
     await wire.save(story("urn:t:2", source="other"))
     await wire.bus.drain()
+    publisher = app[PUBLISHER]
+    daily = config.partner("daily")
+    assert daily is not None
+    for audience in (PUBLIC, partner_audience(daily)):
+        for spec in config.feeds:
+            for fmt in spec.formats:
+                await publisher.rendered(spec.name, fmt, audience)
     return c
 
 

@@ -11,11 +11,13 @@ import asyncio
 import gc
 import hashlib
 import json
+import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wire.clock import utcnow
 from wire.config import Config, default_config, load_config
@@ -27,6 +29,9 @@ from wire.store import open_store
 from wire.store.base import Credential
 from wire.storyjson import format_instant, parse_instant, story_to_dict
 from wire.tokens import hash_token, new_token
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -59,8 +64,6 @@ async def _wire(config: Config) -> AsyncIterator[Wire]:
 
 # serve ----------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
     from wire.logs import setup_logging
     from wire.web.app import create_app
 
@@ -79,16 +82,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"  {base}/   {base}/api/v1/openapi.yaml   {base}/healthz", flush=True)
     app = create_app(config)
     app.on_startup.append(_freeze_heap)
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        print=None,
-        shutdown_timeout=10.0,
-        access_log=None,
-        loop=_event_loop(),
-    )
+    with asyncio.Runner(loop_factory=_event_loop) as runner:
+        runner.run(_serve(app, host, port))
     return 0
+
+
+async def _serve(app: web.Application, host: str, port: int) -> None:
+    """Serve until SIGINT or SIGTERM, then drain: stop listening, let requests in
+    flight finish (up to 10 s), stop the jobs, close the database."""
+    from aiohttp import web
+
+    from wire.web.front import ShortcutSite
+
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await ShortcutSite(runner, host, port).start()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def feed_urls(config: Config) -> list[str]:

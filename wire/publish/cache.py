@@ -80,6 +80,10 @@ class RenderCache:
         self._pending: dict[tuple[str, str, Audience, int], asyncio.Future[Rendered]] = {}
         self._generation: dict[str, int] = {}
 
+    def peek(self, feed: str, fmt: str, view: Audience) -> Rendered | None:
+        """The current rendering if one is cached, without rendering or waiting."""
+        return self._fresh.get((feed, fmt, view))
+
     async def get(self, feed: str, fmt: str, view: Audience) -> Rendered:
         key = (feed, fmt, view)
         hit = self._fresh.get(key)

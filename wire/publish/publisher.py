@@ -189,6 +189,10 @@ class Publisher:
     async def rendered(self, feed: str, fmt: str, audience: Audience) -> Rendered:
         return await self.cache.get(feed, fmt, view_of(audience))
 
+    def cached(self, feed: str, fmt: str, audience: Audience) -> Rendered | None:
+        """The audience's current rendering if it is cached (no rendering, no waiting)."""
+        return self.cache.peek(feed, fmt, view_of(audience))
+
     async def _render_cached(self, feed: str, fmt: str, view: Audience) -> bytes:
         body, _ = await self._render(feed, fmt, view, before=None)
         return body

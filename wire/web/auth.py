@@ -75,15 +75,32 @@ class Authenticator:
         """A partner's view from its token's hash (the caller hashed it already)."""
         found = self._partner_hashes.get(digest)
         if found is None:
-            remembered = self._stored.get(digest)
-            if remembered is not None and remembered[2] > now:
-                found = remembered[:2]
-            else:
-                found = await self._stored_partner(digest)
-                self._stored[digest] = (*found, now + self._remember)
+            found = self._remembered(digest, now)
+        if found is None:
+            found = await self._stored_partner(digest)
+            self._stored[digest] = (*found, now + self._remember)
         audience, expires = found
         _check_expiry(expires, now)
         return audience
+
+    def known_audience(self, digest: str, now: datetime) -> Audience | None:
+        """The partner's view when it is known without asking the store and the token
+        is valid; None otherwise (unknown, expired, not yet looked up), so the caller
+        takes the full path and its precise error."""
+        found = self._partner_hashes.get(digest) or self._remembered(digest, now)
+        if found is None:
+            return None
+        audience, expires = found
+        if expires is not None and expires <= now:
+            return None
+        return audience
+
+    def _remembered(self, digest: str, now: datetime) -> tuple[Audience, datetime | None] | None:
+        """A store-kept token looked up less than ``remember_seconds`` ago."""
+        remembered = self._stored.get(digest)
+        if remembered is None or remembered[2] <= now:
+            return None
+        return remembered[:2]
 
     async def _stored_partner(self, digest: str) -> tuple[Audience, datetime | None]:
         """A partner token made with ``wire keys create --partner`` (kept in the store)."""

@@ -1,12 +1,15 @@
 """HTTP conditional GET and content negotiation for cached bytes (RFC 9110).
 
 Pure functions of request headers and a ``Rendered`` entry, so the serving hot
-path is a handful of dictionary lookups and comparisons.
+path is a handful of dictionary lookups and comparisons. Header names are looked
+up in lower case: aiohttp's headers are case-insensitive, and the cached-feed
+shortcut (``wire.web.shortcut``) keeps its own in lower case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from wire.publish.cache import Rendered
@@ -14,13 +17,13 @@ from wire.publish.cache import Rendered
 
 def not_modified(headers: Mapping[str, str], rendered: Rendered) -> bool:
     """``If-None-Match`` wins when present; otherwise ``If-Modified-Since`` as a date."""
-    inm = headers.get("If-None-Match")
+    inm = headers.get("if-none-match")
     if inm is not None:
         if inm.strip() == "*":
             return True
         tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
         return rendered.etag in tags
-    ims = headers.get("If-Modified-Since")
+    ims = headers.get("if-modified-since")
     if ims is None:
         return False
     try:
@@ -34,7 +37,7 @@ def not_modified(headers: Mapping[str, str], rendered: Rendered) -> bool:
 
 def wants_gzip(headers: Mapping[str, str]) -> bool:
     """True when ``Accept-Encoding`` lists gzip with a non-zero q."""
-    for part in headers.get("Accept-Encoding", "").split(","):
+    for part in headers.get("accept-encoding", "").split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() in {"gzip", "x-gzip", "*"}:
             q = params.strip()
@@ -45,3 +48,34 @@ def wants_gzip(headers: Mapping[str, str]) -> bool:
                     return False
             return True
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The answer to a GET of cached bytes, before any framework sees it."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def cached_reply(
+    headers: Mapping[str, str], rendered: Rendered, *, max_age: int, public: bool, links: str | None
+) -> Reply:
+    """Validators, caching and compression for one cached entry: 304 when the
+    client holds these bytes, else the body (gzipped when asked)."""
+    out = {
+        "ETag": rendered.etag,
+        "Last-Modified": rendered.last_modified_http,
+        "Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}",
+        "Vary": "Accept-Encoding" if public else "Accept-Encoding, Authorization",
+    }
+    if links:
+        out["Link"] = links
+    if not_modified(headers, rendered):
+        return Reply(304, out, b"")
+    out["Content-Type"] = rendered.content_type
+    if wants_gzip(headers):
+        out["Content-Encoding"] = "gzip"
+        return Reply(200, out, rendered.gzipped)
+    return Reply(200, out, rendered.body)

@@ -15,7 +15,7 @@ from wire.publish.cache import CONTENT_TYPES, Rendered
 from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
 from wire.web.auth import bearer_token
-from wire.web.conditional import not_modified, wants_gzip
+from wire.web.conditional import cached_reply
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import Problem
 
@@ -43,7 +43,8 @@ async def audience_of(request: web.Request) -> Audience:
     return await request.app[AUTH].audience_of_hash(digest, request.app[WIRE].clock())
 
 
-def _entitled_feed(publisher: Publisher, name: str, fmt: str, audience: Audience) -> FeedSpec:
+def entitled_feed(publisher: Publisher, name: str, fmt: str, audience: Audience) -> FeedSpec:
+    """The feed's spec if this audience may read it in this format; else the error to answer."""
     spec = publisher.specs.get(name)
     if spec is None or fmt not in spec.formats:
         raise Problem(404, f"no feed {name!r} in that format")
@@ -57,22 +58,11 @@ def _entitled_feed(publisher: Publisher, name: str, fmt: str, audience: Audience
 def serve_bytes(
     request: web.Request, rendered: Rendered, *, max_age: int, public: bool, links: str | None
 ) -> web.Response:
-    """Validators, caching and compression for one cached entry."""
-    headers = {
-        "ETag": rendered.etag,
-        "Last-Modified": rendered.last_modified_http,
-        "Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}",
-        "Vary": "Accept-Encoding" if public else "Accept-Encoding, Authorization",
-    }
-    if links:
-        headers["Link"] = links
-    if not_modified(request.headers, rendered):
-        return web.Response(status=304, headers=headers)
-    headers["Content-Type"] = rendered.content_type
-    if wants_gzip(request.headers):
-        headers["Content-Encoding"] = "gzip"
-        return web.Response(body=rendered.gzipped, headers=headers)
-    return web.Response(body=rendered.body, headers=headers)
+    """The aiohttp response for one cached entry."""
+    reply = cached_reply(request.headers, rendered, max_age=max_age, public=public, links=links)
+    if reply.status == 304:
+        return web.Response(status=304, headers=reply.headers)
+    return web.Response(body=reply.body, headers=reply.headers)
 
 
 async def get_feed(request: web.Request) -> web.Response:
@@ -82,7 +72,7 @@ async def get_feed(request: web.Request) -> web.Response:
         raise Problem(404, "unknown feed extension")
     publisher = request.app[PUBLISHER]
     audience = await audience_of(request)
-    spec = _entitled_feed(publisher, name, fmt, audience)
+    spec = entitled_feed(publisher, name, fmt, audience)
     links = publisher.link_header(name, fmt)
     before = request.query.get("before")
     if before is not None:

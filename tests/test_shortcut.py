@@ -1,0 +1,324 @@
+"""The cached-feed shortcut answers exactly what aiohttp would, and hands every
+other request — pipelined, split, malformed, oversized — to aiohttp intact."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.servers import ShortcutTestServer
+from tests.test_serve_feeds import EXPIRED_TOKEN, NOW, PARTNER_TOKEN, make_config, story
+from wire.config import Config
+from wire.model import PUBLIC
+from wire.publish.publisher import Publisher
+from wire.service import Wire
+from wire.store import open_store
+from wire.web.app import create_app
+from wire.web.auth import Authenticator, partner_audience
+from wire.web.front import Front
+from wire.web.keys import PUBLISHER, WIRE
+from wire.web.ratelimit import RateLimiter
+from wire.web.shortcut import FeedShortcut
+
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+AUTH = {"Authorization": f"Bearer {PARTNER_TOKEN}"}
+
+
+async def started(
+    aiohttp_client: ClientFactory, config: Config, *, shortcut: bool
+) -> TestClient[Any, Any]:
+    """A server with two stories whose feeds are all rendered already."""
+    app = create_app(config, clock=lambda: NOW, start_jobs=False)
+    client = await aiohttp_client(ShortcutTestServer(app) if shortcut else TestServer(app))
+    await app[WIRE].save(story("urn:t:1"))
+    await app[WIRE].save(story("urn:t:2", source="other"))
+    await app[WIRE].bus.drain()
+    daily = config.partner("daily")
+    assert daily is not None
+    for audience in (PUBLIC, partner_audience(daily)):
+        for spec in config.feeds:
+            for fmt in spec.formats:
+                await app[PUBLISHER].rendered(spec.name, fmt, audience)
+    return client
+
+
+@pytest.fixture
+async def fast(aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[Any, Any]:
+    return await started(aiohttp_client, make_config(tmp_path / "fast"), shortcut=True)
+
+
+@pytest.fixture
+async def plain(aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[Any, Any]:
+    return await started(aiohttp_client, make_config(tmp_path / "plain"), shortcut=False)
+
+
+def front_of(client: TestClient[Any, Any]) -> Front:
+    server = client.server
+    assert isinstance(server, ShortcutTestServer)
+    return server.front
+
+
+async def connect(client: TestClient[Any, Any]) -> tuple[asyncio.StreamReader, Any]:
+    host, port = client.server.host, client.server.port
+    assert port is not None
+    return await asyncio.open_connection(host, port)
+
+
+async def read_response(reader: asyncio.StreamReader, *, head: bool = False) -> tuple[int, bytes]:
+    """(status, body) of one HTTP/1.1 response framed by Content-Length."""
+    status_line = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    status = int(status_line.split()[1])
+    if head or status == 304:
+        return status, b""
+    return status, await reader.readexactly(length)
+
+
+VARIANTS = [
+    ("GET", "/feeds/all.rss", {}),
+    ("GET", "/feeds/all.atom", {"Accept-Encoding": "gzip"}),
+    ("GET", "/feeds/all.xml", {"Accept-Encoding": "gzip;q=0, identity"}),
+    ("HEAD", "/feeds/all.json", {}),
+    ("GET", "/feeds/agency.rss", AUTH),
+    ("GET", f"/feeds/agency.atom?token={PARTNER_TOKEN}", {}),
+    ("HEAD", "/feeds/agency.json", AUTH),
+    ("GET", "/feeds/all.rss", {"If-Modified-Since": "Sat, 28 Nov 2026 12:00:00 GMT"}),
+    ("GET", "/feeds/all.rss", {"If-Modified-Since": "Fri, 27 Nov 2026 12:00:00 GMT"}),
+    ("GET", "/feeds/all.rss", {"If-None-Match": "*"}),
+    ("GET", "/feeds/all.rss", {"If-None-Match": '"nope", W/"other"'}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "headers"), VARIANTS)
+async def test_the_shortcut_answers_as_aiohttp_does(
+    fast: TestClient[Any, Any],
+    plain: TestClient[Any, Any],
+    method: str,
+    path: str,
+    headers: dict[str, str],
+) -> None:
+    before = front_of(fast).answered
+    ours = await fast.request(method, path, headers=headers, auto_decompress=False)
+    theirs = await plain.request(method, path, headers=headers, auto_decompress=False)
+    assert front_of(fast).answered == before + 1
+    assert ours.status == theirs.status
+    assert await ours.read() == await theirs.read()
+    drop = {"Date"}
+    assert {k: v for k, v in ours.headers.items() if k not in drop} == {
+        k: v for k, v in theirs.headers.items() if k not in drop
+    }
+
+
+async def test_the_etag_gives_304_through_the_shortcut(fast: TestClient[Any, Any]) -> None:
+    first = await fast.get("/feeds/all.rss")
+    before = front_of(fast).answered
+    again = await fast.get("/feeds/all.rss", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status == 304
+    assert front_of(fast).answered == before + 1
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/feeds/agency.rss", {}, 401),  # partners only
+        ("/feeds/agency.rss", {"Authorization": f"Bearer {EXPIRED_TOKEN}"}, 401),
+        ("/feeds/agency.rss", {"Authorization": "Basic abc"}, 401),
+        ("/feeds/all.rss", {"Authorization": "Bearer unknown"}, 401),
+        ("/feeds/all.rss", AUTH, 403),  # not entitled
+        ("/feeds/nope.rss", {}, 404),
+        ("/feeds/all.rss?before=nonsense", {}, 422),
+    ],
+)
+async def test_what_the_shortcut_cannot_answer_gets_aiohttps_problem(
+    fast: TestClient[Any, Any], path: str, headers: dict[str, str], status: int
+) -> None:
+    before = front_of(fast).answered
+    resp = await fast.get(path, headers=headers)
+    assert resp.status == status
+    assert resp.headers["Content-Type"].startswith("application/problem+json")
+    assert front_of(fast).answered == before
+
+
+async def test_pipelined_requests_are_answered_in_order(fast: TestClient[Any, Any]) -> None:
+    reader, writer = await connect(fast)
+    get = "GET {} HTTP/1.1\r\nHost: wire.test\r\n\r\n"
+    writer.write(
+        "".join(get.format(p) for p in ["/feeds/all.rss", "/healthz", "/feeds/all.json"]).encode()
+    )
+    first, second, third = [await read_response(reader) for _ in range(3)]
+    assert first[0] == second[0] == third[0] == 200
+    assert first[1].startswith(b"<?xml")
+    assert b'"status"' in second[1] or b"ok" in second[1]
+    assert third[1].startswith(b"{")
+    writer.close()
+
+
+async def test_a_head_split_into_single_bytes_is_answered(fast: TestClient[Any, Any]) -> None:
+    reader, writer = await connect(fast)
+    for byte in b"GET /feeds/all.atom HTTP/1.1\r\nHost: wire.test\r\n\r\n":
+        writer.write(bytes([byte]))
+        await writer.drain()
+    status, body = await read_response(reader)
+    assert status == 200
+    assert b"<feed" in body
+    writer.close()
+
+
+async def test_http_1_0_is_left_to_aiohttp(fast: TestClient[Any, Any]) -> None:
+    reader, writer = await connect(fast)
+    writer.write(b"GET /feeds/all.rss HTTP/1.0\r\n\r\n")
+    raw = await reader.read()  # aiohttp closes an HTTP/1.0 connection after answering
+    assert raw.startswith(b"HTTP/1.0 200") or raw.startswith(b"HTTP/1.1 200")
+    assert b"<rss" in raw
+    writer.close()
+
+
+async def test_a_malformed_request_gets_400_from_aiohttp(fast: TestClient[Any, Any]) -> None:
+    reader, writer = await connect(fast)
+    writer.write(b"GET /feeds/all.rss HTTP/1.1\r\nBad Header\r\n\r\n")
+    status, _ = await read_response(reader)
+    assert status == 400
+    writer.close()
+
+
+async def test_an_oversized_head_is_refused_by_aiohttp(fast: TestClient[Any, Any]) -> None:
+    reader, writer = await connect(fast)
+    writer.write(b"GET /feeds/all.rss HTTP/1.1\r\nX-Long: " + b"a" * 40_000 + b"\r\n\r\n")
+    status, _ = await read_response(reader)
+    assert status in (400, 431)
+    writer.close()
+
+
+async def test_a_client_that_reads_late_gets_every_response_whole(
+    fast: TestClient[Any, Any],
+) -> None:
+    expected = await (await fast.get("/feeds/all.rss")).read()
+    reader, writer = await connect(fast)
+    writer.write(b"GET /feeds/all.rss HTTP/1.1\r\nHost: wire.test\r\n\r\n" * 200)
+    await asyncio.sleep(0.2)  # the server's send buffer fills; it must stop and resume
+    bodies = [(await read_response(reader))[1] for _ in range(200)]
+    assert all(body == expected for body in bodies)
+    writer.close()
+
+
+async def test_the_rate_limit_still_answers_429(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    config = make_config(tmp_path, rate_limit_per_minute=3)
+    client = await started(aiohttp_client, config, shortcut=True)
+    statuses = [(await client.get("/feeds/all.rss")).status for _ in range(3)]
+    over = await client.get("/feeds/all.rss")
+    assert statuses == [200, 200, 200]
+    assert over.status == 429
+    assert int(over.headers["Retry-After"]) >= 1
+
+
+async def test_idle_connections_are_closed(fast: TestClient[Any, Any]) -> None:
+    front = front_of(fast)
+    front.keepalive_timeout = 0.3
+    front.start()
+    reader, writer = await connect(fast)
+    writer.write(b"GET /feeds/all.rss HTTP/1.1\r\nHost: wire.test\r\n\r\n")
+    await read_response(reader)
+    assert await asyncio.wait_for(reader.read(), timeout=5) == b""  # closed by the server
+    writer.close()
+
+
+@pytest.fixture(scope="module")
+def warm_shortcut(tmp_path_factory: pytest.TempPathFactory) -> FeedShortcut:
+    """A shortcut over a real publisher whose feeds are rendered; the store is
+    closed afterwards, so answering can only come from the cache."""
+    config = make_config(tmp_path_factory.mktemp("shortcut"))
+
+    async def prepare() -> FeedShortcut:
+        store = open_store(config.server.database_url)
+        await store.open()
+        wire = Wire(config, store, lambda: NOW)
+        publisher = Publisher(config, store, lambda: NOW)
+        await wire.save(story("urn:t:1"))
+        await wire.save(story("urn:t:2", source="other"))
+        daily = config.partner("daily")
+        assert daily is not None
+        for audience in (PUBLIC, partner_audience(daily)):
+            for spec in config.feeds:
+                for fmt in spec.formats:
+                    await publisher.rendered(spec.name, fmt, audience)
+        await store.close()
+        return FeedShortcut(
+            publisher, Authenticator(config, store), RateLimiter(10**9), lambda: NOW
+        )
+
+    return asyncio.run(prepare())
+
+
+TOKENS = [PARTNER_TOKEN, EXPIRED_TOKEN, "unknown", ""]
+heads = st.one_of(
+    st.binary(max_size=300),
+    st.builds(
+        lambda method, path, query, version, headers: (
+            f"{method} {path}{query} {version}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in headers)
+            + "\r\n"
+        ).encode("utf-8", "surrogatepass"),
+        st.sampled_from(["GET", "HEAD", "POST", "get", "G ET"]),
+        st.sampled_from(["/feeds/all.rss", "/feeds/agency.atom", "/feeds/agency.json", "/x"]),
+        st.one_of(
+            st.just(""),
+            st.sampled_from(TOKENS).map(lambda t: f"?token={t}"),
+            st.text(max_size=20).map(lambda t: "?" + t),
+        ),
+        st.sampled_from(["HTTP/1.1", "HTTP/1.0", "HTTP/2", "HTTP/1.1 x"]),
+        st.lists(
+            st.one_of(
+                st.tuples(
+                    st.just("Authorization"),
+                    st.sampled_from(TOKENS).map(lambda t: f"Bearer {t}") | st.text(max_size=20),
+                ),
+                st.tuples(st.just("If-None-Match"), st.text(max_size=30)),
+                st.tuples(st.just("Accept-Encoding"), st.text(max_size=30)),
+                st.tuples(st.just("Connection"), st.sampled_from(["close", "keep-alive"])),
+                st.tuples(st.just("Content-Length"), st.integers(0, 9).map(str)),
+                st.tuples(st.text(max_size=10), st.text(max_size=20)),
+            ),
+            max_size=5,
+        ),
+    ),
+)
+
+
+@given(head=heads)
+@settings(max_examples=500, deadline=None)
+def test_any_head_is_declined_or_answered_with_what_the_reader_may_see(
+    warm_shortcut: FeedShortcut, head: bytes
+) -> None:
+    answer = warm_shortcut.answer(head, "127.0.0.1")
+    if answer is None:
+        return
+    status_and_headers = answer[0].decode("utf-8")
+    assert status_and_headers.startswith(("HTTP/1.1 200 OK\r\n", "HTTP/1.1 304 Not Modified\r\n"))
+    assert status_and_headers.endswith("\r\n\r\n")
+    if b" /feeds/agency." in head.split(b"\r\n", 1)[0]:
+        # The partner-only feed goes out only to the partner's valid token.
+        assert PARTNER_TOKEN.encode() in head
+        assert "Cache-Control: private" in status_and_headers
+
+
+async def test_a_head_ended_by_bare_line_feeds_is_not_left_waiting(
+    fast: TestClient[Any, Any],
+) -> None:
+    reader, writer = await connect(fast)
+    writer.write(b"GET /feeds/all.rss HTTP/1.1\nHost: wire.test\n\n")
+    status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+    assert status_line.startswith(b"HTTP/1.0 400 "), status_line
+    writer.close()

@@ -1,0 +1,186 @@
+"""The cached-feed shortcut: a poll of a cached feed answered from the request head.
+
+Polls are nearly all of wire's traffic and nearly all of them hit the render
+cache; for those, building aiohttp's request and response objects costs several
+times what the answer itself does. The shortcut answers only the plain case — an
+HTTP/1.1 keep-alive GET or HEAD without a body, of a feed URL, from a reader with
+no token or a valid one already known, whose rendering is cached and who is within
+the rate limit — with the same functions the aiohttp handler uses (entitlement,
+conditional GET, gzip). Everything else, malformed requests included, is declined
+(``None``) and answered by aiohttp, precise problems and all.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+from email.utils import formatdate
+
+import httptools
+from aiohttp import web
+from aiohttp.http import SERVER_SOFTWARE
+
+from wire.errors import WireError
+from wire.model import PUBLIC
+from wire.publish.publisher import EXTENSION_OF, Publisher
+from wire.tokens import hash_token
+from wire.web.auth import Authenticator
+from wire.web.conditional import cached_reply
+from wire.web.feeds import entitled_feed
+from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
+from wire.web.problems import Problem
+from wire.web.ratelimit import RateLimiter
+
+STATUS_LINES = {200: "HTTP/1.1 200 OK\r\n", 304: "HTTP/1.1 304 Not Modified\r\n"}
+SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n"
+QUERY_TOKEN = re.compile(rb"token=([A-Za-z0-9._~-]+)")
+
+
+class Declined(Exception):
+    """The request is not the plain case: aiohttp answers it."""
+
+
+class RequestHead:
+    """One parsed request head (httptools calls these methods while parsing)."""
+
+    __slots__ = ("complete", "headers", "messages", "url")
+
+    def __init__(self) -> None:
+        self.url = b""
+        self.headers: dict[str, str] = {}
+        self.complete = False
+        self.messages = 0
+
+    def on_message_begin(self) -> None:
+        self.messages += 1
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # The first of repeated headers counts, as in aiohttp's ``headers.get``.
+        self.headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1").strip())
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+
+
+def parse_plain_get(head: bytes) -> tuple[bytes, RequestHead]:
+    """(method, head) of a keep-alive HTTP/1.1 GET or HEAD with no body; else Declined."""
+    request = RequestHead()
+    parser = httptools.HttpRequestParser(request)
+    try:
+        parser.feed_data(head)
+    except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+        raise Declined from exc
+    method = parser.get_method()
+    if (
+        not request.complete  # a body follows the head
+        or request.messages != 1  # more than one request in what looked like one head
+        or method not in (b"GET", b"HEAD")
+        or parser.get_http_version() != "1.1"
+        or not parser.should_keep_alive()
+    ):
+        raise Declined
+    return method, request
+
+
+def token_of(headers: dict[str, str], query: bytes) -> str | None:
+    """The bearer token, as ``bearer_token(allow_query=True)`` reads it; Declined
+    for anything it would refuse or that needs full query parsing."""
+    header = headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Declined
+        return value.strip()
+    if not query:
+        return None
+    match = QUERY_TOKEN.fullmatch(query)
+    if match is None:
+        raise Declined
+    return match.group(1).decode("ascii")
+
+
+class FeedShortcut:
+    """Turns the head of a poll into the bytes to send, or declines it."""
+
+    def __init__(
+        self,
+        publisher: Publisher,
+        auth: Authenticator,
+        limiter: RateLimiter,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._publisher = publisher
+        self._auth = auth
+        self._limiter = limiter
+        self._clock = clock
+        self._routes = {
+            f"/feeds/{spec.name}.{EXTENSION_OF[fmt]}".encode(): (spec.name, fmt)
+            for spec in publisher.specs.values()
+            for fmt in spec.formats
+        }
+        self._date_second = -1
+        self._date_line = ""
+
+    @classmethod
+    def of_app(cls, app: web.Application) -> FeedShortcut:
+        """The shortcut over a started application's publisher, tokens and rate limit."""
+        return cls(app[PUBLISHER], app[AUTH], app[RATE_LIMITER], app[WIRE].clock)
+
+    def answer(self, head: bytes, peer: str) -> list[bytes] | None:
+        """The response to one request head, or None when aiohttp must answer it."""
+        try:
+            return self._answer(head, peer)
+        except (Declined, Problem, WireError):
+            return None
+
+    def _answer(self, head: bytes, peer: str) -> list[bytes] | None:
+        method, request = parse_plain_get(head)
+        path, _, query = request.url.partition(b"?")
+        route = self._routes.get(path)
+        if route is None:
+            return None
+        name, fmt = route
+        token = token_of(request.headers, query)
+        if token is None:
+            audience, client = PUBLIC, peer
+        else:
+            client = hash_token(token)
+            known = self._auth.known_audience(client, self._clock())
+            if known is None:
+                return None
+            audience = known
+        spec = entitled_feed(self._publisher, name, fmt, audience)
+        rendered = self._publisher.cached(name, fmt, audience)
+        # Checked last, so a declined request has taken nothing from the bucket and
+        # aiohttp, checking again, answers 429 with the same Retry-After.
+        if rendered is None or self._limiter.check(client) > 0:
+            return None
+        reply = cached_reply(
+            request.headers,
+            rendered,
+            max_age=spec.refresh_interval,
+            public=audience.is_public,
+            links=self._publisher.link_header(name, fmt),
+        )
+        lines = [STATUS_LINES[reply.status]]
+        lines += [f"{key}: {value}\r\n" for key, value in reply.headers.items()]
+        if reply.status == 200:
+            lines.append(f"Content-Length: {len(reply.body)}\r\n")
+        lines += [self._date(), SERVER_LINE, "\r\n"]
+        status_and_headers = "".join(lines).encode("utf-8")
+        if method == b"HEAD" or reply.status == 304:
+            return [status_and_headers]
+        return [status_and_headers, reply.body]
+
+    def _date(self) -> str:
+        """The ``Date`` header line, formatted once a second."""
+        second = int(time.time())
+        if second != self._date_second:
+            self._date_second = second
+            self._date_line = f"Date: {formatdate(second, usegmt=True)}\r\n"
+        return self._date_line
