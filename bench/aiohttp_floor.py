@@ -1,6 +1,7 @@
-"""The floor for any aiohttp server: the same bytes, no auth, no cache, no routing
-beyond one route. ``bench_serve.py`` runs it beside wire and nginx so the cost of
-wire's own work can be told apart from the cost of the framework.
+"""A bare aiohttp application serving the same bytes: no auth, no cache, no routing
+beyond one route. ``bench_serve.py`` runs it beside wire and nginx: it is what any
+poll answered through aiohttp's request and response objects costs at best, the
+cost wire's cached-feed shortcut avoids.
 
     python bench/aiohttp_floor.py FILE PORT
 """

@@ -2,11 +2,14 @@
 
 One wire process and one nginx worker, each loaded in turn by wrk (one thread,
 16 connections) on loopback, for 200s and for 304s, with a partner token on
-wire. A bare aiohttp server of the same bytes (``aiohttp_floor.py``) runs too:
-it is the best any aiohttp server can do here. Prints requests/second and the
-ratios measured in this run.
+wire. A bare aiohttp application serving the same bytes (``aiohttp_floor.py``)
+runs too: what wire would cost without its cached-feed shortcut. With two or
+more CPUs the servers share CPU 0 (one runs at a time) and wrk gets CPU 1, so no
+server competes with the load generator. Each figure is the median of
+``--rounds`` interleaved runs. Prints requests/second and the ratios measured in
+this run.
 
-    .venv/bin/python bench/bench_serve.py [--seconds 5] [--stories 100]
+    .venv/bin/python bench/bench_serve.py [--seconds 5] [--rounds 3] [--stories 100]
 
 Needs `nginx` and `wrk` on PATH (Debian: apt-get install nginx-light wrk).
 """
@@ -18,6 +21,7 @@ import asyncio
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,9 +98,20 @@ def note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def pinned(cpu: int) -> list[str]:
+    """``taskset -c CPU`` where there are CPUs to spare, so server and load generator
+    never compete for one; nothing on a single CPU."""
+    if len(os.sched_getaffinity(0)) < 2 or shutil.which("taskset") is None:
+        return []
+    return ["taskset", "-c", str(cpu)]
+
+
+SERVER_CPU, LOAD_CPU = 0, 1
+
+
 def wrk(url: str, seconds: int, headers: dict[str, str]) -> float:
     note(f"wrk {url} {sorted(headers)}")
-    cmd = ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency"]
+    cmd = [*pinned(LOAD_CPU), "wrk", "-t1", "-c16", f"-d{seconds}s", "--latency"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -137,12 +152,15 @@ http {{
 """,
         encoding="utf-8",
     )
-    return subprocess.Popen(["nginx", "-c", str(conf)], stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [*pinned(SERVER_CPU), "nginx", "-c", str(conf)], stderr=subprocess.DEVNULL
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stories", type=int, default=100)
     args = parser.parse_args()
     for tool in ("nginx", "wrk"):
@@ -158,7 +176,7 @@ def main() -> None:
         note("starting wire and nginx")
         env = {**os.environ, "PYTHONOPTIMIZE": "1"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+            [*pinned(SERVER_CPU), sys.executable, "-m", "wire", "serve", "--config", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
@@ -175,6 +193,7 @@ def main() -> None:
             floor_port = free_port()
             floor = subprocess.Popen(
                 [
+                    *pinned(SERVER_CPU),
                     sys.executable,
                     str(Path(__file__).with_name("aiohttp_floor.py")),
                     str(folder / "www" / "all.rss"),
@@ -184,34 +203,39 @@ def main() -> None:
             )
             floor_url = f"http://127.0.0.1:{floor_port}/all.rss"
             _, floor_headers = wait_for(floor_url)
-            results = {
-                "aiohttp floor 200": wrk(floor_url, args.seconds, {}),
-                "aiohttp floor 304": wrk(
-                    floor_url, args.seconds, {"If-None-Match": floor_headers["ETag"]}
-                ),
-                "wire 200 (partner token)": wrk(wire_url, args.seconds, auth),
-                "nginx 200": wrk(nginx_url, args.seconds, {}),
-                "wire 304 (partner token)": wrk(
-                    wire_url, args.seconds, {**auth, "If-None-Match": headers["ETag"]}
-                ),
-                "nginx 304": wrk(nginx_url, args.seconds, {"If-None-Match": nginx_headers["ETag"]}),
+            runs = {
+                "aiohttp app 200": (floor_url, {}),
+                "aiohttp app 304": (floor_url, {"If-None-Match": floor_headers["ETag"]}),
+                "wire 200 (partner token)": (wire_url, auth),
+                "nginx 200": (nginx_url, {}),
+                "wire 304 (partner token)": (wire_url, {**auth, "If-None-Match": headers["ETag"]}),
+                "nginx 304": (nginx_url, {"If-None-Match": nginx_headers["ETag"]}),
             }
+            figures: dict[str, list[float]] = {name: [] for name in runs}
+            for _ in range(args.rounds):
+                for name, (url, request_headers) in runs.items():
+                    figures[name].append(wrk(url, args.seconds, request_headers))
+            results = {name: statistics.median(values) for name, values in figures.items()}
         finally:
             for proc in (server, nginx, floor):
                 if proc is not None:
                     proc.terminate()
                     proc.wait(10)
-    print(f"feed: {args.stories} stories, {len(body):,} bytes; wrk -t1 -c16 -d{args.seconds}s")
+    print(
+        f"feed: {args.stories} stories, {len(body):,} bytes; wrk -t1 -c16 -d{args.seconds}s; "
+        f"median of {args.rounds} rounds{'; pinned' if pinned(0) else ''}"
+    )
     for name, rps in results.items():
-        print(f"  {name:<26} {rps:>10,.0f} req/s")
+        spread = ", ".join(f"{v:,.0f}" for v in figures[name])
+        print(f"  {name:<26} {rps:>10,.0f} req/s   ({spread})")
     for status in ("200", "304"):
         wire_rps = results[f"wire {status} (partner token)"]
         nginx_rps = results[f"nginx {status}"]
-        floor_rps = results[f"aiohttp floor {status}"]
+        app_rps = results[f"aiohttp app {status}"]
         print(
             f"  {status}: wire/nginx {wire_rps / nginx_rps:.2f}   "
-            f"aiohttp floor/nginx {floor_rps / nginx_rps:.2f}   "
-            f"wire/floor {wire_rps / floor_rps:.2f}"
+            f"aiohttp app/nginx {app_rps / nginx_rps:.2f}   "
+            f"wire/aiohttp app {wire_rps / app_rps:.2f}"
         )
 
 
