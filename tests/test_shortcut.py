@@ -31,6 +31,9 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 AUTH = {"Authorization": f"Bearer {PARTNER_TOKEN}"}
 
 
+pytestmark = pytest.mark.both_loops
+
+
 async def started(
     aiohttp_client: ClientFactory, config: Config, *, shortcut: bool
 ) -> TestClient[Any, Any]:

@@ -46,6 +46,8 @@ class Front:
 
     def start(self) -> None:
         """Close idle connections from time to time, as aiohttp does with its own."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         loop = asyncio.get_running_loop()
         self._sweeper = loop.call_later(self.keepalive_timeout / 3, self._sweep)
 
