@@ -16,6 +16,8 @@ from aiohttp.test_utils import TestClient
 from tests.servers import ShortcutTestServer
 from wire.config import Config, parse_config
 from wire.model import PUBLIC, Origin, PubStatus, Story
+from wire.publish.publisher import Publisher
+from wire.service import Wire
 from wire.tokens import hash_token
 from wire.web.app import create_app
 from wire.web.auth import partner_audience
@@ -67,27 +69,37 @@ def story(guid: str, source: str = "agency", **kw: Any) -> Story:
     )
 
 
-@pytest.fixture(params=["aiohttp", "shortcut"])
-async def client(
-    aiohttp_client: ClientFactory, tmp_path: Path, request: pytest.FixtureRequest
-) -> TestClient[Any, Any]:
-    """Each test runs against aiohttp alone and against the server as ``wire serve``
-    runs it, with every feed already rendered so the shortcut answers the polls."""
-    config = make_config(tmp_path)
-    app = create_app(config, clock=lambda: NOW, start_jobs=False)
-    c = await aiohttp_client(app if request.param == "aiohttp" else ShortcutTestServer(app))
-    wire = app[WIRE]
+async def fill_and_render(wire: Wire, publisher: Publisher, config: Config) -> None:
+    """Two stories, one per source; then every feed rendered for the public and for
+    the partner, as a running server has them, so the shortcut answers the polls."""
     await wire.save(story("urn:t:1"))
     await wire.save(story("urn:t:2", source="other"))
     await wire.bus.drain()
-    publisher = app[PUBLISHER]
     daily = config.partner("daily")
     assert daily is not None
     for audience in (PUBLIC, partner_audience(daily)):
         for spec in config.feeds:
             for fmt in spec.formats:
                 await publisher.rendered(spec.name, fmt, audience)
-    return c
+
+
+async def serving(
+    aiohttp_client: ClientFactory, config: Config, *, shortcut: bool
+) -> TestClient[Any, Any]:
+    """A test client of aiohttp alone, or of the server as ``wire serve`` runs it."""
+    app = create_app(config, clock=lambda: NOW, start_jobs=False)
+    client = await aiohttp_client(ShortcutTestServer(app) if shortcut else app)
+    await fill_and_render(app[WIRE], app[PUBLISHER], config)
+    return client
+
+
+@pytest.fixture(params=["aiohttp", "shortcut"])
+async def client(
+    aiohttp_client: ClientFactory, tmp_path: Path, request: pytest.FixtureRequest
+) -> TestClient[Any, Any]:
+    """Each test runs against aiohttp alone and against the shortcut in front of it."""
+    shortcut = request.param == "shortcut"
+    return await serving(aiohttp_client, make_config(tmp_path), shortcut=shortcut)
 
 
 async def test_rss_is_served_with_its_exact_content_type(client: TestClient[Any, Any]) -> None:
@@ -246,11 +258,12 @@ async def test_unknown_token_is_401(client: TestClient[Any, Any]) -> None:
     assert resp.status == 401
 
 
+@pytest.mark.parametrize("shortcut", [False, True], ids=["aiohttp", "shortcut"])
 async def test_rate_limit_answers_429_with_retry_after(
-    aiohttp_client: ClientFactory, tmp_path: Path
+    aiohttp_client: ClientFactory, tmp_path: Path, shortcut: bool
 ) -> None:
-    app = create_app(make_config(tmp_path, rate_limit_per_minute=3), start_jobs=False)
-    client = await aiohttp_client(app)
+    config = make_config(tmp_path, rate_limit_per_minute=3)
+    client = await serving(aiohttp_client, config, shortcut=shortcut)
     statuses = [(await client.get("/feeds/all.rss")).status for _ in range(3)]
     over = await client.get("/feeds/all.rss")
     assert statuses == [200, 200, 200]

@@ -9,21 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.servers import ShortcutTestServer
-from tests.test_serve_feeds import EXPIRED_TOKEN, NOW, PARTNER_TOKEN, make_config, story
-from wire.config import Config
-from wire.model import PUBLIC
+from tests.test_serve_feeds import (
+    EXPIRED_TOKEN,
+    NOW,
+    PARTNER_TOKEN,
+    fill_and_render,
+    make_config,
+    serving,
+)
 from wire.publish.publisher import Publisher
 from wire.service import Wire
 from wire.store import open_store
-from wire.web.app import create_app
-from wire.web.auth import Authenticator, partner_audience
+from wire.web.auth import Authenticator
 from wire.web.front import Front
-from wire.web.keys import PUBLISHER, WIRE
 from wire.web.ratelimit import RateLimiter
 from wire.web.shortcut import FeedShortcut
 
@@ -34,32 +37,14 @@ AUTH = {"Authorization": f"Bearer {PARTNER_TOKEN}"}
 pytestmark = pytest.mark.both_loops
 
 
-async def started(
-    aiohttp_client: ClientFactory, config: Config, *, shortcut: bool
-) -> TestClient[Any, Any]:
-    """A server with two stories whose feeds are all rendered already."""
-    app = create_app(config, clock=lambda: NOW, start_jobs=False)
-    client = await aiohttp_client(ShortcutTestServer(app) if shortcut else TestServer(app))
-    await app[WIRE].save(story("urn:t:1"))
-    await app[WIRE].save(story("urn:t:2", source="other"))
-    await app[WIRE].bus.drain()
-    daily = config.partner("daily")
-    assert daily is not None
-    for audience in (PUBLIC, partner_audience(daily)):
-        for spec in config.feeds:
-            for fmt in spec.formats:
-                await app[PUBLISHER].rendered(spec.name, fmt, audience)
-    return client
-
-
 @pytest.fixture
 async def fast(aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[Any, Any]:
-    return await started(aiohttp_client, make_config(tmp_path / "fast"), shortcut=True)
+    return await serving(aiohttp_client, make_config(tmp_path / "fast"), shortcut=True)
 
 
 @pytest.fixture
 async def plain(aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[Any, Any]:
-    return await started(aiohttp_client, make_config(tmp_path / "plain"), shortcut=False)
+    return await serving(aiohttp_client, make_config(tmp_path / "plain"), shortcut=False)
 
 
 def front_of(client: TestClient[Any, Any]) -> Front:
@@ -215,18 +200,6 @@ async def test_a_client_that_reads_late_gets_every_response_whole(
     writer.close()
 
 
-async def test_the_rate_limit_still_answers_429(
-    aiohttp_client: ClientFactory, tmp_path: Path
-) -> None:
-    config = make_config(tmp_path, rate_limit_per_minute=3)
-    client = await started(aiohttp_client, config, shortcut=True)
-    statuses = [(await client.get("/feeds/all.rss")).status for _ in range(3)]
-    over = await client.get("/feeds/all.rss")
-    assert statuses == [200, 200, 200]
-    assert over.status == 429
-    assert int(over.headers["Retry-After"]) >= 1
-
-
 async def test_idle_connections_are_closed(fast: TestClient[Any, Any]) -> None:
     front = front_of(fast)
     front.keepalive_timeout = 0.3
@@ -247,16 +220,8 @@ def warm_shortcut(tmp_path_factory: pytest.TempPathFactory) -> FeedShortcut:
     async def prepare() -> FeedShortcut:
         store = open_store(config.server.database_url)
         await store.open()
-        wire = Wire(config, store, lambda: NOW)
         publisher = Publisher(config, store, lambda: NOW)
-        await wire.save(story("urn:t:1"))
-        await wire.save(story("urn:t:2", source="other"))
-        daily = config.partner("daily")
-        assert daily is not None
-        for audience in (PUBLIC, partner_audience(daily)):
-            for spec in config.feeds:
-                for fmt in spec.formats:
-                    await publisher.rendered(spec.name, fmt, audience)
+        await fill_and_render(Wire(config, store, lambda: NOW), publisher, config)
         await store.close()
         return FeedShortcut(
             publisher, Authenticator(config, store), RateLimiter(10**9), lambda: NOW
