@@ -174,12 +174,10 @@ def main() -> None:
         note(f"storing {args.stories} stories")
         asyncio.run(fill(config, args.stories))
         note("starting wire and nginx")
-        env = {**os.environ, "PYTHONOPTIMIZE": "1"}
         server = subprocess.Popen(
             [*pinned(SERVER_CPU), sys.executable, "-m", "wire", "serve", "--config", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env=env,
         )
         auth = {"Authorization": f"Bearer {TOKEN}"}
         wire_url = f"http://127.0.0.1:{wire_port}/feeds/all.rss"
