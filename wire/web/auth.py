@@ -26,17 +26,20 @@ class Editor:
     role: str
 
 
-def bearer_token(request: web.Request, *, allow_query: bool = False) -> str | None:
-    """The token from ``Authorization: Bearer``, or ``?token=`` where allowed."""
-    header = request.headers.get("Authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
+def token_from(authorization: str | None, query_token: str | None) -> str | None:
+    """The token from an ``Authorization: Bearer`` value, else the ``?token=`` one."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise AuthError("Authorization must be 'Bearer <token>'")
         return value.strip()
-    if allow_query:
-        return request.query.get("token") or None
-    return None
+    return query_token or None
+
+
+def bearer_token(request: web.Request, *, allow_query: bool = False) -> str | None:
+    """The token from ``Authorization: Bearer``, or ``?token=`` where allowed."""
+    query_token = request.query.get("token") if allow_query else None
+    return token_from(request.headers.get("Authorization"), query_token)
 
 
 def partner_audience(partner: PartnerConfig) -> Audience:

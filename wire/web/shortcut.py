@@ -26,7 +26,7 @@ from wire.errors import WireError
 from wire.model import PUBLIC
 from wire.publish.publisher import EXTENSION_OF, Publisher
 from wire.tokens import hash_token
-from wire.web.auth import Authenticator
+from wire.web.auth import Authenticator, token_from
 from wire.web.conditional import cached_reply
 from wire.web.feeds import entitled_feed
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
@@ -87,15 +87,9 @@ def parse_plain_get(head: bytes) -> tuple[bytes, RequestHead]:
     return method, request
 
 
-def token_of(headers: dict[str, str], query: bytes) -> str | None:
-    """The bearer token, as ``bearer_token(allow_query=True)`` reads it; Declined
-    for anything it would refuse or that needs full query parsing."""
-    header = headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise Declined
-        return value.strip()
+def query_token(query: bytes) -> str | None:
+    """The token of a query that is nothing but ``token=…`` in plain characters;
+    Declined for any other query (aiohttp parses those)."""
     if not query:
         return None
     match = QUERY_TOKEN.fullmatch(query)
@@ -145,7 +139,7 @@ class FeedShortcut:
         if route is None:
             return None
         name, fmt = route
-        token = token_of(request.headers, query)
+        token = token_from(request.headers.get("authorization"), query_token(query))
         if token is None:
             audience, client = PUBLIC, peer
         else:
