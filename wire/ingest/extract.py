@@ -21,6 +21,7 @@ import dateparser
 from wire.ingest.clean import clean_lines
 from wire.ingest.patterns import LANGUAGES, PatternSet, all_patterns
 from wire.ingest.repair import script_of
+from wire.ingest.unwrap import unwrap
 from wire.model import Dateline, InfoSource, Picture, Provider, Related, Rights
 
 __all__ = [
@@ -577,8 +578,9 @@ def extract_copy(
     language: str | None = None,
     patterns: Sequence[PatternSet] | None = None,
 ) -> Extraction:
-    """Clean then extract repaired text (one paragraph per line)."""
-    kept, removed = clean_lines(text.split("\n"), patterns)
+    """Clean then extract repaired text: one paragraph per line, or hard-wrapped
+    copy, whose paragraphs ``wire.ingest.unwrap`` first puts back on one line each."""
+    kept, removed = clean_lines(unwrap(text).split("\n"), patterns)
     return extract(
         kept,
         fetched_at=fetched_at,
