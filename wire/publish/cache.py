@@ -37,11 +37,14 @@ class Rendered:
     content_type: str
 
 
+UNRESTRICTED = Audience()  # the view of every audience without source or embargo rights
+
+
 def view_of(audience: Audience) -> Audience:
     """The part of an audience that changes a feed's content: source rights and
     embargo rights. Audiences with the same view share one cached rendering."""
     if audience.sources is None and not audience.embargo_rights:
-        return Audience()
+        return UNRESTRICTED
     return Audience(name="view", sources=audience.sources, embargo_rights=audience.embargo_rights)
 
 

@@ -35,6 +35,10 @@ from wire.web.ratelimit import RateLimiter
 
 STATUS_LINES = {200: "HTTP/1.1 200 OK\r\n", 304: "HTTP/1.1 304 Not Modified\r\n"}
 SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n"
+READ_HEADERS = {
+    name.encode(): name
+    for name in ("authorization", "if-none-match", "if-modified-since", "accept-encoding")
+}
 QUERY_TOKEN = re.compile(rb"token=([A-Za-z0-9._~-]+)")
 
 
@@ -60,8 +64,11 @@ class RequestHead:
         self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        # The first of repeated headers counts, as in aiohttp's ``headers.get``.
-        self.headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1").strip())
+        # Only the headers the answer depends on are kept; the first of repeated
+        # ones counts, as in aiohttp's ``headers.get``.
+        key = READ_HEADERS.get(name.lower())
+        if key is not None and key not in self.headers:
+            self.headers[key] = value.decode("latin-1").strip()
 
     def on_message_complete(self) -> None:
         self.complete = True
@@ -118,7 +125,7 @@ class FeedShortcut:
             for fmt in spec.formats
         }
         self._date_second = -1
-        self._date_line = ""
+        self._date_tail = b""
 
     @classmethod
     def of_app(cls, app: web.Application) -> FeedShortcut:
@@ -165,16 +172,16 @@ class FeedShortcut:
         lines += [f"{key}: {value}\r\n" for key, value in reply.headers.items()]
         if reply.status == 200:
             lines.append(f"Content-Length: {len(reply.body)}\r\n")
-        lines += [self._date(), SERVER_LINE, "\r\n"]
-        status_and_headers = "".join(lines).encode("utf-8")
+        status_and_headers = "".join(lines).encode("utf-8") + self._date()
         if method == b"HEAD" or reply.status == 304:
             return [status_and_headers]
         return [status_and_headers, reply.body]
 
-    def _date(self) -> str:
-        """The ``Date`` header line, formatted once a second."""
+    def _date(self) -> bytes:
+        """``Date`` and ``Server`` and the blank line that ends the head, made once a second."""
         second = int(time.time())
         if second != self._date_second:
             self._date_second = second
-            self._date_line = f"Date: {formatdate(second, usegmt=True)}\r\n"
-        return self._date_line
+            date = formatdate(second, usegmt=True)
+            self._date_tail = f"Date: {date}\r\n{SERVER_LINE}\r\n".encode()
+        return self._date_tail
