@@ -203,11 +203,11 @@ async def test_same_raw_copy_pushed_again_is_unchanged(client: Client) -> None:
 async def test_older_raw_copy_than_stored_is_a_conflict(client: Client) -> None:
     data = (API / "raw-copy.txt").read_bytes()
     headers = {**EDITOR, "Content-Type": "text/plain"}
-    await client.post("/api/v1/stories?fetched_at=2026-11-28T11:00:00Z", data=data,
-                      headers=headers)
+    await client.post("/api/v1/stories?fetched_at=2026-11-28T11:00:00Z", data=data, headers=headers)
     older = data.replace(b"on Monday", b"on Sunday")
-    resp = await client.post("/api/v1/stories?fetched_at=2026-11-27T11:00:00Z", data=older,
-                             headers=headers)
+    resp = await client.post(
+        "/api/v1/stories?fetched_at=2026-11-27T11:00:00Z", data=older, headers=headers
+    )
     body = await problem(resp, 409)
     assert body["current_version"] == 1
 
@@ -253,9 +253,7 @@ async def test_unknown_story_field_is_422_with_its_pointer(client: Client) -> No
 
 
 async def test_nested_invalid_field_is_named_by_its_path(client: Client) -> None:
-    resp = await client.post(
-        "/api/v1/stories", json=story_doc(byline=["ok", ""]), headers=EDITOR
-    )
+    resp = await client.post("/api/v1/stories", json=story_doc(byline=["ok", ""]), headers=EDITOR)
     body = await problem(resp, 422)
     assert body["pointer"] == "/byline/1"
 
@@ -282,20 +280,21 @@ async def test_unknown_source_is_a_bad_parameter(client: Client) -> None:
 
 async def test_unparseable_fetched_at_is_a_bad_parameter(client: Client) -> None:
     resp = await client.post(
-        "/api/v1/stories?fetched_at=yesterday", data=b"Headline\n\nBody text here.",
+        "/api/v1/stories?fetched_at=yesterday",
+        data=b"Headline\n\nBody text here.",
         headers={**EDITOR, "Content-Type": "text/plain"},
     )
     body = await problem(resp, 400)
     assert body["parameter"] == "fetched_at"
 
 
-async def test_xxe_push_is_refused_and_the_file_never_read(
-    client: Client, tmp_path: Path
-) -> None:
+async def test_xxe_push_is_refused_and_the_file_never_read(client: Client, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-7f3a9c", encoding="utf-8")
-    hostile = (FIXTURES / "upstream" / "xxe.rss").read_bytes().replace(
-        b"file:///etc/passwd", secret.as_uri().encode()
+    hostile = (
+        (FIXTURES / "upstream" / "xxe.rss")
+        .read_bytes()
+        .replace(b"file:///etc/passwd", secret.as_uri().encode())
     )
     resp = await client.post(
         "/api/v1/stories", data=hostile, headers={**EDITOR, "Content-Type": "application/xml"}
@@ -361,8 +360,9 @@ async def test_key_stored_by_the_cli_path_works(client: Client) -> None:
 
 async def test_expired_key_is_401(client: Client) -> None:
     await client.app[WIRE].store.add_credential(
-        Credential(hash_token("wire_ed_old"), "editor", "old", "editor", START,
-                   START - timedelta(days=1))
+        Credential(
+            hash_token("wire_ed_old"), "editor", "old", "editor", START, START - timedelta(days=1)
+        )
     )
     resp = await client.get("/api/v1/sources", headers={"Authorization": "Bearer wire_ed_old"})
     body = await problem(resp, 401)
@@ -418,8 +418,9 @@ async def test_put_with_stale_if_match_is_412_naming_the_current_version(
     client: Client,
 ) -> None:
     await client.put("/api/v1/stories/urn:test:put", json=story_doc(), headers=EDITOR)
-    await client.put("/api/v1/stories/urn:test:put", json=story_doc(headline="Second"),
-                     headers=EDITOR)
+    await client.put(
+        "/api/v1/stories/urn:test:put", json=story_doc(headline="Second"), headers=EDITOR
+    )
     resp = await client.put(
         "/api/v1/stories/urn:test:put",
         json=story_doc(headline="Third"),
@@ -468,7 +469,8 @@ async def test_put_cannot_change_the_status(client: Client) -> None:
 
 async def test_put_takes_only_story_json(client: Client) -> None:
     resp = await client.put(
-        "/api/v1/stories/urn:test:put", data=b"Headline\n\nBody.",
+        "/api/v1/stories/urn:test:put",
+        data=b"Headline\n\nBody.",
         headers={**EDITOR, "Content-Type": "text/plain"},
     )
     await problem(resp, 415)
@@ -633,14 +635,22 @@ async def test_key_printed_by_wire_keys_create_is_accepted_with_its_role(
 ) -> None:
     config_file = tmp_path / "wire.toml"
     config_file.write_text(
-        (API / "wire.toml").read_text(encoding="utf-8").replace(
-            "[server]\n", f"[server]\ndata_dir = {json.dumps(str(tmp_path))}\n"
-        ),
+        (API / "wire.toml")
+        .read_text(encoding="utf-8")
+        .replace("[server]\n", f"[server]\ndata_dir = {json.dumps(str(tmp_path))}\n"),
         encoding="utf-8",
     )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wire", "keys", "create", "--role", "admin",
-        "--config", str(config_file), stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "wire",
+        "keys",
+        "create",
+        "--role",
+        "admin",
+        "--config",
+        str(config_file),
+        stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await proc.communicate()
     assert proc.returncode == 0
@@ -650,8 +660,9 @@ async def test_key_printed_by_wire_keys_create_is_accepted_with_its_role(
     assert key.encode() not in stored
     client = await aiohttp_client(create_app(load_config(config_file), start_jobs=False))
     story = await push(client, story_doc(), auth={"Authorization": f"Bearer {key}"})
-    resp = await client.post(f"/api/v1/stories/{story['guid']}/kill",
-                             headers={"Authorization": f"Bearer {key}"})
+    resp = await client.post(
+        f"/api/v1/stories/{story['guid']}/kill", headers={"Authorization": f"Bearer {key}"}
+    )
     assert resp.status == 200
 
 
@@ -683,7 +694,8 @@ async def test_killed_story_cannot_be_replaced(client: Client) -> None:
 async def test_non_ascii_digits_in_if_match_never_match(client: Client) -> None:
     await client.put("/api/v1/stories/urn:test:put", json=story_doc(), headers=EDITOR)
     resp = await client.put(
-        "/api/v1/stories/urn:test:put", json=story_doc(headline="Other"),
+        "/api/v1/stories/urn:test:put",
+        json=story_doc(headline="Other"),
         headers={**EDITOR, "If-Match": '"²"'},
     )
     await problem(resp, 412)

@@ -36,9 +36,18 @@ def write_config(tmp_path: Path, port: int = 8080) -> Path:
 
 
 def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in (["serve"], ["check-config"], ["feeds"], ["ingest"], ["render"],
-                    ["keys", "create"], ["keys", "list"], ["keys", "revoke"], ["sources"],
-                    ["deliveries"]):
+    for command in (
+        ["serve"],
+        ["check-config"],
+        ["feeds"],
+        ["ingest"],
+        ["render"],
+        ["keys", "create"],
+        ["keys", "list"],
+        ["keys", "revoke"],
+        ["sources"],
+        ["deliveries"],
+    ):
         with pytest.raises(SystemExit) as info:
             build_parser().parse_args([*command, "--help"])
         assert info.value.code == 0
@@ -48,10 +57,20 @@ def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_ingest_reproduces_the_expected_sample(
     shared: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main([
-        "ingest", str(shared / SAMPLE), "--config", str(ROOT / "config.example.toml"),
-        "--source", "mina-en", "--fetched-at", "2025-07-04T02:00:00Z", "--json", "--dry-run",
-    ])
+    code = main(
+        [
+            "ingest",
+            str(shared / SAMPLE),
+            "--config",
+            str(ROOT / "config.example.toml"),
+            "--source",
+            "mina-en",
+            "--fetched-at",
+            "2025-07-04T02:00:00Z",
+            "--json",
+            "--dry-run",
+        ]
+    )
     assert code == 0
     got = json.loads(capsys.readouterr().out)
     expected = json.loads((shared / EXPECTED).read_text(encoding="utf-8"))
@@ -63,8 +82,16 @@ def test_ingest_stores_once_and_again_stores_nothing(
     shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = write_config(tmp_path)
-    args = ["ingest", str(shared / SAMPLE), "--config", str(config), "--source", "mina-en",
-            "--fetched-at", "2025-07-04T02:00:00Z"]
+    args = [
+        "ingest",
+        str(shared / SAMPLE),
+        "--config",
+        str(config),
+        "--source",
+        "mina-en",
+        "--fetched-at",
+        "2025-07-04T02:00:00Z",
+    ]
     assert main(args) == 0
     assert "1 new version(s)" in capsys.readouterr().out
     assert main(args) == 0
@@ -76,8 +103,9 @@ def test_ingest_bad_file_fails_and_the_batch_goes_on(
 ) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    code = main(["ingest", str(empty), str(shared / SAMPLE), "--source", "mina-en",
-                 "--dry-run", "--json"])
+    code = main(
+        ["ingest", str(empty), str(shared / SAMPLE), "--source", "mina-en", "--dry-run", "--json"]
+    )
     captured = capsys.readouterr()
     assert code == 1
     assert "empty.txt" in captured.err
@@ -95,17 +123,14 @@ def test_keys_create_prints_the_key_last_and_stores_only_its_hash(
     assert key.encode() not in database
 
 
-def test_render_prints_the_public_feed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_render_prints_the_public_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path)
     assert main(["render", "all", "--format", "rss", "--config", str(config)]) == 0
     assert capsys.readouterr().out.startswith("<?xml")
 
 
 def test_render_unknown_feed_exits_2(tmp_path: Path) -> None:
-    assert main(["render", "nope", "--format", "rss", "--config",
-                 str(write_config(tmp_path))]) == 2
+    assert main(["render", "nope", "--format", "rss", "--config", str(write_config(tmp_path))]) == 2
 
 
 def _free_port() -> int:
@@ -119,7 +144,9 @@ def test_serve_shows_demo_feeds_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
     config = write_config(tmp_path, port)
     proc = subprocess.Popen(
         [sys.executable, "-m", "wire", "serve", "--config", str(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
     )
     try:
         deadline = time.monotonic() + 30
@@ -191,7 +218,10 @@ def test_serve_lists_only_the_formats_each_feed_serves(tmp_path: Path) -> None:
         "feeds": [{"name": "wire", "title": "Wire", "formats": ["rss", "ninjs"]}],
     }
     config = parse_config(raw, base_dir=tmp_path, env={})
-    assert feed_urls(config) == ["http://wire.test/feeds/wire.rss", "http://wire.test/feeds/wire.json"]
+    assert feed_urls(config) == [
+        "http://wire.test/feeds/wire.rss",
+        "http://wire.test/feeds/wire.json",
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom", "newsml", "ninjs"])
@@ -202,7 +232,8 @@ def test_render_prints_exactly_the_bytes_the_server_serves(
     config = write_config(tmp_path, port)
     proc = subprocess.Popen(
         [sys.executable, "-m", "wire", "serve", "--config", str(config)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     ext = {"rss": "rss", "atom": "atom", "newsml": "xml", "ninjs": "json"}[fmt]
     try:

@@ -48,7 +48,11 @@ async def client(aiohttp_client: ClientFactory, tmp_path: Path, clock: FakeClock
 
 
 async def page(
-    client: Client, feed: str, after: str | None = None, *, limit: int = 100,
+    client: Client,
+    feed: str,
+    after: str | None = None,
+    *,
+    limit: int = 100,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     query = f"?limit={limit}" + (f"&after={after}" if after else "")
@@ -59,7 +63,11 @@ async def page(
 
 
 async def read_all(
-    client: Client, feed: str, after: str | None = None, *, limit: int = 100,
+    client: Client,
+    feed: str,
+    after: str | None = None,
+    *,
+    limit: int = 100,
     headers: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """Every item from ``after`` until the feed has no more, and the final cursor."""
@@ -94,8 +102,7 @@ async def test_next_cursor_returns_only_what_changed_since(client: Client) -> No
 async def test_an_update_comes_again_as_its_new_version(client: Client) -> None:
     await push(client, story_doc(guid="urn:c:u"))
     _, cursor = await read_all(client, "all")
-    await client.put("/api/v1/stories/urn:c:u", json=story_doc(headline="Updated"),
-                     headers=EDITOR)
+    await client.put("/api/v1/stories/urn:c:u", json=story_doc(headline="Updated"), headers=EDITOR)
     body = await page(client, "all", cursor)
     assert seen(body["items"]) == [("urn:c:u", 2)]
 
@@ -114,8 +121,11 @@ async def test_no_gap_and_no_duplicate_while_stories_are_written(client: Client)
         for n in range(15):
             await push(client, story_doc(guid=f"urn:c:{prefix}{n}"))
             if n % 4 == 0:  # and some updates, which are new versions
-                await client.put(f"/api/v1/stories/urn:c:{prefix}{n}",
-                                 json=story_doc(headline=f"Update {n}"), headers=EDITOR)
+                await client.put(
+                    f"/api/v1/stories/urn:c:{prefix}{n}",
+                    json=story_doc(headline=f"Update {n}"),
+                    headers=EDITOR,
+                )
 
     pages_during_writes = 0
 
@@ -142,8 +152,7 @@ async def test_no_gap_and_no_duplicate_while_stories_are_written(client: Client)
     assert not [k for k, n in Counter(delivered).items() if n > 1]
     latest = {g: v for g, v in delivered}
     assert len(latest) == 45
-    assert all(v == (2 if int(g.rsplit(":", 1)[1][1:]) % 4 == 0 else 1)
-               for g, v in latest.items())
+    assert all(v == (2 if int(g.rsplit(":", 1)[1][1:]) % 4 == 0 else 1) for g, v in latest.items())
 
 
 async def test_embargoed_story_waits_then_comes_exactly_once(
@@ -164,9 +173,11 @@ async def test_embargoed_story_rewritten_before_it_lifts_comes_once_as_the_new_v
 ) -> None:
     await push(client, story_doc(guid="urn:c:emb", embargoed_until="2026-11-28T13:00:00Z"))
     _, cursor = await read_all(client, "all")
-    await client.put("/api/v1/stories/urn:c:emb",
-                     json=story_doc(headline="New", embargoed_until="2026-11-28T13:00:00Z"),
-                     headers=EDITOR)
+    await client.put(
+        "/api/v1/stories/urn:c:emb",
+        json=story_doc(headline="New", embargoed_until="2026-11-28T13:00:00Z"),
+        headers=EDITOR,
+    )
     clock.advance(hours=2)
     items, _ = await read_all(client, "all", cursor)
     assert seen(items) == [("urn:c:emb", 2)]
@@ -183,8 +194,9 @@ async def test_partner_with_embargo_rights_reads_embargoed_stories_at_once(
 async def test_kill_reaches_the_reader_as_a_tombstone(client: Client) -> None:
     await push(client, story_doc(guid="urn:c:k"))
     _, cursor = await read_all(client, "all")
-    await client.post("/api/v1/stories/urn:c:k/kill",
-                      headers={"Authorization": "Bearer wire_ed_test-admin-key"})
+    await client.post(
+        "/api/v1/stories/urn:c:k/kill", headers={"Authorization": "Bearer wire_ed_test-admin-key"}
+    )
     [item], _ = await read_all(client, "all", cursor)
     assert (item["guid"], item["pub_status"], item["body"]) == ("urn:c:k", "canceled", [])
 
@@ -193,8 +205,9 @@ async def test_a_kill_under_embargo_waits_for_the_embargo_like_the_story_would(
     client: Client, clock: FakeClock
 ) -> None:
     await push(client, story_doc(guid="urn:c:ke", embargoed_until="2026-11-28T13:00:00Z"))
-    await client.post("/api/v1/stories/urn:c:ke/kill",
-                      headers={"Authorization": "Bearer wire_ed_test-admin-key"})
+    await client.post(
+        "/api/v1/stories/urn:c:ke/kill", headers={"Authorization": "Bearer wire_ed_test-admin-key"}
+    )
     before, cursor = await read_all(client, "all")
     assert before == []
     clock.advance(hours=2)
@@ -209,17 +222,20 @@ async def test_withheld_story_is_not_delivered(client: Client) -> None:
 
 
 async def test_partner_sees_only_its_entitled_sources(client: Client) -> None:
-    await client.post("/api/v1/stories?source=agency", json=story_doc(guid="urn:c:ag"),
-                      headers=EDITOR)
-    await client.post("/api/v1/stories?source=other", json=story_doc(guid="urn:c:ot"),
-                      headers=EDITOR)
+    await client.post(
+        "/api/v1/stories?source=agency", json=story_doc(guid="urn:c:ag"), headers=EDITOR
+    )
+    await client.post(
+        "/api/v1/stories?source=other", json=story_doc(guid="urn:c:ot"), headers=EDITOR
+    )
     items, _ = await read_all(client, "agency", headers=DAILY)
     assert seen(items) == [("urn:c:ag", 1)]
 
 
 async def test_partner_token_may_come_in_the_query(client: Client) -> None:
-    await client.post("/api/v1/stories?source=agency", json=story_doc(guid="urn:c:ag"),
-                      headers=EDITOR)
+    await client.post(
+        "/api/v1/stories?source=agency", json=story_doc(guid="urn:c:ag"), headers=EDITOR
+    )
     resp = await client.get(f"/api/v1/feeds/agency/items?token={DAILY_TOKEN}")
     assert seen((await resp.json())["items"]) == [("urn:c:ag", 1)]
 
@@ -248,8 +264,9 @@ async def test_forged_cursor_is_a_bad_parameter(client: Client) -> None:
 
 
 async def test_forged_pending_guid_reveals_nothing_outside_the_view(client: Client) -> None:
-    await client.post("/api/v1/stories?source=other", json=story_doc(guid="urn:c:ot"),
-                      headers=EDITOR)
+    await client.post(
+        "/api/v1/stories?source=other", json=story_doc(guid="urn:c:ot"), headers=EDITOR
+    )
     forged = encode_position(10**9, (("urn:c:ot", 1),))
     body = await page(client, "agency", forged, headers=DAILY)
     assert body["items"] == []
@@ -269,8 +286,12 @@ def test_cursor_round_trips(seq: int, pending: list[tuple[str, int]]) -> None:
     assert decode_position(encode_position(seq, tuple(pending))) == (seq, tuple(pending))
 
 
-@given(st.one_of(st.text(max_size=80), st.binary(max_size=80).map(
-    lambda b: base64.urlsafe_b64encode(b).decode().rstrip("="))))
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.binary(max_size=80).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")),
+    )
+)
 def test_any_other_cursor_is_refused_as_a_bad_parameter(text: str) -> None:
     try:
         seq, pending = decode_position(text)
@@ -298,13 +319,16 @@ async def _entitlement_scenario(
         wire = app[WIRE]
         for n, (source, embargo, action) in enumerate(specs):
             until = None if embargo is None else clock.now + timedelta(hours=embargo)
-            story = Story(guid=f"urn:p:{n}", headline=f"Story {n}", embargoed_until=until,
-                          origin=Origin(source=source))
+            story = Story(
+                guid=f"urn:p:{n}",
+                headline=f"Story {n}",
+                embargoed_until=until,
+                origin=Origin(source=source),
+            )
             await wire.save(story)
             if action != "none":
                 status = PubStatus.CANCELED if action == "kill" else PubStatus.WITHHELD
-                await wire.set_status(story.guid, status, None, reason=action,
-                                      expected_version=1)
+                await wire.set_status(story.guid, status, None, reason=action, expected_version=1)
         first, cursor = await read_all(client, "agency", limit=limit, headers=DAILY)
         clock.advance(hours=2)
         later, _ = await read_all(client, "agency", cursor, limit=limit, headers=DAILY)
@@ -313,19 +337,24 @@ async def _entitlement_scenario(
     for item in delivered:
         assert item["origin"]["source"] == "agency"
         assert item["pub_status"] in ("usable", "canceled")
-    expected = {f"urn:p:{n}" for n, (source, _, action) in enumerate(specs)
-                if source == "agency" and action != "withhold"}
+    expected = {
+        f"urn:p:{n}"
+        for n, (source, _, action) in enumerate(specs)
+        if source == "agency" and action != "withhold"
+    }
     assert {i["guid"] for i in delivered} == expected
     for item in first:
         if item["pub_status"] == "usable" and item["embargoed_until"]:
             assert item["embargoed_until"] <= "2026-11-28T12:00:00Z"
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(story_specs, min_size=1, max_size=8), st.integers(1, 4))
 def test_partner_cursor_never_shows_what_it_is_not_entitled_to(
-    tmp_path_factory: pytest.TempPathFactory, specs: list[tuple[str, int | None, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+    specs: list[tuple[str, int | None, str]],
     limit: int,
 ) -> None:
     asyncio.run(_entitlement_scenario(tmp_path_factory.mktemp("entitled"), specs, limit))

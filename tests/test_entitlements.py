@@ -31,15 +31,25 @@ ENTITLED = {"alpha-only": ({"alpha"}, False), "beta-embargo": ({"beta", "gamma"}
 
 def config(folder: Path) -> Any:
     raw = {
-        "server": {"data_dir": str(folder), "base_url": "http://wire.test",
-                   "rate_limit_per_minute": 100000},
+        "server": {
+            "data_dir": str(folder),
+            "base_url": "http://wire.test",
+            "rate_limit_per_minute": 100000,
+        },
         "sources": [{"name": s, "kind": "push"} for s in SOURCES],
         "feeds": [{"name": "all", "title": "All", "size": 100}],
         "partners": [
-            {"name": "alpha-only", "sources": ["alpha"],
-             "tokens": [{"hash": hash_token(TOKENS["alpha-only"])}]},
-            {"name": "beta-embargo", "sources": ["beta", "gamma"], "embargo": True,
-             "tokens": [{"hash": hash_token(TOKENS["beta-embargo"])}]},
+            {
+                "name": "alpha-only",
+                "sources": ["alpha"],
+                "tokens": [{"hash": hash_token(TOKENS["alpha-only"])}],
+            },
+            {
+                "name": "beta-embargo",
+                "sources": ["beta", "gamma"],
+                "embargo": True,
+                "tokens": [{"hash": hash_token(TOKENS["beta-embargo"])}],
+            },
         ],
     }
     return parse_config(raw, base_dir=folder, env={})

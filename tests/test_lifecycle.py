@@ -45,8 +45,10 @@ async def _feed(client: Client, ext: str) -> bytes:
 async def _correct(client: Client, guid: str) -> Any:
     resp = await client.post(
         f"/api/v1/stories/{guid}/correct",
-        json={"body": ["Eleven lorries carried flour and medicine."],
-              "ed_note": "Corrects the number of lorries."},
+        json={
+            "body": ["Eleven lorries carried flour and medicine."],
+            "ed_note": "Corrects the number of lorries.",
+        },
         headers=EDITOR,
     )
     assert resp.status == 200, await resp.text()

@@ -56,8 +56,11 @@ def _operations(*, with_inputs: bool = False) -> list[tuple[str, str]]:
         for path, item in SPEC["paths"].items()
         for m in METHODS
         if m in item
-        and (not with_inputs or "parameters" in item
-             or bool({"parameters", "requestBody"} & item[m].keys()))
+        and (
+            not with_inputs
+            or "parameters" in item
+            or bool({"parameters", "requestBody"} & item[m].keys())
+        )
     ]
 
 
@@ -75,8 +78,14 @@ def test_story_component_is_the_story_schema() -> None:
 
     def moved(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: ("#/components/schemas/" + names[v.rsplit("/", 1)[1]] if k == "$ref"
-                        else moved(v)) for k, v in node.items()}
+            return {
+                k: (
+                    "#/components/schemas/" + names[v.rsplit("/", 1)[1]]
+                    if k == "$ref"
+                    else moved(v)
+                )
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [moved(v) for v in node]
         return node
@@ -161,8 +170,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with ServerThread(create_app(config, start_jobs=False)) as running:
         story = json.loads((API / "story.json").read_text(encoding="utf-8"))
         for guid in (SEEDED_GUID, "urn:example:other"):
-            resp = requests.put(f"{running.base_url}/api/v1/stories/{guid}", json=story,
-                                headers=ADMIN, timeout=10)
+            resp = requests.put(
+                f"{running.base_url}/api/v1/stories/{guid}", json=story, headers=ADMIN, timeout=10
+            )
             assert resp.status_code in (200, 201), resp.text
         yield running.base_url
 
@@ -177,8 +187,14 @@ def _is_editor_operation(operation: Any) -> bool:
     return any("editorKey" in s for s in security)
 
 
-def _fuzz(operation: Any, server: str, headers: dict[str, str], examples: int,
-          checks: list[Any] = CHECKS, **fixed: Any) -> list[int]:
+def _fuzz(
+    operation: Any,
+    server: str,
+    headers: dict[str, str],
+    examples: int,
+    checks: list[Any] = CHECKS,
+    **fixed: Any,
+) -> list[int]:
     """Call the server with generated cases; every response must conform. The statuses."""
     statuses: list[int] = []
 
@@ -212,14 +228,11 @@ def test_server_conforms_to_the_spec(server: str, schema: Any, method: str, path
     statuses = _fuzz(operation, server, ADMIN if editor else {}, EXAMPLES_PER_OPERATION)
     known = {k: v for k, v in KNOWN.items() if f"{{{k}}}" in path}
     if known:
-        statuses += _fuzz(operation, server, ADMIN if editor else WIDE, 5,
-                          path_parameters=known)
+        statuses += _fuzz(operation, server, ADMIN if editor else WIDE, 5, path_parameters=known)
     assert statuses
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), _operations(with_inputs=True), ids=lambda v: str(v)
-)
+@pytest.mark.parametrize(("method", "path"), _operations(with_inputs=True), ids=lambda v: str(v))
 def test_invalid_requests_are_refused_without_a_server_error(
     server: str, schema: Any, method: str, path: str
 ) -> None:
@@ -227,6 +240,12 @@ def test_invalid_requests_are_refused_without_a_server_error(
     documented 4xx, never a 500."""
     operation = schema[path][method]
     headers = ADMIN if _is_editor_operation(operation) else {}
-    statuses = _fuzz(operation, server, headers, 15, generation_mode=GenerationMode.NEGATIVE,
-                     checks=NEGATIVE_CHECKS)
+    statuses = _fuzz(
+        operation,
+        server,
+        headers,
+        15,
+        generation_mode=GenerationMode.NEGATIVE,
+        checks=NEGATIVE_CHECKS,
+    )
     assert statuses

@@ -44,13 +44,23 @@ def make_config(tmp_path: Path, **server: Any) -> Config:
         ],
         "feeds": [
             {"name": "all", "title": "All", "refresh_interval": 120},
-            {"name": "agency", "title": "Agency", "filter": {"sources": ["agency"]},
-             "public": False},
+            {
+                "name": "agency",
+                "title": "Agency",
+                "filter": {"sources": ["agency"]},
+                "public": False,
+            },
         ],
         "partners": [
-            {"name": "daily", "feeds": ["agency"], "sources": ["agency"],
-             "tokens": [{"hash": hash_token(PARTNER_TOKEN)},
-                        {"hash": hash_token(EXPIRED_TOKEN), "expires": "2020-01-01T00:00:00Z"}]},
+            {
+                "name": "daily",
+                "feeds": ["agency"],
+                "sources": ["agency"],
+                "tokens": [
+                    {"hash": hash_token(PARTNER_TOKEN)},
+                    {"hash": hash_token(EXPIRED_TOKEN), "expires": "2020-01-01T00:00:00Z"},
+                ],
+            },
         ],
     }
     return parse_config(raw, base_dir=tmp_path, env={})
@@ -298,8 +308,9 @@ async def test_archive_paging_has_no_gap_and_no_duplicate(
         "server": {"data_dir": str(tmp_path), "base_url": "http://wire.test"},
         "feeds": [{"name": "small", "title": "Small", "size": 3}],
     }
-    app = create_app(parse_config(raw, base_dir=tmp_path, env={}), clock=lambda: NOW,
-                     start_jobs=False)
+    app = create_app(
+        parse_config(raw, base_dir=tmp_path, env={}), clock=lambda: NOW, start_jobs=False
+    )
     client = await aiohttp_client(app)
     for i in range(8):
         at = NOW - timedelta(minutes=10 * i)
@@ -329,8 +340,9 @@ async def test_an_archive_page_is_last_modified_at_its_newest_story(
         "server": {"data_dir": str(tmp_path), "base_url": "http://wire.test"},
         "feeds": [{"name": "small", "title": "Small", "size": 1}],
     }
-    app = create_app(parse_config(raw, base_dir=tmp_path, env={}), clock=lambda: NOW,
-                     start_jobs=False)
+    app = create_app(
+        parse_config(raw, base_dir=tmp_path, env={}), clock=lambda: NOW, start_jobs=False
+    )
     client = await aiohttp_client(app)
     older = NOW - timedelta(hours=3)
     await app[WIRE].save(story("urn:p:old", published_at=older, version_created=older))

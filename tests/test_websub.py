@@ -172,9 +172,7 @@ class Subscriber:
     status: int = 200  # answer to notifications
     hang: bool = False
     verifications: list[dict[str, str]] = field(default_factory=list)
-    notes: asyncio.Queue[tuple[bytes, dict[str, str], float]] = field(
-        default_factory=asyncio.Queue
-    )
+    notes: asyncio.Queue[tuple[bytes, dict[str, str], float]] = field(default_factory=asyncio.Queue)
     posts: int = 0
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -387,9 +385,7 @@ async def test_unsubscribing_is_verified_and_stops_notifications(
     assert sub.posts == 0
 
 
-async def test_subscriptions_survive_a_restart(
-    start: Start, subscriber: MakeSubscriber
-) -> None:
+async def test_subscriptions_survive_a_restart(start: Start, subscriber: MakeSubscriber) -> None:
     first = await start()
     sub = await subscriber()
     await subscribe(first, sub)

@@ -199,8 +199,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     stories = [s for o in outcomes for s in o.stories]
     if args.json:
         docs = [story_to_dict(s) for s in stories]
-        print(json.dumps(docs[0] if len(docs) == 1 and len(args.paths) == 1 else docs,
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                docs[0] if len(docs) == 1 and len(args.paths) == 1 else docs,
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for outcome in outcomes:
             if outcome.error is None:
@@ -244,13 +249,15 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         if config.partner(args.partner) is None:
             raise ConfigError("partners", f"no partner named {args.partner!r}")
         token = new_token("wire_pt")
-        credential = Credential(hash_token(token), "partner", args.partner, None, utcnow(),
-                                args.expires)
+        credential = Credential(
+            hash_token(token), "partner", args.partner, None, utcnow(), args.expires
+        )
         who = f"partner {args.partner}"
     else:
         token = new_token("wire_ed")
-        credential = Credential(hash_token(token), "editor", args.name or args.role, args.role,
-                                utcnow(), args.expires)
+        credential = Credential(
+            hash_token(token), "editor", args.name or args.role, args.role, utcnow(), args.expires
+        )
         who = f"{args.role} key {credential.subject}"
     asyncio.run(_store_credential(config, credential))
     expiry = f", expires {format_instant(args.expires)}" if args.expires else ""
@@ -269,15 +276,18 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     """Stored keys by hash prefix, kind, holder and expiry: never the keys themselves."""
     for cred in asyncio.run(_credentials(_config(args.config))):
         expiry = format_instant(cred.expires_at) or "never"
-        print(f"{cred.token_hash[:23]}  {cred.kind:<7} {cred.subject:<20} "
-              f"{cred.role or '-':<6} expires {expiry}")
+        print(
+            f"{cred.token_hash[:23]}  {cred.kind:<7} {cred.subject:<20} "
+            f"{cred.role or '-':<6} expires {expiry}"
+        )
     return 0
 
 
 async def _revoke(config: Config, prefix: str) -> str:
     async with _wire(config) as wire:
-        matches = [c for c in await wire.store.list_credentials()
-                   if c.token_hash.startswith(prefix)]
+        matches = [
+            c for c in await wire.store.list_credentials() if c.token_hash.startswith(prefix)
+        ]
         if len(matches) != 1:
             found = "no key" if not matches else f"{len(matches)} keys"
             raise NotFound(f"{found} stored with a hash starting {prefix!r}")
@@ -338,8 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, help_text: str, *, config_required: bool = False) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--config", required=config_required, metavar="FILE",
-                       help="TOML config file (see config.example.toml)")
+        p.add_argument(
+            "--config",
+            required=config_required,
+            metavar="FILE",
+            help="TOML config file (see config.example.toml)",
+        )
         return p
 
     p = add("serve", "Run the HTTP server and the scheduler.")
@@ -347,20 +361,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (default: server.port)")
     p.set_defaults(func=cmd_serve)
 
-    p = add("check-config", "Validate a config file; exit 2 naming the bad key.",
-            config_required=True)
+    p = add(
+        "check-config", "Validate a config file; exit 2 naming the bad key.", config_required=True
+    )
     p.set_defaults(func=cmd_check_config)
 
     p = add("feeds", "List the configured feeds, one name a line.")
     p.set_defaults(func=cmd_feeds)
 
-    p = add("ingest", "Turn input files (raw copy, HTML, RSS/Atom, NewsML-G2, NITF, ninjs) "
-                      "into stories.")
+    p = add(
+        "ingest",
+        "Turn input files (raw copy, HTML, RSS/Atom, NewsML-G2, NITF, ninjs) into stories.",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--source", help="source name from the config (its attribution policy applies)")
     p.add_argument("--format", default="auto", choices=INPUT_FORMATS)
-    p.add_argument("--fetched-at", type=_instant, metavar="ISO-8601",
-                   help="when the copy was fetched (base for '5 hours ago')")
+    p.add_argument(
+        "--fetched-at",
+        type=_instant,
+        metavar="ISO-8601",
+        help="when the copy was fetched (base for '5 hours ago')",
+    )
     p.add_argument("--json", action="store_true", help="print the story JSON")
     p.add_argument("--dry-run", action="store_true", help="store nothing")
     p.set_defaults(func=cmd_ingest)
@@ -370,12 +391,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=("rss", "atom", "newsml", "ninjs"))
     p.set_defaults(func=cmd_render)
 
-    keys = sub.add_parser("keys", help="Manage API keys and partner tokens.",
-                          description="Manage API keys and partner tokens.")
+    keys = sub.add_parser(
+        "keys",
+        help="Manage API keys and partner tokens.",
+        description="Manage API keys and partner tokens.",
+    )
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    p = keys_sub.add_parser("create", help="Create a key; prints it once, stores its hash.",
-                            description="Create a key; prints it once as the last line, "
-                                        "stores only its hash.")
+    p = keys_sub.add_parser(
+        "create",
+        help="Create a key; prints it once, stores its hash.",
+        description="Create a key; prints it once as the last line, stores only its hash.",
+    )
     p.add_argument("--config", metavar="FILE", help="TOML config file")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--role", choices=("editor", "admin"), default="editor")
@@ -383,14 +409,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="label for an editor key")
     p.add_argument("--expires", type=_instant, metavar="ISO-8601")
     p.set_defaults(func=cmd_keys_create)
-    p = keys_sub.add_parser("list", help="List stored keys (hash prefixes, never the keys).",
-                            description="List stored keys (hash prefixes, never the keys).")
+    p = keys_sub.add_parser(
+        "list",
+        help="List stored keys (hash prefixes, never the keys).",
+        description="List stored keys (hash prefixes, never the keys).",
+    )
     p.add_argument("--config", metavar="FILE", help="TOML config file")
     p.set_defaults(func=cmd_keys_list)
-    p = keys_sub.add_parser("revoke", help="Revoke a stored key by its hash prefix.",
-                            description="Revoke a stored key by its hash prefix (see "
-                                        "'wire keys list'); a partner's cached view "
-                                        "expires within 30 s.")
+    p = keys_sub.add_parser(
+        "revoke",
+        help="Revoke a stored key by its hash prefix.",
+        description="Revoke a stored key by its hash prefix (see "
+        "'wire keys list'); a partner's cached view "
+        "expires within 30 s.",
+    )
     p.add_argument("hash_prefix", metavar="HASH-PREFIX")
     p.add_argument("--config", metavar="FILE", help="TOML config file")
     p.set_defaults(func=cmd_keys_revoke)

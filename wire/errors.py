@@ -1,18 +1,18 @@
 """Every error wire raises on purpose, under one base class.
 
-    WireError
-    ├── ConfigError            config file missing, unreadable or invalid (names the key)
-    ├── StoryValidationError   story JSON not fitting schemas/story.schema.json (names the path)
-    ├── IngestError            input that cannot become a story (names the input and the reason)
-    │   ├── InputTooLarge      over the size cap
-    │   ├── UnsafeXML          DOCTYPE with entities, external DTD, XML bombs
-    │   ├── MalformedInput     not well-formed / not decodable / not the format it claims
-    │   └── NoContent          empty, binary, or an HTML page with no article
-    ├── StoreError             the store refused an operation
-    │   ├── NotFound           no such story / partner / key
-    │   └── VersionConflict    a write based on a stale version (If-Match)
-    ├── AuthError              missing, unknown or expired credentials
-    └── UnsafeURL              a callback URL wire will not call (private, loopback, …)
+WireError
+├── ConfigError            config file missing, unreadable or invalid (names the key)
+├── StoryValidationError   story JSON not fitting schemas/story.schema.json (names the path)
+├── IngestError            input that cannot become a story (names the input and the reason)
+│   ├── InputTooLarge      over the size cap
+│   ├── UnsafeXML          DOCTYPE with entities, external DTD, XML bombs
+│   ├── MalformedInput     not well-formed / not decodable / not the format it claims
+│   └── NoContent          empty, binary, or an HTML page with no article
+├── StoreError             the store refused an operation
+│   ├── NotFound           no such story / partner / key
+│   └── VersionConflict    a write based on a stale version (If-Match)
+├── AuthError              missing, unknown or expired credentials
+└── UnsafeURL              a callback URL wire will not call (private, loopback, …)
 """
 
 from __future__ import annotations

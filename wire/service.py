@@ -96,7 +96,12 @@ class Wire:
             )
         try:
             stories = await parse(
-                self.config, data, name=name, fmt=fmt, source=source, fetched_at=fetched_at,
+                self.config,
+                data,
+                name=name,
+                fmt=fmt,
+                source=source,
+                fetched_at=fetched_at,
                 url=url,
             )
         except IngestError as exc:

@@ -353,7 +353,12 @@ async def post_story(request: web.Request) -> web.Response:
         fmt = "ninjs"
     if fmt == STORY_JSON:
         result = await _save_json(
-            request, editor, data, doc, guid=None, source=source,
+            request,
+            editor,
+            data,
+            doc,
+            guid=None,
+            source=source,
             fetched_at=fetched_at or wire.clock(),
         )
         return _results_response([result])
@@ -403,8 +408,14 @@ async def _archive(request: web.Request, data: bytes, source: str | None, editor
     wire = request.app[WIRE]
     sha = hashlib.sha256(data).hexdigest()
     await wire.store.archive_raw(
-        RawInput(sha, data, wire.clock(), source=source, name=f"push by {editor.name}",
-                 media_type="application/json")
+        RawInput(
+            sha,
+            data,
+            wire.clock(),
+            source=source,
+            name=f"push by {editor.name}",
+            media_type="application/json",
+        )
     )
     return sha
 
@@ -452,7 +463,12 @@ async def put_story(request: web.Request) -> web.Response:
     data = await read_body(request)
     wire = request.app[WIRE]
     result = await _save_json(
-        request, editor, data, decode_json(data), guid=request.match_info["guid"], source=None,
+        request,
+        editor,
+        data,
+        decode_json(data),
+        guid=request.match_info["guid"],
+        source=None,
         fetched_at=wire.clock(),
     )
     return story_response(result.story, status=_save_status(result), location=result.created)
@@ -482,14 +498,14 @@ async def get_history(request: web.Request) -> web.Response:
 def _not_killed(story: Story, action: str) -> None:
     if story.pub_status is PubStatus.CANCELED:
         raise Problem(
-            409, f"{story.guid!r} is killed; it cannot be {action}", kind="killed",
+            409,
+            f"{story.guid!r} is killed; it cannot be {action}",
+            kind="killed",
             current_version=story.version,
         )
 
 
-async def _target(
-    request: web.Request, done: str, *, killable: bool = False
-) -> tuple[Story, int]:
+async def _target(request: web.Request, done: str, *, killable: bool = False) -> tuple[Story, int]:
     """The story an action names and the version the write must find: ``If-Match``
     when given, else the version read here, so a write racing this one is refused
     rather than overwritten. A killed story is final unless ``killable``."""
@@ -533,7 +549,11 @@ async def _status_action(request: web.Request, action: str) -> web.Response:
     note = action_note(await read_body(request), media_type(request))
     current, expected = await _target(request, reason, killable=action == "kill")
     result = await request.app[WIRE].set_status(
-        current.guid, status, note, reason=reason, expected_version=expected,
+        current.guid,
+        status,
+        note,
+        reason=reason,
+        expected_version=expected,
         lift_embargo=action == "release",
     )
     log.info("story %s", reason, extra={"editor": editor.name, "guid": current.guid})
@@ -553,8 +573,9 @@ async def feed_items(request: web.Request) -> web.Response:
     if audience.is_public and not spec.public:
         raise AuthError(f"feed {name!r} is for partners only")
     if not audience.may_read_feed(name):
-        raise Problem(403, f"partner {audience.name!r} is not entitled to feed {name!r}",
-                      kind="forbidden")
+        raise Problem(
+            403, f"partner {audience.name!r} is not entitled to feed {name!r}", kind="forbidden"
+        )
     after = request.query.get("after")
     seq, pending = decode_position(after) if after else (0, ())
     limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
