@@ -9,6 +9,7 @@ Last-Modified change together (Last-Modified moves only when the bytes do).
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import hashlib
 from collections.abc import Awaitable, Callable
@@ -40,9 +41,11 @@ class Rendered:
 UNRESTRICTED = Audience()  # the view of every audience without source or embargo rights
 
 
+@functools.lru_cache(maxsize=1024)
 def view_of(audience: Audience) -> Audience:
     """The part of an audience that changes a feed's content: source rights and
-    embargo rights. Audiences with the same view share one cached rendering."""
+    embargo rights. Audiences with the same view share one cached rendering
+    (remembered: each poll asks, and partners are few)."""
     if audience.sources is None and not audience.embargo_rights:
         return UNRESTRICTED
     return Audience(name="view", sources=audience.sources, embargo_rights=audience.embargo_rights)
