@@ -8,6 +8,7 @@ source's state after each poll."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -136,6 +137,18 @@ def make_runner(
     return SourceRunner(wire, jobs, session, jitter=lambda: 0.0)
 
 
+RunnerFactory = Callable[..., SourceRunner]
+
+
+@pytest.fixture
+def runner_for(
+    store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+) -> RunnerFactory:
+    """``runner_for(*sources, max_body_bytes=…)``: a runner over this test's store,
+    jobs and HTTP session."""
+    return functools.partial(make_runner, store, jobs, session, tmp_path)
+
+
 def http(name: str, url: str, **kwargs: Any) -> SourceConfig:
     kwargs.setdefault("poll_interval", 60)
     kwargs.setdefault("timeout", 5.0)
@@ -151,10 +164,10 @@ def seconds_until(when: datetime | None) -> float:
 
 
 async def test_a_feed_that_changes_between_polls(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = serve(fixture("world-1.rss"), etag='"v1"')
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
 
     state = await runner.run_source_once("world")
     assert (state.items_seen, state.items_stored, state.failures) == (2, 2, 0)
@@ -180,10 +193,10 @@ async def test_a_feed_that_changes_between_polls(
 
 
 async def test_an_older_version_arriving_late_does_not_overwrite(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = serve(fixture("world-1.rss"))
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
     await runner.run_source_once("world")
 
     upstream.routes["/world.rss"] = serve(fixture("world-late.rss"))
@@ -196,15 +209,11 @@ async def test_an_older_version_arriving_late_does_not_overwrite(
 
 
 async def test_an_atom_feed_and_a_newsml_item_are_recognised_by_content(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/feed"] = serve(fixture("world.atom"), content_type="text/plain")
     upstream.routes["/item"] = serve(fixture("item.newsml.xml"), content_type="application/xml")
-    runner = make_runner(
-        store,
-        jobs,
-        session,
-        tmp_path,
+    runner = runner_for(
         http("atom", upstream.url("/feed")),
         http("g2", upstream.url("/item")),
     )
@@ -219,9 +228,7 @@ async def test_an_atom_feed_and_a_newsml_item_are_recognised_by_content(
     assert wind.credit_line == "Example Agency"
 
 
-async def test_a_gzipped_answer_is_stored(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
-) -> None:
+async def test_a_gzipped_answer_is_stored(upstream: Upstream, runner_for: RunnerFactory) -> None:
     packed = gzip.compress(fixture("world-1.rss"))
 
     async def gzipped(request: web.Request) -> web.StreamResponse:
@@ -232,7 +239,7 @@ async def test_a_gzipped_answer_is_stored(
         )
 
     upstream.routes["/world.rss"] = gzipped
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
     state = await runner.run_source_once("world")
     assert state.items_stored == 2
 
@@ -241,12 +248,12 @@ async def test_a_gzipped_answer_is_stored(
 
 
 async def test_a_second_poll_is_conditional_and_304_stores_nothing(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = serve(
         fixture("world-1.rss"), etag='"v1"', Last_Modified="Sun, 01 Mar 2026 09:00:00 GMT"
     )
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
     await runner.run_source_once("world")
     state = await runner.run_source_once("world")
 
@@ -261,10 +268,10 @@ async def test_a_second_poll_is_conditional_and_304_stores_nothing(
 
 
 async def test_cache_control_max_age_longer_than_the_interval_is_honoured(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = serve(fixture("world-1.rss"), Cache_Control="max-age=900")
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
     state = await runner.run_source_once("world")
     assert 890 < seconds_until(state.next_run) <= 900
 
@@ -273,10 +280,10 @@ async def test_cache_control_max_age_longer_than_the_interval_is_honoured(
 
 
 async def test_a_500_is_counted_backed_off_and_recovered_from(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = status(500)
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
 
     state = await runner.run_source_once("world")
     assert (state.failures, state.last_error, state.items_stored) == (1, "HTTP 500", 0)
@@ -296,7 +303,7 @@ async def test_a_500_is_counted_backed_off_and_recovered_from(
 
 
 async def test_a_hanging_source_times_out_without_delaying_another(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, jobs: Jobs, runner_for: RunnerFactory
 ) -> None:
     async def hang(request: web.Request) -> web.StreamResponse:
         await asyncio.wait_for(upstream.release.wait(), 30)
@@ -304,11 +311,7 @@ async def test_a_hanging_source_times_out_without_delaying_another(
 
     upstream.routes["/slow.rss"] = hang
     upstream.routes["/fast.rss"] = serve(fixture("world-1.rss"))
-    runner = make_runner(
-        store,
-        jobs,
-        session,
-        tmp_path,
+    runner = runner_for(
         http("slow", upstream.url("/slow.rss"), timeout=2.0),
         http("fast", upstream.url("/fast.rss"), poll_interval=1),
     )
@@ -330,11 +333,11 @@ async def test_a_hanging_source_times_out_without_delaying_another(
 
 
 async def test_a_permanent_redirect_is_followed_and_remembered(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/old.rss"] = status(301, Location="/new.rss")
     upstream.routes["/new.rss"] = serve(fixture("world-1.rss"))
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/old.rss")))
+    runner = runner_for(http("world", upstream.url("/old.rss")))
 
     state = await runner.run_source_once("world")
     assert state.url == upstream.url("/new.rss")
@@ -348,11 +351,11 @@ async def test_a_permanent_redirect_is_followed_and_remembered(
 
 
 async def test_a_temporary_redirect_is_followed_but_not_remembered(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = status(302, Location="/mirror.rss")
     upstream.routes["/mirror.rss"] = serve(fixture("world-1.rss"))
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
 
     state = await runner.run_source_once("world")
     assert state.url == upstream.url("/world.rss")
@@ -361,12 +364,10 @@ async def test_a_temporary_redirect_is_followed_but_not_remembered(
     assert len(upstream.hits("/world.rss")) == 2
 
 
-async def test_a_redirect_loop_is_a_failure(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
-) -> None:
+async def test_a_redirect_loop_is_a_failure(upstream: Upstream, runner_for: RunnerFactory) -> None:
     upstream.routes["/a"] = status(302, Location="/b")
     upstream.routes["/b"] = status(302, Location="/a")
-    runner = make_runner(store, jobs, session, tmp_path, http("loop", upstream.url("/a")))
+    runner = runner_for(http("loop", upstream.url("/a")))
     state = await runner.run_source_once("loop")
     assert state.failures == 1
     assert state.last_error is not None
@@ -374,10 +375,10 @@ async def test_a_redirect_loop_is_a_failure(
 
 
 async def test_429_with_retry_after_waits_at_least_that_long(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = status(429, Retry_After="600")
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
     state = await runner.run_source_once("world")
     assert state.failures == 1
     assert state.last_error == "HTTP 429 rate limited"
@@ -385,35 +386,27 @@ async def test_429_with_retry_after_waits_at_least_that_long(
 
 
 async def test_503_with_an_http_date_retry_after(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, runner_for: RunnerFactory
 ) -> None:
     later = datetime.now(UTC) + timedelta(seconds=1200)
     upstream.routes["/world.rss"] = status(503, Retry_After=format_datetime(later, usegmt=True))
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
     state = await runner.run_source_once("world")
     assert state.last_error == "HTTP 503 rate limited"
     assert 1180 < seconds_until(state.next_run) <= 1200
 
 
-async def test_an_unreachable_source_is_a_recorded_failure(
-    store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
-) -> None:
-    runner = make_runner(store, jobs, session, tmp_path, http("gone", "http://127.0.0.1:9/feed"))
+async def test_an_unreachable_source_is_a_recorded_failure(runner_for: RunnerFactory) -> None:
+    runner = runner_for(http("gone", "http://127.0.0.1:9/feed"))
     state = await runner.run_source_once("gone")
     assert state.failures == 1
     assert state.last_error is not None
     assert state.last_error.startswith("request failed")
 
 
-async def test_an_oversized_body_is_refused(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
-) -> None:
+async def test_an_oversized_body_is_refused(upstream: Upstream, runner_for: RunnerFactory) -> None:
     upstream.routes["/world.rss"] = serve(fixture("world-2.rss"))
-    runner = make_runner(
-        store,
-        jobs,
-        session,
-        tmp_path,
+    runner = runner_for(
         http("world", upstream.url("/world.rss")),
         max_body_bytes=1000,
     )
@@ -423,7 +416,7 @@ async def test_an_oversized_body_is_refused(
 
 
 async def test_a_gzip_bomb_is_stopped_at_the_cap(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, runner_for: RunnerFactory
 ) -> None:
     bomb = gzip.compress(b"<rss>" + b" " * 20_000_000)
     assert len(bomb) < 100_000
@@ -434,11 +427,7 @@ async def test_a_gzip_bomb_is_stopped_at_the_cap(
         )
 
     upstream.routes["/world.rss"] = handler
-    runner = make_runner(
-        store,
-        jobs,
-        session,
-        tmp_path,
+    runner = runner_for(
         http("world", upstream.url("/world.rss")),
         max_body_bytes=1024 * 1024,
     )
@@ -460,15 +449,13 @@ async def test_a_gzip_bomb_is_stopped_at_the_cap(
 async def test_a_bad_document_is_a_recorded_failure_with_its_raw_bytes_kept(
     upstream: Upstream,
     store: SQLStore,
-    jobs: Jobs,
-    session: aiohttp.ClientSession,
-    tmp_path: Path,
+    runner_for: RunnerFactory,
     document: str,
     error: str,
 ) -> None:
     body = fixture(document)
     upstream.routes["/world.rss"] = serve(body, etag='"bad"')
-    runner = make_runner(store, jobs, session, tmp_path, http("world", upstream.url("/world.rss")))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
 
     state = await runner.run_source_once("world")
     assert state.failures == 1
@@ -485,15 +472,11 @@ async def test_a_bad_document_is_a_recorded_failure_with_its_raw_bytes_kept(
 
 
 async def test_a_bad_document_does_not_stop_the_scheduler(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, jobs: Jobs, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/bad.rss"] = serve(fixture("truncated.rss"))
     upstream.routes["/good.rss"] = serve(fixture("world-1.rss"))
-    runner = make_runner(
-        store,
-        jobs,
-        session,
-        tmp_path,
+    runner = runner_for(
         http("bad", upstream.url("/bad.rss"), poll_interval=1),
         http("good", upstream.url("/good.rss"), poll_interval=1),
     )
@@ -512,18 +495,14 @@ async def test_a_bad_document_does_not_stop_the_scheduler(
 
 
 async def test_a_summary_only_item_gets_its_linked_page(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, runner_for: RunnerFactory
 ) -> None:
     feed = fixture("summary-only.rss").replace(
         b"{ARTICLE_URL}", upstream.url("/bridge.html").encode()
     )
     upstream.routes["/briefs.rss"] = serve(feed)
     upstream.routes["/bridge.html"] = serve(fixture("article.html"), content_type="text/html")
-    runner = make_runner(
-        store,
-        jobs,
-        session,
-        tmp_path,
+    runner = runner_for(
         http("briefs", upstream.url("/briefs.rss"), fetch_full_page=True),
     )
     await runner.run_source_once("briefs")
@@ -539,15 +518,13 @@ async def test_a_summary_only_item_gets_its_linked_page(
 
 
 async def test_without_fetch_full_page_the_summary_stays_alone(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, store: SQLStore, runner_for: RunnerFactory
 ) -> None:
     feed = fixture("summary-only.rss").replace(
         b"{ARTICLE_URL}", upstream.url("/bridge.html").encode()
     )
     upstream.routes["/briefs.rss"] = serve(feed)
-    runner = make_runner(
-        store, jobs, session, tmp_path, http("briefs", upstream.url("/briefs.rss"))
-    )
+    runner = runner_for(http("briefs", upstream.url("/briefs.rss")))
     await runner.run_source_once("briefs")
     story = await store.get("urn:example:briefs:3001")
     assert story is not None
@@ -559,12 +536,10 @@ async def test_without_fetch_full_page_the_summary_stays_alone(
 
 
 async def test_the_runner_reschedules_each_source_itself(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, jobs: Jobs, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = serve(fixture("world-1.rss"), etag='"v1"')
-    runner = make_runner(
-        store, jobs, session, tmp_path, http("world", upstream.url("/world.rss"), poll_interval=1)
-    )
+    runner = runner_for(http("world", upstream.url("/world.rss"), poll_interval=1))
     await runner.start()
     await asyncio.sleep(1.5)
     assert len(upstream.hits("/world.rss")) == 2
@@ -577,29 +552,23 @@ async def test_the_runner_reschedules_each_source_itself(
 
 
 async def test_a_stored_next_run_in_the_future_is_honoured_after_a_restart(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, jobs: Jobs, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = status(429, Retry_After="600")
     source = http("world", upstream.url("/world.rss"))
-    await make_runner(store, jobs, session, tmp_path, source).run_source_once("world")
+    await runner_for(source).run_source_once("world")
 
-    restarted = make_runner(store, jobs, session, tmp_path, source)
+    restarted = runner_for(source)
     await restarted.start()
     booked = jobs.next_run("source:world")
     assert 590 < seconds_until(booked) <= 600
     restarted.stop()
 
 
-async def test_status_shows_every_source(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
-) -> None:
+async def test_status_shows_every_source(upstream: Upstream, runner_for: RunnerFactory) -> None:
     upstream.routes["/world.rss"] = serve(fixture("world-1.rss"))
     upstream.routes["/down.rss"] = status(500)
-    runner = make_runner(
-        store,
-        jobs,
-        session,
-        tmp_path,
+    runner = runner_for(
         http("world", upstream.url("/world.rss")),
         http("down", upstream.url("/down.rss")),
         SourceConfig(name="desk", kind="push"),
@@ -622,20 +591,18 @@ async def test_status_shows_every_source(
 
 
 async def test_status_reads_the_store_when_nothing_ran_in_this_process(
-    upstream: Upstream, store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
+    upstream: Upstream, runner_for: RunnerFactory
 ) -> None:
     upstream.routes["/world.rss"] = serve(fixture("world-1.rss"))
     source = http("world", upstream.url("/world.rss"))
-    await make_runner(store, jobs, session, tmp_path, source).run_source_once("world")
+    await runner_for(source).run_source_once("world")
 
-    fresh = make_runner(store, jobs, session, tmp_path, source)
+    fresh = runner_for(source)
     [row] = await fresh.status()
     assert row["items_stored"] == 2
 
 
-async def test_an_unknown_source_name_is_refused(
-    store: SQLStore, jobs: Jobs, session: aiohttp.ClientSession, tmp_path: Path
-) -> None:
-    runner = make_runner(store, jobs, session, tmp_path, SourceConfig(name="desk", kind="push"))
+async def test_an_unknown_source_name_is_refused(runner_for: RunnerFactory) -> None:
+    runner = runner_for(SourceConfig(name="desk", kind="push"))
     with pytest.raises(WireError, match="no polled source"):
         await runner.run_source_once("desk")
