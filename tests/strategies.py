@@ -16,6 +16,7 @@ from wire.model import (
     PubStatus,
     Related,
     Rights,
+    SourceRole,
     Story,
 )
 
@@ -67,3 +68,95 @@ stories = st.builds(
     review=st.lists(text, max_size=2).map(tuple),
 )
 """Any story the schema accepts (guid ``x``: callers give each a fresh one)."""
+
+
+# Shared by the renderer and round-trip strategies below.
+URL = st.none() | st.sampled_from(["https://example.org/a", "https://example.org/b?x=1&y=2"])
+SECOND = st.none() | st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)
+).map(lambda d: d.replace(microsecond=0))
+
+# XML 1.0 characters only: no C0 controls (tab/newline/CR allowed), no surrogates.
+_CHAR = st.characters(
+    blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"
+) | st.sampled_from("\n\t ")
+TEXT = st.text(_CHAR, max_size=40)
+RTL = st.sampled_from(["مرحبا بالعالم", "שלום עולם", "سجادي\nفاطمة", "‏RLM‏ mixed عربي"])
+ANY_TEXT = TEXT | RTL
+WORD = st.text(_CHAR, min_size=1, max_size=30).filter(lambda t: t.strip() != "")
+OPT = st.none() | ANY_TEXT
+
+renderable_stories = st.builds(
+    Story,
+    headline=WORD | RTL,
+    guid=st.from_regex(r"urn:wire:[a-z]{1,8}:[0-9a-f]{1,16}", fullmatch=True),
+    version=st.integers(min_value=1, max_value=50),
+    pub_status=st.sampled_from(list(PubStatus)),
+    version_created=SECOND,
+    first_created=SECOND,
+    published_at=SECOND,
+    embargoed_until=SECOND,
+    language=st.none() | st.sampled_from(["en", "ar", "he", "pt-BR"]),
+    summary=OPT,
+    body=st.lists(ANY_TEXT | st.just("<p>x <em>y</em></p>") | st.just("<p>broken"), max_size=3).map(
+        tuple
+    ),
+    byline=st.lists(WORD | RTL, max_size=3).map(tuple),
+    provider=st.none() | st.builds(Provider, WORD | RTL, OPT),
+    credit_line=OPT,
+    dateline=st.none() | st.builds(Dateline, ANY_TEXT, OPT, st.none() | st.just("2025-07-03")),
+    editor=OPT,
+    pictures=st.lists(st.builds(Picture, OPT, OPT, URL, OPT), max_size=2).map(tuple),
+    sources=st.lists(
+        st.builds(InfoSource, WORD | RTL, st.sampled_from([r.value for r in SourceRole]), OPT, URL),
+        max_size=3,
+    ).map(tuple),
+    related=st.lists(st.builds(Related, ANY_TEXT, URL), max_size=2).map(tuple),
+    rights=st.builds(Rights, OPT, OPT, OPT),
+    subjects=st.lists(WORD, max_size=2).map(tuple),
+    keywords=st.lists(WORD, max_size=2).map(tuple),
+    signals=st.lists(st.sampled_from(["correction", "update"]), max_size=2, unique=True).map(tuple),
+    ed_note=OPT,
+)
+"""Stories any renderer must turn into valid output: XML 1.0 text, right-to-left
+names, newlines in credits, HTML fragments in the body."""
+
+_WORDS = st.lists(
+    st.text(st.characters(categories=("L", "N")), min_size=1, max_size=8), min_size=1, max_size=3
+).map(" ".join)
+_LINE = _WORDS | st.sampled_from(["سجادي", "فاطمة الزهراء", "O'Brien & Sons", "Smith, Jr."])
+_AGENCY = st.text(st.characters(categories=("Lu",)), min_size=2, max_size=6)
+_OPT_LINE = st.none() | _LINE
+
+clean_stories = st.builds(
+    Story,
+    headline=_LINE,
+    guid=st.from_regex(r"urn:wire:[a-z]{1,8}:[0-9a-f]{1,16}", fullmatch=True),
+    version=st.integers(min_value=1, max_value=50),
+    pub_status=st.sampled_from(list(PubStatus)),
+    embargoed_until=SECOND,
+    language=st.none() | st.sampled_from(["en", "ar", "pt-BR"]),
+    byline=st.lists(_LINE, max_size=3, unique=True).map(tuple),
+    # NewsML-G2 requires a provider: a story without one is published as provided by "wire".
+    # An abbreviation equal to the name reads back as none (parsers drop the repeat).
+    provider=st.builds(Provider, _LINE, st.none() | _AGENCY).filter(
+        lambda p: p.abbreviation != p.name
+    ),
+    credit_line=_OPT_LINE,
+    dateline=st.none()
+    | st.builds(Dateline, _LINE, st.none() | _AGENCY, st.none() | st.just("2025-07-03")),
+    editor=_OPT_LINE,
+    pictures=st.lists(st.builds(Picture, _LINE, _OPT_LINE, URL), max_size=2).map(tuple),
+    sources=st.lists(
+        st.builds(
+            InfoSource, _LINE, st.sampled_from([r.value for r in SourceRole]), _OPT_LINE, URL
+        ),
+        max_size=3,
+    ).map(tuple),
+    related=st.lists(st.builds(Related, _LINE, URL), max_size=3).map(tuple),
+    rights=st.builds(Rights, _OPT_LINE, _OPT_LINE, _OPT_LINE),
+    signals=st.lists(st.sampled_from(["correction", "update"]), max_size=2, unique=True).map(tuple),
+    ed_note=_OPT_LINE,
+)
+"""Stories whose text is already one clean line (what the NewsML-G2 and ninjs
+parsers normalise to): they must survive render → parse with every field intact."""
