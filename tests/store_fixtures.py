@@ -12,6 +12,7 @@ for every module with ``pytest_plugins = ["tests.store_fixtures"]`` in conftest.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -75,3 +76,28 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await opened.close()
         if schema is not None:
             await drop_schema(schema)
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(backend: str, folder: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database on ``backend`` for a whole wire server (its
+    config's ``database``): a SQLite file in ``folder``, or a PostgreSQL database of
+    its own, dropped afterwards."""
+    if backend == "sqlite":
+        yield sqlite_dsn(folder)
+        return
+    await _postgres_or_skip()
+    name = f"wire_test_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

@@ -5,69 +5,38 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import tomllib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wire.config import Config, load_config, parse_config
+from tests.desk_client import (
+    ADMIN,
+    API,
+    DAILY_TOKEN,
+    EDITOR,
+    FIXTURES,
+    START,
+    Client,
+    ClientFactory,
+    FakeClock,
+    api_config,
+    json_headers,
+    problem,
+    push,
+    story_doc,
+)
+from wire.config import load_config
 from wire.store.base import Credential
 from wire.tokens import hash_token
 from wire.web.api import parse_if_match
 from wire.web.app import create_app
 from wire.web.keys import WIRE
 from wire.web.problems import Problem
-
-ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
-Client = TestClient[Any, Any]
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-API = FIXTURES / "api"
-EDITOR_KEY = "wire_ed_test-editor-key"
-ADMIN_KEY = "wire_ed_test-admin-key"
-DAILY_TOKEN = "wire_pt_test-daily-token"
-WIDE_TOKEN = "wire_pt_test-wide-token"
-EDITOR = {"Authorization": f"Bearer {EDITOR_KEY}"}
-ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
-START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class FakeClock:
-    """A clock tests move by hand (embargoes, versions)."""
-
-    now: datetime = field(default=START)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-def api_config(tmp_path: Path, **server: Any) -> Config:
-    """``tests/fixtures/api/wire.toml`` with its data in ``tmp_path``."""
-    raw = tomllib.loads((API / "wire.toml").read_text(encoding="utf-8"))
-    raw["server"].update({"data_dir": str(tmp_path), **server})
-    return parse_config(raw, base_dir=tmp_path, env={})
-
-
-def json_headers(auth: dict[str, str] = EDITOR, **extra: str) -> dict[str, str]:
-    return {**auth, "Content-Type": "application/json", **extra}
-
-
-def story_doc(**fields: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((API / "story.json").read_text(encoding="utf-8"))
-    doc.update(fields)
-    return doc
 
 
 @pytest.fixture
@@ -79,21 +48,6 @@ def clock() -> FakeClock:
 async def client(aiohttp_client: ClientFactory, tmp_path: Path, clock: FakeClock) -> Client:
     app = create_app(api_config(tmp_path), clock=clock, start_jobs=False)
     return await aiohttp_client(app)
-
-
-async def push(client: Client, doc: dict[str, Any], *, auth: dict[str, str] = EDITOR) -> Any:
-    resp = await client.post("/api/v1/stories", json=doc, headers=auth)
-    assert resp.status in (200, 201), await resp.text()
-    return await resp.json()
-
-
-async def problem(resp: Any, status: int) -> dict[str, Any]:
-    """The response's problem document, after checking status and media type."""
-    assert resp.status == status, await resp.text()
-    assert resp.content_type == "application/problem+json"
-    body: dict[str, Any] = await resp.json(content_type=None)
-    assert body["status"] == status
-    return body
 
 
 # POST /api/v1/stories ------------------------------------------------------------------
@@ -527,7 +481,10 @@ async def test_withhold_takes_the_story_off_public_view(client: Client) -> None:
     resp = await client.post("/api/v1/stories/urn:test:w/withhold", headers=EDITOR)
     assert (await resp.json())["pub_status"] == "withheld"
     public = await client.get("/stories/urn:test:w.json")
-    assert public.status == 404
+    assert public.status == 410  # the public had it: it learns of the withhold, nothing more
+    notice = await public.json()
+    assert notice["pubstatus"] == "withheld"
+    assert story["headline"] not in json.dumps(notice)
     assert story["pub_status"] == "usable"
 
 

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_api import (
+from tests.desk_client import (
     DAILY_TOKEN,
     EDITOR,
     WIDE_TOKEN,
@@ -27,6 +27,7 @@ from tests.test_api import (
     story_doc,
 )
 from wire.model import Origin, PubStatus, Story
+from wire.visibility import KILL_NOTICE, WITHHOLD_NOTICE
 from wire.web.app import create_app
 from wire.web.cursor import MAX_PENDING, decode_position, encode_position
 from wire.web.keys import WIRE
@@ -198,10 +199,25 @@ async def test_kill_reaches_the_reader_as_a_tombstone(client: Client) -> None:
         "/api/v1/stories/urn:c:k/kill", headers={"Authorization": "Bearer wire_ed_test-admin-key"}
     )
     [item], _ = await read_all(client, "all", cursor)
-    assert (item["guid"], item["pub_status"], item["body"]) == ("urn:c:k", "canceled", [])
+    assert (item["guid"], item["pub_status"]) == ("urn:c:k", "canceled")
+    assert (item["headline"], item["body"]) == (KILL_NOTICE, [f"{KILL_NOTICE}."])
 
 
-async def test_a_kill_under_embargo_waits_for_the_embargo_like_the_story_would(
+async def test_a_withhold_reaches_the_reader_who_had_the_story(client: Client) -> None:
+    await push(client, story_doc(guid="urn:c:wh"))
+    _, cursor = await read_all(client, "all")
+    await client.post(
+        "/api/v1/stories/urn:c:wh/withhold", json={"ed_note": "Checking"}, headers=EDITOR
+    )
+    [item], _ = await read_all(client, "all", cursor)
+    assert (item["guid"], item["pub_status"], item["ed_note"]) == (
+        "urn:c:wh",
+        "withheld",
+        "Checking",
+    )
+
+
+async def test_a_kill_under_embargo_is_never_told_to_those_who_could_not_see_it(
     client: Client, clock: FakeClock
 ) -> None:
     await push(client, story_doc(guid="urn:c:ke", embargoed_until="2026-11-28T13:00:00Z"))
@@ -211,7 +227,10 @@ async def test_a_kill_under_embargo_waits_for_the_embargo_like_the_story_would(
     before, cursor = await read_all(client, "all")
     assert before == []
     clock.advance(hours=2)
-    [item], _ = await read_all(client, "all", cursor)
+    after, _ = await read_all(client, "all", cursor)
+    assert after == []
+    # a partner with embargo rights had it, and hears of the kill
+    [item], _ = await read_all(client, "all", headers=WIDE)
     assert (item["guid"], item["pub_status"]) == ("urn:c:ke", "canceled")
 
 
@@ -335,12 +354,16 @@ async def _entitlement_scenario(
     delivered = first + later
     assert len(seen(delivered)) == len(set(seen(delivered)))
     for item in delivered:
-        assert item["origin"]["source"] == "agency"
-        assert item["pub_status"] in ("usable", "canceled")
+        if item["pub_status"] == "usable":
+            assert item["origin"]["source"] == "agency"
+        else:  # a removal notice: identity and status, nothing of the copy
+            assert item["headline"] in (KILL_NOTICE, WITHHOLD_NOTICE)
+    # Each story was created and at once killed or withheld: "daily" (no embargo
+    # rights) could have seen it only if it was not under embargo at that instant.
     expected = {
         f"urn:p:{n}"
-        for n, (source, _, action) in enumerate(specs)
-        if source == "agency" and action != "withhold"
+        for n, (source, embargo, action) in enumerate(specs)
+        if source == "agency" and (action == "none" or embargo != 1)
     }
     assert {i["guid"] for i in delivered} == expected
     for item in first:

@@ -81,7 +81,9 @@ stories = st.lists(
 def visible(story: Story, sources: set[str] | None, embargo: bool) -> bool:
     if sources is not None and story.origin.source not in sources:
         return False
-    return story.is_visible(NOW, embargo_rights=embargo)
+    if story.pub_status is not PubStatus.USABLE:
+        return False
+    return embargo or story.embargoed_until is None or story.embargoed_until <= NOW
 
 
 async def check(batch: list[Story]) -> None:

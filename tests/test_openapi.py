@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.test_api import ADMIN, API, WIDE_TOKEN, api_config
+from tests.desk_client import ADMIN, API, WIDE_TOKEN, api_config
 from wire.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

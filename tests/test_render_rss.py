@@ -11,7 +11,9 @@ from lxml import etree
 
 from tests.validators import NAMES, feed_meta, fixture_story
 from wire.publish.namespace import WIRE_NS
-from wire.publish.rss import MEDIA_NS, render_rss
+from wire.publish.rss import DCTERMS_NS, MEDIA_NS, render_rss
+from wire.storyjson import parse_instant
+from wire.visibility import KILL_NOTICE
 
 NS = {
     "media": MEDIA_NS,
@@ -140,15 +142,25 @@ def test_project_namespace_carries_editor_status_version_and_related() -> None:
 def test_correction_shows_a_visible_note_and_its_newer_date() -> None:
     item = _item("correction")
     assert "Correction (version 3): Corrects the name" in (item.findtext("description") or "")
-    pub = parsedate_to_datetime(item.findtext("pubDate") or "")
-    assert pub == fixture_story("correction").version_created
+    modified = item.findtext("dcterms:modified", namespaces={"dcterms": DCTERMS_NS})
+    assert parse_instant(modified) == fixture_story("correction").version_created
     assert item.findtext("wire:signal", namespaces=NS) == "correction"
 
 
-def test_killed_story_is_never_rendered() -> None:
+def test_a_killed_story_keeps_its_guid_and_carries_only_the_kill_notice() -> None:
     channel = _rss("full", "killed").find("channel")
     assert channel is not None
-    assert [i.findtext("guid") for i in channel.findall("item")] == [fixture_story("full").guid]
+    killed = fixture_story("killed")
+    items = channel.findall("item")
+    assert [i.findtext("guid") for i in items] == [fixture_story("full").guid, killed.guid]
+    notice = items[1]
+    assert notice.findtext("title") == KILL_NOTICE
+    assert notice.findtext("wire:pubStatus", namespaces=NS) == "canceled"
+    assert killed.ed_note is not None
+    assert killed.ed_note in (notice.findtext("description") or "")
+    text = etree.tostring(notice, encoding="unicode")
+    assert killed.headline not in text
+    assert all(p not in text for p in killed.body)
 
 
 def test_embargo_is_stated_for_audiences_that_may_see_it() -> None:
@@ -159,11 +171,18 @@ def test_pubdate_is_the_publication_time_in_rfc_822() -> None:
     assert _item("mina").findtext("pubDate") == "Thu, 03 Jul 2025 21:00:00 +0000"
 
 
-def test_a_correction_shows_its_newer_time() -> None:
+def test_pubdate_is_the_place_in_the_feed_even_for_a_correction() -> None:
     story = fixture_story("correction")
-    assert story.version_created is not None
-    expected = story.version_created.strftime("%a, %d %b %Y %H:%M:%S +0000")
-    assert _item("correction").findtext("pubDate") == expected
+    assert story.sort_time is not None
+    pub = parsedate_to_datetime(_item("correction").findtext("pubDate") or "")
+    assert pub == story.sort_time
+
+
+def test_an_embargoed_story_is_dated_by_its_release() -> None:
+    story = fixture_story("embargoed")
+    assert story.embargoed_until is not None
+    pub = parsedate_to_datetime(_item("embargoed").findtext("pubDate") or "")
+    assert pub == max(story.embargoed_until, story.published_at or story.embargoed_until)
 
 
 def test_rendering_is_deterministic() -> None:

@@ -14,13 +14,13 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.servers import ShortcutTestServer
+from wire.access import partner_audience
 from wire.config import Config, parse_config
 from wire.model import PUBLIC, Origin, PubStatus, Story
 from wire.publish.publisher import Publisher
 from wire.service import Wire
 from wire.tokens import hash_token
 from wire.web.app import create_app
-from wire.web.auth import partner_audience
 from wire.web.keys import PUBLISHER, WIRE
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]

@@ -23,10 +23,10 @@ from tests.test_serve_feeds import (
     make_config,
     serving,
 )
+from wire.access import Authenticator
 from wire.publish.publisher import Publisher
 from wire.service import Wire
 from wire.store import open_store
-from wire.web.auth import Authenticator
 from wire.web.front import Front
 from wire.web.ratelimit import RateLimiter
 from wire.web.shortcut import FeedShortcut

@@ -37,6 +37,7 @@ from wire.store.base import (
 from wire.store.sql import head_revision
 from wire.store.tables import counters, story_versions
 from wire.storyjson import story_from_dict
+from wire.visibility import NO_EXPOSURE, Verdict, decide
 
 from .store_fixtures import store, twin
 from .strategies import stories
@@ -225,10 +226,35 @@ async def test_a_kill_is_the_current_version_and_leaves_feeds(store: SQLStore) -
     assert result.story.pub_status is PubStatus.CANCELED
     assert (await store.get("urn:t:1")) == result.story
     assert await store.latest(FeedFilter(), audience=PUBLIC, now=NOW, limit=10) == []
-    assert await store.tombstones(FeedFilter(), audience=PUBLIC, since=T0, limit=10) == [
-        result.story
-    ]
-    assert await store.tombstones(FeedFilter(), audience=PUBLIC, since=T0 + MIN, limit=10) == []
+    (withdrawn,) = await store.withdrawals(since=T0, limit=10)
+    assert withdrawn.story == result.story
+    assert withdrawn.withdrawn_at == NOW  # the wall-clock time of the kill, not its version's
+    assert withdrawn.exposure.seen[0].released
+    assert await store.withdrawals(since=NOW, limit=10) == []
+
+
+async def test_due_deliveries_are_of_the_kind_asked(store: SQLStore) -> None:
+    for n in range(5):
+        await store.enqueue(delivery(n, kind="websub"))
+    await store.enqueue(delivery(9))
+    assert [d.id for d in await store.due(kind="webhook", now=T0, limit=3)] == ["msg_9"]
+
+
+async def test_a_newer_delivery_of_a_chain_supersedes_the_pending_older_one(
+    store: SQLStore,
+) -> None:
+    await store.enqueue(delivery(1, chain="webhook\nacme\nurn:t:1"))
+    await store.enqueue(delivery(2, chain="webhook\nacme\nurn:t:2"))
+    await store.enqueue(delivery(3, chain="webhook\nacme\nurn:t:1"))
+    assert [d.id for d in await store.due(kind="webhook", now=T0, limit=10)] == ["msg_2", "msg_3"]
+    older = await store.get_delivery("msg_1")
+    assert older is not None
+    assert older.state == "superseded"
+    # an attempt that was in flight when it was superseded cannot put it back
+    await store.update_delivery(replace(older, state="pending", attempts=1))
+    again = await store.get_delivery("msg_1")
+    assert again is not None
+    assert again.state == "superseded"
 
 
 async def test_concurrent_first_saves_of_one_guid_make_one_version_each(store: SQLStore) -> None:
@@ -344,7 +370,11 @@ def expected_latest(
         assert s.sort_time is not None
         return (s.sort_time, s.guid)
 
-    seen = [s for s in stored if audience.may_see(s, NOW) and flt.matches(s)]
+    seen = [
+        s
+        for s in stored
+        if decide(audience, s, NO_EXPOSURE, now=NOW, scope=(flt,)).verdict is Verdict.VISIBLE
+    ]
     seen = [s for s in seen if before is None or key(s) < before]
     return sorted(seen, key=key, reverse=True)[:limit]
 
@@ -468,14 +498,16 @@ async def test_latest_agrees_with_the_model_for_any_filter_and_audience(
 # changes ---------------------------------------------------------------------------
 
 
-async def test_changes_include_kills_and_leave_out_what_the_audience_may_not_see(
+async def test_changes_leave_out_what_the_audience_may_not_see_and_kills_never_seen(
     store: SQLStore, corpus: list[Story]
 ) -> None:
     got = await store.changes(FeedFilter(), audience=PUBLIC, now=NOW, after=0, limit=100)
     expected = {
-        s.guid for s in corpus if s.pub_status is PubStatus.CANCELED or PUBLIC.may_see(s, NOW)
+        s.guid
+        for s in corpus
+        if decide(PUBLIC, s, NO_EXPOSURE, now=NOW, scope=(FeedFilter(),)).verdict is Verdict.VISIBLE
     }
-    assert {s.guid for _seq, s in got} == expected
+    assert {e.story.guid for _seq, e in got} == expected
     assert [seq for seq, _s in got] == sorted(seq for seq, _s in got)
 
 
@@ -484,8 +516,8 @@ async def test_a_changed_story_moves_to_the_end_of_the_changes(store: SQLStore) 
         await store.save(draft(f"urn:t:{n}", version_created=T0), now=NOW)
     await store.save(draft("urn:t:0", "edited", version_created=T0 + MIN), now=NOW)
     got = await store.changes(FeedFilter(), audience=PUBLIC, now=NOW, after=0, limit=10)
-    assert [s.guid for _seq, s in got] == ["urn:t:1", "urn:t:2", "urn:t:0"]
-    assert got[-1][1].version == 2
+    assert [e.story.guid for _seq, e in got] == ["urn:t:1", "urn:t:2", "urn:t:0"]
+    assert got[-1][1].story.version == 2
 
 
 async def test_the_changes_cursor_misses_nothing_while_writers_run(store: SQLStore) -> None:
@@ -507,10 +539,10 @@ async def test_the_changes_cursor_misses_nothing_while_writers_run(store: SQLSto
             page = await store.changes(
                 FeedFilter(), audience=PUBLIC, now=NOW, after=cursor, limit=4
             )
-            for seq, story in page:
+            for seq, entry in page:
                 assert seq > cursor
                 seqs.append(seq)
-                seen[story.guid] = story.version
+                seen[entry.story.guid] = entry.story.version
                 cursor = seq
             if finished and not page:
                 return
@@ -529,11 +561,11 @@ async def test_a_lifted_embargo_reaches_cursors_that_passed_the_story(store: SQL
     await store.save(draft("urn:t:held", embargoed_until=T0 + MIN), now=T0)
     await store.save(draft("urn:t:open"), now=T0)
     page = await store.changes(FeedFilter(), audience=PUBLIC, now=T0, after=0, limit=10)
-    assert [s.guid for _seq, s in page] == ["urn:t:open"]
+    assert [e.story.guid for _seq, e in page] == ["urn:t:open"]
     cursor = page[-1][0]
     seq = await store.touch("urn:t:held")
     later = await store.changes(FeedFilter(), audience=PUBLIC, now=T0 + MIN, after=cursor, limit=10)
-    assert [(n, s.guid) for n, s in later] == [(seq, "urn:t:held")]
+    assert [(n, e.story.guid) for n, e in later] == [(seq, "urn:t:held")]
     assert await store.touch("urn:t:unknown") is None
 
 
@@ -612,7 +644,7 @@ def delivery(n: int, **changes: object) -> Delivery:
 async def test_a_delivery_id_is_queued_once(store: SQLStore) -> None:
     await store.enqueue(delivery(1))
     await store.enqueue(delivery(1, target="https://other.example/"))
-    assert await store.due(now=T0, limit=10) == [delivery(1)]
+    assert await store.due(kind="webhook", now=T0, limit=10) == [delivery(1)]
 
 
 async def test_due_deliveries_come_oldest_first_and_only_when_due(store: SQLStore) -> None:
@@ -620,9 +652,9 @@ async def test_due_deliveries_come_oldest_first_and_only_when_due(store: SQLStor
     await store.enqueue(delivery(2))
     await store.enqueue(delivery(3, next_attempt_at=T0 + MIN))
     await store.enqueue(delivery(4, next_attempt_at=NOW))
-    got = await store.due(now=T0 + 2 * MIN, limit=10)
+    got = await store.due(kind="webhook", now=T0 + 2 * MIN, limit=10)
     assert [d.id for d in got] == ["msg_2", "msg_3", "msg_1"]
-    assert [d.id for d in await store.due(now=T0 + 2 * MIN, limit=1)] == ["msg_2"]
+    assert [d.id for d in await store.due(kind="webhook", now=T0 + 2 * MIN, limit=1)] == ["msg_2"]
 
 
 async def test_a_failed_attempt_is_recorded_and_a_dead_letter_leaves_the_queue(
@@ -634,8 +666,8 @@ async def test_a_failed_attempt_is_recorded_and_a_dead_letter_leaves_the_queue(
     dead = delivery(2, attempts=8, last_error="HTTP 410", state="dead")
     await store.update_delivery(retry)
     await store.update_delivery(dead)
-    assert await store.due(now=T0, limit=10) == []
-    assert await store.due(now=T0 + MIN, limit=10) == [retry]
+    assert await store.due(kind="webhook", now=T0, limit=10) == []
+    assert await store.due(kind="webhook", now=T0 + MIN, limit=10) == [retry]
     assert await store.dead_letters() == [dead]
 
 

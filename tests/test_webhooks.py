@@ -22,13 +22,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from standardwebhooks import Webhook
 
-from wire.config import Config, PartnerConfig, parse_config
+from wire.access import partner_audience
+from wire.config import Config, FeedSpec, PartnerConfig, parse_config
 from wire.deliver.retry import Attempt, RetryPolicy, record
-from wire.deliver.webhooks import message_body, message_id, seen, wants
-from wire.events import StoryChanged
+from wire.deliver.webhooks import change_for, message_body, message_id
+from wire.events import StoryChanged, embargo_lifted
 from wire.model import Origin, PubStatus, Story
 from wire.store.base import Delivery
 from wire.tokens import hash_token
+from wire.visibility import KILL_NOTICE, NO_EXPOSURE, public_form
 from wire.web.app import create_app
 from wire.web.keys import HOOKS, WIRE
 
@@ -36,6 +38,7 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 OTHER_SECRET = "whsec_QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJC"
 EDITOR_KEY = "wire_ed_hooks-editor"
 START = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
 FAST = RetryPolicy(max_attempts=3, base=10.0, factor=2.0, cap=60.0, jitter=0.0, timeout=0.5)
 
 
@@ -113,102 +116,152 @@ def partner(**changes: Any) -> PartnerConfig:
     return PartnerConfig(**values)
 
 
-CONFIG = Config()
+FEEDS = (FeedSpec(name="all", title="All"),)
 EMBARGOED = story(embargoed_until=START + timedelta(hours=2))
 
 
-def event(s: Story, reason: str = "created", previous: Story | None = None) -> StoryChanged:
-    return StoryChanged(s, previous, reason)
+def change(
+    p: PartnerConfig,
+    versions: list[tuple[Story, datetime]],
+    reason: str,
+    *,
+    now: datetime | None = None,
+) -> tuple[str, Story] | None:
+    """What the last of ``versions`` (each stored at its instant) means to partner ``p``."""
+    exposure, previous_exposure = NO_EXPOSURE, NO_EXPOSURE
+    current: Story | None = None
+    previous: Story | None = None
+    for version, at in versions:
+        if current is not None:
+            previous_exposure, exposure = exposure, exposure.after(current, at)
+        previous, current = current, version
+    assert current is not None
+    event = StoryChanged(
+        current,
+        previous,
+        reason,
+        exposure=exposure,
+        previous_exposure=previous_exposure,
+        previous_until=at,
+    )
+    return change_for(partner_audience(p), event, now=now or at, feeds=FEEDS)
+
+
+def kind(result: tuple[str, Story] | None) -> str | None:
+    return None if result is None else result[0]
 
 
 def test_a_partner_not_entitled_to_the_source_gets_nothing() -> None:
-    assert not wants(partner(sources=("other",)), event(story()), now=START, config=CONFIG)
-    assert wants(partner(sources=("desk",)), event(story()), now=START, config=CONFIG)
+    assert change(partner(sources=("other",)), [(story(), START)], "created") is None
+    assert kind(change(partner(sources=("desk",)), [(story(), START)], "created")) == "created"
+
+
+def test_a_partner_not_entitled_to_a_feed_selecting_the_story_gets_nothing() -> None:
+    assert change(partner(feeds=("elsewhere",)), [(story(), START)], "created") is None
 
 
 def test_an_embargoed_story_goes_only_to_partners_with_embargo_rights() -> None:
-    assert wants(partner(embargo=True), event(EMBARGOED), now=START, config=CONFIG)
-    assert not wants(partner(embargo=False), event(EMBARGOED), now=START, config=CONFIG)
+    assert kind(change(partner(embargo=True), [(EMBARGOED, START)], "created")) == "created"
+    assert change(partner(embargo=False), [(EMBARGOED, START)], "created") is None
 
 
 def test_the_release_is_the_first_a_partner_without_embargo_rights_hears() -> None:
-    released = event(EMBARGOED, "released", EMBARGOED)
-    later = START + timedelta(hours=2)
-    assert wants(partner(embargo=False), released, now=later, config=CONFIG)
+    lifts = START + timedelta(hours=2)
+    event = embargo_lifted(EMBARGOED)
+    got = change_for(partner_audience(partner()), event, now=lifts, feeds=FEEDS)
+    assert kind(got) == "released"
+    again = change_for(partner_audience(partner(embargo=True)), event, now=lifts, feeds=FEEDS)
+    assert again is None  # it had the story already
 
 
 def test_a_kill_of_a_story_still_under_embargo_is_not_told_to_those_who_never_saw_it() -> None:
-    killed = event(replace_status(EMBARGOED, PubStatus.CANCELED), "killed", EMBARGOED)
-    assert not wants(partner(embargo=False), killed, now=START, config=CONFIG)
-    assert wants(partner(embargo=True), killed, now=START, config=CONFIG)
+    killed = replace_status(EMBARGOED, PubStatus.CANCELED)
+    versions = [(EMBARGOED, START), (killed, START + timedelta(minutes=5))]
+    assert change(partner(embargo=False), versions, "killed") is None
+    assert kind(change(partner(embargo=True), versions, "killed")) == "killed"
 
 
 def test_a_story_created_or_edited_while_withheld_is_not_pushed() -> None:
     withheld = replace_status(story(), PubStatus.WITHHELD)
-    assert not wants(partner(), event(withheld, "created"), now=START, config=CONFIG)
-    assert not wants(partner(), event(withheld, "updated", withheld), now=START, config=CONFIG)
-    assert wants(partner(), event(withheld, "withheld", story()), now=START, config=CONFIG)
+    later = START + timedelta(minutes=5)
+    assert change(partner(), [(withheld, START)], "created") is None
+    assert change(partner(), [(withheld, START), (withheld, later)], "updated") is None
+    got = change(partner(), [(story(), START), (withheld, later)], "withheld")
+    assert kind(got) == "withheld"
 
 
 def test_a_story_created_withheld_then_killed_is_killed_to_no_one() -> None:
     withheld = replace_status(story(), PubStatus.WITHHELD)
-    killed = event(replace_status(story(), PubStatus.CANCELED), "killed", withheld)
+    killed = replace_status(story(), PubStatus.CANCELED)
     for p in (partner(), partner(embargo=True)):
-        assert not wants(p, killed, now=START, config=CONFIG, earlier=[withheld])
+        versions = [(withheld, START), (killed, START + timedelta(minutes=5))]
+        assert change(p, versions, "killed") is None
 
 
 def test_a_kill_after_a_withhold_reaches_partners_who_had_the_story() -> None:
     withheld = replace_status(story(), PubStatus.WITHHELD)
-    killed = event(replace_status(story(), PubStatus.CANCELED), "killed", withheld)
-    assert wants(partner(), killed, now=START, config=CONFIG, earlier=[story(), withheld])
+    killed = replace_status(story(), PubStatus.CANCELED)
+    versions = [(story(), START), (withheld, START + MINUTE), (killed, START + 2 * MINUTE)]
+    assert kind(change(partner(), versions, "killed")) == "killed"
 
 
 def test_a_kill_is_not_told_to_a_partner_not_entitled_to_the_version_it_could_have_seen() -> None:
     elsewhere = story(source="other")
     withheld = replace_status(story(), PubStatus.WITHHELD)
-    killed = event(replace_status(story(), PubStatus.CANCELED), "killed", withheld)
-    desk_only = partner(sources=("desk",))
-    assert not wants(desk_only, killed, now=START, config=CONFIG, earlier=[elsewhere, withheld])
+    killed = replace_status(story(), PubStatus.CANCELED)
+    versions = [(elsewhere, START), (withheld, START + MINUTE), (killed, START + 2 * MINUTE)]
+    assert change(partner(sources=("desk",)), versions, "killed") is None
 
 
 def test_an_embargo_that_lapsed_only_after_the_withhold_was_never_seen() -> None:
     lifts = START + timedelta(hours=2)
     embargoed = story(embargoed_until=lifts)
-    withheld_early = replace(embargoed, pub_status=PubStatus.WITHHELD, version_created=START)
-    withheld_late = replace(withheld_early, version_created=lifts + timedelta(minutes=1))
+    withheld = replace(embargoed, pub_status=PubStatus.WITHHELD)
     killed = replace_status(embargoed, PubStatus.CANCELED)
     later = lifts + timedelta(hours=1)
-    assert not seen(partner(), [embargoed, withheld_early], now=later, config=CONFIG)
-    assert seen(partner(), [embargoed, withheld_late], now=later, config=CONFIG)
-    assert seen(partner(embargo=True), [embargoed, withheld_early], now=later, config=CONFIG)
-    early = event(killed, "killed", withheld_early)
-    versions = [embargoed, withheld_early]
-    assert not wants(partner(), early, now=later, config=CONFIG, earlier=versions)
+    early = [(embargoed, START), (withheld, START + MINUTE), (killed, later)]
+    assert change(partner(), early, "killed") is None
+    assert kind(change(partner(embargo=True), early, "killed")) == "killed"
+    late = [(embargoed, START), (withheld, lifts + MINUTE), (killed, later)]
+    assert kind(change(partner(), late, "killed")) == "killed"
+
+
+def test_a_move_to_a_source_the_partner_lacks_is_a_withhold_for_it() -> None:
+    moved = story(source="other")
+    got = change(partner(sources=("desk",)), [(story(), START), (moved, START + MINUTE)], "updated")
+    assert got is not None
+    assert got[0] == "withheld"
+    assert got[1].origin.source is None  # the new source is not named to those who lost it
+
+
+def test_re_embargoing_a_published_story_is_a_withhold_then_a_release() -> None:
+    again = story(embargoed_until=START + timedelta(hours=3), version=2)
+    versions = [(story(), START), (again, START + MINUTE)]
+    assert kind(change(partner(), versions, "updated")) == "withheld"
+    assert kind(change(partner(embargo=True), versions, "updated")) == "updated"
 
 
 def replace_status(s: Story, status: PubStatus) -> Story:
     return replace(s, pub_status=status)
 
 
-def test_a_partner_without_a_webhook_url_gets_nothing() -> None:
-    assert not wants(partner(webhook_url=None), event(story()), now=START, config=CONFIG)
-
-
-def test_the_payload_carries_type_timestamp_and_the_story_without_desk_fields() -> None:
-    payload = json.loads(message_body(event(story(), "corrected"), now=START))
+def test_the_payload_carries_type_timestamp_and_the_story_as_given() -> None:
+    payload = json.loads(message_body("corrected", public_form(story()), now=START))
     assert payload["type"] == "story.corrected"
     assert payload["timestamp"] == "2025-07-01T12:00:00Z"
     assert payload["data"]["guid"] == "urn:test:1"
     assert payload["data"]["body"] == ["Paragraph of story 1."]
-    assert "removed" not in payload["data"]
-    assert "review" not in payload["data"]
+    assert payload["data"]["removed"] == []
 
 
 def test_a_kill_payload_does_not_carry_the_copy() -> None:
     killed = replace_status(story(), PubStatus.CANCELED)
-    payload = json.loads(message_body(event(killed, "killed"), now=START))
+    got = change(partner(), [(story(), START), (killed, START + MINUTE)], "killed")
+    assert got is not None
+    payload = json.loads(message_body(*got, now=START))
     assert payload["data"]["pub_status"] == "canceled"
-    assert payload["data"]["body"] == []
+    assert payload["data"]["headline"] == KILL_NOTICE
+    assert "Paragraph of story 1." not in json.dumps(payload)
 
 
 def test_the_message_id_is_stable_per_partner_guid_version_and_reason() -> None:
@@ -386,7 +439,7 @@ async def test_an_embargoed_story_reaches_only_the_embargo_partner_until_release
     assert late.posts == 0
 
     clock.advance(120)  # within the receivers' five-minute timestamp tolerance
-    await wire.bus.publish(StoryChanged(result.story, result.story, "released"))
+    await wire.bus.publish(embargo_lifted(result.story, result.exposure))
     body, headers = await late.next()
     payload = Webhook(OTHER_SECRET).verify(body, headers)
     assert payload["type"] == "story.released"
@@ -464,7 +517,8 @@ async def test_a_hanging_endpoint_times_out_without_delaying_another_partner(
     assert loop.time() - saved < FAST.timeout
     await settle(client)
     wire = client.app[WIRE]
-    (waiting,) = await wire.store.due(now=wire.clock() + timedelta(hours=1), limit=10)
+    later = wire.clock() + timedelta(hours=1)
+    (waiting,) = await wire.store.due(kind="webhook", now=later, limit=10)
     assert waiting.subject == "stuck"
     assert waiting.last_error == f"timed out after {FAST.timeout:g} s"
 

@@ -535,5 +535,5 @@ async def test_a_hanging_subscriber_times_out_without_delaying_another(
     await client.app[HUB].drain()
     assert stuck.posts == 1
     wire = client.app[WIRE]
-    pending = await wire.store.due(now=wire.clock() + timedelta(hours=1), limit=10)
+    pending = await wire.store.due(kind="websub", now=wire.clock() + timedelta(hours=1), limit=10)
     assert [d.last_error for d in pending] == [f"timed out after {FAST.timeout:g} s"]

@@ -10,21 +10,46 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from wire.model import Story
+from wire.visibility import NO_EXPOSURE, Exposure
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class StoryChanged:
-    """A new current version (``previous`` is the one it replaced, if any).
+    """A new current version (``previous`` is the one it replaced, if any), or an
+    embargo that lifted (``previous`` is then the story itself).
 
-    ``reason``: created · updated · corrected · killed · withheld · released."""
+    ``reason``: created · updated · corrected · killed · withheld · released.
+    ``exposure`` and ``previous_exposure`` are the story's exposure now and while
+    ``previous`` was current, and ``previous_until`` the instant ``previous``
+    was last what audiences saw, so a listener can ask the visibility rule what
+    each audience saw before and sees now (``wire.visibility``)."""
 
     story: Story
     previous: Story | None
     reason: str
+    exposure: Exposure = NO_EXPOSURE
+    previous_exposure: Exposure = NO_EXPOSURE
+    previous_until: datetime | None = None
+
+
+def embargo_lifted(story: Story, exposure: Exposure = NO_EXPOSURE) -> StoryChanged:
+    """The event of ``story``'s embargo lifting: no new version, but audiences
+    without embargo rights see it from now on (it was hidden an instant before)."""
+    if story.embargoed_until is None:
+        raise ValueError(f"{story.guid} has no embargo to lift")
+    return StoryChanged(
+        story,
+        story,
+        "released",
+        exposure=exposure,
+        previous_exposure=exposure,
+        previous_until=story.embargoed_until - timedelta(microseconds=1),
+    )
 
 
 Listener = Callable[[StoryChanged], Awaitable[None]]

@@ -131,17 +131,42 @@ class Story:
     removed: tuple[str, ...] = ()
     review: tuple[str, ...] = ()
 
-    def is_visible(self, now: datetime, *, embargo_rights: bool = False) -> bool:
-        """Whether an audience may see this version now: usable and, unless it
-        holds embargo rights, past its embargo."""
-        if self.pub_status is not PubStatus.USABLE:
-            return False
-        return embargo_rights or self.embargoed_until is None or self.embargoed_until <= now
+    def embargoed_at(self, now: datetime) -> bool:
+        """Whether this version is still under embargo at ``now``."""
+        return self.embargoed_until is not None and self.embargoed_until > now
 
     @property
     def sort_time(self) -> datetime | None:
-        """The instant feeds order by: publication, else first creation."""
-        return self.published_at or self.first_created or self.version_created
+        """The instant feeds order by and show as the publication time: publication
+        (else first creation), or the embargo's end when that is later, so a story
+        pushed early under embargo takes its place in feeds when it is released."""
+        base = self.published_at or self.first_created or self.version_created
+        if self.embargoed_until is not None and (base is None or self.embargoed_until > base):
+            return self.embargoed_until
+        return base
+
+    @property
+    def facets(self) -> Facets:
+        return Facets(
+            source=self.origin.source,
+            language=self.language,
+            provider=self.provider.name if self.provider else None,
+            subjects=self.subjects,
+            keywords=self.keywords,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """What feeds and source entitlements select a story by: the part of a version
+    that decides which feeds it is in. Kept for earlier versions by the visibility
+    rule (``wire.visibility``), so a story that left a feed is still known to have been in it."""
+
+    source: str | None = None
+    language: str | None = None
+    provider: str | None = None
+    subjects: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +181,15 @@ class FeedFilter:
 
     def matches(self, story: Story) -> bool:
         """The same rule the store's indexed query applies, for one story in memory."""
-        provider = story.provider.name if story.provider else None
+        return self.selects(story.facets)
+
+    def selects(self, facets: Facets) -> bool:
         return (
-            (not self.sources or story.origin.source in self.sources)
-            and (not self.languages or story.language in self.languages)
-            and (not self.providers or provider in self.providers)
-            and (not self.subjects or bool(set(self.subjects) & set(story.subjects)))
-            and (not self.keywords or bool(set(self.keywords) & set(story.keywords)))
+            (not self.sources or facets.source in self.sources)
+            and (not self.languages or facets.language in self.languages)
+            and (not self.providers or facets.provider in self.providers)
+            and (not self.subjects or bool(set(self.subjects) & set(facets.subjects)))
+            and (not self.keywords or bool(set(self.keywords) & set(facets.keywords)))
         )
 
 
@@ -171,25 +198,30 @@ class Audience:
     """Who is reading: the public, or a partner with its entitlements.
 
     ``feeds``/``sources`` of ``None`` mean unrestricted (the public reads every
-    public feed, a partner with no source list reads every source)."""
+    public feed, a partner with no feed list reads every feed, public or not, and
+    one with no source list every source). ``partner`` tells a partner from the
+    public, whatever its name. What an audience may see of a story is decided by
+    ``wire.visibility``, from these entitlements."""
 
     name: str = "public"
     feeds: frozenset[str] | None = None
     sources: frozenset[str] | None = None
     embargo_rights: bool = False
+    partner: bool = False
 
     @property
     def is_public(self) -> bool:
-        return self.name == "public"
+        return not self.partner
 
-    def may_read_feed(self, feed: str) -> bool:
+    def may_read_feed(self, feed: str, *, public: bool = True) -> bool:
+        """Whether this audience reads the feed ``feed`` (``public``: open to everyone)."""
+        if not self.partner and not public:
+            return False
         return self.feeds is None or feed in self.feeds
 
-    def may_see(self, story: Story, now: datetime) -> bool:
-        """Entitled to this story's source, and past its embargo unless entitled to embargoes."""
-        if self.sources is not None and story.origin.source not in self.sources:
-            return False
-        return story.is_visible(now, embargo_rights=self.embargo_rights)
+    def entitled_to(self, facets: Facets) -> bool:
+        """Entitled to the source of a version with these facets."""
+        return self.sources is None or facets.source in self.sources
 
 
 PUBLIC = Audience()

@@ -19,6 +19,7 @@ from wire.errors import IngestError, NotFound
 from wire.events import EventBus, StoryChanged
 from wire.ingest.pipeline import parse_input
 from wire.model import PubStatus, Story
+from wire.sanitize import sanitize_story
 from wire.store.base import IngestFailure, RawInput, SaveResult, Store
 
 log = logging.getLogger(__name__)
@@ -117,12 +118,25 @@ class Wire:
     async def save(
         self, story: Story, *, reason: str | None = None, expected_version: int | None = None
     ) -> SaveResult:
-        """Store a version and, when it changed something, announce it."""
-        result = await self.store.save(story, now=self.clock(), expected_version=expected_version)
+        """Store a version and, when it changed something, announce it. Every
+        story passes ``sanitize_story`` here, on its one way into the store."""
+        now = self.clock()
+        result = await self.store.save(
+            sanitize_story(story), now=now, expected_version=expected_version
+        )
         if result.changed:
             previous = result.previous
             why = reason or ("created" if result.created else _reason(result.story, previous))
-            await self.bus.publish(StoryChanged(result.story, previous, why))
+            await self.bus.publish(
+                StoryChanged(
+                    result.story,
+                    previous,
+                    why,
+                    exposure=result.exposure,
+                    previous_exposure=result.previous_exposure,
+                    previous_until=now,
+                )
+            )
         return result
 
     async def current(self, guid: str) -> Story:

@@ -14,9 +14,10 @@ writes the outcome to the store, so retries survive a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+SUPERSEDED = "superseded"  # a newer delivery of the same chain replaced it before it went out
 ERROR_LIMIT = 500  # characters of an error kept with the delivery
 
 
@@ -208,26 +210,55 @@ class Courier:
         self.batch = batch
         self._gate = asyncio.Semaphore(concurrency)
         self._in_flight: set[str] = set()
+        self._chains: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, attempts using it
         self._tasks: set[asyncio.Task[object]] = set()
 
     async def attempt(self, delivery: Delivery) -> Delivery | None:
-        """One try, unless that delivery is already being tried; None then."""
+        """One try, unless that delivery is already being tried; None then.
+
+        Deliveries of one chain (one story to one partner, one feed to one
+        subscriber) are never sent concurrently: a newer one waits for the older
+        one's attempt to end, and an older one superseded meanwhile is not sent."""
         if delivery.id in self._in_flight:
             return None
         self._in_flight.add(delivery.id)
         try:
-            async with self._gate:
-                return await deliver(
-                    self.store,
-                    self.http,
-                    delivery,
-                    now=self.clock,
-                    policy=self.policy,
-                    allow_private=self.allow_private,
-                    headers=self.headers,
-                )
+            async with self._chain(delivery.chain) as waited:
+                if waited:
+                    latest = await self.store.get_delivery(delivery.id)
+                    if latest is None or latest.state != PENDING:
+                        return None
+                    delivery = latest
+                async with self._gate:
+                    return await deliver(
+                        self.store,
+                        self.http,
+                        delivery,
+                        now=self.clock,
+                        policy=self.policy,
+                        allow_private=self.allow_private,
+                        headers=self.headers,
+                    )
         finally:
             self._in_flight.discard(delivery.id)
+
+    @contextlib.asynccontextmanager
+    async def _chain(self, chain: str | None) -> AsyncIterator[bool]:
+        """Hold the chain's lock; yields whether another attempt had it first."""
+        if chain is None:
+            yield False
+            return
+        lock, users = self._chains.get(chain, (asyncio.Lock(), 0))
+        self._chains[chain] = (lock, users + 1)
+        try:
+            async with lock:
+                yield users > 0
+        finally:
+            lock, users = self._chains[chain]
+            if users == 1:
+                del self._chains[chain]
+            else:
+                self._chains[chain] = (lock, users - 1)
 
     def start(self, delivery: Delivery) -> None:
         """Try now, in the background: the caller (an event listener) does not wait."""
@@ -244,8 +275,8 @@ class Courier:
 
     async def run_due(self) -> list[Delivery]:
         """Try every due delivery of this kind, concurrently (bounded); the updated records."""
-        due = await self.store.due(now=self.clock(), limit=self.batch)
-        mine = [d for d in due if d.kind == self.kind and d.id not in self._in_flight]
+        due = await self.store.due(kind=self.kind, now=self.clock(), limit=self.batch)
+        mine = [d for d in due if d.id not in self._in_flight]
         results = await asyncio.gather(*(self._guarded(d) for d in mine))
         return [r for r in results if r is not None]
 

@@ -1,18 +1,15 @@
-"""Signed webhooks (Standard Webhooks): one POST per story change to each entitled partner.
+"""Signed webhooks (Standard Webhooks): one POST per story change to each partner it concerns.
 
-Who gets what is decided by a pure function, ``wants``, from the partner's
-entitlements and the change; it is the same rule the feeds apply, so push never
-shows a partner more than polling would. A partner without embargo rights first
-hears of an embargoed story when it is released. Kills and withholds carry the
-story's identity and status, never its copy.
+Who gets what is the visibility rule's (``wire.visibility``), asked by
+``change_for`` about the story before and after the change over the partner's
+feeds: push never shows a partner more, or tells it less, than polling would.
+A partner without embargo rights first hears of an embargoed story when it is
+released. A kill or withhold goes only to a partner that could have seen an
+earlier version, as the removal notice (identity, status, note), never the copy.
+A story created withheld and then killed was never seen, so its kill goes to no one.
 
-A kill or withhold goes only to a partner that could have received the story:
-one for which some earlier version was usable, entitled and past its embargo
-(or the partner holds embargo rights) while it was current. A story created
-withheld and then killed was never sent to anyone, so its kill is sent to no
-one: even a copy-free kill would tell partners a headline and a guid they never
-had, and there is nothing for them to take down. ``wants`` decides this from the
-story's earlier versions (``store.history``), fetched only for such changes.
+Deliveries of one story to one partner go out in version order, one at a time;
+a newer one supersedes an older one not yet delivered (``Delivery.chain``).
 
 Each message has a stable ``webhook-id`` per (partner, guid, version, reason):
 delivery is at-least-once and receivers dedupe on it. The signature covers the
@@ -28,106 +25,82 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 import aiohttp
 from standardwebhooks import Webhook
 
-from wire.config import Config, PartnerConfig
+from wire.access import partner_audience
 from wire.deliver.retry import DEAD, PENDING, Courier, RetryPolicy
 from wire.errors import NotFound
 from wire.events import StoryChanged
-from wire.model import PubStatus, Story
+from wire.model import Audience, PubStatus, Story
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store.base import Delivery
 from wire.storyjson import format_instant, story_to_dict
+from wire.visibility import HIDDEN, FeedScope, Verdict, decide, readable_filters
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Webhooks", "message_body", "message_id", "seen", "sign_headers", "wants"]
-
-HIDDEN_FIELDS = ("removed", "review")  # desk-internal: never sent to partners
+__all__ = ["Webhooks", "change_for", "message_body", "message_id", "sign_headers"]
 
 
-def _entitled(partner: PartnerConfig, story: Story, config: Config) -> bool:
-    """Entitled to the story's source and, if limited to some feeds, to a feed carrying it."""
-    if partner.sources is not None and story.origin.source not in partner.sources:
-        return False
-    if partner.feeds is None:
-        return True
-    specs = (config.feed(name) for name in partner.feeds)
-    return any(spec is not None and spec.filter.matches(story) for spec in specs)
+def change_for(
+    audience: Audience, event: StoryChanged, *, now: datetime, feeds: Sequence[FeedScope]
+) -> tuple[str, Story] | None:
+    """The webhook (event type's reason, payload story) this change means to one
+    partner, or None: the visibility rule over the partner's feeds, asked about
+    the story before the change and after it.
+
+    Something is sent when what the partner may see changes: the story appears
+    (``created``, or ``released`` after an embargo or a withhold), a version it
+    sees changes (the event's own reason), it is taken away (``killed`` or
+    ``withheld``, as the removal notice), or a withheld story it had is killed.
+    Nothing else: a story the partner could never see, edits to a story it
+    already knows is withdrawn."""
+    scope = readable_filters(audience, feeds)
+    after = decide(audience, event.story, event.exposure, now=now, scope=scope)
+    before = HIDDEN
+    if event.previous is not None:
+        before = decide(
+            audience,
+            event.previous,
+            event.previous_exposure,
+            now=event.previous_until or now,
+            scope=scope,
+        )
+    if after.story is None:
+        return None
+    if after.verdict is Verdict.VISIBLE:
+        if before.verdict is Verdict.VISIBLE:
+            if event.previous is not None and event.previous.version == event.story.version:
+                return None  # an embargo lifting for a partner that had it already
+            return _visible_reason(event.reason), after.story
+        if before.verdict is Verdict.ANNOUNCE or event.reason == "released":
+            return "released", after.story
+        return "created", after.story
+    killed = after.story.pub_status is PubStatus.CANCELED
+    if before.verdict is Verdict.VISIBLE or (
+        before.verdict is Verdict.ANNOUNCE
+        and killed
+        and before.story is not None
+        and before.story.pub_status is not PubStatus.CANCELED
+    ):
+        return ("killed" if killed else "withheld"), after.story
+    return None
 
 
-def wants(
-    partner: PartnerConfig,
-    event: StoryChanged,
-    *,
-    now: datetime,
-    config: Config,
-    earlier: Sequence[Story] | None = None,
-) -> bool:
-    """Whether this change is pushed to this partner.
-
-    A usable version goes to a partner that may see it now: entitled, and past
-    its embargo unless the partner holds embargo rights (so a ``released`` event
-    is the first a partner without them hears of the story). A kill or withhold
-    goes to an entitled partner only as a change of status (a story created
-    withheld, or edited while withheld, is nothing new) and only if the partner
-    could have received the story: ``earlier`` are the versions before this one,
-    oldest first (``event.previous`` alone when not given), and one of them must
-    have been visible to the partner while it was current (``seen``)."""
-    if not partner.webhook_url or not partner.webhook_secret:
-        return False
-    story = event.story
-    if not _entitled(partner, story, config):
-        return False
-    if story.pub_status is PubStatus.USABLE:
-        embargo_over = story.embargoed_until is None or story.embargoed_until <= now
-        return partner.embargo or embargo_over
-    if event.previous is None or event.previous.pub_status is story.pub_status:
-        return False
-    versions = earlier if earlier is not None else [event.previous]
-    return seen(partner, versions, now=now, config=config)
+def _visible_reason(reason: str) -> str:
+    return reason if reason in ("updated", "corrected", "released") else "updated"
 
 
-def seen(
-    partner: PartnerConfig, versions: Sequence[Story], *, now: datetime, config: Config
-) -> bool:
-    """Whether any of ``versions`` (oldest first, each current until the next one's
-    ``version_created``, the last until ``now``) was pushed to or readable by the
-    partner: usable, entitled, and its embargo lifted while it was current unless
-    the partner holds embargo rights. A version without a creation time leaves its
-    predecessor's end unknown; that counts as seen, since a missed kill is worse."""
-    for i, version in enumerate(versions):
-        if version.pub_status is not PubStatus.USABLE or not _entitled(partner, version, config):
-            continue
-        if partner.embargo or version.embargoed_until is None:
-            return True
-        following = versions[i + 1] if i + 1 < len(versions) else None
-        until = now if following is None else following.version_created
-        if until is None or version.embargoed_until <= until:
-            return True
-    return False
-
-
-def _payload_story(story: Story) -> dict[str, Any]:
-    data = dict(story_to_dict(story))
-    for name in HIDDEN_FIELDS:
-        data.pop(name, None)
-    if story.pub_status is not PubStatus.USABLE:
-        # A kill or withhold says which story and why, not the copy that is pulled.
-        data.update(summary=None, body=[], pictures=[])
-    return data
-
-
-def message_body(event: StoryChanged, *, now: datetime) -> bytes:
-    """The JSON payload: ``{"type": "story.<reason>", "timestamp", "data": story}``."""
+def message_body(reason: str, story: Story, *, now: datetime) -> bytes:
+    """The JSON payload: ``{"type": "story.<reason>", "timestamp", "data": story}``,
+    ``story`` being what the visibility rule gave the partner."""
     payload = {
-        "type": f"story.{event.reason}",
+        "type": f"story.{reason}",
         "timestamp": format_instant(now),
-        "data": _payload_story(event.story),
+        "data": story_to_dict(story),
     }
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -180,26 +153,29 @@ class Webhooks:
         return sign_headers(partner.webhook_secret, delivery.id, delivery.body, at)
 
     async def on_story_changed(self, event: StoryChanged) -> None:
-        """Queue and start one delivery per partner that wants this change."""
+        """Queue and start one delivery per partner this change means something to.
+
+        Deliveries of one story to one partner form a chain: sent in version order,
+        never two at once, a newer one superseding an older one not yet delivered."""
         now = self.wire.clock()
-        earlier: list[Story] | None = None
-        if event.story.pub_status is not PubStatus.USABLE:
-            history = await self.wire.store.history(event.story.guid)
-            # None (judge by ``event.previous``) if the store has no older version yet.
-            earlier = [v for v in history if v.version < event.story.version] or None
-        for partner in self.wire.config.partners:
-            if not wants(partner, event, now=now, config=self.wire.config, earlier=earlier):
+        config = self.wire.config
+        for partner in config.partners:
+            if not partner.webhook_url or not partner.webhook_secret:
                 continue
-            assert partner.webhook_url is not None
+            change = change_for(partner_audience(partner), event, now=now, feeds=config.feeds)
+            if change is None:
+                continue
+            reason, story = change
             delivery = Delivery(
-                id=message_id(partner.name, event.story, event.reason),
+                id=message_id(partner.name, story, reason),
                 kind="webhook",
                 target=partner.webhook_url,
-                body=message_body(event, now=now),
+                body=message_body(reason, story, now=now),
                 headers={"Content-Type": "application/json"},
                 subject=partner.name,
                 next_attempt_at=now,
                 created_at=now,
+                chain=f"webhook\n{partner.name}\n{story.guid}",
             )
             await self.wire.store.enqueue(delivery)
             self.courier.start(delivery)

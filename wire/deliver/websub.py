@@ -23,22 +23,24 @@ import hmac
 import logging
 import secrets
 from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import web
 
+from wire.access import Authenticator
 from wire.deliver.retry import Courier, RetryPolicy
 from wire.deliver.urlcheck import check_callback_async
-from wire.errors import UnsafeURL, WireError
+from wire.errors import AuthError, UnsafeURL, WireError
 from wire.model import PUBLIC, Audience
 from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store.base import Delivery, Subscription
+from wire.tokens import hash_token
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +156,12 @@ class Hub:
         http: aiohttp.ClientSession,
         jobs: Jobs,
         *,
+        auth: Authenticator,
         leases: Leases | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
         self.wire = wire
+        self.auth = auth
         self.publisher = publisher
         self.http = http
         self.jobs = jobs
@@ -180,7 +184,14 @@ class Hub:
     def setup_routes(app: web.Application) -> None:
         app.router.add_post("/websub", _handle)
 
-    async def accept(self, request: HubRequest, *, audience: Audience, secure: bool) -> None:
+    async def accept(
+        self,
+        request: HubRequest,
+        *,
+        audience: Audience,
+        secure: bool,
+        token_hash: str | None = None,
+    ) -> None:
         """Validate a parsed request against this server and start verifying intent.
 
         Raises ``HubRequestError`` (not our topic, a secret over plain HTTP),
@@ -190,15 +201,18 @@ class Hub:
             raise HubRequestError("hub.topic", "is not a feed this hub publishes")
         feed, fmt = found
         spec = self.wire.config.feed(feed)
-        if spec is None or not _may_read(audience, feed, public=spec.public):
+        if spec is None or not audience.may_read_feed(feed, public=spec.public):
             raise NotEntitled(f"{audience.name} may not read feed {feed!r}")
         if request.secret is not None and not (secure or self.allow_private):
             raise HubRequestError("hub.secret", "is only accepted over HTTPS")
         await check_callback_async(request.callback, allow_private=self.allow_private)
         canonical = self.publisher.feed_url(feed, fmt)
-        self._spawn(self._verify(request, canonical, audience.name))
+        held = token_hash if audience.partner else None
+        self._spawn(self._verify(request, canonical, audience.name, held))
 
-    async def _verify(self, request: HubRequest, topic: str, audience: str) -> None:
+    async def _verify(
+        self, request: HubRequest, topic: str, audience: str, token_hash: str | None
+    ) -> None:
         """Verification of intent (WebSub 5.3): act only on an echoed challenge."""
         challenge = secrets.token_urlsafe(24)
         params = {"hub.mode": request.mode, "hub.topic": request.topic, "hub.challenge": challenge}
@@ -221,6 +235,7 @@ class Hub:
                     secret=request.secret,
                     audience=audience,
                     created_at=now,
+                    token_hash=token_hash,
                 )
             )
         else:
@@ -251,13 +266,12 @@ class Hub:
         for fmt in spec.formats:
             topic = self.publisher.feed_url(feed, fmt)
             subs = await self.wire.store.subscriptions(topic, now=now)
-            by_audience: dict[str, list[Subscription]] = {}
+            by_audience: dict[Audience, list[Subscription]] = {}
             for sub in subs:
-                by_audience.setdefault(sub.audience, []).append(sub)
-            for name, group in by_audience.items():
-                audience = self._audience(name)
-                if audience is None or not _may_read(audience, feed, public=spec.public):
-                    continue
+                audience = await self._audience(sub, public=spec.public, now=now)
+                if audience is not None:
+                    by_audience.setdefault(audience, []).append(sub)
+            for audience, group in by_audience.items():
                 rendered = await self.publisher.rendered(feed, fmt, audience)
                 link = self.publisher.link_header(feed, fmt) or (
                     f'<{self.publisher.hub_url}>; rel="hub", <{topic}>; rel="self"'
@@ -280,19 +294,49 @@ class Hub:
                         subject=topic,
                         next_attempt_at=now,
                         created_at=now,
+                        chain=f"websub\n{topic}\n{sub.callback}",
                     )
                     await self.wire.store.enqueue(delivery)
                     self._queued[(topic, sub.callback)] = ident
                     self.courier.start(delivery)
 
-    def _audience(self, name: str) -> Audience | None:
-        """The audience a subscription was made as; None if that partner is gone."""
-        if name == PUBLIC.name:
+    async def _audience(self, sub: Subscription, *, public: bool, now: datetime) -> Audience | None:
+        """The view a subscription receives, its token checked afresh: a partner's
+        while the token it was made with stands. Once that token is revoked or
+        expired (or its partner left the config), a public topic falls back to the
+        public view; a partners-only one ends: the subscription is removed and the
+        subscriber told (WebSub's ``hub.mode=denied``)."""
+        if sub.token_hash is None:
+            return PUBLIC if public else None
+        try:
+            return await self.auth.audience_of_hash(sub.token_hash, now, fresh=True)
+        except AuthError as exc:
+            reason = f"the subscription's token no longer stands: {exc}"
+        if public:
+            await self.wire.store.put_subscription(
+                replace(sub, audience=PUBLIC.name, token_hash=None)
+            )
+            log.info("websub subscription falls back to public", extra={"callback": sub.callback})
             return PUBLIC
-        from wire.web.auth import partner_audience  # the web layer imports this module
+        await self.wire.store.delete_subscription(sub.topic, sub.callback)
+        self._spawn(self._deny(sub, reason))
+        return None
 
-        partner = self.wire.config.partner(name)
-        return partner_audience(partner) if partner is not None else None
+    async def _deny(self, sub: Subscription, reason: str) -> None:
+        """Tell a subscriber its subscription ended (WebSub 5.2, ``hub.mode=denied``)."""
+        params = {"hub.mode": "denied", "hub.topic": sub.topic, "hub.reason": reason}
+        url = with_query(sub.callback, params)
+        try:
+            await check_callback_async(url, allow_private=self.allow_private)
+            async with self.http.get(
+                url,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=self.verify_timeout),
+            ) as response:
+                await response.content.read(CHALLENGE_READ_LIMIT)
+        except (UnsafeURL, TimeoutError, aiohttp.ClientError) as exc:
+            log.info("websub denial not delivered", extra={"url": sub.callback, "error": str(exc)})
+        log.info("websub subscription ended", extra={"callback": sub.callback, "reason": reason})
 
     async def run_due(self) -> list[Delivery]:
         """Retry notifications that are due (the scheduler calls this every few seconds)."""
@@ -325,12 +369,6 @@ class Hub:
         await self.courier.aclose()
 
 
-def _may_read(audience: Audience, feed: str, *, public: bool) -> bool:
-    if audience.is_public:
-        return public
-    return audience.may_read_feed(feed)
-
-
 async def _handle(request: web.Request) -> web.Response:
     """``POST /websub``: 202 and verification in the background, or a 4xx problem."""
     from wire.web.auth import bearer_token
@@ -350,7 +388,12 @@ async def _handle(request: web.Request) -> web.Response:
     audience = await request.app[AUTH].audience(token, now)
     secure = request.secure or hub.publisher.base_url.startswith("https:")
     try:
-        await hub.accept(parsed, audience=audience, secure=secure)
+        await hub.accept(
+            parsed,
+            audience=audience,
+            secure=secure,
+            token_hash=hash_token(token) if token else None,
+        )
     except HubRequestError as exc:
         raise Problem(400, exc.problem, kind="bad-hub-request", field=exc.field) from exc
     except UnsafeURL as exc:

@@ -75,37 +75,25 @@ def _feed_links(meta: FeedMeta) -> tuple[_feedgen.LinkHead, ...]:
 
 
 def tombstone(story: Story, meta: FeedMeta) -> etree._Element:
-    """RFC 6721 ``at:deleted-entry`` for a killed story: ref, when, by, comment."""
+    """RFC 6721 ``at:deleted-entry`` for a killed or withheld story: ref, when, by,
+    and a comment that says which ("Killed: …", "Withheld: …")."""
     when = story_updated(story, meta)
     el = etree.Element(_AT + "deleted-entry", ref=story.guid, when=format_instant(when) or "")
     if story.provider:
         by = etree.SubElement(el, _AT + "by")
         etree.SubElement(by, _A + "name").text = story.provider.name
     comment = etree.SubElement(el, _AT + "comment")
-    comment.text = "Killed" + (f": {one_line(story.ed_note)}" if story.ed_note else "")
+    what = "Killed" if story.pub_status is PubStatus.CANCELED else "Withheld"
+    comment.text = what + (f": {one_line(story.ed_note)}" if story.ed_note else "")
     return el
 
 
-def _live_tombstones(meta: FeedMeta, killed: Sequence[Story]) -> list[Story]:
-    """Killed stories still inside the tombstone window, each guid once."""
-    cutoff = meta.updated - meta.tombstone_window
-    seen: dict[str, Story] = {}
-    for story in killed:
-        if story.guid not in seen and story_updated(story, meta) >= cutoff:
-            seen[story.guid] = story
-    return list(seen.values())
-
-
-def render_atom(
-    meta: FeedMeta, stories: Sequence[Story], tombstones: Sequence[Story] = ()
-) -> bytes:
-    """The Atom document: usable ``stories`` as entries, killed ones as tombstones.
-
-    A canceled story passed among ``stories`` becomes a tombstone too, so a kill
-    never leaves a live entry behind; tombstones older than
-    ``meta.tombstone_window`` (measured from ``meta.updated``) are dropped."""
+def render_atom(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
+    """The Atom document: usable ``stories`` as entries, killed and withheld ones
+    as tombstones (each guid once). Which removals a reader may learn of, and for
+    how long, is the publisher's to decide (``wire.visibility``)."""
     usable = [s for s in stories if s.pub_status is PubStatus.USABLE]
-    killed = [s for s in (*tombstones, *stories) if s.pub_status is PubStatus.CANCELED]
+    gone = {s.guid: s for s in stories if s.pub_status is not PubStatus.USABLE}
     authors = (meta.provider.name,) if meta.provider else (meta.title,)
     head = _feedgen.FeedHead(
         id=meta.self_url,
@@ -126,7 +114,7 @@ def render_atom(
         feed_ext.append(etree.Element(f"{{{HISTORY_NS}}}archive"))
     if meta.provider:
         feed_ext.append(namespace.provider_element(meta.provider))
-    feed_ext += [tombstone(s, meta) for s in _live_tombstones(meta, killed)]
+    feed_ext += [tombstone(s, meta) for s in gone.values()]
     entries = root.findall(_A + "entry")
     for el in feed_ext:
         if entries:

@@ -33,6 +33,7 @@ from wire.publish import namespace
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import format_dateline, one_line, story_xhtml
 from wire.storyjson import format_instant
+from wire.visibility import as_shown
 
 NAR_NS: Final = "http://iptc.org/std/nar/2006-10-01/"
 STANDARD_VERSION: Final = "2.35"
@@ -263,7 +264,8 @@ def render_feed_package(meta: FeedMeta, stories: Sequence[Story]) -> etree._Elem
 
 def render_newsml(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
     """A ``newsMessage``: header (sent = ``meta.updated``), the feed's packageItem,
-    then one newsItem per story."""
+    then one newsItem per story (killed and withheld ones as their notices)."""
+    stories = [as_shown(s) for s in stories]
     header = G.header(G.sent(_instant(meta.updated)), G.catalogRef(href=IPTC_CATALOG))
     sender = meta.provider.name if meta.provider else meta.generator
     if one_line(sender):

@@ -38,6 +38,7 @@ from wire.model import Story
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import content_html, format_dateline, one_line
 from wire.storyjson import format_instant
+from wire.visibility import as_shown
 
 NINJS_SCHEMA_URI: Final = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
 AUTHOR_REL: Final = "author"
@@ -163,6 +164,6 @@ def render_ninjs(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
         "description": meta.description,
         "updated": format_instant(meta.updated),
         "self": meta.self_url,
-        "items": [render_ninjs_story(s) for s in stories],
+        "items": [render_ninjs_story(as_shown(s)) for s in stories],
     }
     return json.dumps(wrapper, ensure_ascii=False, sort_keys=True).encode("utf-8")

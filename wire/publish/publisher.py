@@ -11,7 +11,6 @@ import asyncio
 import base64
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from wire.attribution import SourcePolicy
@@ -19,7 +18,7 @@ from wire.clock import Clock
 from wire.config import Config, FeedSpec
 from wire.errors import StoryValidationError
 from wire.events import StoryChanged
-from wire.model import PUBLIC, Audience, Provider, PubStatus, Rights, Story
+from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.atom import render_atom
 from wire.publish.cache import CONTENT_TYPES, RenderCache, Rendered, make_rendered, view_of
 from wire.publish.feedmeta import FeedMeta
@@ -29,10 +28,12 @@ from wire.publish.rss import render_rss
 from wire.publish.storyhtml import render_story_html
 from wire.store.base import Store
 from wire.storyjson import format_instant, parse_instant
+from wire.visibility import HIDDEN, NO_EXPOSURE, Decision, Verdict, decide, readable_filters
 
 EXTENSION_OF = {"rss": "rss", "atom": "atom", "newsml": "xml", "ninjs": "json"}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 THREAD_THRESHOLD = 20  # stories; larger renders leave the event loop free
+WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
 
 FeedListener = Callable[[str], Awaitable[None]]
 
@@ -53,27 +54,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return instant, guid
     except (ValueError, TypeError) as exc:
         raise StoryValidationError("/before", "not a valid archive cursor") from exc
-
-
-def public_form(story: Story) -> Story:
-    """What a reader receives: a killed story keeps its identity and status, not its copy."""
-    if story.pub_status is PubStatus.CANCELED:
-        return replace(story, body=(), summary=None, pictures=(), removed=(), review=())
-    return replace(story, removed=(), review=())
-
-
-def may_learn_of(audience: Audience, story: Story, now: datetime) -> bool:
-    """Whether a reader may be shown this story now, or, when it is killed, its
-    tombstone (a reader must learn of a kill of a story it could have seen).
-
-    A kill does not lift an embargo: a story killed before its embargo lifted
-    stays unknown, headline and all, to audiences without embargo rights."""
-    if story.pub_status is not PubStatus.CANCELED:
-        return audience.may_see(story, now)
-    if audience.sources is not None and story.origin.source not in audience.sources:
-        return False
-    until = story.embargoed_until
-    return audience.embargo_rights or until is None or until <= now
 
 
 def _policies(config: Config, spec: FeedSpec) -> list[SourcePolicy]:
@@ -166,12 +146,20 @@ class Publisher:
 
     async def forget(self, guid: str) -> None:
         """A committed change, perhaps by another instance sharing the database:
-        drop the cached feeds the story is in; the next request renders afresh.
-        (A story that moved out of a feed is caught by the event bus locally and
-        by the scheduled refresh elsewhere.)"""
-        story = await self.store.get(guid)
-        for spec in self.feeds_of(story) if story else self.config.feeds:
-            self.cache.invalidate(spec.name)
+        drop the cached feeds the story is in or was ever in (its exposure); the
+        next request renders afresh."""
+        entry = await self.store.get_entry(guid)
+        if entry is None:
+            names = set(self.specs)
+        else:
+            facets = [entry.story.facets, *(seen.facets for seen in entry.exposure.seen)]
+            names = {
+                spec.name
+                for spec in self.config.feeds
+                if any(spec.filter.selects(f) for f in facets)
+            }
+        for name in sorted(names):
+            self.cache.invalidate(name)
 
     async def refresh(self, feed: str) -> None:
         """Scheduled re-render: tombstone windows move and embargoes lift with time."""
@@ -210,41 +198,63 @@ class Publisher:
     async def _render(
         self, feed: str, fmt: str, view: Audience, *, before: tuple[datetime, str] | None
     ) -> tuple[bytes, datetime]:
-        """The feed's bytes for a view, and its newest change (the feed's ``updated``)."""
+        """The feed's bytes for a view, and its newest change (the feed's ``updated``).
+
+        Every story shown went through the visibility rule: the store's indexed
+        query finds the candidates, ``decide`` says what the view gets. The
+        current page also announces, for the tombstone window (wall clock), the
+        removals of stories the view could have seen in this feed; archive pages
+        hold only visible stories."""
         spec = self.specs[feed]
         now = self.clock()
-        stories = await self.store.latest(
+        scope = (spec.filter,)
+        found = await self.store.latest(
             spec.filter, audience=view, now=now, limit=spec.size, before=before
         )
-        tombstones: list[Story] = []
-        if fmt == "atom" and before is None:
-            since = now - timedelta(days=self.config.server.tombstone_days)
-            tombstones = await self.store.tombstones(
-                spec.filter, audience=view, since=since, limit=spec.size
-            )
-        meta = self._meta(spec, fmt, stories, tombstones, archive=before is not None)
-        shown = [public_form(s) for s in stories]
-        gone = [public_form(s) for s in tombstones]
-        if len(shown) + len(gone) > THREAD_THRESHOLD:
-            body = await asyncio.to_thread(_render_format, fmt, meta, shown, gone)
+        items = [
+            d.story
+            for s in found
+            if (d := decide(view, s, NO_EXPOSURE, now=now, scope=scope)).story is not None
+        ]
+        if before is None:
+            items += await self._announcements(view, scope, now=now, limit=spec.size)
+            items.sort(key=lambda s: (s.sort_time or EPOCH, s.guid), reverse=True)
+        oldest = found[-1] if len(found) == spec.size else None
+        meta = self._meta(spec, fmt, items, oldest=oldest, archive=before is not None)
+        if len(items) > THREAD_THRESHOLD:
+            body = await asyncio.to_thread(_render_format, fmt, meta, items)
         else:
-            body = _render_format(fmt, meta, shown, gone)
+            body = _render_format(fmt, meta, items)
         return body, meta.updated
 
+    async def _announcements(
+        self, view: Audience, scope: tuple[FeedFilter, ...], *, now: datetime, limit: int
+    ) -> list[Story]:
+        """Removal notices the view must see in a feed: withdrawn in the window,
+        and could have been seen by the view there."""
+        since = now - timedelta(days=self.config.server.tombstone_days)
+        notices: list[Story] = []
+        before: tuple[datetime, str] | None = None
+        while len(notices) < limit:
+            page = await self.store.withdrawals(since=since, limit=WITHDRAWAL_PAGE, before=before)
+            for entry in page:
+                decision = decide(view, entry.story, entry.exposure, now=now, scope=scope)
+                if decision.verdict is Verdict.ANNOUNCE and decision.story is not None:
+                    notices.append(decision.story)
+            if len(page) < WITHDRAWAL_PAGE:
+                break
+            last = page[-1]
+            assert last.withdrawn_at is not None
+            before = (last.withdrawn_at, last.story.guid)
+        return notices[:limit]
+
     def _meta(
-        self,
-        spec: FeedSpec,
-        fmt: str,
-        stories: list[Story],
-        tombstones: list[Story],
-        *,
-        archive: bool,
+        self, spec: FeedSpec, fmt: str, items: list[Story], *, oldest: Story | None, archive: bool
     ) -> FeedMeta:
-        changed = [s.version_created for s in (*stories, *tombstones) if s.version_created]
+        """``oldest``: the last story of a full page, where the next archive page starts."""
+        changed = [s.version_created for s in items if s.version_created]
         self_url = self.feed_url(spec.name, fmt)
-        older = (
-            f"{self_url}?before={encode_cursor(stories[-1])}" if len(stories) == spec.size else None
-        )
+        older = f"{self_url}?before={encode_cursor(oldest)}" if oldest is not None else None
         return FeedMeta(
             name=spec.name,
             title=spec.title,
@@ -272,13 +282,15 @@ class Publisher:
         return make_rendered(body, content_type, previous=None, now=modified)
 
     # single stories -------------------------------------------------------
-    async def visible_story(self, guid: str, audience: Audience) -> Story | None:
-        """The story if this audience may see it now: entitled to its source and
-        usable past its embargo, or killed (a reader must learn of a kill)."""
-        story = await self.store.get(guid)
-        if story is None or not may_learn_of(audience, story, self.clock()):
-            return None
-        return public_form(story)
+    async def story_decision(self, guid: str, audience: Audience) -> Decision:
+        """What this audience may see of one story at its URL: the visibility rule
+        over every feed it may read (a story is shown only to an audience that
+        reads a feed selecting it)."""
+        entry = await self.store.get_entry(guid)
+        if entry is None:
+            return HIDDEN
+        scope = readable_filters(audience, self.config.feeds)
+        return decide(audience, entry.story, entry.exposure, now=self.clock(), scope=scope)
 
     def story_rendered(self, story: Story, ext: str, content_type: str) -> Rendered:
         """One story's bytes with validators from its own ``version_created``."""
@@ -295,16 +307,14 @@ class Publisher:
         return render_story_html(story)
 
 
-def _render_format(
-    fmt: str, meta: FeedMeta, stories: list[Story], tombstones: list[Story]
-) -> bytes:
+def _render_format(fmt: str, meta: FeedMeta, stories: list[Story]) -> bytes:
     if fmt == "rss":
         return render_rss(meta, stories)
     if fmt == "atom":
-        return render_atom(meta, stories, tombstones)
+        return render_atom(meta, stories)
     if fmt == "newsml":
         return render_newsml(meta, stories)
     return render_ninjs(meta, stories)
 
 
-__all__ = ["PUBLIC", "Publisher", "decode_cursor", "encode_cursor", "may_learn_of", "public_form"]
+__all__ = ["PUBLIC", "Publisher", "decode_cursor", "encode_cursor"]

@@ -3,8 +3,12 @@
 feedgen (through ``wire.publish._feedgen``) builds the channel and items; this
 module adds what it lacks: per-picture ``media:content`` with its own
 description, credit and copyright, ``atom:link rel="hub"``, and the ``wire:``
-elements of ``wire.publish.namespace``. Only usable stories are rendered: a
-killed or withheld story is never in RSS, whatever the caller passes.
+elements of ``wire.publish.namespace``. A killed or withheld story passed in
+(the publisher passes only removals the reader may learn of) is rendered as its
+removal notice under the same guid: RSS readers that update items by guid then
+show "Withdrawn: do not use" in place of the copy. ``pubDate`` is the story's
+place in the feed (``Story.sort_time``), so dates and order agree; a later
+correction or update is dated by ``dcterms:modified``.
 """
 
 from __future__ import annotations
@@ -14,15 +18,23 @@ from typing import Final
 
 from lxml import etree
 
-from wire.model import PubStatus, Story
+from wire.model import Story
 from wire.publish import _feedgen, namespace
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.storyhtml import content_html, one_line
+from wire.storyjson import format_instant
+from wire.visibility import as_shown
 
 ATOM_NS: Final = "http://www.w3.org/2005/Atom"
 MEDIA_NS: Final = "http://search.yahoo.com/mrss/"
 _M: Final = "{" + MEDIA_NS + "}"
-_NSMAP: Final = {"media": MEDIA_NS, namespace.WIRE_PREFIX: namespace.WIRE_NS}
+DCTERMS_NS: Final = "http://purl.org/dc/terms/"
+DCTERMS: Final = "{" + DCTERMS_NS + "}"
+_NSMAP: Final = {
+    "media": MEDIA_NS,
+    "dcterms": DCTERMS_NS,
+    namespace.WIRE_PREFIX: namespace.WIRE_NS,
+}
 
 
 def media_elements(story: Story, meta: FeedMeta) -> list[etree._Element]:
@@ -58,9 +70,7 @@ def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
         title=story.headline,
         link=story.link or meta.story_url(story.guid),
         updated=updated,
-        # RSS has one date: the publication time, except that a correction or
-        # update shows its newer time under the same guid (DESIGN's contract).
-        published=updated if story.signals else (story.published_at or updated),
+        published=story.sort_time or updated,
         summary=story.summary,
         content_html=content_html(story),
         authors=story.byline,
@@ -70,8 +80,9 @@ def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
 
 
 def render_rss(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
-    """The RSS 2.0 document for ``stories`` in the order given (usable ones only)."""
-    usable = [s for s in stories if s.pub_status is PubStatus.USABLE]
+    """The RSS 2.0 document for ``stories`` in the order given; killed and withheld
+    ones as their removal notices."""
+    usable = [as_shown(s) for s in stories]
     head = _feedgen.FeedHead(
         id=meta.self_url,
         title=meta.title,
@@ -98,5 +109,8 @@ def render_rss(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
         channel.append(namespace.provider_element(meta.provider))
     for item, story in zip(channel.iterfind("item"), usable, strict=True):
         item.extend(media_elements(story, meta))
+        modified = story_updated(story, meta)
+        if story.sort_time is not None and modified > story.sort_time:
+            etree.SubElement(item, DCTERMS + "modified").text = format_instant(modified)
         item.extend(namespace.item_elements(story))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -13,6 +13,18 @@ from datetime import datetime
 from typing import Protocol
 
 from wire.model import Audience, FeedFilter, Story
+from wire.visibility import NO_EXPOSURE, Exposure
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A story's current version with what the visibility rule needs of its history:
+    the earlier versions' ``exposure`` and when it was last ``withdrawn_at`` (wall
+    clock) from audiences that could have seen it (see ``wire.visibility``)."""
+
+    story: Story
+    exposure: Exposure = NO_EXPOSURE
+    withdrawn_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,13 +35,16 @@ class SaveResult:
     ``stale``: the input was older than or as old as what is stored, or would
     revive a killed story, so nothing was written. ``story`` is the stored current
     version either way; ``previous`` the one a write replaced (read under the same
-    lock, so listeners learn exactly what changed)."""
+    lock, so listeners learn exactly what changed). ``exposure`` is the stored
+    story's, ``previous_exposure`` what it was while ``previous`` was current."""
 
     story: Story
     created: bool
     changed: bool
     stale: bool = False
     previous: Story | None = None
+    exposure: Exposure = NO_EXPOSURE
+    previous_exposure: Exposure = NO_EXPOSURE
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +95,7 @@ class Subscription:
     secret: str | None = None
     audience: str = "public"
     created_at: datetime | None = None
+    token_hash: str | None = None  # the partner token it was made with, re-checked on every push
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +113,9 @@ class Delivery:
     attempts: int = 0
     next_attempt_at: datetime | None = None
     last_error: str | None = None
-    state: str = "pending"  # pending · delivered · dead
+    state: str = "pending"  # pending · delivered · dead · superseded
     created_at: datetime | None = None
+    chain: str | None = None  # deliveries of one chain go out in order, the newest superseding
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +178,9 @@ class Store(Protocol):
     async def get(self, guid: str) -> Story | None:
         """The current version."""
 
+    async def get_entry(self, guid: str) -> Entry | None:
+        """The current version with its exposure, for the visibility rule."""
+
     async def history(self, guid: str) -> list[Story]:
         """Every version, oldest first; empty if the guid is unknown."""
 
@@ -177,18 +197,22 @@ class Store(Protocol):
         descending, strictly older than ``before`` when given (archive paging).
         Indexed: the cost follows ``limit``, not the number of stories stored."""
 
-    async def tombstones(
-        self, flt: FeedFilter, *, audience: Audience, since: datetime, limit: int
-    ) -> list[Story]:
-        """Canceled (killed) stories whose kill is newer than ``since``."""
+    async def withdrawals(
+        self, *, since: datetime, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[Entry]:
+        """Stories withdrawn (``Entry.withdrawn_at``) after ``since`` from some
+        audience that could have seen them, newest withdrawal first, strictly
+        before ``before`` (withdrawal time, guid) when given. A superset: the
+        visibility rule decides which audience hears of which."""
 
     async def changes(
         self, flt: FeedFilter, *, audience: Audience, now: datetime, after: int, limit: int
-    ) -> list[tuple[int, Story]]:
+    ) -> list[tuple[int, Entry]]:
         """Current versions in the order they were last changed, with their change
         sequence number, strictly after ``after``: a catch-up cursor with no gap
-        and no duplicate even while writes go on. Includes canceled stories (so a
-        partner learns of kills); excludes what the audience may not see."""
+        and no duplicate even while writes go on. Holds what the feed may show the
+        audience now and every withdrawn story (a superset: the visibility rule
+        decides which removals the audience hears of)."""
 
     async def embargoes_between(self, start: datetime, end: datetime) -> list[Story]:
         """Usable stories whose embargo lifts in (start, end]."""
@@ -217,12 +241,14 @@ class Store(Protocol):
 
     # deliveries ----------------------------------------------------------
     async def enqueue(self, delivery: Delivery) -> None:
-        """Queue a delivery; an id already queued is not queued again."""
+        """Queue a delivery; an id already queued is not queued again. Pending
+        deliveries of the same ``chain`` become ``superseded``: never sent after it."""
 
-    async def due(self, *, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries whose next attempt is due, oldest first."""
+    async def due(self, *, kind: str, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries of one kind whose next attempt is due, oldest first."""
 
-    async def update_delivery(self, delivery: Delivery) -> None: ...
+    async def update_delivery(self, delivery: Delivery) -> None:
+        """Record an attempt's outcome; a superseded delivery stays superseded."""
 
     async def get_delivery(self, id: str) -> Delivery | None:
         """One delivery by id, whatever its state; None if never queued. (Redelivery

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from wire.errors import VersionConflict
 from wire.model import Origin, PubStatus, Story
+from wire.visibility import NO_EXPOSURE, Exposure, withdrawn
+
+if TYPE_CHECKING:
+    from wire.store.base import Entry
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -84,3 +89,26 @@ def plan_save(
         ),
         False,
     )
+
+
+def plan_exposure(
+    new: Story, current: Entry | None, now: datetime
+) -> tuple[Exposure, datetime | None]:
+    """The exposure and withdrawal time to store with ``new``, which replaces
+    ``current`` at ``now`` (wall clock).
+
+    The replaced version joins the exposure (if it was usable). ``new`` is
+    withdrawn when an audience that could have seen an earlier version may not
+    see it; the withdrawal keeps its first time while the story stays withdrawn
+    with the same status (edits to a withheld story do not restart its
+    announcement window), and a new status (withheld, then killed) is a new one."""
+    exposure = NO_EXPOSURE if current is None else current.exposure.after(current.story, now)
+    if not withdrawn(new, exposure, now):
+        return exposure, None
+    if (
+        current is not None
+        and current.withdrawn_at is not None
+        and current.story.pub_status is new.pub_status
+    ):
+        return exposure, current.withdrawn_at
+    return exposure, now

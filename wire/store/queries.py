@@ -18,7 +18,6 @@ from wire.store.rows import indexable
 from wire.store.tables import stories, story_terms
 
 _USABLE = PubStatus.USABLE.value
-_CANCELED = PubStatus.CANCELED.value
 _TERM_KINDS = ("subject", "keyword")
 
 
@@ -170,22 +169,18 @@ def latest_queries(
     return queries
 
 
-def tombstones_query(
-    flt: FeedFilter, audience: Audience, *, since: datetime, limit: int
+def withdrawals_query(
+    *, since: datetime, limit: int, before: tuple[datetime, str] | None = None
 ) -> Select[Any] | None:
-    """Canceled stories whose kill is newer than ``since``, newest kill first;
-    ``None`` when nothing can match."""
-    sel = _Selection.of(flt, audience)
-    if sel is None or limit <= 0:
+    """Stories withdrawn after ``since``, newest withdrawal first (an index walk on
+    ``withdrawn_at``); ``None`` when ``limit`` asks for nothing."""
+    if limit <= 0:
         return None
+    s = stories.c
     return (
-        select(stories.c.doc)
-        .where(
-            stories.c.pub_status == _CANCELED,
-            stories.c.version_created > since,
-            *sel.conditions(),
-        )
-        .order_by(stories.c.version_created.desc(), stories.c.guid.desc())
+        select(s.doc, s.exposure, s.withdrawn_at)
+        .where(s.withdrawn_at > since, *_keyset(s.withdrawn_at, s.guid, before))
+        .order_by(s.withdrawn_at.desc(), s.guid.desc())
         .limit(limit)
     )
 
@@ -193,20 +188,18 @@ def tombstones_query(
 def changes_query(
     flt: FeedFilter, audience: Audience, *, now: datetime, after: int, limit: int
 ) -> Select[Any] | None:
-    """Current versions by change sequence after ``after``: usable ones the audience
-    may see now and canceled ones (so kills reach partners); ``None`` when nothing
-    can match."""
+    """Current versions by change sequence after ``after``: usable ones the feed may
+    show the audience now, and every withdrawn one (the visibility rule decides
+    which of those the audience hears of); ``None`` when nothing can match."""
     sel = _Selection.of(flt, audience)
     if sel is None or limit <= 0:
         return None
-    visible = and_(stories.c.pub_status == _USABLE, *_not_embargoed(audience, now))
+    visible = and_(
+        stories.c.pub_status == _USABLE, *_not_embargoed(audience, now), *sel.conditions()
+    )
     return (
-        select(stories.c.seq, stories.c.doc)
-        .where(
-            stories.c.seq > after,
-            or_(stories.c.pub_status == _CANCELED, visible),
-            *sel.conditions(),
-        )
+        select(stories.c.seq, stories.c.doc, stories.c.exposure, stories.c.withdrawn_at)
+        .where(stories.c.seq > after, or_(stories.c.withdrawn_at.is_not(None), visible))
         .order_by(stories.c.seq)
         .limit(limit)
     )

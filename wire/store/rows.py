@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from wire.errors import StoryValidationError
 from wire.model import Story
-from wire.store.base import Delivery, RawInput
+from wire.store.base import Delivery, Entry, RawInput
 from wire.storyjson import story_from_dict, story_to_dict, validate_story_dict
+from wire.visibility import NO_EXPOSURE, Exposure
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -48,6 +49,16 @@ def decode_story(doc: str) -> Story:
     return story_from_dict(json.loads(doc))
 
 
+@lru_cache(maxsize=8192)
+def decode_exposure(text: str | None) -> Exposure:
+    return Exposure.from_json(text)
+
+
+def entry_from_row(row: Any) -> Entry:
+    """A head row (``doc``, ``exposure``, ``withdrawn_at``) as an ``Entry``."""
+    return Entry(decode_story(row.doc), decode_exposure(row.exposure), row.withdrawn_at)
+
+
 def indexable(value: str) -> str:
     """A value as kept in an index column: PostgreSQL text cannot hold NUL, so it
     becomes U+FFFD there and in the query values alike (the document keeps it)."""
@@ -58,9 +69,18 @@ def _opt(value: str | None) -> str | None:
     return None if value is None else indexable(value)
 
 
-def head_values(story: Story, *, seq: int, doc: str) -> dict[str, Any]:
+def head_values(
+    story: Story,
+    *,
+    seq: int,
+    doc: str,
+    exposure: Exposure = NO_EXPOSURE,
+    withdrawn_at: datetime | None = None,
+) -> dict[str, Any]:
     """The ``stories`` row of a current version: the filter and order columns copied out."""
     return {
+        "exposure": exposure.to_json(),
+        "withdrawn_at": withdrawn_at,
         "guid": story.guid,
         "version": story.version,
         "seq": seq,

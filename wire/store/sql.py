@@ -43,25 +43,27 @@ from wire.model import Audience, FeedFilter, Story
 from wire.store.base import (
     Credential,
     Delivery,
+    Entry,
     IngestFailure,
     RawInput,
     SaveResult,
     SourceState,
     Subscription,
 )
-from wire.store.plan import plan_save
+from wire.store.plan import plan_exposure, plan_save
 from wire.store.queries import (
     changes_query,
     embargoes_query,
     latest_queries,
     next_embargo_query,
-    tombstones_query,
+    withdrawals_query,
 )
 from wire.store.rows import (
     decode_story,
     delivery_from_row,
     delivery_values,
     encode_story,
+    entry_from_row,
     head_values,
     raw_from_row,
     raw_values,
@@ -84,6 +86,7 @@ from wire.store.tables import (
     story_versions,
     subscriptions,
 )
+from wire.visibility import NO_EXPOSURE
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ ChangeListener = Callable[[str], Awaitable[None]]
 """Called with a story's guid after a write that changed it has committed."""
 
 MIGRATIONS = "wire.store:migrations"
+PENDING, SUPERSEDED = "pending", "superseded"
 _SAVE_ATTEMPTS = 3
 
 
@@ -462,18 +466,30 @@ class SQLStore:
         async with self._write() as conn:
             row = (
                 await conn.execute(
-                    select(stories.c.doc).where(stories.c.guid == story.guid).with_for_update()
+                    select(stories.c.doc, stories.c.exposure, stories.c.withdrawn_at)
+                    .where(stories.c.guid == story.guid)
+                    .with_for_update()
                 )
             ).first()
-            current = decode_story(row.doc) if row else None
+            entry = entry_from_row(row) if row else None
+            current = entry.story if entry else None
+            before = entry.exposure if entry else NO_EXPOSURE
             new, stale = plan_save(story, current, now=now, expected_version=expected_version)
             if new is None:
                 assert current is not None
-                return SaveResult(current, created=False, changed=False, stale=stale)
+                return SaveResult(
+                    current,
+                    created=False,
+                    changed=False,
+                    stale=stale,
+                    exposure=before,
+                    previous_exposure=before,
+                )
+            exposure, withdrawn_at = plan_exposure(new, entry, now)
             doc = encode_story(new)
             seq = await self._next(conn, CHANGE_SEQ)
             await conn.execute(insert(story_versions).values(version_values(new, doc=doc, now=now)))
-            head = head_values(new, seq=seq, doc=doc)
+            head = head_values(new, seq=seq, doc=doc, exposure=exposure, withdrawn_at=withdrawn_at)
             if current is None:
                 await conn.execute(insert(stories).values(head))
             else:
@@ -486,7 +502,14 @@ class SQLStore:
                 await conn.execute(
                     select(func.pg_notify(self._channel, f"{self._instance} {new.guid}"))
                 )
-        return SaveResult(new, created=current is None, changed=True, previous=current)
+        return SaveResult(
+            new,
+            created=current is None,
+            changed=True,
+            previous=current,
+            exposure=exposure,
+            previous_exposure=before,
+        )
 
     @staticmethod
     async def _next(conn: AsyncConnection, name: str, count: int = 1) -> int:
@@ -527,6 +550,15 @@ class SQLStore:
             row = (await conn.execute(select(stories.c.doc).where(stories.c.guid == guid))).first()
         return decode_story(row.doc) if row else None
 
+    async def get_entry(self, guid: str) -> Entry | None:
+        """The current version with its exposure, for the visibility rule."""
+        s = stories.c
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(s.doc, s.exposure, s.withdrawn_at).where(s.guid == guid))
+            ).first()
+        return entry_from_row(row) if row else None
+
     async def history(self, guid: str) -> list[Story]:
         """Every version, oldest first; empty if the guid is unknown."""
         async with self._read() as conn:
@@ -564,26 +596,27 @@ class SQLStore:
         ordered = sorted(found.items(), key=lambda item: (item[1][0], item[0]), reverse=True)
         return [decode_story(doc) for _guid, (_t, doc) in ordered[:limit]]
 
-    async def tombstones(
-        self, flt: FeedFilter, *, audience: Audience, since: datetime, limit: int
-    ) -> list[Story]:
-        """Canceled (killed) stories whose kill is newer than ``since``, newest kill first."""
-        query = tombstones_query(flt, audience, since=since, limit=limit)
+    async def withdrawals(
+        self, *, since: datetime, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[Entry]:
+        """Stories withdrawn after ``since``, newest withdrawal first (a superset:
+        the visibility rule decides who hears of each)."""
+        query = withdrawals_query(since=since, limit=limit, before=before)
         if query is None:
             return []
         async with self._read() as conn:
-            return [decode_story(r.doc) for r in await conn.execute(query)]
+            return [entry_from_row(r) for r in await conn.execute(query)]
 
     async def changes(
         self, flt: FeedFilter, *, audience: Audience, now: datetime, after: int, limit: int
-    ) -> list[tuple[int, Story]]:
-        """Current versions by change sequence, strictly after ``after``: usable ones the
-        audience may see now and canceled ones (so kills reach partners)."""
+    ) -> list[tuple[int, Entry]]:
+        """Current versions by change sequence, strictly after ``after``: what the feed
+        may show the audience now, and every withdrawn story (see ``changes_query``)."""
         query = changes_query(flt, audience, now=now, after=after, limit=limit)
         if query is None:
             return []
         async with self._read() as conn:
-            return [(int(r.seq), decode_story(r.doc)) for r in await conn.execute(query)]
+            return [(int(r.seq), entry_from_row(r)) for r in await conn.execute(query)]
 
     async def embargoes_between(self, start: datetime, end: datetime) -> list[Story]:
         """Usable stories whose embargo lifts in (start, end], soonest first."""
@@ -664,14 +697,21 @@ class SQLStore:
     # deliveries ---------------------------------------------------------------------
 
     async def enqueue(self, delivery: Delivery) -> None:
-        """Queue a delivery; an id already queued is not queued again."""
+        """Queue a delivery; an id already queued is not queued again. Pending
+        deliveries of the same chain are superseded in the same transaction, so a
+        newer version never waits behind, or goes out before, an older one."""
+        d = deliveries.c
         try:
             async with self._write() as conn:
-                known = await conn.execute(
-                    select(deliveries.c.id).where(deliveries.c.id == delivery.id)
-                )
+                known = await conn.execute(select(d.id).where(d.id == delivery.id))
                 if known.first() is not None:
                     return
+                if delivery.chain is not None:
+                    await conn.execute(
+                        update(deliveries)
+                        .where(d.chain == delivery.chain, d.state == PENDING)
+                        .values(state=SUPERSEDED, next_attempt_at=None)
+                    )
                 order = await self._next(conn, DELIVERY_SEQ)
                 await conn.execute(
                     insert(deliveries).values(
@@ -681,14 +721,15 @@ class SQLStore:
         except IntegrityError:
             return  # queued by a concurrent writer under the same id
 
-    async def due(self, *, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries whose next attempt is due, oldest first."""
+    async def due(self, *, kind: str, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries of one kind whose next attempt is due, oldest first."""
         d = deliveries.c
         async with self._read() as conn:
             rows = await conn.execute(
                 select(deliveries)
                 .where(
-                    d.state == "pending",
+                    d.state == PENDING,
+                    d.kind == kind,
                     or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now),
                 )
                 .order_by(d.next_attempt_at.asc().nulls_first(), d.enqueued)
@@ -697,15 +738,20 @@ class SQLStore:
             return [delivery_from_row(r) for r in rows]
 
     async def update_delivery(self, delivery: Delivery) -> None:
-        """Record an attempt's outcome; ``NotFound`` if the id was never queued."""
+        """Record an attempt's outcome; ``NotFound`` if the id was never queued.
+        A superseded delivery stays so: an attempt that was in flight when a newer
+        one arrived must not put it back in the queue."""
+        d = deliveries.c
         async with self._write() as conn:
             result = await conn.execute(
                 update(deliveries)
-                .where(deliveries.c.id == delivery.id)
+                .where(d.id == delivery.id, d.state != SUPERSEDED)
                 .values(**delivery_values(delivery))
             )
-        if not result.rowcount:
-            raise NotFound(f"no delivery {delivery.id!r}")
+            if not result.rowcount:
+                known = await conn.execute(select(d.id).where(d.id == delivery.id))
+                if known.first() is None:
+                    raise NotFound(f"no delivery {delivery.id!r}")
 
     async def get_delivery(self, id: str) -> Delivery | None:
         """One delivery by id, whatever its state; None if never queued."""

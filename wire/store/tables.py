@@ -91,7 +91,10 @@ stories = Table(
     Column("language", _key()),
     Column("provider", _key()),
     Column("doc", Text, nullable=False),
+    Column("exposure", Text),  # wire.visibility.Exposure as JSON; NULL: never seen
+    Column("withdrawn_at", Instant),
 )
+Index("ix_stories_withdrawn_at", stories.c.withdrawn_at, stories.c.guid)
 Index("ix_stories_feed", stories.c.pub_status, stories.c.sort_time, stories.c.guid)
 Index(
     "ix_stories_source_feed",
@@ -197,6 +200,7 @@ subscriptions = Table(
     Column("secret", Text),
     Column("audience", Text(), nullable=False),
     Column("created_at", Instant),
+    Column("token_hash", Text),
 )
 
 deliveries = Table(
@@ -214,8 +218,10 @@ deliveries = Table(
     Column("state", String(16), nullable=False),
     Column("created_at", Instant),
     Column("enqueued", BigInteger, nullable=False),  # insertion order, for "oldest first"
+    Column("chain", _key()),
 )
 Index("ix_deliveries_due", deliveries.c.state, deliveries.c.next_attempt_at)
+Index("ix_deliveries_chain", deliveries.c.chain, deliveries.c.state)
 
 source_states = Table(
     "source_states",

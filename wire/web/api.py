@@ -33,11 +33,11 @@ from urllib.parse import quote
 
 from aiohttp import hdrs, web
 
+from wire.access import Editor
 from wire.attribution import apply_policy
 from wire.deliver.retry import delivery_summary
-from wire.errors import AuthError, StoryValidationError
+from wire.errors import StoryValidationError
 from wire.model import Origin, PubStatus, Story
-from wire.publish.publisher import public_form
 from wire.store.base import IngestFailure, RawInput, SaveResult
 from wire.storyjson import (
     SCHEMA_DIR,
@@ -46,10 +46,10 @@ from wire.storyjson import (
     story_from_dict,
     story_to_dict,
 )
-from wire.web.auth import Editor, bearer_token
+from wire.web.auth import bearer_token
 from wire.web.cursor import MAX_PENDING, decode_position, encode_position, read_changes
-from wire.web.feeds import audience_of
-from wire.web.keys import AUTH, HOOKS, SOURCES, WIRE
+from wire.web.feeds import audience_of, entitled_feed
+from wire.web.keys import AUTH, HOOKS, PUBLISHER, SOURCES, WIRE
 from wire.web.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,8 @@ def desk_story(
     The server owns version numbers and stamps; ``guid`` (from the URL) must agree
     with the body's; a new story without one gets ``urn:wire:desk:<uuid>``; the
     status may only be restated (actions change it), and a new story may start
-    withheld but not killed."""
+    withheld but not killed. The stored story's source is kept unless the body
+    (or ``origin``) names another."""
     story = story_from_dict(data)
     if guid is not None and story.guid and story.guid != guid:
         raise StoryValidationError("/guid", f"is {story.guid!r} but the URL names {guid!r}")
@@ -273,6 +274,9 @@ def desk_story(
         if status is PubStatus.CANCELED:
             raise StoryValidationError("/pub_status", "a new story cannot start killed")
     given = story.origin
+    # The source stays unless the body names another: a move is an explicit act
+    # (and audiences that lose the story hear of it, see ``wire.visibility``).
+    kept = current.origin.source if current is not None else None
     return replace(
         story,
         guid=guid or story.guid or f"urn:wire:desk:{uuid.uuid4()}",
@@ -280,7 +284,7 @@ def desk_story(
         version=1,
         version_created=None,
         origin=Origin(
-            source=given.source or origin.source,
+            source=given.source or origin.source or kept,
             format=given.format or origin.format,
             fetched_at=given.fetched_at or origin.fetched_at,
             raw_sha256=origin.raw_sha256,
@@ -565,17 +569,8 @@ async def _status_action(request: web.Request, action: str) -> web.Response:
 
 async def feed_items(request: web.Request) -> web.Response:
     """``GET /api/v1/feeds/{name}/items?after=CURSOR``: catch up with no gap, no duplicate."""
-    name = request.match_info["name"]
     audience = await audience_of(request)
-    spec = request.app[WIRE].config.feed(name)
-    if spec is None:
-        raise Problem(404, f"no feed {name!r}", kind="not-found")
-    if audience.is_public and not spec.public:
-        raise AuthError(f"feed {name!r} is for partners only")
-    if not audience.may_read_feed(name):
-        raise Problem(
-            403, f"partner {audience.name!r} is not entitled to feed {name!r}", kind="forbidden"
-        )
+    spec = entitled_feed(request.app[PUBLISHER], request.match_info["name"], None, audience)
     after = request.query.get("after")
     seq, pending = decode_position(after) if after else (0, ())
     limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
@@ -583,7 +578,7 @@ async def feed_items(request: web.Request) -> web.Response:
         request.app[WIRE], spec, audience, seq, pending, limit
     )
     body = {
-        "items": [story_to_dict(public_form(s)) for s in stories],
+        "items": [story_to_dict(s) for s in stories],
         "next": encode_position(seq, pending),
         "more": more,
     }

@@ -1,29 +1,13 @@
-"""Who is asking: bearer tokens → a partner's audience or an editor's role.
+"""Reading credentials from HTTP requests: the bearer token, header or ``?token=``.
 
-Tokens are looked up by their hash, in the config and in the store; an expired
-token is refused as such (401 with a reason), never silently treated as public.
+HTTP utilities. Who a token belongs to is ``wire.access``'s to say.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
 from aiohttp import web
 
-from wire.config import Config, PartnerConfig
 from wire.errors import AuthError
-from wire.model import PUBLIC, Audience
-from wire.store.base import Store
-from wire.tokens import hash_token
-
-ROLES = ("editor", "admin")
-
-
-@dataclass(frozen=True, slots=True)
-class Editor:
-    name: str
-    role: str
 
 
 def token_from(authorization: str | None, query_token: str | None) -> str | None:
@@ -42,89 +26,4 @@ def bearer_token(request: web.Request, *, allow_query: bool = False) -> str | No
     return token_from(request.headers.get("Authorization"), query_token)
 
 
-def partner_audience(partner: PartnerConfig) -> Audience:
-    return Audience(
-        name=partner.name,
-        feeds=frozenset(partner.feeds) if partner.feeds is not None else None,
-        sources=frozenset(partner.sources) if partner.sources is not None else None,
-        embargo_rights=partner.embargo,
-    )
-
-
-def _check_expiry(expires: datetime | None, now: datetime) -> None:
-    if expires is not None and expires <= now:
-        raise AuthError("token expired")
-
-
-class Authenticator:
-    """Resolves tokens against the config's hashes and the store's credentials."""
-
-    def __init__(self, config: Config, store: Store, *, remember_seconds: float = 30.0) -> None:
-        self._config = config
-        self._store = store
-        # Built once: a poll resolves its token with one hash and one dict lookup.
-        self._partner_hashes = {
-            t.hash: (partner_audience(p), t.expires) for p in config.partners for t in p.tokens
-        }
-        self._editor_hashes = {k.hash: k for k in config.editor_keys}
-        self._remember = timedelta(seconds=remember_seconds)
-        self._stored: dict[str, tuple[Audience, datetime | None, datetime]] = {}
-
-    async def audience(self, token: str | None, now: datetime) -> Audience:
-        """The public view without a token; a partner's view with a valid one."""
-        return PUBLIC if token is None else await self.audience_of_hash(hash_token(token), now)
-
-    async def audience_of_hash(self, digest: str, now: datetime) -> Audience:
-        """A partner's view from its token's hash (the caller hashed it already)."""
-        found = self._partner_hashes.get(digest)
-        if found is None:
-            found = self._remembered(digest, now)
-        if found is None:
-            found = await self._stored_partner(digest)
-            self._stored[digest] = (*found, now + self._remember)
-        audience, expires = found
-        _check_expiry(expires, now)
-        return audience
-
-    def known_audience(self, digest: str, now: datetime) -> Audience | None:
-        """The partner's view when it is known without asking the store and the token
-        is valid; None otherwise (unknown, expired, not yet looked up), so the caller
-        takes the full path and its precise error."""
-        found = self._partner_hashes.get(digest) or self._remembered(digest, now)
-        if found is None:
-            return None
-        audience, expires = found
-        if expires is not None and expires <= now:
-            return None
-        return audience
-
-    def _remembered(self, digest: str, now: datetime) -> tuple[Audience, datetime | None] | None:
-        """A store-kept token looked up less than ``remember_seconds`` ago."""
-        remembered = self._stored.get(digest)
-        if remembered is None or remembered[2] <= now:
-            return None
-        return remembered[:2]
-
-    async def _stored_partner(self, digest: str) -> tuple[Audience, datetime | None]:
-        """A partner token made with ``wire keys create --partner`` (kept in the store)."""
-        cred = await self._store.find_credential(digest)
-        if cred is None or cred.kind != "partner":
-            raise AuthError("unknown token")
-        known = self._config.partner(cred.subject)
-        if known is None:
-            raise AuthError(f"token of partner {cred.subject!r}, which the config no longer has")
-        return partner_audience(known), cred.expires_at
-
-    async def editor(self, token: str | None, now: datetime) -> Editor:
-        if token is None:
-            raise AuthError("an editor API key is required (Authorization: Bearer KEY)")
-        digest = hash_token(token)
-        key = self._editor_hashes.get(digest)
-        if key is not None:
-            _check_expiry(key.expires, now)
-            return Editor(key.name, key.role)
-        cred = await self._store.find_credential(digest)
-        if cred is None or cred.kind != "editor":
-            raise AuthError("unknown API key")
-        _check_expiry(cred.expires_at, now)
-        return Editor(cred.subject, cred.role or "editor")
+__all__ = ["bearer_token", "token_from"]

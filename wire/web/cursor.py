@@ -12,11 +12,13 @@ import base64
 import binascii
 import json
 from dataclasses import replace
+from datetime import datetime
 
 from wire.config import FeedSpec
-from wire.model import Audience, PubStatus, Story
-from wire.publish.publisher import may_learn_of
+from wire.model import Audience, FeedFilter, Story
 from wire.service import Wire
+from wire.store.base import Entry
+from wire.visibility import Verdict, decide
 from wire.web.problems import Problem
 
 MAX_PENDING = 256
@@ -63,21 +65,24 @@ async def read_changes(
 ) -> tuple[list[Story], int, Pending, bool]:
     """One page of a feed's changes for an audience: (stories, seq, pending, more).
 
-    The store is asked with embargo rights so that embargoed stories come back
-    with their sequence number; those the audience may not see yet (usable, or
-    killed before their embargo lifted) are held in the cursor and delivered,
-    once, when their embargo has lifted — unless a newer version (a later
-    sequence number) supersedes them first."""
+    Each change goes through the visibility rule: what the audience may see is
+    delivered with its copy, removals it may learn of as their notices. The
+    store is asked with embargo rights so that embargoed stories come back with
+    their sequence number; those the audience will see once their embargo lifts
+    are held in the cursor and delivered, once, then — unless a newer version
+    (a later sequence number) supersedes them first."""
     now = wire.clock()
+    scope = (spec.filter,)
     out: list[Story] = []
     still: list[tuple[str, int]] = []
     for guid, version in pending:
-        story = await wire.store.get(guid)
-        if story is None or story.version != version or not spec.filter.matches(story):
+        entry = await wire.store.get_entry(guid)
+        if entry is None or entry.story.version != version:
             continue  # rewritten since: the new version has a later sequence number
-        if may_learn_of(audience, story, now):
-            out.append(story)
-        elif story.pub_status is not PubStatus.WITHHELD:
+        decision = decide(audience, entry.story, entry.exposure, now=now, scope=scope)
+        if decision.verdict is Verdict.VISIBLE and decision.story is not None:
+            out.append(decision.story)
+        elif _after_embargo(audience, entry, now, scope):
             still.append((guid, version))
     rows = await wire.store.changes(
         spec.filter,
@@ -87,16 +92,32 @@ async def read_changes(
         limit=limit,
     )
     more = len(rows) == limit
-    for row_seq, story in rows:
-        if may_learn_of(audience, story, now):
-            out.append(story)
-        elif story.pub_status is not PubStatus.WITHHELD:
-            if len(still) >= MAX_PENDING:
-                more = True
-                break
-            still.append((story.guid, story.version))
+    for row_seq, entry in rows:
+        decision = decide(audience, entry.story, entry.exposure, now=now, scope=scope)
+        later = decision.verdict is not Verdict.VISIBLE and _after_embargo(
+            audience, entry, now, scope
+        )
+        if later and len(still) >= MAX_PENDING:
+            more = True
+            break
+        if decision.story is not None:
+            out.append(decision.story)
+        if later:
+            still.append((entry.story.guid, entry.story.version))
         seq = row_seq
     return out, seq, tuple(still), more
+
+
+def _after_embargo(
+    audience: Audience, entry: Entry, now: datetime, scope: tuple[FeedFilter, ...]
+) -> bool:
+    """Whether the audience will see this version once its embargo lifts."""
+    if not entry.story.embargoed_at(now):
+        return False
+    entitled = replace(audience, embargo_rights=True)
+    return decide(entitled, entry.story, entry.exposure, now=now, scope=scope).verdict is (
+        Verdict.VISIBLE
+    )
 
 
 __all__ = ["MAX_PENDING", "Pending", "decode_position", "encode_position", "read_changes"]

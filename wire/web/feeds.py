@@ -14,6 +14,7 @@ from wire.model import PUBLIC, Audience
 from wire.publish.cache import CONTENT_TYPES, Rendered
 from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
+from wire.visibility import Verdict
 from wire.web.auth import bearer_token
 from wire.web.conditional import cached_reply
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
@@ -28,11 +29,21 @@ STORY_TYPES = {
 
 
 async def audience_of(request: web.Request) -> Audience:
-    """The reader behind a request (public without a token) after the rate limit."""
+    """The reader behind a request (public without a token) after the rate limit.
+
+    A known token is limited on its own bucket; a request without one, or with a
+    token not (yet) known, on the client address's, so rotating made-up tokens
+    buys no extra allowance (and unknown tokens are remembered as such briefly,
+    costing no store lookup)."""
     token = bearer_token(request, allow_query=True)
     digest = hash_token(token) if token else None
+    auth = request.app[AUTH]
+    now = request.app[WIRE].clock()
+    known = auth.known_audience(digest, now) if digest is not None else None
     limiter = request.app[RATE_LIMITER]
-    wait = limiter.check(digest or request.remote or "unknown")
+    wait = limiter.check(
+        digest if digest is not None and known is not None else request.remote or "unknown"
+    )
     if wait > 0:
         retry = limiter.retry_after(wait)
         raise Problem(
@@ -40,18 +51,21 @@ async def audience_of(request: web.Request) -> Audience:
         )
     if digest is None:
         return PUBLIC
-    return await request.app[AUTH].audience_of_hash(digest, request.app[WIRE].clock())
+    return known if known is not None else await auth.audience_of_hash(digest, now)
 
 
-def entitled_feed(publisher: Publisher, name: str, fmt: str, audience: Audience) -> FeedSpec:
-    """The feed's spec if this audience may read it in this format; else the error to answer."""
+def entitled_feed(publisher: Publisher, name: str, fmt: str | None, audience: Audience) -> FeedSpec:
+    """The feed's spec if this audience may read it (in format ``fmt``, when given:
+    the cursor API reads a feed in no format); else the error to answer."""
     spec = publisher.specs.get(name)
-    if spec is None or fmt not in spec.formats:
-        raise Problem(404, f"no feed {name!r} in that format")
+    if spec is None or (fmt is not None and fmt not in spec.formats):
+        raise Problem(404, f"no feed {name!r} in that format", kind="not-found")
     if audience.is_public and not spec.public:
         raise AuthError(f"feed {name!r} is for partners only")
-    if not audience.may_read_feed(name):
-        raise Problem(403, f"partner {audience.name!r} is not entitled to feed {name!r}")
+    if not audience.may_read_feed(name, public=spec.public):
+        raise Problem(
+            403, f"partner {audience.name!r} is not entitled to feed {name!r}", kind="forbidden"
+        )
     return spec
 
 
@@ -88,18 +102,39 @@ async def get_feed(request: web.Request) -> web.Response:
     )
 
 
+STORY_PAGE_POLICY = (
+    "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+"""The story page runs no script and loads nothing but pictures, whatever its copy holds."""
+
+
 async def get_story(request: web.Request) -> web.Response:
+    """One story, as the visibility rule says: 200 with the copy, ``410 Gone`` with
+    only the removal notice (identity, status, note) for an audience that could
+    have seen a story since killed or withheld, 404 for everyone else."""
     guid = request.match_info["guid"]
     ext = request.match_info["ext"]
     if ext not in STORY_TYPES:
         raise Problem(404, "unknown story extension")
     publisher = request.app[PUBLISHER]
     audience = await audience_of(request)
-    story = await publisher.visible_story(guid, audience)
-    if story is None:
+    decision = await publisher.story_decision(guid, audience)
+    if decision.story is None:
         raise Problem(404, f"no story {guid!r}")
-    rendered = publisher.story_rendered(story, ext, STORY_TYPES[ext])
-    return serve_bytes(request, rendered, max_age=60, public=audience.is_public, links=None)
+    rendered = publisher.story_rendered(decision.story, ext, STORY_TYPES[ext])
+    if decision.verdict is Verdict.ANNOUNCE:
+        response = web.Response(
+            status=410,
+            body=rendered.body,
+            headers={"Content-Type": rendered.content_type, "Cache-Control": "no-cache"},
+        )
+    else:
+        response = serve_bytes(request, rendered, max_age=60, public=audience.is_public, links=None)
+    if ext == "html":
+        response.headers["Content-Security-Policy"] = STORY_PAGE_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def setup_routes(app: web.Application) -> None:

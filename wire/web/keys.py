@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiohttp import ClientSession, web
 
+from wire.access import Authenticator
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
+from wire.duties import EmbargoWatch
 from wire.ingest.sources import SourceRunner
 from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire
-from wire.web.auth import Authenticator
 from wire.web.ratelimit import RateLimiter
 
 WIRE = web.AppKey("wire", Wire)
@@ -22,3 +23,4 @@ JOBS = web.AppKey("jobs", Jobs)
 HUB = web.AppKey("hub", Hub)
 HOOKS = web.AppKey("hooks", Webhooks)
 SOURCES = web.AppKey("sources", SourceRunner)
+EMBARGO = web.AppKey("embargo", EmbargoWatch)

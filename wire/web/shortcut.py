@@ -22,11 +22,12 @@ import httptools
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 
+from wire.access import Authenticator
 from wire.errors import WireError
 from wire.model import PUBLIC
 from wire.publish.publisher import EXTENSION_OF, Publisher
 from wire.tokens import hash_token
-from wire.web.auth import Authenticator, token_from
+from wire.web.auth import token_from
 from wire.web.conditional import cached_reply
 from wire.web.feeds import entitled_feed
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE

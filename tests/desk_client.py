@@ -1,0 +1,75 @@
+"""Helpers for tests that talk to a running wire over HTTP as editors and partners:
+the API test server's config (``tests/fixtures/api/wire.toml``), its keys and
+tokens, a clock moved by hand, and small request helpers."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from wire.config import Config, parse_config
+
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+Client = TestClient[Any, Any]
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+API = FIXTURES / "api"
+EDITOR_KEY = "wire_ed_test-editor-key"
+ADMIN_KEY = "wire_ed_test-admin-key"
+DAILY_TOKEN = "wire_pt_test-daily-token"
+WIDE_TOKEN = "wire_pt_test-wide-token"
+EDITOR = {"Authorization": f"Bearer {EDITOR_KEY}"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
+START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeClock:
+    """A clock tests move by hand (embargoes, versions)."""
+
+    now: datetime = field(default=START)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def api_config(tmp_path: Path, **server: Any) -> Config:
+    """``tests/fixtures/api/wire.toml`` with its data in ``tmp_path``."""
+    raw = tomllib.loads((API / "wire.toml").read_text(encoding="utf-8"))
+    raw["server"].update({"data_dir": str(tmp_path), **server})
+    return parse_config(raw, base_dir=tmp_path, env={})
+
+
+def json_headers(auth: dict[str, str] = EDITOR, **extra: str) -> dict[str, str]:
+    return {**auth, "Content-Type": "application/json", **extra}
+
+
+def story_doc(**fields: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((API / "story.json").read_text(encoding="utf-8"))
+    doc.update(fields)
+    return doc
+
+
+async def push(client: Client, doc: dict[str, Any], *, auth: dict[str, str] = EDITOR) -> Any:
+    resp = await client.post("/api/v1/stories", json=doc, headers=auth)
+    assert resp.status in (200, 201), await resp.text()
+    return await resp.json()
+
+
+async def problem(resp: Any, status: int) -> dict[str, Any]:
+    """The response's problem document, after checking status and media type."""
+    assert resp.status == status, await resp.text()
+    assert resp.content_type == "application/problem+json"
+    body: dict[str, Any] = await resp.json(content_type=None)
+    assert body["status"] == status
+    return body

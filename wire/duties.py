@@ -1,0 +1,91 @@
+"""Scheduled duties of a running wire: releasing embargoes on time, and deciding
+which of several instances sharing a database runs the jobs.
+
+Above the store, the desk and the scheduler; below ``wire.web`` (which wires
+them up) and used by nothing beneath it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from wire.events import StoryChanged, embargo_lifted
+from wire.ingest.sources import SourceRunner
+from wire.model import PubStatus
+from wire.schedule import Jobs
+from wire.service import Wire
+from wire.store.base import Store
+from wire.visibility import NO_EXPOSURE
+
+log = logging.getLogger(__name__)
+
+DELIVERY_INTERVAL = 2  # seconds between delivery retry sweeps
+
+
+class EmbargoWatch:
+    """Releases embargoed stories at their exact time: one job, always set for the
+    next embargo to lift, re-planned whenever a story with a nearer one arrives."""
+
+    JOB = "embargo-release"
+
+    def __init__(self, wire: Wire, jobs: Jobs) -> None:
+        self._wire = wire
+        self._jobs = jobs
+        self._checked = wire.clock()
+
+    async def plan(self) -> None:
+        nxt = await self._wire.store.next_embargo(self._checked)
+        if nxt is None:
+            self._jobs.cancel(self.JOB)
+        else:
+            self._jobs.at(self.JOB, self.release_due, nxt)
+
+    async def release_due(self) -> None:
+        now = self._wire.clock()
+        due = await self._wire.store.embargoes_between(self._checked, now)
+        self._checked = now
+        for story in due:
+            entry = await self._wire.store.get_entry(story.guid)
+            exposure = entry.exposure if entry is not None else NO_EXPOSURE
+            await self._wire.bus.publish(embargo_lifted(story, exposure))
+        await self.plan()
+
+    async def on_story_changed(self, event: StoryChanged) -> None:
+        story = event.story
+        if (
+            story.embargoed_until is not None
+            and story.pub_status is PubStatus.USABLE
+            and story.embargoed_until > self._wire.clock()
+        ):
+            await self.plan()
+
+
+class Leadership:
+    """With several instances on one PostgreSQL, only the lock holder polls sources,
+    releases embargoes and retries pushes; the others serve. Asked on every tick,
+    so another instance takes over when the leader goes away."""
+
+    def __init__(
+        self,
+        store: Store,
+        jobs: Jobs,
+        sources: SourceRunner,
+        embargo: EmbargoWatch,
+        deliver: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._store, self._jobs, self._sources = store, jobs, sources
+        self._embargo, self._deliver = embargo, deliver
+        self.leading = False
+
+    async def tick(self) -> None:
+        if self.leading or not await self._store.try_leader_lock():
+            return
+        self.leading = True
+        log.info("this instance runs the scheduled jobs")
+        self._jobs.every("deliveries", self._deliver, DELIVERY_INTERVAL)
+        await self._sources.start()
+        await self._embargo.plan()
+
+
+__all__ = ["DELIVERY_INTERVAL", "EmbargoWatch", "Leadership"]

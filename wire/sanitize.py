@@ -1,0 +1,107 @@
+"""The one policy for markup and links that enter wire, applied before any story is stored.
+
+Body paragraphs are plain text, or XHTML when they start with ``<`` (see
+``wire.publish.storyhtml``); the latter are cleaned here with nh3 (ammonia: an
+allow-list HTML sanitizer) to a small set of inline and block elements, links
+limited to web and mail schemes, and re-serialized as XHTML so every renderer
+reads them alike. Links a story carries (its own, its pictures', its sources'
+and related stories') must be ``http``/``https``: anything else is dropped and
+noted in ``review``. Every input path — story JSON pushed, PUT or corrected,
+and every parser — reaches the store through ``wire.service.Wire.save``,
+which calls ``sanitize_story``. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Final
+from urllib.parse import urlsplit
+
+import nh3
+from lxml import etree, html
+
+from wire.model import Story
+
+TAGS: Final = frozenset(
+    {
+        "p", "br", "a", "b", "i", "em", "strong", "span", "sub", "sup", "code", "pre",
+        "blockquote", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "q", "cite",
+        "table", "thead", "tbody", "tr", "th", "td", "caption",
+    }
+)  # fmt: skip
+ATTRIBUTES: Final = {
+    "a": {"href", "title", "hreflang"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "*": {"lang", "dir"},
+}
+URL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
+LINK_SCHEMES: Final = frozenset({"http", "https"})
+
+
+def clean_markup(text: str) -> str:
+    """A body paragraph as stored: plain text as it is; markup (text that starts
+    with ``<``) sanitized and re-serialized as XHTML."""
+    if not text.lstrip().startswith("<"):
+        return text
+    cleaned = nh3.clean(
+        text,
+        tags=set(TAGS),
+        attributes={k: set(v) for k, v in ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    try:
+        parts = html.fragments_fromstring(cleaned)
+    except (etree.ParserError, ValueError):
+        return cleaned
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(_escape(part))
+        else:
+            out.append(etree.tostring(part, encoding="unicode", method="xml"))
+    return "".join(out).strip()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def safe_link(url: str | None) -> bool:
+    """Whether a story's link may be published: absolute http(s), no credentials."""
+    if url is None:
+        return True
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in LINK_SCHEMES and bool(parts.hostname) and not parts.username
+
+
+def sanitize_story(story: Story) -> Story:
+    """The story with its markup cleaned and its unsafe links dropped (noted in ``review``)."""
+    notes: list[str] = []
+
+    def link(url: str | None, what: str) -> str | None:
+        if safe_link(url):
+            return url
+        notes.append(f"{what} {url!r} dropped: only absolute http(s) links are published")
+        return None
+
+    body = tuple(p for p in (clean_markup(p) for p in story.body) if p.strip())
+    pictures = tuple(replace(p, url=link(p.url, "picture URL")) for p in story.pictures)
+    sources = tuple(replace(s, url=link(s.url, "source URL")) for s in story.sources)
+    related = tuple(replace(r, url=link(r.url, "related URL")) for r in story.related)
+    cleaned = replace(
+        story,
+        body=body,
+        link=link(story.link, "link"),
+        pictures=pictures,
+        sources=sources,
+        related=related,
+    )
+    if notes:
+        cleaned = replace(cleaned, review=tuple(dict.fromkeys((*story.review, *notes))))
+    return cleaned if cleaned != story else story
