@@ -525,3 +525,50 @@ async def test_a_websub_subscription_stops_private_pushes_when_its_token_is_revo
         assert await store.subscriptions(topic, now=app[WIRE].clock()) == []
     finally:
         await server.close()
+
+
+async def test_a_revoked_token_on_a_public_topic_falls_back_to_the_public_view(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    bodies: list[bytes] = []
+
+    async def callback(request: web.Request) -> web.Response:
+        if request.method == "GET":
+            return web.Response(text=request.query.get("hub.challenge", ""))
+        bodies.append(await request.read())
+        return web.Response(status=204)
+
+    subscriber = web.Application()
+    subscriber.router.add_route("*", "/cb", callback)
+    server = TestServer(subscriber)
+    await server.start_server()
+    try:
+        app = create_app(api_config(tmp_path, allow_private_callbacks=True), start_jobs=False)
+        client = await aiohttp_client(app)
+        store = app[WIRE].store
+        token = "wire_pt_stored-wide"
+        await store.add_credential(Credential(hash_token(token), "partner", "wide"))
+        topic = "http://wire.test/feeds/all.atom"
+        await client.post(
+            "/websub",
+            data={
+                "hub.mode": "subscribe",
+                "hub.topic": topic,
+                "hub.callback": str(server.make_url("/cb")),
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        await settle(client)
+        until = (app[WIRE].clock() + timedelta(hours=1)).isoformat()
+        await push(client, story_doc(guid="urn:wsp:1", embargoed_until=until))
+        await settle(client)
+        assert b"urn:wsp:1" in bodies[-1]  # the partner's view: embargo rights
+        await store.delete_credential(hash_token(token))
+        await push(client, story_doc(guid="urn:wsp:2"))
+        await settle(client)
+        assert b"urn:wsp:2" in bodies[-1]
+        assert b"urn:wsp:1" not in bodies[-1]  # the public view now
+        [sub] = await store.subscriptions(topic, now=app[WIRE].clock())
+        assert (sub.audience, sub.token_hash) == ("public", None)
+    finally:
+        await server.close()
