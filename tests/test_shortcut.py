@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.servers import ShortcutTestServer
@@ -232,12 +232,13 @@ def warm_shortcut(tmp_path_factory: pytest.TempPathFactory) -> FeedShortcut:
 
 
 TOKENS = [PARTNER_TOKEN, EXPIRED_TOKEN, "unknown", ""]
+HOSTS = [[("Host", "wire.test")], [], [("Host", "wire.test"), ("Host", "other.test")]]
 heads = st.one_of(
     st.binary(max_size=300),
     st.builds(
-        lambda method, path, query, version, headers: (
+        lambda method, path, query, version, hosts, headers: (
             f"{method} {path}{query} {version}\r\n"
-            + "".join(f"{k}: {v}\r\n" for k, v in headers)
+            + "".join(f"{k}: {v}\r\n" for k, v in [*hosts, *headers])
             + "\r\n"
         ).encode("utf-8", "surrogatepass"),
         st.sampled_from(["GET", "HEAD", "POST", "get", "G ET"]),
@@ -248,6 +249,7 @@ heads = st.one_of(
             st.text(max_size=20).map(lambda t: "?" + t),
         ),
         st.sampled_from(["HTTP/1.1", "HTTP/1.0", "HTTP/2", "HTTP/1.1 x"]),
+        st.sampled_from(HOSTS),
         st.lists(
             st.one_of(
                 st.tuples(
@@ -291,3 +293,43 @@ async def test_a_head_ended_by_bare_line_feeds_is_not_left_waiting(
     status_line = await asyncio.wait_for(reader.readline(), timeout=5)
     assert status_line.startswith(b"HTTP/1.0 400 "), status_line
     writer.close()
+
+
+@pytest.mark.parametrize("head", [
+    b"GET /feeds/all.rss HTTP/1.1\r\n\r\n",
+    b"GET /feeds/all.rss HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n",
+])  # fmt: skip
+def test_a_head_without_exactly_one_host_is_left_to_aiohttp(
+    warm_shortcut: FeedShortcut, head: bytes
+) -> None:
+    assert warm_shortcut.answer(head, "127.0.0.1") is None
+
+
+async def _status_of(client: TestClient[Any, Any], head: bytes) -> int | None:
+    """The status aiohttp answers ``head`` with on a fresh connection (None: no answer)."""
+    reader, writer = await connect(client)
+    try:
+        writer.write(head)
+        line = await asyncio.wait_for(reader.readline(), timeout=2)
+    except (TimeoutError, ConnectionError):
+        return None
+    finally:
+        writer.close()
+    parts = line.split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(head=heads)
+async def test_the_shortcut_answers_only_what_aiohttp_answers_the_same_way(
+    warm_shortcut: FeedShortcut, plain: TestClient[Any, Any], head: bytes
+) -> None:
+    """A differential test over the grammar of heads: whatever the shortcut answers,
+    aiohttp alone answers with the same status (so nothing it refuses gets through)."""
+    answer = warm_shortcut.answer(head, "127.0.0.1")
+    if answer is None:
+        return
+    status = int(answer[0].split(b" ", 2)[1])
+    assert await _status_of(plain, head) == status, head

@@ -1,4 +1,12 @@
-"""The one policy for markup and links that enter wire, applied before any story is stored.
+"""The one policy for text, markup and links that enter wire, applied before any story is stored.
+
+Text: every string field of a story (headline, body, byline, credit line,
+captions, notes, …) loses the characters XML 1.0 cannot carry — C0 controls
+other than tab, newline and carriage return, U+FFFE, U+FFFF and lone
+surrogates — so a story that is stored always renders in every format. A guid
+holding one is refused instead (``StoryValidationError`` at ``/guid``): an
+identity is never silently changed. The HTTP API refuses lone surrogates in
+JSON before this point, with the field named (``first_surrogate``).
 
 Body paragraphs are plain text, or XHTML when they start with ``<`` (see
 ``wire.publish.storyhtml``); the latter are cleaned here with nh3 (ammonia: an
@@ -13,14 +21,18 @@ which calls ``sanitize_story``. Pure.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Final
+import re
+from dataclasses import fields, is_dataclass, replace
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import nh3
 from lxml import etree, html
 
+from wire.errors import StoryValidationError
 from wire.model import Story
+
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 TAGS: Final = frozenset(
     {
@@ -80,8 +92,51 @@ def safe_link(url: str | None) -> bool:
     return parts.scheme.lower() in LINK_SCHEMES and bool(parts.hostname) and not parts.username
 
 
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry."""
+    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
+
+
+def _clean_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, tuple):
+        return tuple(_clean_value(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: cleaned
+            for f in fields(value)
+            if (cleaned := _clean_value(old := getattr(value, f.name))) is not old
+            and cleaned != old
+        }
+        return replace(value, **changes) if changes else value
+    return value
+
+
+def first_surrogate(value: Any, path: str = "") -> str | None:
+    """The JSON Pointer of the first string in decoded JSON holding a lone surrogate."""
+    if isinstance(value, str):
+        return path if any("\ud800" <= c <= "\udfff" for c in value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = first_surrogate(key, path) or first_surrogate(item, f"{path}/{key}")
+            if where is not None:
+                return where
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            where = first_surrogate(item, f"{path}/{index}")
+            if where is not None:
+                return where
+    return None
+
+
 def sanitize_story(story: Story) -> Story:
-    """The story with its markup cleaned and its unsafe links dropped (noted in ``review``)."""
+    """The story with text XML can carry, its markup cleaned and its unsafe links
+    dropped (noted in ``review``). Raises ``StoryValidationError`` for a guid
+    holding a character XML cannot carry."""
+    if _NOT_XML.search(story.guid):
+        raise StoryValidationError("/guid", "holds a control character XML cannot carry")
+    story = _clean_value(story)
     notes: list[str] = []
 
     def link(url: str | None, what: str) -> str | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from wire.clock import Clock, utcnow
 from wire.config import Config
-from wire.errors import IngestError, NotFound
+from wire.errors import IngestError, MalformedInput, NotFound, StoryValidationError
 from wire.events import EventBus, StoryChanged
 from wire.ingest.pipeline import parse_input
 from wire.model import PubStatus, Story
@@ -112,7 +112,19 @@ class Wire:
             return IngestOutcome(name, sha, error=exc)
         if dry_run:
             return IngestOutcome(name, sha, stories=tuple(stories))
-        results = [await self.save(story) for story in stories]
+        results: list[SaveResult] = []
+        refused: StoryValidationError | None = None
+        for story in stories:
+            try:
+                results.append(await self.save(story))
+            except StoryValidationError as exc:
+                # One story the store refuses does not lose the others of the input.
+                refused = exc
+                reason = f"story {story.guid!r}: {exc}"
+                log.warning("story refused", extra={"input": name, "reason": reason})
+                await self.store.record_failure(IngestFailure(sha, source, name, reason, now))
+        if refused is not None and not results:
+            return IngestOutcome(name, sha, error=MalformedInput(name, str(refused)))
         return IngestOutcome(name, sha, tuple(r.story for r in results), tuple(results))
 
     async def save(

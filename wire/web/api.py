@@ -38,6 +38,7 @@ from wire.attribution import apply_policy
 from wire.deliver.retry import delivery_summary
 from wire.errors import StoryValidationError
 from wire.model import Origin, PubStatus, Story
+from wire.sanitize import first_surrogate
 from wire.store.base import IngestFailure, RawInput, SaveResult
 from wire.storyjson import (
     SCHEMA_DIR,
@@ -160,11 +161,16 @@ def unsupported(got: str | None, accepted: list[str]) -> Problem:
 
 
 def decode_json(data: bytes) -> Any:
-    """JSON text to a value; invalid JSON is a 422 at ``/``."""
+    """JSON text to a value; invalid JSON is a 422 at ``/``, a lone surrogate
+    (``"\\ud800"``, valid JSON but not Unicode text) a 422 at its field."""
     try:
-        return json.loads(data)
+        value = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise StoryValidationError("/", f"invalid JSON: {exc}") from exc
+    where = first_surrogate(value)
+    if where is not None:
+        raise StoryValidationError(where, "holds a lone surrogate, which is not Unicode text")
+    return value
 
 
 def is_ninjs_shaped(value: Any) -> bool:

@@ -50,13 +50,14 @@ class Declined(Exception):
 class RequestHead:
     """One parsed request head (httptools calls these methods while parsing)."""
 
-    __slots__ = ("complete", "headers", "messages", "url")
+    __slots__ = ("complete", "headers", "hosts", "messages", "url")
 
     def __init__(self) -> None:
         self.url = b""
         self.headers: dict[str, str] = {}
         self.complete = False
         self.messages = 0
+        self.hosts = 0
 
     def on_message_begin(self) -> None:
         self.messages += 1
@@ -67,7 +68,10 @@ class RequestHead:
     def on_header(self, name: bytes, value: bytes) -> None:
         # Only the headers the answer depends on are kept; the first of repeated
         # ones counts, as in aiohttp's ``headers.get``.
-        key = READ_HEADERS.get(name.lower())
+        lowered = name.lower()
+        if lowered == b"host":
+            self.hosts += 1
+        key = READ_HEADERS.get(lowered)
         if key is not None and key not in self.headers:
             self.headers[key] = value.decode("latin-1").strip()
 
@@ -90,6 +94,7 @@ def parse_plain_get(head: bytes) -> tuple[bytes, RequestHead]:
         or method not in (b"GET", b"HEAD")
         or parser.get_http_version() != "1.1"
         or not parser.should_keep_alive()
+        or request.hosts != 1  # RFC 9112 3.2: exactly one Host (aiohttp answers 400 otherwise)
     ):
         raise Declined
     return method, request
