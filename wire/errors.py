@@ -9,8 +9,10 @@ WireError
 │   ├── MalformedInput     not well-formed / not decodable / not the format it claims
 │   └── NoContent          empty, binary, or an HTML page with no article
 ├── StoreError             the store refused an operation
+│   ├── StoreUnavailable   the database cannot be reached (503 until it is back)
 │   ├── NotFound           no such story / partner / key
 │   └── VersionConflict    a write based on a stale version (If-Match)
+├── Unrenderable           a stored story a renderer refuses (left out of feeds, recorded)
 ├── AuthError              missing, unknown or expired credentials
 └── UnsafeURL              a callback URL wire will not call (private, loopback, …)
 """
@@ -69,6 +71,10 @@ class StoreError(WireError):
     """The store refused an operation."""
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot be reached now; the operation may succeed later."""
+
+
 class NotFound(StoreError):
     """No such record."""
 
@@ -81,6 +87,10 @@ class VersionConflict(StoreError):
         self.guid = guid
         self.expected = expected
         self.current = current
+
+
+class Unrenderable(WireError):
+    """A stored story that a renderer refuses; it is left out and recorded."""
 
 
 class AuthError(WireError):

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from wire.errors import StoreUnavailable
 from wire.model import Story
 from wire.visibility import NO_EXPOSURE, Exposure
 
@@ -76,6 +77,8 @@ class EventBus:
     async def _run(listener: Listener, event: StoryChanged) -> None:
         try:
             await listener(event)
+        except StoreUnavailable:
+            log.info("listener %r skipped %s: the database is away", listener, event.story.guid)
         except Exception:
             log.exception("listener %r failed on %s", listener, event.story.guid)
 

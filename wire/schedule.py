@@ -21,6 +21,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from wire.errors import StoreUnavailable
+
 log = logging.getLogger(__name__)
 
 JobFn = Callable[[], Awaitable[object]]
@@ -133,6 +135,8 @@ class Jobs:
                 await coro_fn()
             except asyncio.CancelledError:
                 raise
+            except StoreUnavailable:
+                pass  # the store said so once for the whole outage; the next run retries
             except Exception:
                 log.exception("job failed", extra={"job": job_id})
             finally:

@@ -4,6 +4,7 @@ A poll must cost little more than sending bytes: each entry holds the body, its
 gzip form, a strong ETag and the preformatted Last-Modified. Entries are dropped
 when a story in the feed changes and re-rendered on the next request; ETag and
 Last-Modified change together (Last-Modified moves only when the bytes do).
+While the database is unreachable a feed is answered from its last rendering.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from email.utils import format_datetime
 
 from wire.clock import Clock
+from wire.errors import StoreUnavailable
 from wire.model import Audience
 
 CONTENT_TYPES = {
@@ -103,7 +105,16 @@ class RenderCache:
         future: asyncio.Future[Rendered] = asyncio.get_running_loop().create_future()
         self._pending[pending_key] = future
         try:
-            body = await self._render(feed, fmt, view)
+            try:
+                body = await self._render(feed, fmt, view)
+            except StoreUnavailable:
+                stale = self._last.get(key)
+                if stale is None:
+                    raise
+                # The database is away: readers get the last bytes, validators and
+                # all; nothing is cached as fresh, so the next request tries again.
+                future.set_result(stale)
+                return stale
             rendered = make_rendered(
                 body, CONTENT_TYPES[fmt], previous=self._last.get(key), now=self._clock()
             )

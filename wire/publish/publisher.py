@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from wire.attribution import SourcePolicy
 from wire.clock import Clock
 from wire.config import Config, FeedSpec
-from wire.errors import StoryValidationError
+from wire.errors import StoryValidationError, Unrenderable
 from wire.events import StoryChanged
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.atom import render_atom
@@ -26,9 +27,11 @@ from wire.publish.newsml import render_newsml, render_newsml_story
 from wire.publish.ninjs import render_ninjs, render_ninjs_story
 from wire.publish.rss import render_rss
 from wire.publish.storyhtml import render_story_html
-from wire.store.base import Store
+from wire.store.base import IngestFailure, Store
 from wire.storyjson import format_instant, parse_instant
 from wire.visibility import HIDDEN, NO_EXPOSURE, Decision, Verdict, decide, readable_filters
+
+log = logging.getLogger(__name__)
 
 EXTENSION_OF = {"rss": "rss", "atom": "atom", "newsml": "xml", "ninjs": "json"}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -106,6 +109,8 @@ class Publisher:
             for fmt in spec.formats
         }
         self._rights = {spec.name: feed_rights(config, spec) for spec in config.feeds}
+        self.render_failures = 0
+        self._reported: set[tuple[str, int, str]] = set()
         self._providers = {spec.name: feed_provider(config, spec) for spec in config.feeds}
 
     # URLs ---------------------------------------------------------------
@@ -222,10 +227,34 @@ class Publisher:
         oldest = found[-1] if len(found) == spec.size else None
         meta = self._meta(spec, fmt, items, oldest=oldest, archive=before is not None)
         if len(items) > THREAD_THRESHOLD:
-            body = await asyncio.to_thread(_render_format, fmt, meta, items)
+            body, bad = await asyncio.to_thread(_render_isolated, fmt, meta, items)
         else:
-            body = _render_format(fmt, meta, items)
+            body, bad = _render_isolated(fmt, meta, items)
+        for story, reason in bad:
+            await self._unrenderable(story, fmt, reason)
         return body, meta.updated
+
+    async def _unrenderable(self, story: Story, fmt: str, reason: str) -> None:
+        """A story left out of a rendering: logged and recorded (``/api/v1/failures``)
+        once per version and format, and counted, so the desk can mend or kill it."""
+        self.render_failures += 1
+        key = (story.guid, story.version, fmt)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        log.error(
+            "story left out of a feed: it does not render",
+            extra={"guid": story.guid, "version": story.version, "format": fmt, "error": reason},
+        )
+        await self.store.record_failure(
+            IngestFailure(
+                story.origin.raw_sha256,
+                story.origin.source,
+                f"render {fmt} {story.guid} v{story.version}",
+                f"does not render as {fmt}, left out of feeds: {reason}",
+                self.clock(),
+            )
+        )
 
     async def _announcements(
         self, view: Audience, scope: tuple[FeedFilter, ...], *, now: datetime, limit: int
@@ -292,11 +321,16 @@ class Publisher:
         scope = readable_filters(audience, self.config.feeds)
         return decide(audience, entry.story, entry.exposure, now=self.clock(), scope=scope)
 
-    def story_rendered(self, story: Story, ext: str, content_type: str) -> Rendered:
-        """One story's bytes with validators from its own ``version_created``."""
-        return self.wrap(
-            self.render_story(story, ext), content_type, modified=story.version_created or EPOCH
-        )
+    async def story_rendered(self, story: Story, ext: str, content_type: str) -> Rendered:
+        """One story's bytes with validators from its own ``version_created``.
+        Raises ``Unrenderable`` (recorded like a feed's) when it does not render."""
+        try:
+            body = self.render_story(story, ext)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            await self._unrenderable(story, ext, reason)
+            raise Unrenderable(f"story {story.guid!r} cannot be rendered now") from exc
+        return self.wrap(body, content_type, modified=story.version_created or EPOCH)
 
     @staticmethod
     def render_story(story: Story, ext: str) -> bytes:
@@ -305,6 +339,31 @@ class Publisher:
         if ext == "json":
             return json.dumps(render_ninjs_story(story), ensure_ascii=False).encode("utf-8")
         return render_story_html(story)
+
+
+def _render_isolated(
+    fmt: str, meta: FeedMeta, stories: list[Story]
+) -> tuple[bytes, list[tuple[Story, str]]]:
+    """The rendering, and the stories left out of it because they do not render.
+
+    One story that a renderer refuses (text that slipped past the door, a bug)
+    must not take its feed down for everyone: when the whole rendering fails,
+    each story is tried alone and the ones that fail are left out. The common
+    case renders once."""
+    try:
+        return _render_format(fmt, meta, stories), []
+    except Exception:
+        pass
+    good: list[Story] = []
+    bad: list[tuple[Story, str]] = []
+    for story in stories:
+        try:
+            _render_format(fmt, meta, [story])
+        except Exception as exc:
+            bad.append((story, f"{type(exc).__name__}: {exc}"))
+        else:
+            good.append(story)
+    return _render_format(fmt, meta, good), bad
 
 
 def _render_format(fmt: str, meta: FeedMeta, stories: list[Story]) -> bytes:

@@ -21,24 +21,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import hashlib
+import inspect
 import logging
+import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
+import asyncpg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from wire.errors import NotFound, StoreError, StoryValidationError
+from wire.errors import NotFound, StoreError, StoreUnavailable, StoryValidationError, WireError
 from wire.model import Audience, FeedFilter, Story
 from wire.store.base import (
     Credential,
@@ -95,6 +106,7 @@ ChangeListener = Callable[[str], Awaitable[None]]
 
 MIGRATIONS = "wire.store:migrations"
 PENDING, SUPERSEDED = "pending", "superseded"
+CONNECT_TIMEOUT = 5.0  # seconds to open a PostgreSQL connection
 _SAVE_ATTEMPTS = 3
 
 
@@ -124,11 +136,78 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "head")
 
 
+# backend errors -----------------------------------------------------------------
+
+_UNREACHABLE: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
+"""What a database that is down, restarting or out of reach raises: the connection's
+trouble, not the request's. Anything else from the backend is a ``StoreError``."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    if isinstance(exc, _UNREACHABLE):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc.orig, _UNREACHABLE)
+    return False
+
+
+T = TypeVar("T")
+
+
+def _backend_errors(
+    method: Callable[..., Coroutine[Any, Any, T]],
+) -> Callable[..., Coroutine[Any, Any, T]]:
+    """Turn what the backend raises into wire's errors, with the cause chained:
+    ``StoreUnavailable`` while the database cannot be reached (logged once per
+    outage by the store, so callers answer 503 without a traceback per request),
+    ``StoreError`` for the rest. wire's own errors pass through."""
+
+    @functools.wraps(method)
+    async def wrapper(self: SQLStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            result = await method(self, *args, **kwargs)
+        except WireError:
+            raise
+        except (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            if _unreachable(exc):
+                self._outage(exc)
+                raise StoreUnavailable(f"the database is unreachable: {exc}") from exc
+            raise StoreError(f"{method.__name__}: {exc}") from exc
+        self._recovered()
+        return result
+
+    return wrapper
+
+
+def _wrap_public_methods(cls: type[T]) -> type[T]:
+    """``_backend_errors`` around every public coroutine method of the class."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") or name in ("open", "close"):
+            continue
+        if inspect.iscoroutinefunction(member):
+            setattr(cls, name, _backend_errors(member))
+    return cls
+
+
 # the store ----------------------------------------------------------------------
 
 
+@_wrap_public_methods
 class SQLStore:
     """The ``Store`` protocol on SQLite or PostgreSQL, chosen by the URL.
+
+    Every public method raises only wire's errors: ``StoreUnavailable`` while the
+    database cannot be reached, ``StoreError`` (or a subclass) for anything else
+    the backend refuses, with the backend's exception as the cause.
 
     ``schema`` (PostgreSQL only) puts every table in that schema, created if
     missing, so several stores (or test runs) can share one database.
@@ -167,6 +246,24 @@ class SQLStore:
         self._leader_conn: AsyncConnection | None = None
         self._leader_file: TextIO | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._down_since: float | None = None
+
+    def _outage(self, exc: BaseException) -> None:
+        """The database did not answer: said once per outage, not once per request."""
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            log.warning("database unreachable; answering from what is cached: %s", exc)
+
+    def _recovered(self) -> None:
+        if self._down_since is not None:
+            lasted = time.monotonic() - self._down_since
+            self._down_since = None
+            log.warning("database reachable again after %.1f s", lasted)
+
+    @property
+    def reachable(self) -> bool:
+        """False from the first failed call of an outage to the next call that works."""
+        return self._down_since is None
 
     def __repr__(self) -> str:
         return f"SQLStore({self.url.render_as_string(hide_password=True)!r})"
@@ -213,7 +310,8 @@ class SQLStore:
             engine = create_async_engine(self.url, connect_args={"timeout": 30})
             _configure_sqlite(engine)
             return engine
-        connect_args: dict[str, Any] = {}
+        # Fail fast while the server is away: a poll waits for its stale bytes, not 60 s.
+        connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT}
         if self.schema is not None:
             connect_args["server_settings"] = {"search_path": self.schema}
         return create_async_engine(
@@ -285,8 +383,9 @@ class SQLStore:
                 applied = (
                     await conn.execute(text("SELECT version_num FROM alembic_version"))
                 ).scalar()
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreError(f"store unreachable: {exc}") from exc
+        except (SQLAlchemyError, OSError, asyncpg.PostgresError) as exc:
+            self._outage(exc)
+            raise StoreUnavailable(f"store unreachable: {exc}") from exc
         if applied is None or applied != self._head:
             raise StoreError(f"store at migration {applied!r}, code expects {self._head!r}")
         return str(applied)

@@ -122,7 +122,7 @@ async def get_story(request: web.Request) -> web.Response:
     decision = await publisher.story_decision(guid, audience)
     if decision.story is None:
         raise Problem(404, f"no story {guid!r}")
-    rendered = publisher.story_rendered(decision.story, ext, STORY_TYPES[ext])
+    rendered = await publisher.story_rendered(decision.story, ext, STORY_TYPES[ext])
     if decision.verdict is Verdict.ANNOUNCE:
         response = web.Response(
             status=410,

@@ -20,7 +20,9 @@ from wire.errors import (
     IngestError,
     InputTooLarge,
     NotFound,
+    StoreUnavailable,
     StoryValidationError,
+    Unrenderable,
     UnsafeURL,
     UnsafeXML,
     VersionConflict,
@@ -30,6 +32,7 @@ from wire.errors import (
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
+RETRY_AFTER_OUTAGE = 5  # seconds a client is asked to wait while the database is away
 TYPE_BASE = "https://wire.example/problems/"
 
 
@@ -72,6 +75,16 @@ def problem_response(problem: Problem, instance: str) -> web.Response:
 
 def problem_from_error(exc: WireError) -> Problem:
     """Map wire's own errors to their HTTP meaning."""
+    if isinstance(exc, StoreUnavailable):
+        # The store logged the outage once; each request gets a plain answer.
+        return Problem(
+            503,
+            "the database is unreachable; try again shortly",
+            kind="unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_OUTAGE)},
+        )
+    if isinstance(exc, Unrenderable):
+        return Problem(503, f"{exc}; the desk has been told", kind="unrenderable")
     if isinstance(exc, StoryValidationError):
         return Problem(422, exc.problem, kind="invalid-story", pointer=exc.path)
     if isinstance(exc, InputTooLarge):
