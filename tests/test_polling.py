@@ -26,6 +26,7 @@ from aiohttp.test_utils import TestServer
 from wire.config import Config, ServerSettings, SourceConfig
 from wire.errors import WireError
 from wire.ingest.sources import SourceRunner
+from wire.net.session import make_guarded_session
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store import SQLStore, open_store
@@ -110,7 +111,11 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLStore]:
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
+    """The guarded session ``wire serve`` polls with, trusting only the test's
+    upstream host (127.0.0.1): any other private target is refused as it would be."""
+    async with make_guarded_session(
+        allow_private=False, allow_hosts=frozenset({"127.0.0.1"}), user_agent="wire-test"
+    ) as s:
         yield s
 
 
@@ -362,6 +367,22 @@ async def test_a_temporary_redirect_is_followed_but_not_remembered(
     assert state.items_stored == 2
     await runner.run_source_once("world")
     assert len(upstream.hits("/world.rss")) == 2
+
+
+@pytest.mark.parametrize("target", ["localhost", "[::1]", "127.0.0.2", "169.254.169.254"])
+async def test_a_redirect_to_a_private_address_is_refused_and_nothing_is_stored(
+    upstream: Upstream, runner_for: RunnerFactory, store: SQLStore, target: str
+) -> None:
+    port = upstream.url("/").split(":")[2].split("/")[0]
+    upstream.routes["/world.rss"] = status(302, Location=f"http://{target}:{port}/secret")
+    upstream.routes["/secret"] = serve(fixture("world-1.rss"))
+    runner = runner_for(http("world", upstream.url("/world.rss")))
+    state = await runner.run_source_once("world")
+    assert state.failures == 1
+    assert state.last_error is not None
+    assert "refused" in state.last_error
+    assert upstream.hits("/secret") == []
+    assert await store.count_stories() == 0
 
 
 async def test_a_redirect_loop_is_a_failure(upstream: Upstream, runner_for: RunnerFactory) -> None:

@@ -15,15 +15,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wire.deliver.retry import send
-from wire.deliver.session import GuardedResolver, RefusedAddress, make_push_session, refusal
-from wire.deliver.urlcheck import (
+from wire.errors import UnsafeURL
+from wire.net.session import GuardedResolver, RefusedAddress, make_guarded_session, refusal
+from wire.net.urlcheck import (
     address_problem,
     check_addresses,
     check_callback,
     check_callback_async,
     parse_target,
 )
-from wire.errors import UnsafeURL
 from wire.store.base import Delivery
 
 ipv4 = st.integers(min_value=0, max_value=2**32 - 1).map(ipaddress.IPv4Address)
@@ -297,7 +297,7 @@ async def test_the_session_does_not_connect_to_a_name_rebound_to_loopback(
     local_server: tuple[TestServer, list[str]],
 ) -> None:
     server, seen = local_server
-    async with make_push_session(allow_private=False, user_agent="t", resolver=REBIND) as http:
+    async with make_guarded_session(allow_private=False, user_agent="t", resolver=REBIND) as http:
         with pytest.raises(aiohttp.ClientConnectorDNSError) as caught:
             await http.get(f"http://rebind.test:{server.port}/hook")
     assert refusal(caught.value) is not None
@@ -309,7 +309,7 @@ async def test_the_session_reaches_a_loopback_name_when_private_targets_are_allo
 ) -> None:
     server, seen = local_server
     async with (
-        make_push_session(allow_private=True, user_agent="t", resolver=REBIND) as http,
+        make_guarded_session(allow_private=True, user_agent="t", resolver=REBIND) as http,
         http.get(f"http://rebind.test:{server.port}/hook") as response,
     ):
         assert await response.text() == "reached"
@@ -320,7 +320,7 @@ async def test_the_session_refuses_an_ip_literal_the_resolver_never_sees(
     local_server: tuple[TestServer, list[str]],
 ) -> None:
     server, seen = local_server
-    async with make_push_session(allow_private=False, user_agent="t", resolver=REBIND) as http:
+    async with make_guarded_session(allow_private=False, user_agent="t", resolver=REBIND) as http:
         with pytest.raises(RefusedAddress, match="loopback"):
             await http.get(f"http://127.0.0.1:{server.port}/hook")
     assert seen == []
@@ -335,7 +335,7 @@ async def test_a_push_the_pre_send_check_let_through_dies_at_connection_time(
     delivery = Delivery(
         id="d1", kind="webhook", target=f"http://localhost:{server.port}/hook", body=b"{}"
     )
-    async with make_push_session(allow_private=False, user_agent="t") as http:
+    async with make_guarded_session(allow_private=False, user_agent="t") as http:
         attempt = await send(http, delivery, time_limit=2.0, allow_private=True)
     assert attempt.permanent
     assert not attempt.ok

@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 
 from wire.config import Config, parse_config
 from wire.deliver.retry import RetryPolicy
-from wire.deliver.session import make_push_session
 from wire.deliver.websub import (
     HubRequestError,
     Leases,
@@ -37,6 +36,7 @@ from wire.deliver.websub import (
     with_query,
 )
 from wire.model import PubStatus, Story
+from wire.net.session import make_guarded_session
 from wire.tokens import hash_token
 from wire.web.app import create_app
 from wire.web.keys import HUB, PUBLISHER, WIRE
@@ -335,7 +335,7 @@ async def test_a_callback_that_resolves_to_loopback_only_at_connection_time_is_n
     client = await start(allow_private=True)
     sub = await subscriber()
     hub = client.app[HUB]
-    async with make_push_session(allow_private=False, user_agent="t") as guarded:
+    async with make_guarded_session(allow_private=False, user_agent="t") as guarded:
         hub.http = guarded
         callback = f"http://localhost:{sub.server.port}/cb"
         data = {"hub.mode": "subscribe", "hub.topic": topic_of(client), "hub.callback": callback}

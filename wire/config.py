@@ -33,6 +33,11 @@ class ServerSettings:
     database: str = ""  # empty: SQLite file in data_dir
     max_body_bytes: int = 10 * 1024 * 1024
     allow_private_callbacks: bool = False
+    allow_private_sources: bool = False
+    trusted_source_hosts: tuple[str, ...] = ()
+    max_elements: int = 200_000
+    max_depth: int = 200
+    parse_seconds: float = 30.0
     tombstone_days: int = 7
     rate_limit_per_minute: int = 600
     load_demo: bool = False
@@ -135,6 +140,10 @@ def _env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any
         try:
             if kind == "integer":
                 server[key] = int(value)
+            elif kind == "array":
+                server[key] = [item.strip() for item in value.split(",") if item.strip()]
+            elif kind == "number":
+                server[key] = float(value)
             elif kind == "boolean":
                 if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
                     raise ValueError(value)
@@ -177,6 +186,8 @@ def parse_config(
 def _build(raw: dict[str, Any], base_dir: Path) -> Config:
     srv = dict(raw.get("server", {}))
     data_dir = Path(srv.pop("data_dir", "data"))
+    if "trusted_source_hosts" in srv:
+        srv["trusted_source_hosts"] = tuple(srv["trusted_source_hosts"])
     server = ServerSettings(
         **srv, data_dir=data_dir if data_dir.is_absolute() else (base_dir / data_dir)
     )

@@ -14,9 +14,10 @@ allow-list HTML sanitizer) to a small set of inline and block elements, links
 limited to web and mail schemes, and re-serialized as XHTML so every renderer
 reads them alike. Links a story carries (its own, its pictures', its sources'
 and related stories') must be ``http``/``https``: anything else is dropped and
-noted in ``review``. Every input path — story JSON pushed, PUT or corrected,
-and every parser — reaches the store through ``wire.service.Wire.save``,
-which calls ``sanitize_story``. Pure.
+noted in ``review``. Every parser's stories pass ``sanitize_story`` as they
+leave the pipeline (``wire.ingest.pipeline.parse_input``), and every story —
+pushed, PUT or corrected story JSON too — again on its one way into the store,
+``wire.service.Wire.save``. Idempotent. Pure.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ a new version, and announces itself on the event bus (caches, WebSub, webhooks).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
@@ -17,7 +16,9 @@ from wire.clock import Clock, utcnow
 from wire.config import Config
 from wire.errors import IngestError, MalformedInput, NotFound, StoryValidationError
 from wire.events import EventBus, StoryChanged
+from wire.ingest.limits import Limits
 from wire.ingest.pipeline import parse_input
+from wire.ingest.workers import ParseWorkers
 from wire.model import PubStatus, Story
 from wire.sanitize import sanitize_story
 from wire.store.base import IngestFailure, RawInput, SaveResult, Store
@@ -49,19 +50,25 @@ async def parse(
     source: str | None,
     fetched_at: datetime,
     url: str | None = None,
+    workers: ParseWorkers | None = None,
 ) -> list[Story]:
-    """Parse off the event loop with the source's policy; stores nothing."""
+    """Parse off the event loop with the source's policy, within the config's
+    limits (a large input in a worker process it may be killed in); stores nothing."""
     src = config.source(source)
-    return await asyncio.to_thread(
+    server = config.server
+    pool = workers or ParseWorkers(seconds=server.parse_seconds)
+    return await pool.parse(
         parse_input,
-        data,
+        size=len(data),
         name=name,
+        data=data,
         fetched_at=fetched_at,
         fmt=fmt,
         source=source,
         policy=src.policy if src else None,
         url=url,
-        max_bytes=config.server.max_body_bytes,
+        max_bytes=server.max_body_bytes,
+        limits=Limits(server.max_elements, server.max_depth, server.parse_seconds),
     )
 
 
@@ -73,6 +80,10 @@ class Wire:
     store: Store
     clock: Clock = utcnow
     bus: EventBus = field(default_factory=EventBus)
+    workers: ParseWorkers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.workers = ParseWorkers(seconds=self.config.server.parse_seconds)
 
     async def ingest(
         self,
@@ -104,6 +115,7 @@ class Wire:
                 source=source,
                 fetched_at=fetched_at,
                 url=url,
+                workers=self.workers,
             )
         except IngestError as exc:
             log.warning("ingest failed", extra={"input": name, "reason": exc.reason})

@@ -5,7 +5,7 @@ they are tested without a clock or a network. ``send`` is the one place a push
 touches HTTP: a bounded timeout, no redirects followed (a redirect could point
 anywhere, including where the callback check would have refused), and the
 target checked again right before the call, since DNS may have changed since
-the subscription. The session (``wire.deliver.session``) checks the addresses
+the subscription. The session (``wire.net.session``) checks the addresses
 again as it connects, closing the window between that check and the connection;
 its refusal also makes the delivery dead at once. ``deliver`` ties the two and
 writes the outcome to the store, so retries survive a restart.
@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
-from wire.deliver.session import refusal
-from wire.deliver.urlcheck import check_callback_async
 from wire.errors import UnsafeURL
+from wire.net.session import refusal
+from wire.net.urlcheck import check_callback_async
 from wire.store.base import Delivery, Store
 from wire.storyjson import format_instant
 

@@ -33,9 +33,9 @@ from aiohttp import web
 
 from wire.access import Authenticator
 from wire.deliver.retry import Courier, RetryPolicy
-from wire.deliver.urlcheck import check_callback_async
 from wire.errors import AuthError, UnsafeURL, WireError
 from wire.model import PUBLIC, Audience
+from wire.net.urlcheck import check_callback_async
 from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire

@@ -1,49 +1,148 @@
 """Which format an input is in, decided by its content alone — never by its file name.
 
-A lexical sniff of the first bytes: the root element and its namespace for XML,
-the top-level shape for JSON. Nothing is parsed in full and nothing is fetched,
-so detection is cheap and safe on hostile input; the chosen parser then does the
-real (safe) parse and refuses what does not fit.
+A lexical walk of the document's structure: its encoding (BOM or byte pattern),
+its whole prolog — declaration, comments, processing instructions, DOCTYPE and
+internal subset, however long — and the root element and its namespace for
+XML; the top-level shape for JSON. Nothing is parsed into a tree and nothing is
+fetched, so detection is cheap and safe on hostile input; the chosen parser
+then does the real (safe) parse and refuses what does not fit. Hand-written
+because no library walks a prolog without building (and so risking) a tree.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
-FORMATS = ("rss", "atom", "newsml", "nitf", "ninjs", "html", "text")
-"""What ``detect_format`` may answer."""
+FORMATS = ("rss", "atom", "newsml", "nitf", "ninjs", "html", "text", "xml")
+"""What ``detect_format`` may answer; ``xml`` is XML in a vocabulary wire does not
+read, which the pipeline refuses by name rather than reading it as something else."""
 
-_SNIFF_BYTES = 65536
 _NAR_NS = "http://iptc.org/std/nar/2006-10-01/"
 _NEWSML_ROOTS = frozenset(
     {"newsMessage", "newsItem", "packageItem", "conceptItem", "conceptSet", "knowledgeItem"}
 )
-# Skip the XML declaration, comments, processing instructions and a DOCTYPE
-# (with an internal subset) to reach the first start tag.
-_PROLOG = re.compile(
-    r"\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]*\[.*?\])?[^>]*>)*",
-    re.S | re.I,
-)
 _START_TAG = re.compile(r"<(?P<name>[A-Za-z_][\w.:-]*)(?P<attrs>[^>]*)")
 _XMLNS = re.compile(r"""\bxmlns(?::(?P<prefix>[\w.-]+))?\s*=\s*["'](?P<uri>[^"']*)["']""")
 _HTML_HINT = re.compile(r"<(?:!doctype\s+html|html|head|body|p|div|article)\b", re.I)
+_DOCTYPE_NAME = re.compile(r"<!DOCTYPE\s+([^\s\[>]+)", re.I)
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# Without a BOM, the first character ("<", "{" or "[") in a wide encoding.
+_WIDE = (
+    (b"\x00\x00\x00", 3, "utf-32-be"),
+    (b"\x00\x00\x00", -3, "utf-32-le"),
+    (b"\x00", 1, "utf-16-be"),
+    (b"\x00", -1, "utf-16-le"),
+)
 
 
-def _head_text(data: bytes) -> str:
-    head = data[:_SNIFF_BYTES]
-    for bom, codec in (
-        (b"\xef\xbb\xbf", "utf-8"),
-        (b"\xff\xfe", "utf-16-le"),
-        (b"\xfe\xff", "utf-16-be"),
-    ):
-        if head.startswith(bom):
-            return head[len(bom) :].decode(codec, errors="replace")
-    if head[:2] in (b"<\x00", b"{\x00", b"[\x00"):
-        return head.decode("utf-16-le", errors="replace")
-    if head[:2] in (b"\x00<", b"\x00{", b"\x00["):
-        return head.decode("utf-16-be", errors="replace")
-    return head.decode("utf-8", errors="replace")
+def decode_text(data: bytes) -> str:
+    """The whole document as text, by its BOM or the byte pattern of its first
+    character (UTF-8, UTF-16 and UTF-32, either byte order), else as UTF-8 with
+    undecodable bytes replaced: good enough to find structure in, never to store."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace")
+    for zeros, offset, codec in _WIDE:
+        width = len(zeros) + 1
+        head = data[:width]
+        if len(head) < width:
+            continue
+        char = head[offset] if offset > 0 else head[0]
+        rest = head[:offset] if offset > 0 else head[1:]
+        if rest == zeros and char in b"<{[":
+            return data.decode(codec, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Prolog:
+    """What stands before the first element: the XML declaration, the DOCTYPE (its
+    name, and whether it names an external DTD or has an internal subset), and
+    where the first element starts (-1: none found)."""
+
+    declaration: bool
+    doctype: str | None
+    external: bool
+    subset: bool
+    start: int
+
+
+def _skip_quoted(text: str, i: int) -> int:
+    quote = text[i]
+    end = text.find(quote, i + 1)
+    return len(text) if end < 0 else end + 1
+
+
+def _subset_end(text: str, i: int) -> int:
+    """The index after the ``]`` closing an internal subset that starts at ``i``
+    (after ``[``), stepping over comments, processing instructions and quoted
+    strings, where a ``]`` does not close it."""
+    while i < len(text):
+        if text.startswith("<!--", i):
+            end = text.find("-->", i + 4)
+            i = len(text) if end < 0 else end + 3
+        elif text.startswith("<?", i):
+            end = text.find("?>", i + 2)
+            i = len(text) if end < 0 else end + 2
+        elif text[i] in "\"'":
+            i = _skip_quoted(text, i)
+        elif text[i] == "]":
+            return i + 1
+        else:
+            i += 1
+    return len(text)
+
+
+def read_prolog(text: str) -> Prolog:
+    """Walk the prolog of the whole document — however long its comments, however
+    many — to the first element. Pure and linear in the document."""
+    i, n = 0, len(text)
+    declaration = False
+    doctype: str | None = None
+    external = subset = False
+    while i < n:
+        if text[i].isspace() or text[i] == "\ufeff":
+            i += 1
+        elif text.startswith("<?", i):
+            declaration = declaration or text[i : i + 5].lower() == "<?xml"
+            end = text.find("?>", i + 2)
+            i = n if end < 0 else end + 2
+        elif text.startswith("<!--", i):
+            end = text.find("-->", i + 4)
+            i = n if end < 0 else end + 3
+        elif text[i : i + 9].upper() == "<!DOCTYPE":
+            name = _DOCTYPE_NAME.match(text, i)
+            doctype = name.group(1) if name else ""
+            j = i + 9
+            while j < n and text[j] != ">":
+                if text[j] in "\"'":
+                    j = _skip_quoted(text, j)
+                elif text[j] == "[":
+                    subset = True
+                    j = _subset_end(text, j + 1)
+                else:
+                    j += 1
+            external = external or bool(re.search(r"\b(SYSTEM|PUBLIC)\b", text[i:j]))
+            i = j + 1
+        else:
+            break
+    start = i if i < n and text[i] == "<" else -1
+    return Prolog(declaration, doctype, external, subset, start)
+
+
+def root_element(text: str) -> str | None:
+    """The name of the document's first element, or None."""
+    prolog = read_prolog(text)
+    tag = _START_TAG.match(text, prolog.start) if prolog.start >= 0 else None
+    return tag.group("name") if tag else None
 
 
 def _is_json(data: bytes) -> bool:
@@ -54,7 +153,7 @@ def _is_json(data: bytes) -> bool:
     return True
 
 
-def _xml_kind(name: str, attrs: str) -> str:
+def _xml_kind(name: str, attrs: str) -> str | None:
     prefix, _, local = name.rpartition(":")
     namespaces = {m.group("prefix") or "": m.group("uri") for m in _XMLNS.finditer(attrs)}
     uri = namespaces.get(prefix, "")
@@ -66,28 +165,39 @@ def _xml_kind(name: str, attrs: str) -> str:
         return "newsml"
     if local == "nitf":
         return "nitf"
-    return "html"
+    if local.lower() == "html":
+        return "html"
+    return None
 
 
 def detect_format(data: bytes) -> str:
     """One of ``FORMATS``: the format the content is in.
 
-    XML is told apart by its root element (``rss``/``rdf:RDF``, Atom ``feed``, a
-    NewsML-G2 item or message, ``nitf``); other markup is ``html``; JSON is
-    ``ninjs``; the rest is ``text``."""
-    text = _head_text(data).lstrip("\ufeff")
-    stripped = text.lstrip()
+    The whole document is decoded (BOM or byte pattern) and its prolog walked,
+    so no comment, padding or encoding hides what it is. XML is told apart by
+    its root element (``rss``/``rdf:RDF``, Atom ``feed``, a NewsML-G2 item or
+    message, ``nitf``, ``html``); a document that declares itself XML (an XML
+    declaration or a non-HTML DOCTYPE) with any other root is ``xml``, refused
+    later by name; other markup is ``html``; JSON is ``ninjs``; the rest ``text``."""
+    text = decode_text(data)
+    stripped = text.lstrip("\ufeff \t\r\n")
     # ninjs is the only JSON wire reads, so any JSON goes to its parser, which
     # refuses other shapes (and a truncated object) with the reason.
     if stripped.startswith("{") or (stripped.startswith("[") and _is_json(data)):
         return "ninjs"
-    if stripped.startswith("<"):
-        prolog = _PROLOG.match(stripped)
-        end = prolog.end() if prolog else 0
-        if re.search(r"<!DOCTYPE\s+html\b", stripped[:end], re.I):
-            return "html"
-        tag = _START_TAG.match(stripped[end:])
-        if tag:
-            return _xml_kind(tag.group("name"), tag.group("attrs"))
-        return "html" if _HTML_HINT.search(stripped) else "text"
-    return "html" if _HTML_HINT.match(stripped) else "text"
+    if not stripped.startswith("<"):
+        return "html" if _HTML_HINT.match(stripped) else "text"
+    prolog = read_prolog(text)
+    html_doctype = (prolog.doctype or "").lower() == "html"
+    declared_xml = (
+        prolog.declaration or prolog.subset or (prolog.doctype is not None and not html_doctype)
+    )
+    tag = _START_TAG.match(text, prolog.start) if prolog.start >= 0 else None
+    if tag is not None:
+        kind = _xml_kind(tag.group("name"), tag.group("attrs"))
+        if kind is not None:
+            return kind
+        return "xml" if declared_xml else "html"
+    if declared_xml:
+        return "xml"
+    return "html" if html_doctype or _HTML_HINT.search(stripped) else "text"

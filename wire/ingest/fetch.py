@@ -24,6 +24,7 @@ import aiohttp
 
 from wire import USER_AGENT
 from wire.clock import Clock, utcnow
+from wire.net.session import refusal
 from wire.store.base import SourceState
 
 __all__ = [
@@ -277,8 +278,11 @@ async def fetch(
         reason = f"too large: more than {max_bytes} bytes"
     except TimeoutError:
         reason = f"timed out after {time_limit:g} s"
-    except aiohttp.ClientError as exc:
-        reason = f"request failed: {type(exc).__name__}: {exc}"
-    except (OSError, ValueError) as exc:  # invalid URL, socket trouble outside aiohttp's wrapping
-        reason = f"request failed: {type(exc).__name__}: {exc}"
+    except (aiohttp.ClientError, OSError, ValueError) as exc:
+        # OSError/ValueError: an invalid URL, socket trouble outside aiohttp's wrapping
+        refused = refusal(exc)
+        if refused is not None:  # the guarded session would not connect there
+            reason = f"refused: {current} is not a target wire may fetch ({refused})"
+        else:
+            reason = f"request failed: {type(exc).__name__}: {exc}"
     return FetchResult(Decision(Verdict.ERROR, reason=reason), current, moved_to)

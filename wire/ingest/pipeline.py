@@ -11,14 +11,17 @@ from typing import Protocol
 
 from wire.attribution import SourcePolicy
 from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
-from wire.ingest.detect import detect_format
+from wire.ingest.detect import decode_text, detect_format, root_element
 from wire.ingest.feeds import parse_feed
+from wire.ingest.limits import Limits, applied, check_markup
 from wire.ingest.newsml import parse_newsml
 from wire.ingest.ninjs import parse_ninjs
 from wire.ingest.nitf import parse_nitf
 from wire.ingest.page import extract_page
 from wire.ingest.textcopy import extract_text
+from wire.ingest.xmlsafe import refuse_declarations
 from wire.model import Story
+from wire.sanitize import sanitize_story
 from wire.store.rows import encode_story
 
 FORMATS = ("auto", "text", "html", "rss", "atom", "newsml", "nitf", "ninjs")
@@ -88,13 +91,52 @@ def parse_input(
     policy: SourcePolicy | None = None,
     url: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits | None = None,
 ) -> list[Story]:
-    """Parse one input into stories; every failure is an ``IngestError`` naming ``name``."""
+    """Parse one input into stories; every failure is an ``IngestError`` naming ``name``.
+
+    ``limits`` (elements, depth) hold for the whole parse, checked as it goes."""
+    with applied(limits or Limits()):
+        return _parse(
+            data,
+            name=name,
+            fetched_at=fetched_at,
+            fmt=fmt,
+            source=source,
+            policy=policy,
+            url=url,
+            max_bytes=max_bytes,
+        )
+
+
+def _parse(
+    data: bytes,
+    *,
+    name: str,
+    fetched_at: datetime,
+    fmt: str,
+    source: str | None,
+    policy: SourcePolicy | None,
+    url: str | None,
+    max_bytes: int,
+) -> list[Story]:
     if len(data) > max_bytes:
         raise InputTooLarge(name, f"{len(data)} bytes is over the {max_bytes}-byte limit")
     if fmt not in FORMATS:
         raise MalformedInput(name, f"unknown format {fmt!r}")
     kind = detect_format(data) if fmt == "auto" else fmt
+    if kind == "xml":
+        root = root_element(decode_text(data))
+        raise MalformedInput(
+            name,
+            f"an XML document in a vocabulary wire does not read (root <{root or '?'}>); "
+            "it reads RSS, Atom, NewsML-G2 and NITF",
+        )
+    if kind in ("text", "html"):
+        text = decode_text(data)
+        refuse_declarations(text, name)
+        if kind == "html":
+            check_markup(text, name)
     try:
         stories = _PARSERS[kind](
             data, name=name, fetched_at=fetched_at, source=source, policy=policy, url=url
@@ -104,18 +146,19 @@ def parse_input(
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeError) as exc:
         # A parser bug on hostile input must still come out as a named, counted failure.
         raise MalformedInput(name, f"could not parse as {kind}: {exc}") from exc
-    for story in stories:
-        _check_storable(story, name)
-    return stories
+    return [_storable(story, name) for story in stories]
 
 
-def _check_storable(story: Story, name: str) -> None:
-    """Refuse, before anything is saved, a story the store would refuse.
+def _storable(story: Story, name: str) -> Story:
+    """The story as the door lets it in (``sanitize_story``), or refused, before
+    anything is saved, if the store would refuse it.
 
     Checked here rather than left to the store so that a hostile input fails as
     one ``IngestError`` with its raw bytes archived, instead of as a store error
     after the input's earlier stories were already saved."""
     try:
-        encode_story(story)
+        clean = sanitize_story(story)
+        encode_story(clean)
     except StoryValidationError as exc:
         raise MalformedInput(name, f"story {story.guid!r} would not store: {exc}") from exc
+    return clean

@@ -22,11 +22,11 @@ from functools import partial
 import aiohttp
 
 from wire.config import SourceConfig
-from wire.deliver.urlcheck import check_callback_async
 from wire.errors import UnsafeURL, WireError
 from wire.ingest import dropdir
 from wire.ingest.fetch import BACKOFF_CAP, Verdict, fetch, next_delay
 from wire.model import Story
+from wire.net.urlcheck import check_callback_async
 from wire.schedule import Jobs
 from wire.service import IngestOutcome, Wire
 from wire.store.base import RawInput, SourceState

@@ -18,6 +18,7 @@ from lxml import etree, html
 
 from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import MalformedInput
+from wire.ingest.limits import check_markup
 from wire.ingest.xmlpath import all_text, local, squash, text_of
 from wire.model import Dateline, Origin, Story
 
@@ -34,6 +35,7 @@ def html_paragraphs(markup: str) -> tuple[str, ...]:
     of its own, so a body of bare text with ``<br>`` breaks still splits sensibly."""
     if not markup.strip():
         return ()
+    check_markup(markup, "an HTML body")
     cleaned = nh3.clean(markup, tags=_BLOCKS | {"br", "a", "b", "i", "em", "strong", "span"})
     try:
         fragment = html.fragment_fromstring(cleaned, create_parent="div")

@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from wire.errors import InputTooLarge, MalformedInput, UnsafeXML
+from wire.ingest.limits import Limits, current
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """The size cap for one XML input; the poller may pass a smaller one per source."""
@@ -94,7 +95,7 @@ def parse_xml(data: bytes, *, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     _refuse_doctype(_prolog_text(data), name)
     _check_encoding(data, name)
     try:
-        root = etree.fromstring(data, _parser())
+        root = _parse_bounded(data, name, current())
     except etree.XMLSyntaxError as exc:
         declared = declared_encoding(data)
         if "encoding" in str(exc).lower() or "utf-8" in str(exc).lower():
@@ -109,6 +110,38 @@ def parse_xml(data: bytes, *, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     return root
 
 
+_CHUNK = 64 * 1024
+
+
+def _parse_bounded(data: bytes, name: str, limits: Limits) -> etree._Element | None:
+    """Parse incrementally, counting elements and depth as they start, so an input
+    over the limits is refused part-way instead of after its whole tree is built."""
+    parser = etree.XMLPullParser(
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+    count = depth = 0
+    for offset in range(0, len(data), _CHUNK):
+        parser.feed(data[offset : offset + _CHUNK])
+        for event, _element in parser.read_events():
+            if event == "end":
+                depth -= 1
+                continue
+            count += 1
+            depth += 1
+            if count > limits.max_elements:
+                raise InputTooLarge(name, f"more than {limits.max_elements} elements")
+            if depth > limits.max_depth:
+                raise InputTooLarge(name, f"elements nested deeper than {limits.max_depth}")
+    root: etree._Element | None = parser.close()
+    return root
+
+
 def _refuse_docinfo(root: etree._Element, name: str) -> None:
     # The authoritative check, on what libxml2 actually saw; the lexical one above
     # only makes the refusal win over a syntax error in the same document.
@@ -119,3 +152,15 @@ def _refuse_docinfo(root: etree._Element, name: str) -> None:
     dtd: Any = info.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise UnsafeXML(name, "the DOCTYPE declares entities; wire never expands them")
+
+
+_ENTITY_DECL = re.compile(r"<!ENTITY\b", re.I)
+
+
+def refuse_declarations(text: str, name: str) -> None:
+    """Refuse markup declarations in a document read as text or an HTML page:
+    an entity declaration anywhere, however it is hidden (behind comments,
+    padding or a wide encoding the caller decoded), is a hostile document, never
+    a story whose headline is raw XML."""
+    if _ENTITY_DECL.search(text):
+        raise UnsafeXML(name, "the document declares entities; wire never expands them")

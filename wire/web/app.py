@@ -11,18 +11,18 @@ import logging
 from collections.abc import AsyncIterator
 from functools import partial
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import web
 
 from wire import USER_AGENT
 from wire.access import Authenticator
 from wire.clock import Clock, utcnow
 from wire.config import Config
-from wire.deliver.session import make_push_session
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.demo import load_demo
 from wire.duties import EmbargoWatch, Leadership
 from wire.ingest.sources import SourceRunner
+from wire.net.session import make_guarded_session
 from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire
@@ -55,10 +55,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     await store.open()
     wire = Wire(config, store, clock)
     publisher = Publisher(config, store, clock)
-    http = ClientSession(timeout=ClientTimeout(total=30), headers={"User-Agent": USER_AGENT})
-    # URLs strangers chose (callbacks, feed links) go through a session that refuses
-    # private addresses as it connects, not only when checked (DNS rebinding).
-    push = make_push_session(
+    # URLs wire did not choose — callbacks, upstream sources and every redirect they
+    # lead to, feed links — go through sessions that refuse private addresses as
+    # they connect, not only when checked (DNS rebinding).
+    http = make_guarded_session(
+        allow_private=config.server.allow_private_sources,
+        allow_hosts=frozenset(config.server.trusted_source_hosts),
+        user_agent=USER_AGENT,
+    )
+    push = make_guarded_session(
         allow_private=config.server.allow_private_callbacks, user_agent=USER_AGENT
     )
     jobs = Jobs()

@@ -1,4 +1,5 @@
-"""The guarded HTTP client for requests to URLs strangers chose (pushes, full-page fetches).
+"""The guarded HTTP client for requests to URLs strangers chose: pushes, polls of
+upstream sources and every redirect they lead to, full-page fetches.
 
 ``check_callback_async`` checks a URL's addresses before wire sends to it, but
 the client resolves the name again when it connects: a hostile DNS server can
@@ -27,10 +28,10 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-from wire.deliver.urlcheck import check_addresses
 from wire.errors import UnsafeURL
+from wire.net.urlcheck import check_addresses
 
-__all__ = ["GuardedResolver", "RefusedAddress", "make_push_session", "refusal"]
+__all__ = ["GuardedResolver", "RefusedAddress", "make_guarded_session", "refusal"]
 
 PUSH_TIMEOUT = 30.0  # seconds; each request sets its own, shorter limit
 
@@ -61,14 +62,23 @@ class GuardedResolver(AbstractResolver):
 
     Every address, not only the one used: the connector may try any of them."""
 
-    def __init__(self, inner: AbstractResolver, *, allow_private: bool) -> None:
+    def __init__(
+        self,
+        inner: AbstractResolver,
+        *,
+        allow_private: bool,
+        allow_hosts: frozenset[str] = frozenset(),
+    ) -> None:
         self.inner = inner
         self.allow_private = allow_private
+        self.allow_hosts = allow_hosts
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         answers = await self.inner.resolve(host, port, family)
+        if _trusted(host, self.allow_hosts):
+            return answers
         addresses = [ipaddress.ip_address(a["host"].split("%", 1)[0]) for a in answers]
         try:
             check_addresses(host, addresses, allow_private=self.allow_private)
@@ -80,7 +90,12 @@ class GuardedResolver(AbstractResolver):
         await self.inner.close()
 
 
-def _literal_guard(allow_private: bool) -> aiohttp.TraceConfig:
+def _trusted(host: str, allow_hosts: frozenset[str]) -> bool:
+    """A host the operator named as allowed although it is private (an intranet feed)."""
+    return host.rstrip(".").lower() in allow_hosts
+
+
+def _literal_guard(allow_private: bool, allow_hosts: frozenset[str]) -> aiohttp.TraceConfig:
     """A request hook refusing IP-literal hosts the resolver never sees."""
 
     async def on_request_start(
@@ -89,6 +104,8 @@ def _literal_guard(allow_private: bool) -> aiohttp.TraceConfig:
         params: aiohttp.TraceRequestStartParams,
     ) -> None:
         host = params.url.raw_host or ""
+        if _trusted(host, allow_hosts):
+            return
         try:
             literal = ipaddress.ip_address(host.split("%", 1)[0])
         except ValueError:
@@ -103,21 +120,28 @@ def _literal_guard(allow_private: bool) -> aiohttp.TraceConfig:
     return guard
 
 
-def make_push_session(
+def make_guarded_session(
     *,
     allow_private: bool,
     user_agent: str,
+    allow_hosts: frozenset[str] = frozenset(),
     resolver: AbstractResolver | None = None,
+    timeout: float = PUSH_TIMEOUT,
 ) -> aiohttp.ClientSession:
     """A client session that can only reach addresses wire may call on a stranger's
-    behalf (``server.allow_private_callbacks`` lets private ones through). Never
-    reads proxy settings from the environment: a proxy would resolve the name
-    itself, out of the guard's sight. ``resolver`` is the inner resolver (tests)."""
-    guarded = GuardedResolver(resolver or DefaultResolver(), allow_private=allow_private)
+    behalf: ``allow_private`` lets private ones through (tests, a private
+    deployment), ``allow_hosts`` names hosts (lower-case names or IP literals)
+    that may be private although others may not. Never reads proxy settings from
+    the environment: a proxy would resolve the name itself, out of the guard's
+    sight. ``resolver`` is the inner resolver (tests)."""
+    hosts = frozenset(h.rstrip(".").lower() for h in allow_hosts)
+    guarded = GuardedResolver(
+        resolver or DefaultResolver(), allow_private=allow_private, allow_hosts=hosts
+    )
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(resolver=guarded),
-        timeout=aiohttp.ClientTimeout(total=PUSH_TIMEOUT),
+        timeout=aiohttp.ClientTimeout(total=timeout),
         headers={"User-Agent": user_agent},
-        trace_configs=[_literal_guard(allow_private)],
+        trace_configs=[_literal_guard(allow_private, hosts)],
         trust_env=False,
     )
