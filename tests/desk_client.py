@@ -1,6 +1,8 @@
 """Helpers for tests that talk to a running wire over HTTP as editors and partners:
 the API test server's config (``tests/fixtures/api/wire.toml``), its keys and
-tokens, a clock moved by hand, and small request helpers."""
+tokens, a clock moved by hand, and small request helpers. Also a pytest plugin
+(registered in ``conftest.py``): the ``clock`` and ``client`` fixtures, a test
+server on that config, which a module may override with its own."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from wire.config import Config, parse_config
+from wire.web.app import create_app
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 Client = TestClient[Any, Any]
@@ -73,3 +77,15 @@ async def problem(resp: Any, status: int) -> dict[str, Any]:
     body: dict[str, Any] = await resp.json(content_type=None)
     assert body["status"] == status
     return body
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def client(aiohttp_client: ClientFactory, tmp_path: Path, clock: FakeClock) -> Client:
+    """The API test server (``tests/fixtures/api/wire.toml``) on ``clock``, jobs not started."""
+    app = create_app(api_config(tmp_path), clock=clock, start_jobs=False)
+    return await aiohttp_client(app)

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,8 +22,6 @@ from tests.desk_client import (
     START,
     Client,
     ClientFactory,
-    FakeClock,
-    api_config,
     json_headers,
     problem,
     push,
@@ -37,18 +34,6 @@ from wire.web.api import parse_if_match
 from wire.web.app import create_app
 from wire.web.keys import WIRE
 from wire.web.problems import Problem
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Path, clock: FakeClock) -> Client:
-    app = create_app(api_config(tmp_path), clock=clock, start_jobs=False)
-    return await aiohttp_client(app)
-
 
 # POST /api/v1/stories ------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from tests.desk_client import (
     EDITOR,
     WIDE_TOKEN,
     Client,
-    ClientFactory,
     FakeClock,
     api_config,
     problem,
@@ -35,17 +34,6 @@ from wire.web.problems import Problem
 
 DAILY = {"Authorization": f"Bearer {DAILY_TOKEN}"}
 WIDE = {"Authorization": f"Bearer {WIDE_TOKEN}"}
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Path, clock: FakeClock) -> Client:
-    app = create_app(api_config(tmp_path), clock=clock, start_jobs=False)
-    return await aiohttp_client(app)
 
 
 async def page(

@@ -3,15 +3,11 @@ and through the push API (the long runs are ``python -m fuzz.run``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz.targets import MEDIA_TYPES, check_input, formats, mutated_inputs, push_bodies
-from tests.desk_client import EDITOR, Client, ClientFactory, api_config
-from wire.web.app import create_app
+from tests.desk_client import EDITOR, Client
 
 BOUNDED = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -28,11 +24,6 @@ def test_a_mutated_input_forced_into_any_parser_is_stories_or_a_named_refusal(
     data: bytes, fmt: str
 ) -> None:
     check_input(data, fmt)
-
-
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Path) -> Client:
-    return await aiohttp_client(create_app(api_config(tmp_path), start_jobs=False))
 
 
 @settings(

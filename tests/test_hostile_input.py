@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, replace
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,9 +14,6 @@ from tests.desk_client import (
     ADMIN,
     EDITOR,
     Client,
-    ClientFactory,
-    FakeClock,
-    api_config,
     problem,
     push,
     story_doc,
@@ -32,22 +28,10 @@ from wire.publish.ninjs import render_ninjs
 from wire.publish.rss import render_rss
 from wire.publish.storyhtml import render_story_html
 from wire.sanitize import sanitize_story, xml_text
-from wire.web.app import create_app
 from wire.web.keys import WIRE
 
 HOSTILE = "\x00\x01\x07\x1b\x7f\ufffe\uffff\ud800\udfff\u2028\x85"
 hostile_text = st.text(st.sampled_from(HOSTILE) | st.characters(), max_size=20)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Any, clock: FakeClock) -> Client:
-    app = create_app(api_config(tmp_path), clock=clock, start_jobs=False)
-    return await aiohttp_client(app)
 
 
 # the door -------------------------------------------------------------------------------------

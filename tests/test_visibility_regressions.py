@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -44,17 +45,6 @@ DAILY = {"Authorization": f"Bearer {DAILY_TOKEN}"}
 WIDE = {"Authorization": f"Bearer {WIDE_TOKEN}"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 TOMB = "{http://purl.org/atompub/tombstones/1.0}"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Path, clock: FakeClock) -> Client:
-    app = create_app(api_config(tmp_path), clock=clock, start_jobs=False)
-    return await aiohttp_client(app)
 
 
 async def settle(client: Client) -> None:
@@ -472,103 +462,97 @@ async def test_webhooks_of_one_story_arrive_in_version_order_never_overlapping(
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-async def test_a_websub_subscription_stops_private_pushes_when_its_token_is_revoked(
-    aiohttp_client: ClientFactory, tmp_path: Path
-) -> None:
+@dataclass
+class Subscriber:
+    """A WebSub subscriber on loopback: every verification (GET) and notification
+    (POST) it receives, in order, as (``hub.mode`` or "post", body)."""
+
+    url: str
+    got: list[tuple[str, bytes]] = field(default_factory=list)
+
+    @property
+    def modes(self) -> list[str]:
+        return [mode for mode, _ in self.got]
+
+
+@pytest.fixture
+async def subscriber() -> AsyncIterator[Subscriber]:
     got: list[tuple[str, bytes]] = []
 
     async def callback(request: web.Request) -> web.Response:
         if request.method == "GET":
-            mode = request.query["hub.mode"]
-            got.append((mode, b""))
+            got.append((request.query["hub.mode"], b""))
             return web.Response(text=request.query.get("hub.challenge", ""))
         got.append(("post", await request.read()))
         return web.Response(status=204)
 
-    subscriber = web.Application()
-    subscriber.router.add_route("*", "/cb", callback)
-    server = TestServer(subscriber)
+    app = web.Application()
+    app.router.add_route("*", "/cb", callback)
+    server = TestServer(app)
     await server.start_server()
     try:
-        app = create_app(api_config(tmp_path, allow_private_callbacks=True), start_jobs=False)
-        client = await aiohttp_client(app)
-        store = app[WIRE].store
-        token = "wire_pt_stored-daily"
-        await store.add_credential(Credential(hash_token(token), "partner", "daily"))
-        topic = "http://wire.test/feeds/agency.atom"
-        resp = await client.post(
-            "/websub",
-            data={
-                "hub.mode": "subscribe",
-                "hub.topic": topic,
-                "hub.callback": str(server.make_url("/cb")),
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert resp.status == 202, await resp.text()
-        await settle(client)
-        assert got == [("subscribe", b"")]
-        await client.post(
-            "/api/v1/stories?source=agency", json=story_doc(guid="urn:ws:1"), headers=EDITOR
-        )
-        await settle(client)
-        assert [m for m, _ in got] == ["subscribe", "post"]
-        assert b"urn:ws:1" in got[-1][1]
-
-        await store.delete_credential(hash_token(token))  # revoked
-        await client.post(
-            "/api/v1/stories?source=agency", json=story_doc(guid="urn:ws:2"), headers=EDITOR
-        )
-        await settle(client)
-        assert [m for m, _ in got] == ["subscribe", "post", "denied"]
-        assert not any(b"urn:ws:2" in body for _m, body in got)
-        assert await store.subscriptions(topic, now=app[WIRE].clock()) == []
+        yield Subscriber(str(server.make_url("/cb")), got)
     finally:
         await server.close()
+
+
+async def subscribed(
+    aiohttp_client: ClientFactory, tmp_path: Path, sub: Subscriber, partner: str, topic: str
+) -> tuple[Client, str]:
+    """A server with ``sub`` subscribed to ``topic`` with a stored token of ``partner``."""
+    app = create_app(api_config(tmp_path, allow_private_callbacks=True), start_jobs=False)
+    client = await aiohttp_client(app)
+    token = f"wire_pt_stored-{partner}"
+    await app[WIRE].store.add_credential(Credential(hash_token(token), "partner", partner))
+    resp = await client.post(
+        "/websub",
+        data={"hub.mode": "subscribe", "hub.topic": topic, "hub.callback": sub.url},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert resp.status == 202, await resp.text()
+    await settle(client)
+    assert sub.modes == ["subscribe"]
+    return client, token
+
+
+async def test_a_websub_subscription_stops_private_pushes_when_its_token_is_revoked(
+    aiohttp_client: ClientFactory, tmp_path: Path, subscriber: Subscriber
+) -> None:
+    topic = "http://wire.test/feeds/agency.atom"
+    client, token = await subscribed(aiohttp_client, tmp_path, subscriber, "daily", topic)
+    store = client.app[WIRE].store  # type: ignore[index]
+    await client.post(
+        "/api/v1/stories?source=agency", json=story_doc(guid="urn:ws:1"), headers=EDITOR
+    )
+    await settle(client)
+    assert subscriber.modes == ["subscribe", "post"]
+    assert b"urn:ws:1" in subscriber.got[-1][1]
+
+    await store.delete_credential(hash_token(token))  # revoked
+    await client.post(
+        "/api/v1/stories?source=agency", json=story_doc(guid="urn:ws:2"), headers=EDITOR
+    )
+    await settle(client)
+    assert subscriber.modes == ["subscribe", "post", "denied"]
+    assert not any(b"urn:ws:2" in body for _mode, body in subscriber.got)
+    assert await store.subscriptions(topic, now=client.app[WIRE].clock()) == []  # type: ignore[index]
 
 
 async def test_a_revoked_token_on_a_public_topic_falls_back_to_the_public_view(
-    aiohttp_client: ClientFactory, tmp_path: Path
+    aiohttp_client: ClientFactory, tmp_path: Path, subscriber: Subscriber
 ) -> None:
-    bodies: list[bytes] = []
-
-    async def callback(request: web.Request) -> web.Response:
-        if request.method == "GET":
-            return web.Response(text=request.query.get("hub.challenge", ""))
-        bodies.append(await request.read())
-        return web.Response(status=204)
-
-    subscriber = web.Application()
-    subscriber.router.add_route("*", "/cb", callback)
-    server = TestServer(subscriber)
-    await server.start_server()
-    try:
-        app = create_app(api_config(tmp_path, allow_private_callbacks=True), start_jobs=False)
-        client = await aiohttp_client(app)
-        store = app[WIRE].store
-        token = "wire_pt_stored-wide"
-        await store.add_credential(Credential(hash_token(token), "partner", "wide"))
-        topic = "http://wire.test/feeds/all.atom"
-        await client.post(
-            "/websub",
-            data={
-                "hub.mode": "subscribe",
-                "hub.topic": topic,
-                "hub.callback": str(server.make_url("/cb")),
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        await settle(client)
-        until = (app[WIRE].clock() + timedelta(hours=1)).isoformat()
-        await push(client, story_doc(guid="urn:wsp:1", embargoed_until=until))
-        await settle(client)
-        assert b"urn:wsp:1" in bodies[-1]  # the partner's view: embargo rights
-        await store.delete_credential(hash_token(token))
-        await push(client, story_doc(guid="urn:wsp:2"))
-        await settle(client)
-        assert b"urn:wsp:2" in bodies[-1]
-        assert b"urn:wsp:1" not in bodies[-1]  # the public view now
-        [sub] = await store.subscriptions(topic, now=app[WIRE].clock())
-        assert (sub.audience, sub.token_hash) == ("public", None)
-    finally:
-        await server.close()
+    topic = "http://wire.test/feeds/all.atom"
+    client, token = await subscribed(aiohttp_client, tmp_path, subscriber, "wide", topic)
+    app = client.app
+    assert app is not None
+    until = (app[WIRE].clock() + timedelta(hours=1)).isoformat()
+    await push(client, story_doc(guid="urn:wsp:1", embargoed_until=until))
+    await settle(client)
+    assert b"urn:wsp:1" in subscriber.got[-1][1]  # the partner's view: embargo rights
+    await app[WIRE].store.delete_credential(hash_token(token))
+    await push(client, story_doc(guid="urn:wsp:2"))
+    await settle(client)
+    assert b"urn:wsp:2" in subscriber.got[-1][1]
+    assert b"urn:wsp:1" not in subscriber.got[-1][1]  # the public view now
+    [sub] = await app[WIRE].store.subscriptions(topic, now=app[WIRE].clock())
+    assert (sub.audience, sub.token_hash) == ("public", None)

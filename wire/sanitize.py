@@ -2,11 +2,12 @@
 
 Text: every string field of a story (headline, body, byline, credit line,
 captions, notes, …) loses the characters XML 1.0 cannot carry — C0 controls
-other than tab, newline and carriage return, U+FFFE, U+FFFF and lone
-surrogates — so a story that is stored always renders in every format. A guid
-holding one is refused instead (``StoryValidationError`` at ``/guid``): an
-identity is never silently changed. The HTTP API refuses lone surrogates in
-JSON before this point, with the field named (``first_surrogate``).
+other than tab, newline and carriage return, U+FFFE, U+FFFF — so a story that
+is stored always renders in every format. A guid holding one is refused
+instead (``StoryValidationError`` at ``/guid``): an identity is never silently
+changed. A lone surrogate is not text at all (it only arrives through JSON's
+``"\\ud800"``): anywhere, it is refused with the field named, here and in the
+HTTP API before this point (``first_surrogate``).
 
 Body paragraphs are plain text, or XHTML when they start with ``<`` (see
 ``wire.publish.storyhtml``); the latter are cleaned here with nh3 (ammonia: an
@@ -33,7 +34,8 @@ from lxml import etree, html
 from wire.errors import StoryValidationError
 from wire.model import Story
 
-_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 TAGS: Final = frozenset(
     {
@@ -98,16 +100,19 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
 
 
-def _clean_value(value: Any) -> Any:
+def _clean_value(value: Any, path: str) -> Any:
     if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise StoryValidationError(path, "holds a lone surrogate, which is not Unicode text")
         return xml_text(value)
     if isinstance(value, tuple):
-        return tuple(_clean_value(v) for v in value)
+        return tuple(_clean_value(v, f"{path}/{i}") for i, v in enumerate(value))
     if is_dataclass(value) and not isinstance(value, type):
         changes = {
             f.name: cleaned
             for f in fields(value)
-            if (cleaned := _clean_value(old := getattr(value, f.name))) is not old
+            if (cleaned := _clean_value(old := getattr(value, f.name), f"{path}/{f.name}"))
+            is not old
             and cleaned != old
         }
         return replace(value, **changes) if changes else value
@@ -133,11 +138,12 @@ def first_surrogate(value: Any, path: str = "") -> str | None:
 
 def sanitize_story(story: Story) -> Story:
     """The story with text XML can carry, its markup cleaned and its unsafe links
-    dropped (noted in ``review``). Raises ``StoryValidationError`` for a guid
-    holding a character XML cannot carry."""
+    dropped (noted in ``review``). Raises ``StoryValidationError``, naming the
+    field, for a guid holding a character XML cannot carry and for a lone
+    surrogate anywhere."""
     if _NOT_XML.search(story.guid):
         raise StoryValidationError("/guid", "holds a control character XML cannot carry")
-    story = _clean_value(story)
+    story = _clean_value(story, "")
     notes: list[str] = []
 
     def link(url: str | None, what: str) -> str | None:

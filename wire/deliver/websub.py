@@ -243,6 +243,12 @@ class Hub:
         log.info("websub %sd", request.mode, extra={"topic": topic, "callback": request.callback})
 
     async def _confirm(self, url: str, challenge: str) -> bool:
+        answer = await self._get_callback(url, "websub verification failed")
+        return answer is not None and 200 <= answer[0] < 300 and answer[1] == challenge.encode()
+
+    async def _get_callback(self, url: str, failure: str) -> tuple[int, bytes] | None:
+        """GET a subscriber's callback (checked, no redirects, bounded in time and
+        size): its status and stripped body, or None (logged as ``failure``)."""
         try:
             await check_callback_async(url, allow_private=self.allow_private)
             async with self.http.get(
@@ -251,10 +257,10 @@ class Hub:
                 timeout=aiohttp.ClientTimeout(total=self.verify_timeout),
             ) as response:
                 body = await response.content.read(CHALLENGE_READ_LIMIT)
-                return 200 <= response.status < 300 and body.strip() == challenge.encode()
+                return response.status, body.strip()
         except (UnsafeURL, TimeoutError, aiohttp.ClientError) as exc:
-            log.info("websub verification failed", extra={"url": url, "error": str(exc)})
-            return False
+            log.info(failure, extra={"url": url, "error": str(exc)})
+            return None
 
     # distribution -----------------------------------------------------------
     async def on_feed_changed(self, feed: str) -> None:
@@ -325,17 +331,7 @@ class Hub:
     async def _deny(self, sub: Subscription, reason: str) -> None:
         """Tell a subscriber its subscription ended (WebSub 5.2, ``hub.mode=denied``)."""
         params = {"hub.mode": "denied", "hub.topic": sub.topic, "hub.reason": reason}
-        url = with_query(sub.callback, params)
-        try:
-            await check_callback_async(url, allow_private=self.allow_private)
-            async with self.http.get(
-                url,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=self.verify_timeout),
-            ) as response:
-                await response.content.read(CHALLENGE_READ_LIMIT)
-        except (UnsafeURL, TimeoutError, aiohttp.ClientError) as exc:
-            log.info("websub denial not delivered", extra={"url": sub.callback, "error": str(exc)})
+        await self._get_callback(with_query(sub.callback, params), "websub denial not delivered")
         log.info("websub subscription ended", extra={"callback": sub.callback, "reason": reason})
 
     async def run_due(self) -> list[Delivery]:
