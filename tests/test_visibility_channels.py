@@ -34,6 +34,7 @@ from lxml import etree
 
 from tests.store_fixtures import BACKENDS, fresh_database
 from wire.config import Config, parse_config
+from wire.store.base import Credential
 from wire.tokens import hash_token
 from wire.web.app import create_app
 from wire.web.keys import EMBARGO, HOOKS, HUB, WIRE
@@ -62,6 +63,8 @@ class Reader:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
 
+REMEMBERED = timedelta(seconds=30)  # how long a found stored token is remembered
+STORED_TOKEN = "wire_pt_alpha-stored"  # a stored token of "alpha-desk", revoked by an operation
 READERS = (
     Reader("public", None, PUBLIC_FEEDS, None, False),
     Reader("alpha-desk", "wire_pt_alpha", ("alpha",), ("alpha",), False),
@@ -136,9 +139,11 @@ class Clock:
 
 @dataclass
 class Receiver:
-    """A partner's webhook endpoint: every payload, in arrival order."""
+    """A partner's webhook endpoint: every payload, in arrival order; and its WebSub
+    callback: every notification body and verification mode."""
 
     payloads: list[dict[str, Any]] = field(default_factory=list)
+    websub: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 async def _receivers() -> AsyncIterator[tuple[dict[str, Receiver], str]]:
@@ -148,8 +153,17 @@ async def _receivers() -> AsyncIterator[tuple[dict[str, Receiver], str]]:
         received[request.match_info["name"]].payloads.append(await request.json())
         return web.Response(status=204)
 
+    async def websub(request: web.Request) -> web.Response:
+        log = received[request.match_info["name"]].websub
+        if request.method == "GET":
+            log.append((request.query["hub.mode"], b""))
+            return web.Response(text=request.query.get("hub.challenge", ""))
+        log.append(("post", await request.read()))
+        return web.Response(status=204)
+
     app = web.Application()
     app.router.add_post("/hook/{name}", hook)
+    app.router.add_route("*", "/websub/{name}", websub)
     server = TestServer(app)
     await server.start_server()
     try:
@@ -248,6 +262,26 @@ class World:
         self.stories: dict[str, Tracked] = {}
         self.cursors: dict[tuple[str, str], str | None] = {}
         self.cursor_seen: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
+        self.revoked: datetime | None = None
+
+    async def subscribe(self, hooks_url: str) -> None:
+        """alpha-desk's stored token, and a WebSub subscription to its partners-only
+        feed made with it."""
+        store = self.app[WIRE].store
+        await store.add_credential(Credential(hash_token(STORED_TOKEN), "partner", "alpha-desk"))
+        callback = hooks_url.replace("/hook", "/websub") + "/alpha-desk"
+        resp = await self.client.post(
+            "/websub",
+            data={
+                "hub.mode": "subscribe",
+                "hub.topic": "http://wire.test/feeds/alpha.atom",
+                "hub.callback": callback,
+            },
+            headers={"Authorization": f"Bearer {STORED_TOKEN}"},
+        )
+        assert resp.status == 202, await resp.text()
+        await self.settle()
+        assert self.hooks["alpha-desk"].websub == [("subscribe", b"")]
 
     @property
     def app(self) -> web.Application:
@@ -269,6 +303,11 @@ class World:
         if kind == "wait":
             self.clock.now += timedelta(minutes=arg)
             await self.app[EMBARGO].release_due()
+            return
+        if kind == "revoke":
+            if self.revoked is None:
+                await self.app[WIRE].store.delete_credential(hash_token(STORED_TOKEN))
+                self.revoked = now
             return
         if story is None:
             if kind != "create":
@@ -379,6 +418,27 @@ class World:
             await self._check_story_urls(reader, now)
             if reader.token:
                 self._check_webhooks(reader, now)
+        await self._check_revocable()
+
+    async def _check_revocable(self) -> None:
+        """The stored token reads its partner's feed until revoked, and its WebSub
+        subscription carries that partner's view until then, and nothing after."""
+        headers = {"Authorization": f"Bearer {STORED_TOKEN}"}
+        resp = await self.client.get("/feeds/alpha.atom", headers=headers)
+        if self.revoked is None:
+            assert resp.status == 200
+        elif self.clock.now >= self.revoked + REMEMBERED:
+            assert resp.status == 401  # polls: within the 30 s a found token is remembered
+        assert resp.status in (200, 401)
+        log = self.hooks["alpha-desk"].websub
+        if "denied" in [mode for mode, _ in log]:
+            assert self.revoked is not None
+            assert log[-1][0] == "denied"  # nothing pushed after the subscription ended
+            return
+        posts = [body for mode, body in log if mode == "post"]
+        if posts and self.revoked is None:
+            current = await self.client.get("/feeds/alpha.atom", headers=headers)
+            assert posts[-1] == await current.read()  # the partner's own view, as polled
 
     def _forbidden_text(
         self, reader: Reader, feed_scope: tuple[str, ...], now: datetime
@@ -484,6 +544,7 @@ operations = st.lists(
         ),
         st.tuples(st.just("reembargo"), numbers, st.sampled_from([20, 90])),
         st.tuples(st.just("wait"), st.just(0), st.sampled_from([10, 45])),
+        st.tuples(st.just("revoke"), st.just(0), st.none()),
     ),
     min_size=1,
     max_size=9,
@@ -501,6 +562,7 @@ async def scenario(backend: str, ops: list[tuple[Any, ...]]) -> None:
                 app = create_app(config(folder, database, url), clock=clock, start_jobs=False)
                 async with TestClient(TestServer(app)) as client:
                     world = World(client, clock, hooks)
+                    await world.subscribe(url)
                     for op in ops:
                         await world.run(op)
                         await world.check()
