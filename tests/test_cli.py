@@ -103,8 +103,19 @@ def test_ingest_bad_file_fails_and_the_batch_goes_on(
 ) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
+    example = str(ROOT / "config.example.toml")  # where the source mina-en is defined
     code = main(
-        ["ingest", str(empty), str(shared / SAMPLE), "--source", "mina-en", "--dry-run", "--json"]
+        [
+            "ingest",
+            str(empty),
+            str(shared / SAMPLE),
+            "--source",
+            "mina-en",
+            "--config",
+            example,
+            "--dry-run",
+            "--json",
+        ]
     )
     captured = capsys.readouterr()
     assert code == 1

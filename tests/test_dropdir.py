@@ -173,3 +173,25 @@ async def test_an_unusable_folder_is_a_drop_folder_error(store: SQLStore, tmp_pa
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(dropdir.DropFolderError):
         await dropdir.run(make_wire(store, tmp_path), source(blocker / "inbox"), now=LATER)
+
+
+async def test_a_file_changed_in_the_last_five_seconds_is_left_for_the_next_run(
+    store: SQLStore, inbox: Path, tmp_path: Path
+) -> None:
+    path = drop(inbox, "world-1.rss")
+    now = time.time()
+    os.utime(path, (now - 2, now - 2))  # a slow upload that paused two seconds ago
+    wire = make_wire(store, tmp_path)
+    assert (await dropdir.run(wire, source(inbox), now=now)).files == ()
+    os.utime(path, (now - 6, now - 6))
+    run = await dropdir.run(wire, source(inbox), now=now)
+    assert [f.name for f in run.files] == ["world-1.rss"]
+
+
+@pytest.mark.parametrize("name", ["story.rss~", "story.rss.filepart", ".story.rss.swp", "s.tmp"])
+async def test_upload_and_backup_names_are_never_taken(
+    store: SQLStore, inbox: Path, tmp_path: Path, name: str
+) -> None:
+    drop(inbox, "world-1.rss", name)
+    os.utime(inbox / name, (LATER - 60, LATER - 60))
+    assert (await dropdir.run(make_wire(store, tmp_path), source(inbox), now=LATER)).files == ()

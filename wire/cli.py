@@ -195,6 +195,14 @@ async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcom
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     config = _config(args.config)
+    if args.source is not None and config.source(args.source) is None:
+        known = ", ".join(s.name for s in config.sources) or "none"
+        print(
+            f"wire ingest: --source {args.source!r} is not a source in {args.config} "
+            f"(known: {known})",
+            file=sys.stderr,
+        )
+        return 2
     outcomes = asyncio.run(_ingest(args, config))
     stories = [s for o in outcomes for s in o.stories]
     if args.json:

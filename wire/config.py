@@ -61,6 +61,8 @@ class SourceConfig:
     timeout: float = 20.0
     fetch_full_page: bool = False
     policy: SourcePolicy = field(default_factory=SourcePolicy)
+    id_space: str | None = None  # sources naming the same id space share guids
+    settle_seconds: float = 5.0  # dir: a file is taken once unchanged this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,16 @@ class Config:
 
     def source(self, name: str | None) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
+
+    def id_space(self, source: str | None) -> frozenset[str] | None:
+        """The sources whose items share guids with ``source``'s: itself, and those
+        naming the same ``id_space``. ``None`` for a story of no source."""
+        if source is None:
+            return None
+        mine = self.source(source)
+        space = mine.id_space if mine is not None else None
+        shared = {s.name for s in self.sources if space is not None and s.id_space == space}
+        return frozenset({source, *shared})
 
     def feed(self, name: str) -> FeedSpec | None:
         return next((f for f in self.feeds if f.name == name), None)
@@ -214,6 +226,8 @@ def _build(raw: dict[str, Any], base_dir: Path) -> Config:
                 poll_interval=s.get("poll_interval", 300),
                 timeout=float(s.get("timeout", 20.0)),
                 fetch_full_page=s.get("fetch_full_page", False),
+                id_space=s.get("id_space"),
+                settle_seconds=float(s.get("settle_seconds", 5.0)),
                 policy=policy,
             )
         )

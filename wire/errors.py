@@ -11,7 +11,8 @@ WireError
 ├── StoreError             the store refused an operation
 │   ├── StoreUnavailable   the database cannot be reached (503 until it is back)
 │   ├── NotFound           no such story / partner / key
-│   └── VersionConflict    a write based on a stale version (If-Match)
+│   ├── VersionConflict    a write based on a stale version (If-Match)
+│   └── IdentityCollision  an input's guid is another source's story
 ├── Unrenderable           a stored story a renderer refuses (left out of feeds, recorded)
 ├── AuthError              missing, unknown or expired credentials
 └── UnsafeURL              a callback URL wire will not call (private, loopback, …)
@@ -91,6 +92,15 @@ class VersionConflict(StoreError):
 
 class Unrenderable(WireError):
     """A stored story that a renderer refuses; it is left out and recorded."""
+
+
+class IdentityCollision(StoreError):
+    """An ingested story's guid names a story of a source outside its id space."""
+
+    def __init__(self, guid: str, owner: str) -> None:
+        super().__init__(f"{guid}: already the guid of a story of source {owner!r}")
+        self.guid = guid
+        self.owner = owner
 
 
 class AuthError(WireError):

@@ -14,8 +14,15 @@ from datetime import datetime
 
 from wire.clock import Clock, utcnow
 from wire.config import Config
-from wire.errors import IngestError, MalformedInput, NotFound, StoryValidationError
+from wire.errors import (
+    IdentityCollision,
+    IngestError,
+    MalformedInput,
+    NotFound,
+    StoryValidationError,
+)
 from wire.events import EventBus, StoryChanged
+from wire.ingest.identity import scoped_guid
 from wire.ingest.limits import Limits
 from wire.ingest.pipeline import parse_input
 from wire.ingest.workers import ParseWorkers
@@ -24,6 +31,9 @@ from wire.sanitize import sanitize_story
 from wire.store.base import IngestFailure, RawInput, SaveResult, Store
 
 log = logging.getLogger(__name__)
+
+RELATIVE_TIME_FORMATS = ("text", "html")
+"""Formats whose copy may date itself relative to when it was fetched."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +116,13 @@ class Wire:
             await self.store.archive_raw(
                 RawInput(sha, data, now, source=source, name=name, media_type=media_type)
             )
+            unchanged = await self._already_ingested(sha, source, name)
+            if unchanged is not None:
+                return unchanged
         try:
-            stories = await parse(
-                self.config,
-                data,
-                name=name,
-                fmt=fmt,
-                source=source,
-                fetched_at=fetched_at,
-                url=url,
-                workers=self.workers,
-            )
+            stories = await self._parse(data, name, fmt, source, fetched_at, url)
+            if not dry_run:
+                stories = await self._first_fetch(stories, data, name, fmt, source, url)
         except IngestError as exc:
             log.warning("ingest failed", extra={"input": name, "reason": exc.reason})
             if not dry_run:
@@ -139,15 +145,105 @@ class Wire:
             return IngestOutcome(name, sha, error=MalformedInput(name, str(refused)))
         return IngestOutcome(name, sha, tuple(r.story for r in results), tuple(results))
 
+    async def _parse(
+        self,
+        data: bytes,
+        name: str,
+        fmt: str,
+        source: str | None,
+        fetched_at: datetime,
+        url: str | None,
+    ) -> list[Story]:
+        return await parse(
+            self.config,
+            data,
+            name=name,
+            fmt=fmt,
+            source=source,
+            fetched_at=fetched_at,
+            url=url,
+            workers=self.workers,
+        )
+
+    async def _already_ingested(
+        self, sha: str, source: str | None, name: str
+    ) -> IngestOutcome | None:
+        """The same bytes from the same source again are a no-op: the stories they
+        made, as they stand, and no new version, no event (a re-drop, a re-push, a
+        second ``wire ingest`` of one file)."""
+        made = await self.store.versions_from_raw(sha)
+        guids = dict.fromkeys(v.guid for v in made if v.origin.source == source)
+        if not guids:
+            return None
+        current = [s for s in [await self.store.get(g) for g in guids] if s is not None]
+        results = tuple(SaveResult(s, created=False, changed=False) for s in current)
+        log.info("input unchanged", extra={"input": name, "raw_sha256": sha})
+        return IngestOutcome(name, sha, tuple(current), results)
+
+    async def _first_fetch(
+        self,
+        stories: list[Story],
+        data: bytes,
+        name: str,
+        fmt: str,
+        source: str | None,
+        url: str | None,
+    ) -> list[Story]:
+        """Copy whose times are relative ("5 hours ago") read against the first
+        fetch of the story, not this one, so fetching the same story again never
+        moves its publication time."""
+        out: list[Story] = []
+        for story in stories:
+            current = await self.store.get(story.guid)
+            first = current.origin.fetched_at if current is not None else None
+            fetched = story.origin.fetched_at
+            if (
+                first is None
+                or fetched is None
+                or first >= fetched
+                or story.origin.format not in RELATIVE_TIME_FORMATS
+            ):
+                out.append(story)
+                continue
+            again = await self._parse(data, name, fmt, source, first, url)
+            out.append(next((s for s in again if s.guid == story.guid), story))
+        return out
+
     async def save(
-        self, story: Story, *, reason: str | None = None, expected_version: int | None = None
+        self,
+        story: Story,
+        *,
+        reason: str | None = None,
+        expected_version: int | None = None,
+        editorial: bool = False,
     ) -> SaveResult:
         """Store a version and, when it changed something, announce it. Every
-        story passes ``sanitize_story`` here, on its one way into the store."""
+        story passes ``sanitize_story`` here, on its one way into the store.
+
+        Identity is (source, id): an ingested story whose guid is already another
+        source's story (outside the sources sharing its ``id_space``) is kept
+        apart under ``<guid>#<source>``, with a review note, never written over
+        the other story. ``editorial``: an editor's write without a precondition."""
         now = self.clock()
-        result = await self.store.save(
-            sanitize_story(story), now=now, expected_version=expected_version
-        )
+        clean = sanitize_story(story)
+        id_space = self.config.id_space(clean.origin.source)
+        try:
+            result = await self.store.save(
+                clean,
+                now=now,
+                expected_version=expected_version,
+                editorial=editorial,
+                id_space=id_space,
+            )
+        except IdentityCollision as exc:
+            apart = scoped_guid(clean.guid, clean.origin.source)
+            note = (
+                f"guid {clean.guid!r} is a story of source {exc.owner!r}; "
+                f"this source's item is kept apart as {apart!r}"
+            )
+            log.warning("guid collision across sources", extra={"guid": clean.guid})
+            kept = replace(clean, guid=apart, review=tuple(dict.fromkeys((*clean.review, note))))
+            result = await self.store.save(kept, now=now, id_space=id_space)
         if result.changed:
             previous = result.previous
             why = reason or ("created" if result.created else _reason(result.story, previous))

@@ -28,8 +28,9 @@ __all__ = ["DONE", "FAILED", "DropFolderError", "DropRun", "FileResult", "pendin
 
 DONE = "done"
 FAILED = "failed"
-SETTLE_SECONDS = 1.0  # a file modified more recently than this may still be being written
-_IN_PROGRESS = (".part", ".partial", ".tmp", ".crdownload")
+SETTLE_SECONDS = 5.0  # a file changed more recently than this may still be being written
+_IN_PROGRESS = (".part", ".partial", ".tmp", ".crdownload", ".filepart", ".swp", "~")
+"""Names upload tools give files they are still writing (and editors' backups)."""
 
 
 class DropFolderError(WireError):
@@ -127,10 +128,25 @@ def _list(folder: Path, now: float | None, settle: float) -> list[Path]:
     return pending_files(folder, now=now, settle=settle)
 
 
+class StillWriting(Exception):
+    """The file changed between listing and reading: left for the next run."""
+
+
 def _read(path: Path, max_bytes: int) -> bytes | int:
-    """The file's bytes, or its size when that is over ``max_bytes`` (left unread)."""
-    size = path.stat().st_size
-    return size if size > max_bytes else path.read_bytes()
+    """The file's bytes, or its size when that is over ``max_bytes`` (left unread).
+
+    Raises ``StillWriting`` when its size or mtime moved while it was read: a slow
+    upload that paused longer than the settle time must not be taken half-written."""
+    before = path.stat()
+    if before.st_size > max_bytes:
+        return before.st_size
+    data = path.read_bytes()
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(
+        data
+    ) != after.st_size:
+        raise StillWriting(path.name)
+    return data
 
 
 async def run(
@@ -163,6 +179,8 @@ async def _one(
         data = await asyncio.to_thread(_read, path, max_bytes)
     except FileNotFoundError:  # taken away between listing and reading
         return FileResult(name, path, error="vanished before it could be read")
+    except StillWriting:
+        return FileResult(name, path, error="still being written; left for the next run")
     if isinstance(data, int):
         reason = f"InputTooLarge: {data} bytes is over the {max_bytes}-byte limit"
         failure = IngestFailure(None, source.name, name, reason, wire.clock())

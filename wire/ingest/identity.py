@@ -16,3 +16,8 @@ def derived_guid(source: str | None, key: str) -> str:
     src = _SAFE.sub("-", source or "wire").strip("-") or "wire"
     digest = hashlib.sha256(f"{source or ''}\n{key.strip()}".encode()).hexdigest()[:32]
     return f"urn:wire:{src}:{digest}"
+
+
+def scoped_guid(guid: str, source: str | None) -> str:
+    """The guid of an item kept apart because its id is another source's story."""
+    return f"{guid}#{source or 'wire'}"

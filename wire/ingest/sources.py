@@ -95,7 +95,7 @@ class SourceRunner:
         *,
         jitter: Callable[[], float] = random.random,
         backoff_cap: float = BACKOFF_CAP,
-        settle_seconds: float = dropdir.SETTLE_SECONDS,
+        settle_seconds: float | None = None,
         pages: aiohttp.ClientSession | None = None,
     ) -> None:
         self.wire = wire
@@ -104,7 +104,7 @@ class SourceRunner:
         self.pages = pages or session
         self._jitter = jitter
         self._cap = backoff_cap
-        self._settle = settle_seconds
+        self._settle = settle_seconds  # None: each drop folder's own settle_seconds
         self._locks: dict[str, asyncio.Lock] = {}
         # The latest state of each source, so polling and status go on (and
         # backoff keeps growing) even while the store refuses writes.
@@ -272,7 +272,8 @@ class SourceRunner:
     ) -> tuple[SourceState, float]:
         now = self.wire.clock()
         try:
-            run = await dropdir.run(self.wire, source, settle=self._settle)
+            settle = source.settle_seconds if self._settle is None else self._settle
+            run = await dropdir.run(self.wire, source, settle=settle)
         except dropdir.DropFolderError as exc:
             state = failed(state, at=now, reason=exc.reason)
             return state, self._delay(source, state)

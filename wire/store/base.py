@@ -119,6 +119,21 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class IdempotentReply:
+    """The answer given to a POST that carried ``Idempotency-Key``, kept so that a
+    retry of the same request is answered the same, and a different request
+    under the same key is refused."""
+
+    editor: str
+    key: str
+    request_sha256: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SourceState:
     """What wire remembers about polling one source between runs."""
 
@@ -151,7 +166,11 @@ class Store(Protocol):
     async def archive_raw(self, raw: RawInput) -> None:
         """Keep raw bytes under their sha256; archiving the same bytes again is a no-op."""
 
-    async def get_raw(self, sha256: str) -> RawInput | None: ...
+    async def get_raw(self, sha256: str) -> RawInput | None:
+        """The archived bytes with that sha256; None if never archived."""
+
+    async def versions_from_raw(self, sha256: str) -> list[Story]:
+        """Every story version that raw input produced (the archive's audit link)."""
 
     async def record_failure(self, failure: IngestFailure) -> None: ...
 
@@ -160,20 +179,26 @@ class Store(Protocol):
 
     # stories -------------------------------------------------------------
     async def save(
-        self, story: Story, *, now: datetime, expected_version: int | None = None
+        self,
+        story: Story,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+        editorial: bool = False,
+        id_space: frozenset[str] | None = None,
     ) -> SaveResult:
         """Store a story as its guid's next version.
 
         The store assigns ``version`` (current + 1, or 1), keeps ``first_created``
         from the first version, and sets ``version_created`` to the story's own
         value or ``now``. Content equal to the current version (ignoring version,
-        version_created and origin) writes nothing. Without ``expected_version``
-        (ingest), an input whose ``version_created`` is not newer than the current
-        one's, or a non-kill of a killed story (a kill applies to the whole story),
-        is ``stale`` and writes nothing. Raises ``VersionConflict`` when
-        ``expected_version`` is given and is not the current version, and
-        ``StoryValidationError`` for a story that would not read back (schema, lone
-        surrogates, NUL in the guid). Atomic: nothing is half-written."""
+        version_created and origin) writes nothing. What is stale, and how kills,
+        withholds and editor writes are treated, is ``wire.store.plan.plan_save``.
+        Raises ``VersionConflict`` when ``expected_version`` is given and is not
+        the current version, ``IdentityCollision`` when an ingested guid belongs to
+        a source outside ``id_space``, and ``StoryValidationError`` for a story
+        that would not read back (schema, lone surrogates, NUL in the guid).
+        Atomic: nothing is half-written."""
 
     async def get(self, guid: str) -> Story | None:
         """The current version."""
@@ -255,6 +280,13 @@ class Store(Protocol):
         looks up one dead letter: it must not list them all to find it.)"""
 
     async def dead_letters(self, *, limit: int = 100) -> list[Delivery]: ...
+
+    # idempotency keys ----------------------------------------------------
+    async def get_reply(self, editor: str, key: str) -> IdempotentReply | None:
+        """The reply kept for this editor's key; None if there is none."""
+
+    async def put_reply(self, reply: IdempotentReply) -> None:
+        """Keep a reply; a key already kept (a concurrent retry) keeps the first."""
 
     # sources -------------------------------------------------------------
     async def get_source_state(self, name: str) -> SourceState | None: ...

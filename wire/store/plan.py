@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from wire.errors import VersionConflict
+from wire.errors import IdentityCollision, VersionConflict
 from wire.model import Origin, PubStatus, Story
 from wire.visibility import NO_EXPOSURE, Exposure, withdrawn
 
@@ -27,23 +27,39 @@ def _content(story: Story) -> Story:
 
 
 def plan_save(
-    story: Story, current: Story | None, *, now: datetime, expected_version: int | None
+    story: Story,
+    current: Story | None,
+    *,
+    now: datetime,
+    expected_version: int | None,
+    editorial: bool = False,
+    id_space: frozenset[str] | None = None,
 ) -> tuple[Story | None, bool]:
     """The version to write (``None``: write nothing) and whether the input was stale.
 
     Raises ``VersionConflict`` when ``expected_version`` is not the current version
-    (0 for an unknown guid). Ingested input (no ``expected_version``) is stale when
-    its ``version_created`` is not newer than the current one's, and when the story
-    is killed and the input is not a kill: a kill applies to the whole story, so an
-    upstream that still lists the item (or lists it undated) never brings it back.
-    Editor writes (``expected_version`` given) are never stale: they win, stamped
-    ``now`` (or just after the current version) if their own ``version_created`` is
-    not newer; the editor API is what refuses to edit a killed story. Likewise a
-    story an editor withheld stays withheld through ingested updates: the new
-    copy is kept as a version, but only an editor releases it."""
+    (0 for an unknown guid). An editor's write is ``editorial`` (or carries an
+    ``expected_version``): it wins, stamped ``now`` (or just after the current
+    version) if its own ``version_created`` is not newer; the editor API is what
+    refuses to edit a killed story.
+
+    Ingested input (not editorial):
+
+    - is stale when its ``version_created`` is older than the current one's; the
+      same instant with other content is an edit the upstream did not re-date,
+      and is kept;
+    - a kill always applies, whatever its version or time: a kill is final, and
+      a late one must not be lost; a non-kill of a killed story is stale (an
+      upstream that still lists the item never brings it back);
+    - a story an editor withheld stays withheld: the new copy is kept as a
+      version, but only an editor releases it;
+    - raises ``IdentityCollision`` when the guid belongs to a story of a source
+      outside ``id_space`` (the sources sharing the input's id space): another
+      source's item never takes a story over."""
     current_version = current.version if current else 0
     if expected_version is not None and expected_version != current_version:
         raise VersionConflict(story.guid, expected_version, current_version)
+    editor = editorial or expected_version is not None
     if current is None:
         return (
             replace(
@@ -56,14 +72,23 @@ def plan_save(
             ),
             False,
         )
+    owner = current.origin.source
+    if (
+        not editor
+        and id_space is not None
+        and owner is not None
+        and story.origin.source is not None
+        and owner not in id_space
+    ):
+        raise IdentityCollision(story.guid, owner)
     if _content(story) == _content(current):
         return None, False
-    editor = expected_version is not None
     revives = (
         current.pub_status is PubStatus.CANCELED and story.pub_status is not PubStatus.CANCELED
     )
     if revives and not editor:
         return None, True
+    kill = story.pub_status is PubStatus.CANCELED and not revives
     if (
         not editor
         and current.pub_status is PubStatus.WITHHELD
@@ -75,7 +100,8 @@ def plan_save(
     assert current.version_created is not None  # every stored version has one
     created = story.version_created
     if created is not None and created <= current.version_created:
-        if not editor:
+        older = created < current.version_created
+        if older and not (editor or kill):
             return None, True
         created = None
     if created is None:

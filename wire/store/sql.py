@@ -24,6 +24,7 @@ import fcntl
 import functools
 import hashlib
 import inspect
+import json
 import logging
 import time
 import uuid
@@ -55,6 +56,7 @@ from wire.store.base import (
     Credential,
     Delivery,
     Entry,
+    IdempotentReply,
     IngestFailure,
     RawInput,
     SaveResult,
@@ -89,6 +91,7 @@ from wire.store.tables import (
     counters,
     credentials,
     deliveries,
+    idempotency_keys,
     ingest_failures,
     raw_inputs,
     source_states,
@@ -536,7 +539,13 @@ class SQLStore:
     # stories ----------------------------------------------------------------------
 
     async def save(
-        self, story: Story, *, now: datetime, expected_version: int | None = None
+        self,
+        story: Story,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+        editorial: bool = False,
+        id_space: frozenset[str] | None = None,
     ) -> SaveResult:
         """Store a story as its guid's next version (see ``Store.save`` and ``plan_save``)."""
         if not story.guid:
@@ -547,7 +556,7 @@ class SQLStore:
         attempt = 1
         while True:
             try:
-                result = await self._save_once(story, now, expected_version)
+                result = await self._save_once(story, now, expected_version, editorial, id_space)
                 break
             except IntegrityError as exc:
                 # two writers created the same new guid at once; the loser retries and
@@ -560,7 +569,12 @@ class SQLStore:
         return result
 
     async def _save_once(
-        self, story: Story, now: datetime, expected_version: int | None
+        self,
+        story: Story,
+        now: datetime,
+        expected_version: int | None,
+        editorial: bool,
+        id_space: frozenset[str] | None,
     ) -> SaveResult:
         async with self._write() as conn:
             row = (
@@ -573,7 +587,14 @@ class SQLStore:
             entry = entry_from_row(row) if row else None
             current = entry.story if entry else None
             before = entry.exposure if entry else NO_EXPOSURE
-            new, stale = plan_save(story, current, now=now, expected_version=expected_version)
+            new, stale = plan_save(
+                story,
+                current,
+                now=now,
+                expected_version=expected_version,
+                editorial=editorial,
+                id_space=id_space,
+            )
             if new is None:
                 assert current is not None
                 return SaveResult(
@@ -867,6 +888,32 @@ class SQLStore:
                 select(deliveries).where(d.state == "dead").order_by(d.enqueued.desc()).limit(limit)
             )
             return [delivery_from_row(r) for r in rows]
+
+    # idempotency keys ---------------------------------------------------------------
+
+    async def get_reply(self, editor: str, key: str) -> IdempotentReply | None:
+        """The reply kept for this editor's key; None if there is none."""
+        k = idempotency_keys.c
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(idempotency_keys).where(k.editor == editor, k.key == key))
+            ).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values["headers"] = json.loads(values["headers"])
+        values["body"] = bytes(values["body"])
+        return IdempotentReply(**values)
+
+    async def put_reply(self, reply: IdempotentReply) -> None:
+        """Keep a reply; a key already kept (a concurrent retry) keeps the first."""
+        values = record_values(reply)
+        values["headers"] = json.dumps(reply.headers, ensure_ascii=False)
+        try:
+            async with self._write() as conn:
+                await conn.execute(insert(idempotency_keys).values(values))
+        except IntegrityError:
+            return
 
     # sources ------------------------------------------------------------------------
 

@@ -223,6 +223,19 @@ deliveries = Table(
 Index("ix_deliveries_due", deliveries.c.state, deliveries.c.next_attempt_at)
 Index("ix_deliveries_chain", deliveries.c.chain, deliveries.c.state)
 
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("editor", _key(), primary_key=True),
+    Column("key", _key(), primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("headers", Text, nullable=False),  # JSON object
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", Instant, nullable=False),
+)
+Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
+
 source_states = Table(
     "source_states",
     metadata,

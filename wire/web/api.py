@@ -23,7 +23,6 @@ import hashlib
 import json
 import logging
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -39,7 +38,7 @@ from wire.deliver.retry import delivery_summary
 from wire.errors import StoryValidationError
 from wire.model import Origin, PubStatus, Story
 from wire.sanitize import first_surrogate
-from wire.store.base import IngestFailure, RawInput, SaveResult
+from wire.store.base import IdempotentReply, IngestFailure, RawInput, SaveResult
 from wire.storyjson import (
     SCHEMA_DIR,
     format_instant,
@@ -261,7 +260,8 @@ def desk_story(
     """Validated story JSON as the desk stores it. Pure.
 
     The server owns version numbers and stamps; ``guid`` (from the URL) must agree
-    with the body's; a new story without one gets ``urn:wire:desk:<uuid>``; the
+    with the body's; a new story without one gets one derived from its content
+    (``content_guid``); the
     status may only be restated (actions change it), and a new story may start
     withheld but not killed. The stored story's source is kept unless the body
     (or ``origin``) names another."""
@@ -283,20 +283,28 @@ def desk_story(
     # The source stays unless the body names another: a move is an explicit act
     # (and audiences that lose the story hear of it, see ``wire.visibility``).
     kept = current.origin.source if current is not None else None
+    source = given.source or origin.source or kept
     return replace(
         story,
-        guid=guid or story.guid or f"urn:wire:desk:{uuid.uuid4()}",
+        guid=guid or story.guid or content_guid(data, source),
         pub_status=status,
         version=1,
         version_created=None,
         origin=Origin(
-            source=given.source or origin.source or kept,
+            source=source,
             format=given.format or origin.format,
             fetched_at=given.fetched_at or origin.fetched_at,
             raw_sha256=origin.raw_sha256,
             url=given.url or origin.url,
         ),
     )
+
+
+def content_guid(data: Any, source: str | None) -> str:
+    """The guid of story JSON sent without one: derived from its content and source,
+    so the same document pushed twice (a client's retry) is one story."""
+    canonical = json.dumps([source, data], sort_keys=True, ensure_ascii=False)
+    return "urn:wire:desk:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
 def corrected_dict(current: Story, patch: Any) -> tuple[JSON, str]:
@@ -342,9 +350,57 @@ def _save_status(result: SaveResult) -> int:
     return 201 if result.created else 200
 
 
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, as the draft suggests
+REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
+
+
 async def post_story(request: web.Request) -> web.Response:
-    """``POST /api/v1/stories``: story JSON, raw copy, a page or a structured format."""
+    """``POST /api/v1/stories``, answered once per ``Idempotency-Key``
+    (draft-ietf-httpapi-idempotency-key-header): a retry of the same request gets
+    the same answer again (``Idempotent-Replayed: true``) and creates nothing; the
+    same key on a different request is a 409 conflict."""
     editor = await require_editor(request)
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return await _post_story(request, editor)
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise Problem(
+            400,
+            "Idempotency-Key: 1 to 255 printable ASCII characters",
+            kind="invalid-parameter",
+            parameter="Idempotency-Key",
+        )
+    wire = request.app[WIRE]
+    body = await read_body(request)
+    fingerprint = hashlib.sha256(
+        "\n".join((request.content_type, request.query_string)).encode() + b"\n" + body
+    ).hexdigest()
+    kept = await wire.store.get_reply(editor.name, key)
+    if kept is not None:
+        if kept.request_sha256 != fingerprint:
+            raise Problem(
+                409,
+                "this Idempotency-Key was used for a different request",
+                kind="idempotency-key-reused",
+            )
+        return web.Response(
+            status=kept.status,
+            body=kept.body,
+            headers={**kept.headers, "Idempotent-Replayed": "true"},
+        )
+    response = await _post_story(request, editor)
+    if 200 <= response.status < 300 and isinstance(response.body, bytes):
+        headers = {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}
+        await wire.store.put_reply(
+            IdempotentReply(
+                editor.name, key, fingerprint, response.status, headers, response.body, wire.clock()
+            )
+        )
+    return response
+
+
+async def _post_story(request: web.Request, editor: Editor) -> web.Response:
+    """Story JSON, raw copy, a page or a structured format, pushed by ``editor``."""
     wire = request.app[WIRE]
     media = media_type(request)
     fmt = INPUT_FORMATS.get(media or "")
@@ -449,14 +505,18 @@ async def _save_json(
     expected = write_condition(request, current)
     origin = Origin(source=source, format="json", fetched_at=fetched_at)
     story = desk_story(doc, guid=guid, current=current, origin=origin)
+    if story.origin.source is not None and wire.config.source(story.origin.source) is None:
+        raise StoryValidationError(
+            "/origin/source", f"no source named {story.origin.source!r} in the config"
+        )
     sha = await _archive(request, data, story.origin.source, editor)
     story = replace(story, origin=replace(story.origin, raw_sha256=sha))
     src = wire.config.source(story.origin.source)
     if src is not None:
         story = apply_policy(story, src.policy)
-    if expected is None and current is not None:
-        expected = current.version  # an editor's write is editorial: it may release or revise
-    result = await wire.save(story, expected_version=expected)
+    # An editor's write is editorial: without If-Match it applies to whatever is
+    # current when it lands (never a 412 the client did not ask for).
+    result = await wire.save(story, expected_version=expected, editorial=True)
     log.info(
         "story saved",
         extra={"editor": editor.name, "guid": result.story.guid, "version": result.story.version},

@@ -1,0 +1,260 @@
+"""One story per real story, one version per real change.
+
+Identity is (source, id); the same bytes again are a no-op; relative times read
+against the first fetch; same-date edits and late kills are kept; retries of a
+push never make a second story; a PUT without If-Match never answers 412.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.desk_client import (
+    EDITOR,
+    Client,
+    FakeClock,
+    problem,
+    push,
+    story_doc,
+)
+from wire.cli import main
+from wire.config import Config, ServerSettings, SourceConfig
+from wire.events import StoryChanged
+from wire.model import Origin, PubStatus, Story
+from wire.service import Wire
+from wire.store import SQLStore
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def wire_for(store: SQLStore, tmp_path: Path, *sources: SourceConfig) -> Wire:
+    config = Config(server=ServerSettings(data_dir=tmp_path), sources=sources)
+    return Wire(config, store, clock=lambda: T0)
+
+
+def events_of(wire: Wire) -> list[StoryChanged]:
+    seen: list[StoryChanged] = []
+
+    async def record(event: StoryChanged) -> None:
+        seen.append(event)
+
+    wire.bus.subscribe(record)
+    return seen
+
+
+def item(guid: str, title: str, date: str = "Mon, 30 Nov 2026 10:00:00 +0000") -> bytes:
+    return f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Up</title>
+<item><guid isPermaLink="false">{guid}</guid><title>{title}</title>
+<description>Body of {title}.</description><pubDate>{date}</pubDate></item>
+</channel></rss>""".encode()
+
+
+PUSH = SourceConfig("desk", "push")
+OTHER = SourceConfig("other", "push")
+
+
+# the same bytes again -------------------------------------------------------------------------
+
+
+async def test_identical_raw_copy_ingested_again_is_a_no_op(
+    store: SQLStore, tmp_path: Path
+) -> None:
+    wire = wire_for(store, tmp_path, PUSH)
+    events = events_of(wire)
+    data = (FIXTURES / "raw" / "ap-washington.txt").read_bytes()
+    first = await wire.ingest(data, name="copy.txt", source="desk", fetched_at=T0)
+    for n in range(1, 6):
+        again = await wire.ingest(
+            data, name="copy.txt", source="desk", fetched_at=T0 + timedelta(hours=n)
+        )
+        assert again.stored == 0
+        assert [r.changed for r in again.results] == [False]
+        assert again.stories[0].version == 1
+    await wire.bus.drain()
+    assert len(events) == 1
+    assert first.stories[0].published_at == again.stories[0].published_at
+
+
+async def test_relative_times_read_against_the_first_fetch(store: SQLStore, tmp_path: Path) -> None:
+    wire = wire_for(store, tmp_path, PUSH)
+    copy = "Harbour reopens\n\nBy Ann Writer\n5 hours ago\n\nThe harbour reopened on Monday.\n"
+    first = await wire.ingest(copy.encode(), name="a.txt", source="desk", fetched_at=T0)
+    edited = copy + "\nShips queued at dawn.\n"
+    later = await wire.ingest(
+        edited.encode(), name="b.txt", source="desk", fetched_at=T0 + timedelta(hours=3)
+    )
+    assert later.stories[0].guid == first.stories[0].guid
+    assert later.stories[0].version == 2
+    assert later.stories[0].published_at == first.stories[0].published_at
+
+
+# identity is (source, id) -------------------------------------------------------------------------
+
+
+async def test_another_sources_item_with_the_same_guid_is_kept_apart(
+    store: SQLStore, tmp_path: Path
+) -> None:
+    wire = wire_for(store, tmp_path, PUSH, OTHER)
+    await wire.ingest(item("123", "Desk story"), name="a.rss", source="desk")
+    outcome = await wire.ingest(item("123", "Other story"), name="b.rss", source="other")
+    [apart] = outcome.stories
+    assert apart.guid == "123#other"
+    assert any("kept apart" in note for note in apart.review)
+    kept = await store.get("123")
+    assert kept is not None
+    assert (kept.headline, kept.version, kept.origin.source) == ("Desk story", 1, "desk")
+    again = await wire.ingest(item("123", "Other story, edited"), name="c.rss", source="other")
+    assert [s.guid for s in again.stories] == ["123#other"]
+
+
+async def test_sources_sharing_an_id_space_update_one_story(
+    store: SQLStore, tmp_path: Path
+) -> None:
+    rss = SourceConfig("agency-rss", "push", id_space="agency")
+    g2 = SourceConfig("agency-g2", "push", id_space="agency")
+    wire = wire_for(store, tmp_path, rss, g2)
+    await wire.ingest(item("123", "First"), name="a.rss", source="agency-rss")
+    later = "Tue, 01 Dec 2026 10:00:00 +0000"
+    outcome = await wire.ingest(item("123", "Second", later), name="b.rss", source="agency-g2")
+    assert [(s.guid, s.version) for s in outcome.stories] == [("123", 2)]
+
+
+# real changes ----------------------------------------------------------------------------------
+
+
+async def test_an_upstream_edit_that_keeps_its_date_is_a_new_version(
+    store: SQLStore, tmp_path: Path
+) -> None:
+    wire = wire_for(store, tmp_path, PUSH)
+    await wire.ingest(item("e1", "Before"), name="a.rss", source="desk")
+    outcome = await wire.ingest(item("e1", "After"), name="b.rss", source="desk")
+    assert [(s.headline, s.version) for s in outcome.stories] == [("After", 2)]
+
+
+async def test_an_older_copy_is_still_stale(store: SQLStore, tmp_path: Path) -> None:
+    wire = wire_for(store, tmp_path, PUSH)
+    await wire.ingest(item("e2", "New", "Tue, 01 Dec 2026 10:00:00 +0000"), name="a", source="desk")
+    outcome = await wire.ingest(item("e2", "Old"), name="b", source="desk")
+    assert outcome.results[0].stale
+
+
+async def test_a_kill_older_than_the_current_version_still_kills(
+    store: SQLStore, tmp_path: Path
+) -> None:
+    wire = wire_for(store, tmp_path, PUSH)
+    now = Story(
+        guid="urn:k:1",
+        headline="Live",
+        version_created=T0,
+        origin=Origin(source="desk"),
+    )
+    await wire.save(now)
+    late_kill = replace(now, pub_status=PubStatus.CANCELED, version_created=T0 - timedelta(days=1))
+    result = await wire.save(late_kill)
+    assert result.story.pub_status is PubStatus.CANCELED
+    assert result.story.version == 2
+
+
+# the push API ---------------------------------------------------------------------------------
+
+
+async def test_story_json_without_a_guid_pushed_twice_is_one_story(client: Client) -> None:
+    doc = story_doc()
+    doc.pop("guid", None)
+    first = await push(client, doc)
+    second = await push(client, doc)
+    assert first["guid"] == second["guid"]
+    assert second["version"] == 1
+
+
+async def test_an_idempotency_key_replays_the_first_answer(client: Client) -> None:
+    headers = {**EDITOR, "Idempotency-Key": "retry-0001"}
+    first = await client.post("/api/v1/stories", json=story_doc(guid="urn:i:1"), headers=headers)
+    assert first.status == 201
+    again = await client.post("/api/v1/stories", json=story_doc(guid="urn:i:1"), headers=headers)
+    assert again.status == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert await again.json() == await first.json()
+    other = await client.post(
+        "/api/v1/stories", json=story_doc(guid="urn:i:2", headline="Else"), headers=headers
+    )
+    assert (await problem(other, 409))["type"].endswith("idempotency-key-reused")
+    assert (await client.get("/api/v1/stories/urn:i:2", headers=EDITOR)).status == 404
+
+
+async def test_concurrent_puts_without_if_match_never_answer_412(client: Client) -> None:
+    await push(client, story_doc(guid="urn:p:1"))
+
+    async def put(n: int) -> int:
+        resp = await client.put(
+            "/api/v1/stories/urn:p:1",
+            json=story_doc(guid="urn:p:1", headline=f"Edit {n}"),
+            headers=EDITOR,
+        )
+        return resp.status
+
+    statuses = await asyncio.gather(*(put(n) for n in range(8)))
+    assert set(statuses) == {200}
+    history = await (await client.get("/api/v1/stories/urn:p:1/history", headers=EDITOR)).json()
+    assert len(history["versions"]) == 9
+
+
+async def test_a_put_with_a_stale_if_match_is_still_412(client: Client) -> None:
+    await push(client, story_doc(guid="urn:p:2"))
+    edited = story_doc(guid="urn:p:2", headline="Edited")
+    await client.put("/api/v1/stories/urn:p:2", json=edited, headers=EDITOR)  # now version 2
+    resp = await client.put(
+        "/api/v1/stories/urn:p:2",
+        json=story_doc(guid="urn:p:2", headline="Late"),
+        headers={**EDITOR, "If-Match": '"1"'},
+    )
+    await problem(resp, 412)
+
+
+# validation -----------------------------------------------------------------------------------
+
+
+async def test_a_blank_headline_is_refused(client: Client) -> None:
+    resp = await client.post("/api/v1/stories", json=story_doc(headline=" \n\t"), headers=EDITOR)
+    assert (await problem(resp, 422))["pointer"] == "/headline"
+
+
+async def test_an_unknown_source_in_story_json_is_refused(client: Client) -> None:
+    resp = await client.post(
+        "/api/v1/stories", json=story_doc(origin={"source": "nosuch"}), headers=EDITOR
+    )
+    assert (await problem(resp, 422))["pointer"] == "/origin/source"
+
+
+def test_wire_ingest_with_an_unknown_source_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "wire.toml"
+    config.write_text('[server]\ndata_dir = "data"\n', encoding="utf-8")
+    copy = tmp_path / "copy.txt"
+    copy.write_text("Headline\n\nBody.\n", encoding="utf-8")
+    code = main(["ingest", str(copy), "--source", "nosuch", "--config", str(config)])
+    assert code == 2
+    assert "nosuch" in capsys.readouterr().err
+
+
+async def test_the_same_raw_push_twice_is_unchanged(client: Client, clock: FakeClock) -> None:
+    data = (FIXTURES / "raw" / "ap-washington.txt").read_bytes()
+    headers = {**EDITOR, "Content-Type": "text/plain"}
+    first = await client.post("/api/v1/stories", data=data, headers=headers)
+    assert first.status == 201
+    clock.advance(hours=2)
+    again = await client.post("/api/v1/stories", data=data, headers=headers)
+    assert again.status == 200
+    body = await again.json()
+    assert body["version"] == 1
+    app = client.app
+    assert app is not None
+    assert json.dumps(body).count("published_at") == 1
