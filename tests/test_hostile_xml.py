@@ -1,10 +1,11 @@
 """A hostile XML document is refused, however it is hidden.
 
-Each hostile construct (entity declarations, billion laughs, external DTDs,
-parameter entities, XXE) is hidden behind comments, processing instructions,
-padding, byte-order marks and wide encodings, and put through the pipeline every
-input path uses (pushes, drop folders, polled sources) with detection and with
-every format forced: it always ends in a named ``IngestError``, never a story.
+Each hostile construct (entity declarations, billion laughs, parameter
+entities, XXE; an external DTD with entities beside it) is hidden behind
+comments, processing instructions, padding, byte-order marks and wide
+encodings, and put through the pipeline every input path uses (pushes, drop
+folders, polled sources) with detection and with every format forced: it
+always ends in a named ``IngestError``, never a story.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ CORES = [
     "<item><title>&x;</title><description>d</description></item></channel></rss>",
     '<!DOCTYPE lolz [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;">]>'
     '<feed xmlns="http://www.w3.org/2005/Atom"><title>&c;</title></feed>',
-    '<!DOCTYPE rss SYSTEM "http://evil.example/x.dtd"><rss version="2.0"><channel/></rss>',
+    '<!DOCTYPE rss SYSTEM "http://evil.example/x.dtd" [<!ENTITY e "x">]><rss version="2.0">'
+    "<channel><title>&e;</title></channel></rss>",
     '<!DOCTYPE r [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>'
     '<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/"/>',
     '<!DOCTYPE nitf [<!ENTITY x SYSTEM "file:///etc/passwd">]><nitf><body>&x;</body></nitf>',

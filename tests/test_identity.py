@@ -258,3 +258,15 @@ async def test_the_same_raw_push_twice_is_unchanged(client: Client, clock: FakeC
     app = client.app
     assert app is not None
     assert json.dumps(body).count("published_at") == 1
+
+
+@pytest.mark.parametrize(
+    ("zone", "hour"), [("WIB", 1), ("WITA", 0), ("WIT", 23), ("AEST", 22), ("CEST", 6)]
+)
+def test_feed_dates_in_named_zones_are_read_in_their_zone(zone: str, hour: int) -> None:
+    from wire.ingest.feeds import parse_feed
+
+    data = item("z1", "Zoned", f"Mon, 30 Nov 2026 08:00:00 {zone}")
+    [story] = parse_feed(data, name="z", fetched_at=T0, source=None, policy=None, url=None)
+    assert story.published_at is not None
+    assert story.published_at.hour == hour

@@ -83,7 +83,11 @@ async def test_a_killed_story_stays_killed_when_its_undated_item_is_polled_again
     assert first.stored == 1
     await wire.set_status("urn:example:harbour-1", PubStatus.CANCELED, "legal", reason="killed")
     again = await wire.ingest(fixture("undated.rss"), name="undated.rss", source="desk")
-    assert again.stored == 0
-    assert again.results[0].stale
+    assert again.stored == 0  # the same bytes again: nothing to do
+    assert not again.results[0].changed
+    edited = fixture("undated.rss").replace(b"</description>", b" More.</description>", 1)
+    later = await wire.ingest(edited, name="undated.rss", source="desk")
+    assert later.stored == 0
+    assert later.results[0].stale  # a killed story is not brought back
     current = await wire.current("urn:example:harbour-1")
     assert (current.pub_status, current.version) == (PubStatus.CANCELED, 2)

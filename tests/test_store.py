@@ -137,8 +137,19 @@ async def test_an_input_older_than_the_stored_version_is_stale(store: SQLStore) 
     assert await store.history("urn:t:1") == [stored]
 
 
-async def test_an_input_exactly_as_old_as_the_stored_version_is_stale(store: SQLStore) -> None:
+async def test_an_input_as_old_as_the_stored_version_with_other_content_is_an_edit(
+    store: SQLStore,
+) -> None:
+    """An upstream that edits an item without re-dating it: the edit is kept."""
     await store.save(draft("urn:t:1", "first", version_created=T0), now=T0)
+    result = await store.save(draft("urn:t:1", "edited", version_created=T0), now=NOW)
+    assert result.changed
+    assert (result.story.version, result.story.headline) == (2, "edited")
+    assert result.story.version_created == NOW
+
+
+async def test_an_input_older_than_the_stored_version_is_stale(store: SQLStore) -> None:
+    await store.save(draft("urn:t:1", "first", version_created=T0 + MIN), now=T0)
     result = await store.save(draft("urn:t:1", "rival", version_created=T0), now=NOW)
     assert result.stale
 

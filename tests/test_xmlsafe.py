@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
+from lxml import etree
 
 from wire.errors import IngestError, InputTooLarge, MalformedInput, UnsafeXML
 from wire.ingest.values import conform, html_paragraphs, iso_instant
@@ -37,9 +40,29 @@ def test_xxe_file_entity_is_refused_and_never_read(hostile: Path) -> None:
     assert "root:" not in str(caught.value)  # /etc/passwd content never appears
 
 
-def test_external_dtd_is_refused(hostile: Path) -> None:
-    with pytest.raises(UnsafeXML, match="external DTD"):
-        parse_xml(read(hostile, "external_dtd.xml"), name="dtd")
+def test_an_external_dtd_is_accepted_and_never_loaded(hostile: Path) -> None:
+    root = parse_xml(read(hostile, "external_dtd.xml"), name="dtd")
+    assert root.tag == "nitf"
+
+
+async def test_an_external_dtd_on_a_live_server_is_never_fetched(
+    aiohttp_server: Any,
+) -> None:
+    hits: list[str] = []
+
+    async def dtd(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(text='<!ENTITY x "fetched">')
+
+    app = web.Application()
+    app.router.add_get("/nitf.dtd", dtd)
+    server = await aiohttp_server(app)
+    doc = f'<!DOCTYPE nitf SYSTEM "{server.make_url("/nitf.dtd")}"><nitf><p>ok</p></nitf>'
+    assert parse_xml(doc.encode(), name="live").findtext("p") == "ok"
+    # an entity the DTD would define stays an unexpanded reference
+    unresolved = parse_xml(doc.replace("ok", "&x;").encode(), name="live")
+    assert "fetched" not in etree.tostring(unresolved, encoding="unicode")
+    assert hits == []
 
 
 def test_parameter_entity_is_refused(hostile: Path) -> None:

@@ -34,32 +34,43 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
-# Without a BOM, the first character ("<", "{" or "[") in a wide encoding.
-_WIDE = (
-    (b"\x00\x00\x00", 3, "utf-32-be"),
-    (b"\x00\x00\x00", -3, "utf-32-le"),
-    (b"\x00", 1, "utf-16-be"),
-    (b"\x00", -1, "utf-16-le"),
-)
+
+
+_WIDE_SHARE = 0.75  # of code units that must look wide before the text is read as such
+
+
+def _wide_codec(head: bytes) -> str | None:
+    """The UTF-16/UTF-32 encoding of BOM-less text, told by where its zero bytes
+    fall: ASCII in UTF-16LE is ``X\\0X\\0``, in UTF-32BE ``\\0\\0\\0X``. Text
+    (markup, copy, JSON) has no NUL of its own, so mostly-zero lanes mean width."""
+    if len(head) < 8:
+        return None
+    quads = [head[i : i + 4] for i in range(0, len(head) - 3, 4)]
+    pairs = [head[i : i + 2] for i in range(0, len(head) - 1, 2)]
+    for codec, rows, zeros, char in (
+        ("utf-32-be", quads, slice(0, 3), 3),
+        ("utf-32-le", quads, slice(1, 4), 0),
+        ("utf-16-be", pairs, slice(0, 1), 1),
+        ("utf-16-le", pairs, slice(1, 2), 0),
+    ):
+        width = len(rows[0])
+        lanes = sum(
+            1 for row in rows if row[zeros] == bytes(zeros.stop - zeros.start) and row[char]
+        )
+        if width and lanes >= _WIDE_SHARE * len(rows):
+            return codec
+    return None
 
 
 def decode_text(data: bytes) -> str:
-    """The whole document as text, by its BOM or the byte pattern of its first
-    character (UTF-8, UTF-16 and UTF-32, either byte order), else as UTF-8 with
-    undecodable bytes replaced: good enough to find structure in, never to store."""
+    """The whole document as text, by its BOM or the pattern of its zero bytes
+    (UTF-8, UTF-16 and UTF-32, either byte order, with or without a BOM), else
+    as UTF-8 with undecodable bytes replaced: good enough to find structure in,
+    never to store."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, errors="replace")
-    for zeros, offset, codec in _WIDE:
-        width = len(zeros) + 1
-        head = data[:width]
-        if len(head) < width:
-            continue
-        char = head[offset] if offset > 0 else head[0]
-        rest = head[:offset] if offset > 0 else head[1:]
-        if rest == zeros and char in b"<{[":
-            return data.decode(codec, errors="replace")
-    return data.decode("utf-8", errors="replace")
+    return data.decode(_wide_codec(data[:256]) or "utf-8", errors="replace")
 
 
 @dataclass(frozen=True, slots=True)

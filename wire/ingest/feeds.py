@@ -39,6 +39,7 @@ from wire.ingest.values import (
 )
 from wire.ingest.xmlpath import all_text, attr, kid, kids, local, namespace, squash, text_of
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
+from wire.ingest.zones import rfc822_with_named_zone
 from wire.model import (
     Dateline,
     InfoSource,
@@ -90,6 +91,10 @@ class _Feed:
 
     entries: tuple[_Entry, ...]
     language: str | None = None
+
+
+# Dates such as "Mon, 30 Nov 2026 08:00:00 WIB": feedparser would read the zone as UTC.
+feedparser.registerDateHandler(rfc822_with_named_zone)
 
 
 def _get(obj: Any, key: str) -> Any:

@@ -2,8 +2,12 @@
 
 Every XML input wire reads goes through :func:`parse_xml`: no entity is expanded,
 no DTD or anything else is fetched, and a document whose DOCTYPE declares
-entities or points at an external DTD is refused outright rather than parsed
-"safely", because a refusal is easier to audit than a partial expansion.
+entities is refused outright rather than parsed "safely", because a refusal is
+easier to audit than a partial expansion. A DOCTYPE that only names an external
+DTD (``<!DOCTYPE nitf SYSTEM "nitf-3-6.dtd">``, as real NITF and NewsML files
+do) is accepted: the DTD is never loaded (no DTD loading, no network), and an
+entity it would have defined is simply undefined, so the document fails as
+malformed rather than expanding anything.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ _SINGLE_BYTE = frozenset(
 # A UTF-8 multi-byte sequence: what latin-1 text almost never contains by chance.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 _DOCTYPE = re.compile(r"<!DOCTYPE\b(?P<decl>[^\[>]*)(?P<subset>\[.*?\]\s*)?>", re.S | re.I)
-_EXTERNAL_ID = re.compile(r"\b(SYSTEM|PUBLIC)\b")
 
 
 def _parser() -> etree.XMLParser:
@@ -66,8 +69,6 @@ def _refuse_doctype(text: str, name: str) -> None:
         return
     if "<!ENTITY" in (match.group("subset") or "").upper():
         raise UnsafeXML(name, "the DOCTYPE declares entities; wire never expands them")
-    if _EXTERNAL_ID.search(match.group("decl")):
-        raise UnsafeXML(name, "the DOCTYPE references an external DTD; wire never loads one")
 
 
 def _check_encoding(data: bytes, name: str) -> None:
@@ -146,9 +147,7 @@ def _refuse_docinfo(root: etree._Element, name: str) -> None:
     # The authoritative check, on what libxml2 actually saw; the lexical one above
     # only makes the refusal win over a syntax error in the same document.
     info = root.getroottree().docinfo
-    # lxml-stubs lack DocInfo.system_url and DTD.iterentities; both exist since lxml 3.
-    if getattr(info, "system_url", None) or info.public_id:
-        raise UnsafeXML(name, "the DOCTYPE references an external DTD; wire never loads one")
+    # lxml-stubs lack DTD.iterentities; it exists since lxml 3.
     dtd: Any = info.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise UnsafeXML(name, "the DOCTYPE declares entities; wire never expands them")
