@@ -93,9 +93,11 @@ def test_ingest_stores_once_and_again_stores_nothing(
         "2025-07-04T02:00:00Z",
     ]
     assert main(args) == 0
-    assert "1 new version(s)" in capsys.readouterr().out
+    assert capsys.readouterr().out.strip().endswith("v1 created")
     assert main(args) == 0
-    assert "0 new version(s)" in capsys.readouterr().out
+    assert capsys.readouterr().out.strip().endswith("v1 unchanged")
+    assert main([*args, "--json"]) == 0  # what the input holds, though nothing was stored
+    assert json.loads(capsys.readouterr().out)["headline"].startswith("Russia Officially")
 
 
 def test_ingest_bad_file_fails_and_the_batch_goes_on(

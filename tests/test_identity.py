@@ -270,3 +270,43 @@ def test_feed_dates_in_named_zones_are_read_in_their_zone(zone: str, hour: int) 
     [story] = parse_feed(data, name="z", fetched_at=T0, source=None, policy=None, url=None)
     assert story.published_at is not None
     assert story.published_at.hour == hour
+
+
+async def test_daily_series_with_one_headline_stay_separate_stories(
+    store: SQLStore, tmp_path: Path
+) -> None:
+    wire = wire_for(store, tmp_path, PUSH)
+    monday = "Prayer Times\n\nJakarta, Monday: Fajr 04:05, Dhuhr 11:40.\n"
+    tuesday = "Prayer Times\n\nJakarta, Tuesday: Fajr 04:05, Dhuhr 11:41.\n"
+    a = await wire.ingest(monday.encode(), name="mon.txt", source="desk", fetched_at=T0)
+    b = await wire.ingest(tuesday.encode(), name="tue.txt", source="desk", fetched_at=T0)
+    assert a.stories[0].guid != b.stories[0].guid
+    assert (await store.get(a.stories[0].guid)) is not None
+
+
+async def test_a_resent_copy_with_its_headline_typo_fixed_is_the_same_story(
+    store: SQLStore, tmp_path: Path
+) -> None:
+    wire = wire_for(store, tmp_path, PUSH)
+    body = "\n\nJAKARTA, MINA - The harbour reopened on Monday after three days of storms.\n"
+    first = await wire.ingest(("Harbuor reopens" + body).encode(), name="a", source="desk")
+    fixed = await wire.ingest(("Harbour reopens" + body).encode(), name="b", source="desk")
+    assert fixed.stories[0].guid == first.stories[0].guid
+    assert (fixed.stories[0].version, fixed.stories[0].headline) == (2, "Harbour reopens")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("published_at", "yesterday", "RFC 3339 instant such as 2026-01-31T12:00:00Z"),
+        ("embargoed_until", "2026-01-31 12:00", "RFC 3339 instant"),
+    ],
+)
+async def test_a_bad_date_says_what_form_is_expected(
+    client: Client, field: str, value: str, says: str
+) -> None:
+    resp = await client.post("/api/v1/stories", json=story_doc(**{field: value}), headers=EDITOR)
+    body = await problem(resp, 422)
+    assert body["pointer"] == f"/{field}"
+    assert says in body["detail"]
+    assert "\\d" not in body["detail"]

@@ -148,12 +148,6 @@ async def test_an_input_as_old_as_the_stored_version_with_other_content_is_an_ed
     assert result.story.version_created == NOW
 
 
-async def test_an_input_older_than_the_stored_version_is_stale(store: SQLStore) -> None:
-    await store.save(draft("urn:t:1", "first", version_created=T0 + MIN), now=T0)
-    result = await store.save(draft("urn:t:1", "rival", version_created=T0), now=NOW)
-    assert result.stale
-
-
 async def test_an_input_without_its_own_time_is_stamped_after_the_current_version(
     store: SQLStore,
 ) -> None:

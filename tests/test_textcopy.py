@@ -57,19 +57,18 @@ def test_golden_fixtures_exist_for_every_language() -> None:
 
 
 def test_origin_guid_and_version_time_come_from_the_call() -> None:
-    data = b"Headline\n\nBody text of the story."
+    data = b"Headline\n\nBody text of the story, which runs on well past its opening words."
     story = extract_text(data, name="a.txt", fetched_at=FETCHED, source="drop")
     assert story.origin.source == "drop"
     assert story.origin.format == "text"
     assert story.origin.fetched_at == FETCHED
     assert story.origin.raw_sha256 == hashlib.sha256(data).hexdigest()
     assert story.version_created == FETCHED
-    assert (
-        story.guid
-        == extract_text(
-            b"Headline\n\nChanged body.", name="b.txt", fetched_at=FETCHED, source="drop"
-        ).guid
-    )
+    # a headline typo, and an edit after the lead's opening words: the same story
+    later = b"Headlien\n\nBody text of the story, which runs on well past its opening, edited."
+    assert story.guid == extract_text(later, name="b.txt", fetched_at=FETCHED, source="drop").guid
+    other = b"Headline\n\nAnother story under the same headline."
+    assert story.guid != extract_text(other, name="c.txt", fetched_at=FETCHED, source="drop").guid
 
 
 def test_text_input_is_hashed_as_utf8() -> None:

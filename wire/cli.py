@@ -24,6 +24,7 @@ from wire.config import Config, default_config, load_config
 from wire.errors import ConfigError, IngestError, NotFound, WireError
 from wire.ingest.pipeline import FORMATS as INPUT_FORMATS
 from wire.model import PUBLIC
+from wire.runtime import running
 from wire.service import IngestOutcome, Wire, parse
 from wire.store import open_store
 from wire.store.base import Credential
@@ -189,8 +190,11 @@ async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcom
 
     if args.dry_run:
         return await run(None)
-    async with _wire(config) as wire:
-        return await run(wire)
+    config.server.data_dir.mkdir(parents=True, exist_ok=True)
+    # The server's change path: caches told through the store, pushes sent from here
+    # (and retried by the server's sweep), exactly as for a story pushed over HTTP.
+    async with running(config, finish_pushes=True) as runtime:
+        return await run(runtime.wire)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -204,7 +208,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         return 2
     outcomes = asyncio.run(_ingest(args, config))
-    stories = [s for o in outcomes for s in o.stories]
+    # What was read from each input; an input seen before (the same bytes) was not
+    # read again, and is shown as it stands.
+    stories = [s for o in outcomes for s in (o.parsed or o.stories)]
     if args.json:
         docs = [story_to_dict(s) for s in stories]
         print(
@@ -216,10 +222,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
     else:
         for outcome in outcomes:
-            if outcome.error is None:
-                state = "dry run" if args.dry_run else f"{outcome.stored} new version(s)"
+            if outcome.error is not None:
+                continue
+            if args.dry_run:
                 for story in outcome.stories:
-                    print(f"{outcome.name}: {story.guid} v{story.version} {state}")
+                    print(f"{outcome.name}: {story.guid} dry run")
+                continue
+            for result in outcome.results:
+                story = result.story
+                state = (
+                    "created"
+                    if result.created
+                    else "updated"
+                    if result.changed
+                    else ("stale" if result.stale else "unchanged")
+                )
+                print(f"{outcome.name}: {story.guid} v{story.version} {state}")
     failed = sum(1 for o in outcomes if o.error) + (len(args.paths) - len(outcomes))
     return EXIT_FAILED if failed else 0
 

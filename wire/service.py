@@ -38,13 +38,18 @@ RELATIVE_TIME_FORMATS = ("text", "html")
 
 @dataclass(frozen=True, slots=True)
 class IngestOutcome:
-    """What became of one input: stored results, or the error that stopped it."""
+    """What became of one input: stored results, or the error that stopped it.
+
+    ``parsed`` is what was read from the input (empty when the same bytes were
+    ingested before and nothing was parsed); ``stories`` the stored current
+    versions."""
 
     name: str
     raw_sha256: str
     stories: tuple[Story, ...] = ()
     results: tuple[SaveResult, ...] = ()
     error: IngestError | None = None
+    parsed: tuple[Story, ...] = ()
 
     @property
     def stored(self) -> int:
@@ -129,7 +134,7 @@ class Wire:
                 await self.store.record_failure(IngestFailure(sha, source, name, exc.reason, now))
             return IngestOutcome(name, sha, error=exc)
         if dry_run:
-            return IngestOutcome(name, sha, stories=tuple(stories))
+            return IngestOutcome(name, sha, stories=tuple(stories), parsed=tuple(stories))
         results: list[SaveResult] = []
         refused: StoryValidationError | None = None
         for story in stories:
@@ -143,7 +148,9 @@ class Wire:
                 await self.store.record_failure(IngestFailure(sha, source, name, reason, now))
         if refused is not None and not results:
             return IngestOutcome(name, sha, error=MalformedInput(name, str(refused)))
-        return IngestOutcome(name, sha, tuple(r.story for r in results), tuple(results))
+        return IngestOutcome(
+            name, sha, tuple(r.story for r in results), tuple(results), parsed=tuple(stories)
+        )
 
     async def _parse(
         self,

@@ -116,6 +116,25 @@ def _error_path(error: jsonschema.ValidationError) -> str:
     return path
 
 
+INSTANT_FORM = "an RFC 3339 instant such as 2026-01-31T12:00:00Z"
+_FORMATS = {"date": "a calendar date such as 2026-01-31", "uri": "an absolute URI"}
+
+
+def _human(error: jsonschema.ValidationError) -> str:
+    """The schema's complaint in words: a value that does not match a pattern or
+    format says what form is expected instead of printing the pattern."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "pattern":
+        if str(schema.get("description", "")).startswith("RFC 3339 instant"):
+            return f"{error.instance!r} is not {INSTANT_FORM}"
+        if error.validator_value == "\\S":
+            return "must not be blank"
+        return f"{error.instance!r} is not in the expected form"
+    if error.validator == "format" and error.validator_value in _FORMATS:
+        return f"{error.instance!r} is not {_FORMATS[str(error.validator_value)]}"
+    return error.message
+
+
 def validate_story_dict(data: Any) -> None:
     """Raise ``StoryValidationError`` naming the first bad field's JSON path."""
     errors = sorted(
@@ -123,7 +142,7 @@ def validate_story_dict(data: Any) -> None:
     )
     if errors:
         first = errors[0]
-        raise StoryValidationError(_error_path(first), first.message)
+        raise StoryValidationError(_error_path(first), _human(first))
     for key in ("version_created", "first_created", "published_at", "embargoed_until"):
         _check_instant(data.get(key), f"/{key}")
     _check_instant((data.get("origin") or {}).get("fetched_at"), "/origin/fetched_at")
@@ -132,7 +151,9 @@ def validate_story_dict(data: Any) -> None:
         try:
             date.fromisoformat(dl["date"])
         except ValueError as exc:
-            raise StoryValidationError("/dateline/date", str(exc)) from exc
+            raise StoryValidationError(
+                "/dateline/date", f"{dl['date']!r} is not a calendar date such as 2026-01-31"
+            ) from exc
 
 
 def _check_instant(value: str | None, path: str) -> None:

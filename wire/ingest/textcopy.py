@@ -8,7 +8,7 @@ from datetime import datetime
 from wire.attribution import SourcePolicy
 from wire.errors import NoContent
 from wire.ingest.extract import Extraction, extract_copy
-from wire.ingest.identity import derived_guid
+from wire.ingest.identity import copy_guid
 from wire.ingest.repair import MAX_INPUT_BYTES, check_size, repair
 from wire.ingest.values import finish
 from wire.model import Origin, Story
@@ -25,10 +25,17 @@ def story_from_extraction(
     raw_sha256: str,
     url: str | None = None,
 ) -> Story:
-    """The draft story for an extraction: guid from source and headline, version
-    created at the fetch (the store numbers versions)."""
+    """The draft story for an extraction: guid from what identifies it
+    (``copy_guid``), version created at the fetch (the store numbers versions)."""
     return Story(
-        guid=derived_guid(source, ex.headline),
+        guid=copy_guid(
+            source,
+            url=url,
+            headline=ex.headline,
+            place=ex.dateline.place if ex.dateline else None,
+            date=ex.dateline.date if ex.dateline else None,
+            body=ex.body,
+        ),
         headline=ex.headline,
         version_created=fetched_at,
         published_at=ex.published_at,

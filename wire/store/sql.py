@@ -110,6 +110,7 @@ ChangeListener = Callable[[str], Awaitable[None]]
 MIGRATIONS = "wire.store:migrations"
 PENDING, SUPERSEDED = "pending", "superseded"
 CONNECT_TIMEOUT = 5.0  # seconds to open a PostgreSQL connection
+WATCH_INTERVAL = 0.5  # seconds between SQLite change-sequence polls for other processes' writes
 _SAVE_ATTEMPTS = 3
 
 
@@ -250,6 +251,9 @@ class SQLStore:
         self._leader_file: TextIO | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._down_since: float | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._watched = 0  # the change sequence the SQLite watch has read up to
+        self._own: set[int] = set()  # change sequence numbers of this process's writes
 
     def _outage(self, exc: BaseException) -> None:
         """The database did not answer: said once per outage, not once per request."""
@@ -348,6 +352,11 @@ class SQLStore:
                 await conn.close()
         for task in list(self._tasks):
             task.cancel()
+        if self._watcher is not None:
+            watcher, self._watcher = self._watcher, None
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         if self._engine is not None:
             engine, self._engine, self._writer = self._engine, None, None
             if not self.is_postgres:
@@ -463,6 +472,14 @@ class SQLStore:
         PostgreSQL, via LISTEN/NOTIFY for other instances' writes. Keep it quick
         (drop a cache entry): writers await it."""
         (self._remote_listeners if remote_only else self._listeners).append(callback)
+        if not self.is_postgres and remote_only and self._watcher is None:
+            async with self._read() as conn:
+                self._watched = int(
+                    (
+                        await conn.execute(select(func.coalesce(func.max(stories.c.seq), 0)))
+                    ).scalar_one()
+                )
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
         if self.is_postgres and self._listen_conn is None:
             conn = await self._require().connect()
             try:
@@ -472,6 +489,30 @@ class SQLStore:
                 await conn.close()
                 raise
             self._listen_conn = conn
+
+    async def _watch(self) -> None:
+        """SQLite has no NOTIFY: other processes' writes (``wire ingest`` beside a
+        running server) are found on the change sequence, polled twice a second,
+        and told to the remote listeners; this process's own writes are skipped."""
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            try:
+                async with self._read() as conn:
+                    rows = (
+                        await conn.execute(
+                            select(stories.c.seq, stories.c.guid)
+                            .where(stories.c.seq > self._watched)
+                            .order_by(stories.c.seq)
+                        )
+                    ).all()
+            except (SQLAlchemyError, OSError):
+                continue  # the next round tries again
+            for seq, guid in rows:
+                self._watched = max(self._watched, int(seq))
+                if int(seq) in self._own:
+                    continue
+                await self._fire(guid, remote=True)
+            self._own = {seq for seq in self._own if seq > self._watched}
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         instance, _, guid = payload.partition(" ")
@@ -608,6 +649,8 @@ class SQLStore:
             exposure, withdrawn_at = plan_exposure(new, entry, now)
             doc = encode_story(new)
             seq = await self._next(conn, CHANGE_SEQ)
+            if self._watcher is not None:
+                self._own.add(seq)
             await conn.execute(insert(story_versions).values(version_values(new, doc=doc, now=now)))
             head = head_values(new, seq=seq, doc=doc, exposure=exposure, withdrawn_at=withdrawn_at)
             if current is None:

@@ -13,20 +13,13 @@ from functools import partial
 
 from aiohttp import web
 
-from wire import USER_AGENT
-from wire.access import Authenticator
 from wire.clock import Clock, utcnow
 from wire.config import Config
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.demo import load_demo
-from wire.duties import EmbargoWatch, Leadership
-from wire.ingest.sources import SourceRunner
-from wire.net.session import make_guarded_session
-from wire.publish.publisher import Publisher
-from wire.schedule import Jobs
-from wire.service import Wire
-from wire.store import open_store
+from wire.duties import Leadership
+from wire.runtime import running
 from wire.web import api, feeds, health, index
 from wire.web.keys import (
     AUTH,
@@ -50,64 +43,28 @@ LEADER_INTERVAL = 15  # seconds between attempts to become the job-running insta
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     config: Config = app[CONFIG]
-    clock: Clock = app[CLOCK]
-    store = open_store(config.server.database_url)
-    await store.open()
-    wire = Wire(config, store, clock)
-    publisher = Publisher(config, store, clock)
-    # URLs wire did not choose — callbacks, upstream sources and every redirect they
-    # lead to, feed links — go through sessions that refuse private addresses as
-    # they connect, not only when checked (DNS rebinding).
-    http = make_guarded_session(
-        allow_private=config.server.allow_private_sources,
-        allow_hosts=frozenset(config.server.trusted_source_hosts),
-        user_agent=USER_AGENT,
-    )
-    push = make_guarded_session(
-        allow_private=config.server.allow_private_callbacks, user_agent=USER_AGENT
-    )
-    jobs = Jobs()
-    auth = Authenticator(config, store)
-    hub = Hub(wire, publisher, push, jobs, auth=auth)
-    hooks = Webhooks(wire, push, jobs)
-    sources = SourceRunner(wire, jobs, http, pages=push)
-    embargo = EmbargoWatch(wire, jobs)
-    app[WIRE], app[PUBLISHER], app[HTTP], app[JOBS] = wire, publisher, http, jobs
-    app[HUB], app[HOOKS], app[SOURCES], app[EMBARGO] = hub, hooks, sources, embargo
-    app[AUTH] = auth
-    app[RATE_LIMITER] = RateLimiter(config.server.rate_limit_per_minute)
-
-    wire.bus.subscribe(publisher.on_story_changed)
-    wire.bus.subscribe(hooks.on_story_changed)
-    wire.bus.subscribe(embargo.on_story_changed)
-    publisher.on_feed_changed(hub.on_feed_changed)
-    if config.server.load_demo:
-        stored = await load_demo(wire)
-        if stored:
-            log.info("loaded demo stories", extra={"stored": stored})
-    # Other instances' writes (PostgreSQL NOTIFY) must drop this instance's caches
-    # too; this instance's own writes already did, through the event bus.
-    await store.add_change_listener(publisher.forget, remote_only=True)
-    if app[START_JOBS]:
-        jobs.start()
-        for spec in config.feeds:
-            jobs.every(
-                f"refresh:{spec.name}", partial(publisher.refresh, spec.name), spec.refresh_interval
-            )
-        leader = Leadership(store, jobs, sources, embargo, partial(_deliver, hub, hooks))
-        await leader.tick()
-        jobs.every("leader", leader.tick, LEADER_INTERVAL)
-    try:
+    async with running(config, clock=app[CLOCK]) as rt:
+        app[WIRE], app[PUBLISHER], app[HTTP], app[JOBS] = rt.wire, rt.publisher, rt.http, rt.jobs
+        app[HUB], app[HOOKS], app[SOURCES], app[EMBARGO] = rt.hub, rt.hooks, rt.sources, rt.embargo
+        app[AUTH] = rt.auth
+        app[RATE_LIMITER] = RateLimiter(config.server.rate_limit_per_minute)
+        if config.server.load_demo:
+            stored = await load_demo(rt.wire)
+            if stored:
+                log.info("loaded demo stories", extra={"stored": stored})
+        if app[START_JOBS]:
+            rt.jobs.start()
+            for spec in config.feeds:
+                rt.jobs.every(
+                    f"refresh:{spec.name}",
+                    partial(rt.publisher.refresh, spec.name),
+                    spec.refresh_interval,
+                )
+            deliver = partial(_deliver, rt.hub, rt.hooks)
+            leader = Leadership(rt.store, rt.jobs, rt.sources, rt.embargo, deliver)
+            await leader.tick()
+            rt.jobs.every("leader", leader.tick, LEADER_INTERVAL)
         yield
-    finally:
-        sources.stop()
-        await jobs.aclose()
-        await wire.bus.drain()
-        await hub.aclose()
-        await hooks.aclose()
-        await push.close()
-        await http.close()
-        await store.close()
 
 
 async def _deliver(hub: Hub, hooks: Webhooks) -> None:
