@@ -28,7 +28,7 @@ instants = st.datetimes(
 )
 stories = st.builds(
     Story,
-    headline=words,
+    headline=words.filter(str.strip),  # a headline is never blank
     guid=st.just("x"),
     pub_status=st.sampled_from(PubStatus),
     version_created=st.none() | instants,
