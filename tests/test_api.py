@@ -143,7 +143,8 @@ async def test_older_raw_copy_than_stored_is_a_conflict(client: Client) -> None:
     data = (API / "raw-copy.txt").read_bytes()
     headers = {**EDITOR, "Content-Type": "text/plain"}
     await client.post("/api/v1/stories?fetched_at=2026-11-28T11:00:00Z", data=data, headers=headers)
-    older = data.replace(b"on Monday", b"on Sunday")
+    # the same story (same dateline and opening words), an older edition of it
+    older = data.replace(b"diverted cargo to Djibouti", b"diverted cargo elsewhere")
     resp = await client.post(
         "/api/v1/stories?fetched_at=2026-11-27T11:00:00Z", data=older, headers=headers
     )

@@ -310,3 +310,61 @@ async def test_a_bad_date_says_what_form_is_expected(
     assert body["pointer"] == f"/{field}"
     assert says in body["detail"]
     assert "\\d" not in body["detail"]
+
+
+# fields as written ----------------------------------------------------------------------------
+
+
+def test_the_copys_own_language_wins_over_the_sources() -> None:
+    from wire.attribution import SourcePolicy
+    from wire.ingest.textcopy import extract_text
+
+    arabic = (FIXTURES / "raw" / "ar-miraj.txt").read_bytes()
+    english_source = SourcePolicy(provider="MINA", language="en")
+    story = extract_text(arabic, name="ar.txt", fetched_at=T0, policy=english_source)
+    assert story.language == "ar"
+
+
+def test_right_to_left_stories_say_so_in_every_html_output() -> None:
+    from wire.publish.newsml import render_newsml_story
+    from wire.publish.storyhtml import content_html, render_story_html
+
+    story = Story(guid="urn:rtl:1", headline="عنوان", body=("نص الخبر.",), language="ar")
+    assert 'dir="rtl"' in render_story_html(story).decode()
+    assert 'dir="rtl"' in content_html(story)
+    assert b'dir="rtl"' in render_newsml_story(story)
+    assert 'dir="rtl"' not in content_html(replace(story, language="en"))
+
+
+def test_the_sources_rights_are_not_printed_beside_another_agencys_copy() -> None:
+    from wire.attribution import SourcePolicy, apply_policy
+    from wire.model import Provider, Rights
+
+    policy = SourcePolicy(provider="MINA", copyright_notice="© MINA", usage_terms="Partners")
+    theirs = Story(guid="g", headline="h", provider=Provider("Reuters"))
+    applied = apply_policy(theirs, policy)
+    assert applied.rights == Rights()
+    assert any("rights not applied" in note for note in applied.review)
+    ours = apply_policy(Story(guid="g", headline="h", provider=Provider("MINA")), policy)
+    assert ours.rights.copyright_notice == "© MINA"
+
+
+async def test_a_pushed_page_keeps_the_url_it_was_read_at(client: Client) -> None:
+    page = (FIXTURES / "api" / "article.html").read_bytes()
+    url = "https://news.example/2026/11/flood-barriers-hold"
+    resp = await client.post(
+        "/api/v1/stories",
+        params={"url": url},
+        data=page,
+        headers={**EDITOR, "Content-Type": "text/html"},
+    )
+    assert resp.status == 201, await resp.text()
+    body = await resp.json()
+    assert (body["link"], body["origin"]["url"]) == (url, url)
+    bad = await client.post(
+        "/api/v1/stories",
+        params={"url": "javascript:alert(1)"},
+        data=page,
+        headers={**EDITOR, "Content-Type": "text/html"},
+    )
+    assert (await problem(bad, 400))["parameter"] == "url"

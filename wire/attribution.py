@@ -2,6 +2,8 @@
 
 What the copy states wins over the policy's defaults; where the two disagree the
 story keeps both and is flagged for review, so no attribution is silently lost.
+The policy's rights fill the story's only when the copy is the policy's own
+agency's: copy that names another agency keeps its own rights (and a review note).
 """
 
 from __future__ import annotations
@@ -53,11 +55,27 @@ def apply_policy(story: Story, policy: SourcePolicy | None) -> Story:
                 f"credit line in copy ({credit!r}) differs from source policy "
                 f"({policy.credit_line!r})"
             )
-    rights = Rights(
-        copyright_holder=story.rights.copyright_holder or policy.copyright_holder,
-        copyright_notice=story.rights.copyright_notice or policy.copyright_notice,
-        usage_terms=story.rights.usage_terms or policy.usage_terms,
+    rights = story.rights
+    policy_rights = Rights(policy.copyright_holder, policy.copyright_notice, policy.usage_terms)
+    copy_agency = story.provider.name if story.provider else None
+    other_agency = (
+        copy_agency is not None
+        and policy.provider is not None
+        and _norm(copy_agency) != _norm(policy.provider)
     )
+    if other_agency and policy_rights != Rights():
+        # The copy is another agency's: the source's contract speaks for its own
+        # agency's copy only, so its rights are not printed beside the copy's credit.
+        review.append(
+            f"source policy rights not applied: the copy is {copy_agency!r}'s "
+            f"(policy: {policy.provider!r})"
+        )
+    else:
+        rights = Rights(
+            copyright_holder=rights.copyright_holder or policy.copyright_holder,
+            copyright_notice=rights.copyright_notice or policy.copyright_notice,
+            usage_terms=rights.usage_terms or policy.usage_terms,
+        )
     return replace(
         story,
         provider=provider,

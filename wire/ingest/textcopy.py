@@ -69,14 +69,16 @@ def extract_text(
 ) -> Story:
     """One piece of raw copy → its story, attribution explicit.
 
-    The source policy's language (if any) chooses the patterns tried first; what
-    the copy states wins over the policy, disagreements are flagged for review.
+    The language is the copy's own, detected from it (the source policy's
+    language is only the fallback ``apply_policy`` fills, never an override: an
+    Arabic story from an English-language source is Arabic); what the copy
+    states wins over the policy, disagreements are flagged for review.
     Raises ``InputTooLarge``, ``NoContent`` (empty, binary, only furniture) or
     ``MalformedInput`` (undecodable), each naming ``name``."""
     check_size(data, name)
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     text = repair(data, name)
-    ex = extract_copy(text, fetched_at=fetched_at, language=policy.language if policy else None)
+    ex = extract_copy(text, fetched_at=fetched_at)
     if not ex.headline:
         raise NoContent(name, "nothing but page furniture in the copy")
     story = story_from_extraction(

@@ -23,6 +23,16 @@ _PARSER: Final = etree.XMLParser(
 )
 
 CORRECTION_SIGNAL: Final = "correction"
+RTL_LANGUAGES: Final = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"}
+)
+
+
+def text_direction(language: str | None) -> str | None:
+    """``rtl`` for a language written right to left (by its primary subtag), else None."""
+    if not language:
+        return None
+    return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else None
 
 
 def one_line(text: str) -> str:
@@ -159,6 +169,9 @@ def story_div(story: Story) -> etree._Element:
     div = _el("div", class_="wire-story")
     if story.language:
         div.set("lang", story.language)
+    direction = text_direction(story.language)
+    if direction:
+        div.set("dir", direction)
     for el in body_elements(story):
         div.append(el)
     return div
@@ -183,6 +196,9 @@ def story_xhtml(story: Story, *, page: bool = True) -> etree._Element:
     lang = story.language or "und"
     html.set("lang", lang)
     html.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+    direction = text_direction(story.language)
+    if direction:
+        html.set("dir", direction)
     head = _sub(html, "head")
     _sub(head, "meta", charset="utf-8")
     _sub(head, "title", one_line(story.headline))

@@ -37,7 +37,7 @@ from wire.attribution import apply_policy
 from wire.deliver.retry import delivery_summary
 from wire.errors import StoryValidationError
 from wire.model import Origin, PubStatus, Story
-from wire.sanitize import first_surrogate
+from wire.sanitize import first_surrogate, safe_link
 from wire.store.base import IdempotentReply, IngestFailure, RawInput, SaveResult
 from wire.storyjson import (
     SCHEMA_DIR,
@@ -411,6 +411,9 @@ async def _post_story(request: web.Request, editor: Editor) -> web.Response:
         raise bad_parameter("format", f"must be one of {', '.join(FORMAT_OVERRIDES)}")
     source = query_source(request)
     fetched_at = query_instant(request, "fetched_at")
+    url = request.query.get("url")
+    if url is not None and not safe_link(url):
+        raise bad_parameter("url", "must be an absolute http(s) URL: where the page was read")
     data = await read_body(request)
     doc = decode_json(data) if fmt == STORY_JSON or override == STORY_JSON else None
     if override is not None:
@@ -434,6 +437,7 @@ async def _post_story(request: web.Request, editor: Editor) -> web.Response:
         fmt=fmt,
         source=source,
         fetched_at=fetched_at,
+        url=url,
         media_type=media,
     )
     if outcome.error is not None:
