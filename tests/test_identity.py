@@ -368,3 +368,19 @@ async def test_a_pushed_page_keeps_the_url_it_was_read_at(client: Client) -> Non
         headers={**EDITOR, "Content-Type": "text/html"},
     )
     assert (await problem(bad, 400))["parameter"] == "url"
+
+
+def test_a_newsml_provider_given_only_by_uri_is_named_by_the_source_policy() -> None:
+    from wire.attribution import SourcePolicy
+    from wire.ingest.newsml import parse_newsml
+
+    item = b"""<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:p:uri" version="1"
+ standard="NewsML-G2" standardversion="2.35"><itemMeta><itemClass qcode="ninat:text"/>
+<provider uri="http://www.example-agency.com/"/><versionCreated>2026-11-30T10:00:00Z</versionCreated>
+</itemMeta><contentMeta><headline>Provided</headline></contentMeta></newsItem>"""
+    [bare] = parse_newsml(item, name="p", fetched_at=T0)
+    assert bare.provider is None
+    policy = SourcePolicy(provider="Example Agency")
+    [named] = parse_newsml(item, name="p", fetched_at=T0, policy=policy)
+    assert named.provider is not None
+    assert named.provider.name == "Example Agency"

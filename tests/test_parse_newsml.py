@@ -175,7 +175,7 @@ def test_provider_literal_beside_a_name_is_the_abbreviation() -> None:
     assert story.provider == Provider("Example Wire", "EWS")
 
 
-def test_one_creator_per_person_wins_over_the_printed_by_line() -> None:
+def test_the_printed_by_line_wins_over_creators_that_do_not_match_it() -> None:
     doc = (
         b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
         b"<itemMeta/><contentMeta><creator><name>Jane Doe</name></creator>"
@@ -183,7 +183,41 @@ def test_one_creator_per_person_wins_over_the_printed_by_line() -> None:
         b"<by>By Jane Doe, Ahmad Rahimi, Staff Writers</by></contentMeta></newsItem>"
     )
     (story,) = parse_newsml(doc, name="c", fetched_at=FETCHED)
+    assert story.byline == ("Jane Doe, Ahmad Rahimi, Staff Writers",)
+
+
+def test_one_creator_per_person_when_they_are_the_printed_by_line() -> None:
+    doc = (
+        b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        b"<itemMeta/><contentMeta><creator><name>Jane Doe</name></creator>"
+        b"<creator><name>Ahmad Rahimi</name></creator><headline>H</headline>"
+        b"<by>By Jane Doe and Ahmad Rahimi</by></contentMeta></newsItem>"
+    )
+    (story,) = parse_newsml(doc, name="c", fetched_at=FETCHED)
     assert story.byline == ("Jane Doe", "Ahmad Rahimi")
+
+
+@pytest.mark.parametrize(
+    ("creators", "by", "expected"),
+    [
+        (["X01390", "MDJ/"], "MARKO DJURICA", ("MARKO DJURICA",)),
+        (["Reuters"], "By Marwan Makdisi", ("Marwan Makdisi",)),
+        (["Jane Doe"], "By Jane Doe and John Roe", ("Jane Doe and John Roe",)),
+        (["X01390", "Reuters", "Ann Lee"], None, ("Ann Lee",)),
+    ],
+)
+def test_desk_codes_and_the_agency_are_never_the_byline(
+    creators: list[str], by: str | None, expected: tuple[str, ...]
+) -> None:
+    people = "".join(f"<creator><name>{c}</name></creator>" for c in creators)
+    printed = f"<by>{by}</by>" if by else ""
+    doc = (
+        '<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        '<itemMeta><provider literal="Reuters"/></itemMeta>'
+        f"<contentMeta>{people}<headline>H</headline>{printed}</contentMeta></newsItem>"
+    ).encode()
+    (story,) = parse_newsml(doc, name="c", fetched_at=FETCHED)
+    assert story.byline == expected
 
 
 def test_by_line_alone_is_one_printed_entry() -> None:

@@ -219,9 +219,42 @@ def _rights(item: etree._Element) -> Rights:
     )
 
 
+_CODE = re.compile(r"\d|/$")
+_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.I)
+
+
+def _looks_like_a_person(name: str, provider: Provider | None) -> bool:
+    """Not a desk code ("X01390", "MDJ/"), not the agency itself."""
+    if _CODE.search(name) or (name.isupper() and " " not in name and len(name) <= 5):
+        return False
+    agency = (
+        {provider.name.casefold(), (provider.abbreviation or "").casefold()} if provider else set()
+    )
+    return name.casefold() not in agency
+
+
+def _people(text: str) -> list[str]:
+    return [p for p in _SEPARATORS.split(text.casefold()) if p]
+
+
+def printed_byline(
+    printed: list[str], creators: list[str], provider: Provider | None
+) -> tuple[str, ...]:
+    """The byline as printed: ``<by>`` first, split into its people only where the
+    ``creator`` elements name exactly those people (as wire itself writes it);
+    creators only when nothing is printed, and never desk codes or the agency."""
+    if printed:
+        if creators and _people(", ".join(printed)) == _people(", ".join(creators)):
+            return tuple(dict.fromkeys(creators))
+        return tuple(dict.fromkeys(printed))
+    return tuple(dict.fromkeys(c for c in creators if _looks_like_a_person(c, provider)))
+
+
 def _provider(meta: etree._Element | None) -> Provider | None:
     """The name from ``name`` (else ``@literal``); the abbreviation from ``@literal``
-    beside a name (as wire writes it), else the ``@qcode`` code."""
+    beside a name (as wire writes it), else the ``@qcode`` code. A provider given
+    only by ``@uri`` has no name the copy states: None, so the source's policy
+    names it (a URI is never printed as an agency's name)."""
     el = kid(meta, "provider")
     if el is None:
         return None
@@ -230,8 +263,7 @@ def _provider(meta: etree._Element | None) -> Provider | None:
     code = (attr(el, "literal") if named else None) or _code(attr(el, "qcode"))
     if name:
         return Provider(name, code if code and code != name else None)
-    fallback = code or attr(el, "uri")
-    return Provider(fallback) if fallback else None
+    return Provider(code) if code else None
 
 
 def _wire_kid(el: etree._Element, name: str) -> etree._Element | None:
@@ -354,7 +386,7 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
         slugline=slugline,
         summary=summary,
         body=paragraphs,
-        byline=tuple(dict.fromkeys(creators + others if creators else by_lines or others)),
+        byline=printed_byline(by_lines, creators + others, _provider(meta)),
         provider=_provider(meta),
         credit_line=text_of(kid(cmeta, "creditline")),
         dateline=dateline,
