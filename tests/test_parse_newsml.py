@@ -351,3 +351,27 @@ def test_generated_items_keep_rights_credit_and_sources(
     assert story.rights.copyright_notice == notice
     assert story.credit_line == credit
     assert story.sources == (InfoSource(name=source, role="original-source"),)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("SYDNEY March 22 AAP", ("SYDNEY", "AAP", "2026-03-22")),
+        ("NEW YORK, Nov 21 (Reuters) -", ("NEW YORK", "Reuters", "2026-11-21")),
+        ("2018-01-03 20:13:08 GMT+00:00", None),
+        ("20170102T222800+0000", None),
+        ("Moscow, MINA –", ("Moscow", "MINA", None)),
+    ],
+)
+def test_datelines_are_read_as_printed_and_a_timestamp_is_no_place(
+    printed: str, expected: tuple[str, str | None, str | None] | None
+) -> None:
+    doc = (
+        '<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        "<itemMeta><versionCreated>2026-11-30T10:00:00Z</versionCreated></itemMeta>"
+        f"<contentMeta><headline>H</headline><dateline>{printed}</dateline></contentMeta>"
+        "</newsItem>"
+    ).encode()
+    (story,) = parse_newsml(doc, name="d", fetched_at=FETCHED)
+    got = story.dateline
+    assert (None if got is None else (got.place, got.agency, got.date)) == expected

@@ -121,17 +121,74 @@ def _role(roles: str | None) -> str:
     return SourceRole.REPORTED_BY.value
 
 
-def printed_dateline(located: str | None, printed: str | None) -> Dateline | None:
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_WIRE_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'’-]*[A-Z])(?:,\s*(?P<region>[^,()]+?))?\s*,?\s+"
+    r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})"
+    r"(?:\s*\((?P<paren>[^)]+)\)|\s+(?P<agency>[A-Z][A-Za-z]{1,11}))?\s*[-–—]*\s*$"
+)
+"""An agency's printed dateline without commas between its parts:
+"SYDNEY March 22 AAP", "NEW YORK, Nov 21 (Reuters) -"."""
+_DATE_ONLY = re.compile(r"^[\d\s:.TZ+/-]*(?:GMT|UTC)?[\d\s:.+-]*$", re.I)
+
+
+def _is_time(text: str) -> bool:
+    """A timestamp or a date (``2018-01-03 20:13:08 GMT+00:00``, ``20170102T222800+0000``):
+    what some files put in a dateline element, which is not a place."""
+    return (
+        bool(text.strip())
+        and bool(_DATE_ONLY.match(text.strip()))
+        and any(c.isdigit() for c in text)
+    )
+
+
+def printed_dateline(
+    located: str | None, printed: str | None, *, year: int | None = None
+) -> Dateline | None:
     """``located`` gives the place; a printed dateline may add the agency and an ISO date.
 
     "Moscow, MINA –" → (Moscow, MINA); "NEW YORK, Nov 21 (Reuters) -" → (NEW YORK,
-    Reuters); "Port Town, EWS, 2025-07-05" (as wire prints it) → all three. When the
+    Reuters, the date in ``year``); "SYDNEY March 22 AAP" → (SYDNEY, AAP, date);
+    "Port Town, EWS, 2025-07-05" (as wire prints it) → all three. When the
     printed line starts with ``located`` that prefix is the place even if it holds a
-    comma ("Washington, D.C., EWS"). The ninjs parser reads ``located`` and its
+    comma ("Washington, D.C., EWS"). A timestamp where a dateline should be is no
+    dateline: a place is never a date. The ninjs parser reads ``located`` and its
     printed dateline description the same way."""
+    if located and _is_time(located):
+        located = None
+    if printed and _is_time(printed):
+        printed = None
     if not printed:
         return Dateline(place=located) if located else None
     trimmed = printed.strip(" –—-")
+    wire_style = _WIRE_DATELINE.match(trimmed)
+    key = wire_style.group("month").lower() if wire_style else ""
+    month = _MONTHS.get(key) or _MONTHS.get(key[:3])
+    if wire_style and month:
+        day = int(wire_style.group("day"))
+        date = f"{year:04d}-{month:02d}-{day:02d}" if year and 1 <= day <= 31 else None
+        agency = wire_style.group("paren") or wire_style.group("agency")
+        return Dateline(place=located or wire_style.group("place"), agency=agency, date=date)
     if located and trimmed.startswith(located):
         place: str | None = located
         rest = trimmed[len(located) :]
@@ -363,7 +420,12 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
     )
     wire_editor = text_of(_wire_text((meta, cmeta), "editor"))
     wire_dateline = _wire_text((meta, cmeta), "dateline")
-    dateline = printed_dateline(_name(kid(cmeta, "located")), text_of(kid(cmeta, "dateline")))
+    created = iso_instant(text_of(kid(meta, "versionCreated")))
+    dateline = printed_dateline(
+        _name(kid(cmeta, "located")),
+        text_of(kid(cmeta, "dateline")),
+        year=created.year if created else None,
+    )
     if wire_place := attr(wire_dateline, "place"):
         # wire's own structured dateline is exact: it wins over reading the printed one.
         dateline = Dateline(
@@ -376,7 +438,7 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
         guid=guid,
         version=version,
         pub_status=status,
-        version_created=iso_instant(text_of(kid(meta, "versionCreated"))),
+        version_created=created,
         first_created=iso_instant(text_of(kid(meta, "firstCreated")))
         or iso_instant(text_of(kid(cmeta, "contentCreated"))),
         published_at=iso_instant(text_of(kid(meta, "firstCreated"))),
