@@ -157,3 +157,20 @@ def test_arbitrary_bytes_raise_only_ingest_errors(data: bytes) -> None:
 def test_arbitrary_paragraph_text_raises_only_ingest_errors(text: str) -> None:
     with contextlib.suppress(IngestError):
         parse_nitf(nitf(f"<p>{escape(text)}</p>"), name="fuzz", fetched_at=FETCHED)
+
+
+def test_preformatted_copy_and_tables_are_kept() -> None:
+    doc = b"""<nitf><head><title>Results</title></head><body><body.head><hedline><hl1>Results
+</hl1></hedline></body.head><body.content><p>Final standings:</p>
+<pre>1. Jakarta   12
+2. Bandung    9</pre>
+<table><tr><th>Team</th><th>Points</th></tr><tr><td>Surabaya</td><td><p>7</p></td></tr></table>
+</body.content></body></nitf>"""
+    [story] = parse_nitf(doc, name="r", fetched_at=FETCHED)
+    assert story.body == (
+        "Final standings:",
+        "1. Jakarta   12",
+        "2. Bandung    9",
+        "Team | Points",
+        "Surabaya | 7",
+    )

@@ -82,7 +82,9 @@ class NitfBody:
 
 
 def read_body(nitf: etree._Element) -> NitfBody:
-    """Paragraphs of ``body.content`` (not those inside a picture's caption) and its pictures."""
+    """Paragraphs of ``body.content`` (not those inside a picture's caption) and its
+    pictures. Preformatted blocks keep their lines, tables their rows: NITF copy
+    such as results and tables is never dropped."""
     content = next(descendants(nitf, "body.content"), None)
     if content is None:
         return NitfBody()
@@ -100,12 +102,19 @@ def read_body(nitf: etree._Element) -> NitfBody:
                         credit=text_of(kid(el, "media-producer")),
                     )
                 )
-        elif (
-            name in ("p", "hl2")
-            and not any(local(a) == "media" for a in el.iterancestors())
-            and (text := text_of(el))
-        ):
+        elif any(local(a) in ("media", "table", "pre") for a in el.iterancestors()):
+            continue  # read with its picture, table or preformatted block
+        elif name in ("p", "hl2") and (text := text_of(el)):
             paragraphs.append(text)
+        elif name == "pre":
+            # Preformatted copy (tabulated results, listings): one paragraph a line.
+            paragraphs += [line.rstrip() for line in all_text(el).splitlines() if line.strip()]
+        elif name == "table":
+            # A table as printed: one paragraph a row, its cells apart.
+            for row in descendants(el, "tr"):
+                cells = [squash(all_text(c)) or "" for c in row if local(c) in ("td", "th")]
+                if any(cells):
+                    paragraphs.append(" | ".join(cells))
     return NitfBody(tuple(paragraphs), tuple(pictures))
 
 
