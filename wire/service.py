@@ -83,7 +83,7 @@ async def parse(
         policy=src.policy if src else None,
         url=url,
         max_bytes=server.max_body_bytes,
-        limits=Limits(server.max_elements, server.max_depth, server.parse_seconds),
+        limits=Limits(server.max_elements, server.max_depth),
     )
 
 

@@ -1,7 +1,7 @@
-"""How much one input may ask of the parser: elements, nesting depth, parse time.
+"""How much one input may ask of the parser: elements and nesting depth.
 
-The numbers come from the config (``max_elements``, ``max_depth``,
-``parse_seconds``). Element counts are checked before any tree is built, on the
+The numbers come from the config (``max_elements``, ``max_depth``; parse time,
+``parse_seconds``, is the worker pool's, ``wire.ingest.workers``). Element counts are checked before any tree is built, on the
 text itself (``check_markup``), and again, with nesting depth, while XML is
 parsed (``wire.ingest.xmlsafe.parse_xml``), so a document of a million empty
 elements is refused in milliseconds instead of holding a core for a minute.
@@ -26,7 +26,6 @@ _START = re.compile(r"<[A-Za-z_]")
 class Limits:
     max_elements: int = 200_000
     max_depth: int = 200
-    seconds: float = 30.0
 
 
 DEFAULT_LIMITS = Limits()

@@ -32,18 +32,6 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 _DOCTYPE = re.compile(r"<!DOCTYPE\b(?P<decl>[^\[>]*)(?P<subset>\[.*?\]\s*)?>", re.S | re.I)
 
 
-def _parser() -> etree.XMLParser:
-    # A fresh parser per document: lxml parsers are not safe to share across threads.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-    )
-
-
 def declared_encoding(data: bytes) -> str | None:
     """The encoding named in the XML declaration, lower-cased, if there is one."""
     match = _DECLARED.match(data[:512])
@@ -117,6 +105,7 @@ _CHUNK = 64 * 1024
 def _parse_bounded(data: bytes, name: str, limits: Limits) -> etree._Element | None:
     """Parse incrementally, counting elements and depth as they start, so an input
     over the limits is refused part-way instead of after its whole tree is built."""
+    # A fresh parser per document: lxml parsers are not safe to share across threads.
     parser = etree.XMLPullParser(
         events=("start", "end"),
         resolve_entities=False,
