@@ -53,6 +53,9 @@ def _fields(story: Story, *, evidence: bool = True) -> dict[str, Any]:
         "ed_note": story.ed_note,
         "editor": story.editor,
         "language": story.language,
+        "published_at": story.published_at,
+        "first_created": story.first_created,
+        "body": _body_text(story),
     }
 
 

@@ -1,12 +1,13 @@
 """How much one input may ask of the parser: elements and nesting depth.
 
 The numbers come from the config (``max_elements``, ``max_depth``; parse time,
-``parse_seconds``, is the worker pool's, ``wire.ingest.workers``). Element counts are checked before any tree is built, on the
-text itself (``check_markup``), and again, with nesting depth, while XML is
-parsed (``wire.ingest.xmlsafe.parse_xml``), so a document of a million empty
-elements is refused in milliseconds instead of holding a core for a minute.
-The limits in force travel in a context variable set around one parse, so the
-parsers' own signatures stay the same.
+``parse_seconds``, is the worker pool's, ``wire.ingest.workers``). Element
+counts are checked before any tree is built, on the text itself
+(``check_markup``), and again, with nesting depth, while XML is parsed
+(``wire.ingest.xmlsafe.parse_xml``), so a document of a million empty elements
+is refused in milliseconds instead of holding a core for a minute. The limits
+in force travel in a context variable set around one parse, so the parsers'
+own signatures stay the same.
 """
 
 from __future__ import annotations

@@ -150,16 +150,13 @@ _WIRE_DATELINE = re.compile(
 """An agency's printed dateline without commas between its parts:
 "SYDNEY March 22 AAP", "NEW YORK, Nov 21 (Reuters) -"."""
 _DATE_ONLY = re.compile(r"^[\d\s:.TZ+/-]*(?:GMT|UTC)?[\d\s:.+-]*$", re.I)
+_DATE_START = re.compile(r"^\s*(?:\d{4}-?\d{2}-?\d{2}|\d{1,2}:\d{2})")
 
 
 def _is_time(text: str) -> bool:
     """A timestamp or a date (``2018-01-03 20:13:08 GMT+00:00``, ``20170102T222800+0000``):
     what some files put in a dateline element, which is not a place."""
-    return (
-        bool(text.strip())
-        and bool(_DATE_ONLY.match(text.strip()))
-        and any(c.isdigit() for c in text)
-    )
+    return bool(_DATE_START.match(text)) and bool(_DATE_ONLY.match(text.strip()))
 
 
 def printed_dateline(
@@ -439,9 +436,10 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
         version=version,
         pub_status=status,
         version_created=created,
-        first_created=iso_instant(text_of(kid(meta, "firstCreated")))
-        or iso_instant(text_of(kid(cmeta, "contentCreated"))),
-        published_at=iso_instant(text_of(kid(meta, "firstCreated"))),
+        first_created=iso_instant(text_of(kid(meta, "firstCreated"))),
+        # Published when the content was created (as wire writes it), else first created.
+        published_at=iso_instant(text_of(kid(cmeta, "contentCreated")))
+        or iso_instant(text_of(kid(meta, "firstCreated"))),
         embargoed_until=embargoed,
         language=language,
         headline=headline,

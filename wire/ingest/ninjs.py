@@ -45,7 +45,8 @@ JSON = Mapping[str, Any]
 
 NINJS_KEYS = frozenset(
     {
-        "uri", "type", "version", "versioncreated", "firstcreated", "pubstatus", "headline",
+        "uri", "type", "version", "versioncreated", "firstcreated", "contentcreated",
+        "pubstatus", "headline",
         "headlines", "byline", "by", "body_text", "body_html", "body_xml", "bodies",
         "description_text", "description_html", "descriptions", "copyrightholder",
         "copyrightnotice", "usageterms", "infosources", "located", "embargoed", "ednote",
@@ -334,7 +335,8 @@ def _story(obj: JSON, *, path: str, origin: Origin) -> Story:
         pub_status=status,
         version_created=versioncreated,
         first_created=firstcreated,
-        published_at=firstcreated,
+        # Published when its content was created (as wire writes it), else first created.
+        published_at=_instant(obj, "contentcreated", path) or firstcreated,
         embargoed_until=_instant(obj, "embargoed", path),
         language=_text(obj, "language", path),  # conform() drops one that is not a tag
         headline=headline,

@@ -36,6 +36,7 @@ def html_paragraphs(markup: str) -> tuple[str, ...]:
     if not markup.strip():
         return ()
     check_markup(markup, "an HTML body")
+    markup = _without_furniture(markup)
     cleaned = nh3.clean(markup, tags=_BLOCKS | {"br", "a", "b", "i", "em", "strong", "span"})
     try:
         fragment = html.fragment_fromstring(cleaned, create_parent="div")
@@ -74,6 +75,33 @@ def html_paragraphs(markup: str) -> tuple[str, ...]:
     walk(fragment)
     flush()
     return tuple(out)
+
+
+_FURNITURE = frozenset({"wire-attribution", "wire-correction", "wire-pubstatus", "wire-picture"})
+"""What wire's own renderers add around a story's text (``wire.publish.storyhtml``):
+the attribution box, notes and figures are read back as the structured fields and
+pictures they repeat, never as body paragraphs."""
+
+
+def _without_furniture(markup: str) -> str:
+    if "wire-" not in markup:
+        return markup
+    try:
+        root = html.fragment_fromstring(markup, create_parent="div")
+    except etree.ParserError:
+        return markup
+    for el in list(root.iter()):
+        if _FURNITURE & set((el.get("class") or "").split()):
+            parent = el.getparent()
+            if parent is not None:
+                if el.tail:  # keep what follows the furniture
+                    previous = el.getprevious()
+                    if previous is not None:
+                        previous.tail = (previous.tail or "") + el.tail
+                    else:
+                        parent.text = (parent.text or "") + el.tail
+                parent.remove(el)
+    return etree.tostring(root, encoding="unicode", method="html")
 
 
 def _has_block(el: etree._Element) -> bool:
