@@ -168,3 +168,19 @@ def test_a_binary_page_is_no_content() -> None:
 def test_a_page_over_the_cap_is_refused() -> None:
     with pytest.raises(InputTooLarge):
         extract_page(b"<p>" + b"a" * MAX_INPUT_BYTES, name="big.html", fetched_at=FETCHED)
+
+
+def test_a_pages_canonical_url_and_footer_copyright_are_read() -> None:
+    page = b"""<html><head><title>Harbour reopens</title>
+<link rel="canonical" href="/2026/11/harbour-reopens"></head><body>
+<article><h1>Harbour reopens</h1>
+<p>The harbour reopened on Monday after three days of storms, the port authority said.</p>
+<p>Ships that had waited offshore began to enter at dawn, and the quays were busy by noon.</p>
+</article><footer><p>About us</p><p>Copyright 2026 Harbour Daily. All rights reserved.</p>
+</footer></body></html>"""
+    story = extract_page(
+        page, name="p", fetched_at=FETCHED, url="https://harbour.example/print?id=7"
+    )
+    assert story.link == "https://harbour.example/2026/11/harbour-reopens"
+    assert story.rights.copyright_notice is not None
+    assert story.rights.copyright_notice.startswith("Copyright 2026 Harbour Daily")

@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree
@@ -68,6 +68,8 @@ class _PageFacts:
     pictures: tuple[Picture, ...]
     published: str | None
     links: dict[str, str]  # anchor text → absolute URL
+    canonical: str | None = None  # the page's own <link rel="canonical">
+    copyright: str | None = None  # the page's copyright line (meta, or its footer)
 
 
 def _decode_html(data: bytes, name: str) -> str:
@@ -176,7 +178,37 @@ def _page_facts(root: lxml_html.HtmlElement, base: str | None) -> _PageFacts:
         href, label = a.get("href"), _text(a)
         if href and label and not href.startswith(("#", "javascript:")):
             links.setdefault(label, urljoin(base, href) if base else href)
-    return _PageFacts(pictures, published, links)
+    return _PageFacts(pictures, published, links, _canonical(root, base), _copyright(root))
+
+
+def _canonical(root: lxml_html.HtmlElement, base: str | None) -> str | None:
+    """The page's canonical URL, absolute http(s), if it names one."""
+    for link in root.iter("link"):
+        raw = str(link.get("href") or "")
+        if "canonical" in str(link.get("rel") or "").lower().split() and raw:
+            href = urljoin(base, raw) if base else raw
+            if urlsplit(href).scheme in ("http", "https") and urlsplit(href).hostname:
+                return href
+    return None
+
+
+_COPYRIGHT_LINE = re.compile(r"(?:©|\(c\)|copyright)\s*\S.{0,150}", re.I)
+
+
+def _copyright(root: lxml_html.HtmlElement) -> str | None:
+    """The page's copyright notice: a ``copyright`` meta, else the © line of its footer."""
+    for meta in root.iter("meta"):
+        key = (meta.get("name") or meta.get("property") or "").lower()
+        if (
+            key in ("copyright", "dcterms.rights", "dc.rights")
+            and (meta.get("content") or "").strip()
+        ):
+            return " ".join(meta.get("content", "").split())
+    for footer in root.iter("footer"):
+        match = _COPYRIGHT_LINE.search(" ".join(footer.text_content().split()))
+        if match:
+            return match.group(0).strip()
+    return None
 
 
 def _instant(value: str | None, fetched_at: datetime) -> datetime | None:
@@ -241,6 +273,9 @@ def extract_page(
         or _instant(facts.published, fetched_at)
         or _instant(article.date, fetched_at)
     )
+    rights = ex.rights
+    if facts.copyright and not rights.copyright_notice:
+        rights = replace(rights, copyright_notice=facts.copyright)
     ex = replace(
         ex,
         pictures=tuple(pictures),
@@ -248,6 +283,7 @@ def extract_page(
         byline=byline,
         provider=provider,
         published_at=published,
+        rights=rights,
     )
     story = story_from_extraction(
         ex,
@@ -255,6 +291,8 @@ def extract_page(
         fmt="html",
         fetched_at=fetched_at,
         raw_sha256=hashlib.sha256(data).hexdigest(),
-        url=url,
+        # The page's own canonical address identifies it (and is its link) over
+        # the address it happened to be fetched at.
+        url=facts.canonical or url,
     )
     return finish([story], name=name, policy=policy)[0]
