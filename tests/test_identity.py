@@ -384,3 +384,25 @@ def test_a_newsml_provider_given_only_by_uri_is_named_by_the_source_policy() -> 
     [named] = parse_newsml(item, name="p", fetched_at=T0, policy=policy)
     assert named.provider is not None
     assert named.provider.name == "Example Agency"
+
+
+async def test_a_broken_item_is_skipped_with_a_named_failure_and_the_rest_stored(
+    store: SQLStore, tmp_path: Path
+) -> None:
+    wire = wire_for(store, tmp_path, PUSH)
+    message = b"""<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><header>
+<sent>2026-11-30T10:00:00Z</sent></header><itemSet>
+<newsItem guid="urn:m:video" version="1"><itemMeta><itemClass qcode="ninat:video"/>
+</itemMeta><contentMeta/></newsItem>
+<newsItem guid="urn:m:text" version="1"><itemMeta><itemClass qcode="ninat:text"/>
+</itemMeta><contentMeta><headline>Text story</headline></contentMeta>
+<contentSet><inlineXML contenttype="application/xhtml+xml">
+<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Its text.</p></body></html>
+</inlineXML></contentSet></newsItem>
+</itemSet></newsMessage>"""
+    outcome = await wire.ingest(message, name="message.xml", source="desk")
+    assert outcome.error is None
+    assert [s.guid for s in outcome.stories] == ["urn:m:text"]
+    [failure] = await store.failures()
+    assert "urn:m:video" in failure.reason
+    assert failure.name == "message.xml"

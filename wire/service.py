@@ -126,6 +126,7 @@ class Wire:
                 return unchanged
         try:
             stories = await self._parse(data, name, fmt, source, fetched_at, url)
+            skipped: tuple[str, ...] = getattr(stories, "skipped", ())
             if not dry_run:
                 stories = await self._first_fetch(stories, data, name, fmt, source, url)
         except IngestError as exc:
@@ -135,6 +136,10 @@ class Wire:
             return IngestOutcome(name, sha, error=exc)
         if dry_run:
             return IngestOutcome(name, sha, stories=tuple(stories), parsed=tuple(stories))
+        for reason in skipped:
+            # An item left out of an input otherwise read: named, kept with the raw.
+            log.warning("item skipped", extra={"input": name, "reason": reason})
+            await self.store.record_failure(IngestFailure(sha, source, name, reason, now))
         results: list[SaveResult] = []
         refused: StoryValidationError | None = None
         for story in stories:

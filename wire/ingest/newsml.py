@@ -27,6 +27,7 @@ from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
 from wire.ingest.nitf import read_body
+from wire.ingest.skipped import skip
 from wire.ingest.values import (
     finish,
     html_paragraphs,
@@ -558,7 +559,9 @@ def parse_newsml(
     package, which only lists the message's items and is skipped. Raises
     ``UnsafeXML``, ``InputTooLarge``, ``MalformedInput`` (not NewsML-G2) or
     ``NoContent`` (only packages, an empty wire feed, or an item with no headline
-    and no text)."""
+    and no text). In a message of several items, a broken item is left out with
+    its reason (``wire.ingest.skipped.skip``) and the others are read; only when
+    none is left does the message fail."""
     root = parse_xml(data, name=name, max_bytes=max_bytes)
     kind = local(root)
     if kind == "newsMessage":
@@ -571,7 +574,16 @@ def parse_newsml(
     if namespace(root) != NAR_NS:
         raise MalformedInput(name, f"<{kind}> is not in the NewsML-G2 namespace {NAR_NS}")
     origin = origin_of(data, fmt="newsml", source=source, fetched_at=fetched_at, url=url)
-    news = [_item(m, origin=origin, name=name) for m in members if local(m) == "newsItem"]
+    news: list[_Item] = []
+    items = [m for m in members if local(m) == "newsItem"]
+    for member in items:
+        try:
+            news.append(_item(member, origin=origin, name=name))
+        except (MalformedInput, NoContent) as exc:
+            if len(items) == 1:
+                raise
+            # One broken item of a message is left out, named; the rest is read.
+            skip(f"newsItem {member.get('guid') or '?'}: {exc.reason}")
     package_items = [m for m in members if local(m) == "packageItem"]
     listings = [p for p in package_items if _is_feed_listing(p)]
     packages = _packages(p for p in package_items if not _is_feed_listing(p))

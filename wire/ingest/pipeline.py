@@ -18,6 +18,7 @@ from wire.ingest.newsml import parse_newsml
 from wire.ingest.ninjs import parse_ninjs
 from wire.ingest.nitf import parse_nitf
 from wire.ingest.page import extract_page
+from wire.ingest.skipped import Parsed, collecting
 from wire.ingest.textcopy import extract_text
 from wire.ingest.xmlsafe import refuse_declarations
 from wire.model import Story
@@ -92,12 +93,13 @@ def parse_input(
     url: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: Limits | None = None,
-) -> list[Story]:
+) -> Parsed:
     """Parse one input into stories; every failure is an ``IngestError`` naming ``name``.
 
-    ``limits`` (elements, depth) hold for the whole parse, checked as it goes."""
-    with applied(limits or Limits()):
-        return _parse(
+    ``limits`` (elements, depth) hold for the whole parse, checked as it goes.
+    The result's ``skipped`` names items left out of an input that was otherwise read."""
+    with applied(limits or Limits()), collecting() as skipped:
+        stories = _parse(
             data,
             name=name,
             fetched_at=fetched_at,
@@ -107,6 +109,9 @@ def parse_input(
             url=url,
             max_bytes=max_bytes,
         )
+    parsed = Parsed(stories)
+    parsed.skipped = tuple(skipped)
+    return parsed
 
 
 def _parse(
