@@ -375,3 +375,46 @@ def test_datelines_are_read_as_printed_and_a_timestamp_is_no_place(
     (story,) = parse_newsml(doc, name="d", fetched_at=FETCHED)
     got = story.dateline
     assert (None if got is None else (got.place, got.agency, got.date)) == expected
+
+
+def _item_with(content: str) -> bytes:
+    return (
+        '<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        "<itemMeta/><contentMeta><headline>H</headline></contentMeta>"
+        f"<contentSet>{content}</contentSet></newsItem>"
+    ).encode()
+
+
+def test_html_sent_as_text_plain_inline_data_is_read_as_markup() -> None:
+    doc = _item_with(
+        '<inlineData contenttype="text/plain">&lt;p&gt;First.&lt;/p&gt;&lt;p&gt;Second.&lt;/p&gt;'
+        "</inlineData>"
+    )
+    (story,) = parse_newsml(doc, name="t", fetched_at=FETCHED)
+    assert story.body == ("First.", "Second.")
+
+
+def test_an_xhtml_header_is_not_body_text() -> None:
+    doc = _item_with(
+        '<inlineXML contenttype="application/xhtml+xml"><html xmlns="http://www.w3.org/1999/xhtml">'
+        "<body><header><h1>H</h1><p>Politik, Wahlen</p></header><p>The body.</p></body></html>"
+        "</inlineXML>"
+    )
+    (story,) = parse_newsml(doc, name="x", fetched_at=FETCHED)
+    assert story.body == ("The body.",)
+
+
+def test_a_nitf_document_inside_inline_xml_gives_its_headline_and_byline() -> None:
+    doc = (
+        b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        b"<itemMeta/><contentMeta/><contentSet><inlineXML contenttype='application/nitf+xml'>"
+        b"<nitf><body><body.head><hedline><hl1>Nested headline</hl1></hedline>"
+        b"<byline>By Ann Writer</byline></body.head><body.content><p>Nested text.</p>"
+        b"</body.content></body></nitf></inlineXML></contentSet></newsItem>"
+    )
+    (story,) = parse_newsml(doc, name="n", fetched_at=FETCHED)
+    assert (story.headline, story.byline, story.body) == (
+        "Nested headline",
+        ("Ann Writer",),
+        ("Nested text.",),
+    )

@@ -26,7 +26,7 @@ from lxml import etree
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
-from wire.ingest.nitf import read_body
+from wire.ingest.nitf import nitf_headline_and_byline, read_body
 from wire.ingest.skipped import skip
 from wire.ingest.values import (
     finish,
@@ -205,11 +205,15 @@ def printed_dateline(
 
 
 def _xhtml(body: etree._Element) -> tuple[tuple[str, ...], tuple[Picture, ...]]:
-    """Paragraphs and pictures of an XHTML body; figure captions are not paragraphs."""
+    """Paragraphs and pictures of an XHTML body; figure captions are not paragraphs,
+    and an XHTML ``header`` (dpa's: headline, subject lists, genre) is metadata the
+    item states elsewhere, not body text."""
     paragraphs: list[str] = []
     pictures: list[Picture] = []
     for el in body.iter():
         name = local(el)
+        if name == "header" or any(local(a) == "header" for a in el.iterancestors()):
+            continue
         if name == "figure":
             pictures.append(_figure(el))
         elif (
@@ -245,6 +249,19 @@ def _figure(fig: etree._Element) -> Picture:
     )
 
 
+_LOOKS_LIKE_HTML = re.compile(r"<(?:p|br|div|h[1-6]|ul|ol|li|strong|em|b|i)\b[^>]*>", re.I)
+
+
+def _nested_nitf(item: etree._Element) -> etree._Element | None:
+    """A NITF document carried whole in the item's ``inlineXML``."""
+    content_set = kid(item, "contentSet")
+    for inline in kids(content_set, "inlineXML") if content_set is not None else ():
+        for child in inline:
+            if local(child) == "nitf":
+                return child
+    return None
+
+
 def _content(item: etree._Element) -> tuple[tuple[str, ...], tuple[Picture, ...]]:
     content_set = kid(item, "contentSet")
     if content_set is None:
@@ -259,7 +276,8 @@ def _content(item: etree._Element) -> tuple[tuple[str, ...], tuple[Picture, ...]
                 return _xhtml(html_body if html_body is not None else child)
     for data in kids(content_set, "inlineData"):
         text = all_text(data)
-        if "html" in (data.get("contenttype") or "").lower():
+        # Some agencies send HTML labelled text/plain: markup is read as markup.
+        if "html" in (data.get("contenttype") or "").lower() or _LOOKS_LIKE_HTML.search(text):
             return html_paragraphs(text), ()
         return tuple(p for p in (squash(c) for c in re.split(r"\n\s*\n", text)) if p), ()
     return (), ()
@@ -383,6 +401,11 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
     )
     summary = text_of(summary_el)
     paragraphs, pictures = _content(el)
+    nested = _nested_nitf(el)
+    nested_headline, nested_byline = (
+        nitf_headline_and_byline(nested) if nested is not None else (None, ())
+    )
+    headline = headline or nested_headline
     if not headline:
         headline = slugline or summary or (paragraphs[0][:120] if paragraphs else None)
         if not headline:
@@ -447,7 +470,7 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
         slugline=slugline,
         summary=summary,
         body=paragraphs,
-        byline=printed_byline(by_lines, creators + others, _provider(meta)),
+        byline=printed_byline(by_lines, creators + others, _provider(meta)) or nested_byline,
         provider=_provider(meta),
         credit_line=text_of(kid(cmeta, "creditline")),
         dateline=dateline,

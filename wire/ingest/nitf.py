@@ -118,6 +118,15 @@ def read_body(nitf: etree._Element) -> NitfBody:
     return NitfBody(tuple(paragraphs), tuple(pictures))
 
 
+def nitf_headline_and_byline(nitf: etree._Element) -> tuple[str | None, tuple[str, ...]]:
+    """The printed headline (``hl1``) and byline of a NITF document (for one nested
+    in a NewsML-G2 item, whose own metadata may state neither)."""
+    body = kid(nitf, "body")
+    body_head = kid(body, "body.head") if body is not None else None
+    headline = text_of(next(descendants(body_head, "hl1"), None)) if body_head is not None else None
+    return headline, _byline(body_head)
+
+
 def _byline(head: etree._Element | None) -> tuple[str, ...]:
     """People as printed: ``<person>`` where marked up, else the line minus "By" and title."""
     names: list[str] = []
