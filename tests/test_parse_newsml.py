@@ -100,8 +100,8 @@ def test_headline_slugline_summary_language(story: Story) -> None:
     assert story.language == "en"
 
 
-def test_subjects_by_qcode_else_name_and_keywords(story: Story) -> None:
-    assert story.subjects == ("medtop:06000000", "river floods")
+def test_subjects_by_name_else_qcode_and_keywords(story: Story) -> None:
+    assert story.subjects == ("environment", "river floods")
     assert story.keywords == ("flood", "Rhine")
 
 
@@ -418,3 +418,14 @@ def test_a_nitf_document_inside_inline_xml_gives_its_headline_and_byline() -> No
         ("Ann Writer",),
         ("Nested text.",),
     )
+
+
+def test_a_subject_is_its_name_and_its_code_only_without_one() -> None:
+    doc = (
+        b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g" version="1">'
+        b"<itemMeta/><contentMeta><headline>H</headline>"
+        b'<subject qcode="medtop:04000000"><name xml:lang="en">economy, business and finance</name>'
+        b'</subject><subject qcode="medtop:20000763"/></contentMeta></newsItem>'
+    )
+    (story,) = parse_newsml(doc, name="s", fetched_at=FETCHED)
+    assert story.subjects == ("economy, business and finance", "medtop:20000763")

@@ -481,7 +481,10 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
         rights=_rights(el),
         subjects=tuple(
             dict.fromkeys(
-                s for sub in kids(cmeta, "subject") if (s := attr(sub, "qcode") or _name(sub))
+                # The subject's name as the agency wrote it; its bare code only without one.
+                s
+                for sub in kids(cmeta, "subject")
+                if (s := text_of(kid(sub, "name")) or attr(sub, "qcode"))
             )
         )
         if cmeta is not None
