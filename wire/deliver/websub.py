@@ -269,12 +269,13 @@ class Hub:
         if spec is None:
             return
         now = self.wire.clock()
+        tokens: dict[str, Audience | AuthError] = {}  # each token checked once per change
         for fmt in spec.formats:
             topic = self.publisher.feed_url(feed, fmt)
             subs = await self.wire.store.subscriptions(topic, now=now)
             by_audience: dict[Audience, list[Subscription]] = {}
             for sub in subs:
-                audience = await self._audience(sub, public=spec.public, now=now)
+                audience = await self._audience(sub, public=spec.public, now=now, tokens=tokens)
                 if audience is not None:
                     by_audience.setdefault(audience, []).append(sub)
             for audience, group in by_audience.items():
@@ -306,18 +307,32 @@ class Hub:
                     self._queued[(topic, sub.callback)] = ident
                     self.courier.start(delivery)
 
-    async def _audience(self, sub: Subscription, *, public: bool, now: datetime) -> Audience | None:
-        """The view a subscription receives, its token checked afresh: a partner's
-        while the token it was made with stands. Once that token is revoked or
-        expired (or its partner left the config), a public topic falls back to the
-        public view; a partners-only one ends: the subscription is removed and the
-        subscriber told (WebSub's ``hub.mode=denied``)."""
+    async def _audience(
+        self,
+        sub: Subscription,
+        *,
+        public: bool,
+        now: datetime,
+        tokens: dict[str, Audience | AuthError],
+    ) -> Audience | None:
+        """The view a subscription receives, its token checked afresh (once per
+        change: ``tokens`` remembers the answers): a partner's while the token it
+        was made with stands. Once that token is revoked or expired (or its partner
+        left the config), a public topic falls back to the public view; a
+        partners-only one ends: the subscription is removed and the subscriber told
+        (WebSub's ``hub.mode=denied``)."""
         if sub.token_hash is None:
             return PUBLIC if public else None
-        try:
-            return await self.auth.audience_of_hash(sub.token_hash, now, fresh=True)
-        except AuthError as exc:
-            reason = f"the subscription's token no longer stands: {exc}"
+        known = tokens.get(sub.token_hash)
+        if known is None:
+            try:
+                known = await self.auth.audience_of_hash(sub.token_hash, now, fresh=True)
+            except AuthError as exc:
+                known = exc
+            tokens[sub.token_hash] = known
+        if isinstance(known, Audience):
+            return known
+        reason = f"the subscription's token no longer stands: {known}"
         if public:
             await self.wire.store.put_subscription(
                 replace(sub, audience=PUBLIC.name, token_hash=None)

@@ -76,12 +76,11 @@ def decode_text(data: bytes) -> str:
 @dataclass(frozen=True, slots=True)
 class Prolog:
     """What stands before the first element: the XML declaration, the DOCTYPE (its
-    name, and whether it names an external DTD or has an internal subset), and
+    name, and whether it has an internal subset), and
     where the first element starts (-1: none found)."""
 
     declaration: bool
     doctype: str | None
-    external: bool
     subset: bool
     start: int
 
@@ -118,7 +117,7 @@ def read_prolog(text: str) -> Prolog:
     i, n = 0, len(text)
     declaration = False
     doctype: str | None = None
-    external = subset = False
+    subset = False
     while i < n:
         if text[i].isspace() or text[i] == "\ufeff":
             i += 1
@@ -141,12 +140,11 @@ def read_prolog(text: str) -> Prolog:
                     j = _subset_end(text, j + 1)
                 else:
                     j += 1
-            external = external or bool(re.search(r"\b(SYSTEM|PUBLIC)\b", text[i:j]))
             i = j + 1
         else:
             break
     start = i if i < n and text[i] == "<" else -1
-    return Prolog(declaration, doctype, external, subset, start)
+    return Prolog(declaration, doctype, subset, start)
 
 
 def root_element(text: str) -> str | None:
@@ -181,7 +179,7 @@ def _xml_kind(name: str, attrs: str) -> str | None:
     return None
 
 
-def detect_format(data: bytes) -> str:
+def detect_format(data: bytes, *, text: str | None = None) -> str:
     """One of ``FORMATS``: the format the content is in.
 
     The whole document is decoded (BOM or byte pattern) and its prolog walked,
@@ -189,8 +187,10 @@ def detect_format(data: bytes) -> str:
     its root element (``rss``/``rdf:RDF``, Atom ``feed``, a NewsML-G2 item or
     message, ``nitf``, ``html``); a document that declares itself XML (an XML
     declaration or a non-HTML DOCTYPE) with any other root is ``xml``, refused
-    later by name; other markup is ``html``; JSON is ``ninjs``; the rest ``text``."""
-    text = decode_text(data)
+    later by name; other markup is ``html``; JSON is ``ninjs``; the rest ``text``.
+    ``text``: the document already decoded (``decode_text``), when the caller has it."""
+    if text is None:
+        text = decode_text(data)
     stripped = text.lstrip("\ufeff \t\r\n")
     # ninjs is the only JSON wire reads, so any JSON goes to its parser, which
     # refuses other shapes (and a truncated object) with the reason.

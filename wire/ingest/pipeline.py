@@ -129,16 +129,16 @@ def _parse(
         raise InputTooLarge(name, f"{len(data)} bytes is over the {max_bytes}-byte limit")
     if fmt not in FORMATS:
         raise MalformedInput(name, f"unknown format {fmt!r}")
-    kind = detect_format(data) if fmt == "auto" else fmt
+    text = decode_text(data)  # once: detection and the markup checks read it
+    kind = detect_format(data, text=text) if fmt == "auto" else fmt
     if kind == "xml":
-        root = root_element(decode_text(data))
+        root = root_element(text)
         raise MalformedInput(
             name,
             f"an XML document in a vocabulary wire does not read (root <{root or '?'}>); "
             "it reads RSS, Atom, NewsML-G2 and NITF",
         )
     if kind in ("text", "html"):
-        text = decode_text(data)
         refuse_declarations(text, name)
         if kind == "html":
             check_markup(text, name)

@@ -88,7 +88,7 @@ def plan_save(
     )
     if revives and not editor:
         return None, True
-    kill = story.pub_status is PubStatus.CANCELED and not revives
+    kill = story.pub_status is PubStatus.CANCELED
     if (
         not editor
         and current.pub_status is PubStatus.WITHHELD
