@@ -1,9 +1,13 @@
-"""aiohttp test servers that listen the way ``wire serve`` does: connections start
-on the cached-feed shortcut (``wire.web.front``) and are handed to aiohttp."""
+"""aiohttp test servers: one that listens the way ``wire serve`` does (connections
+start on the cached-feed shortcut, ``wire.web.front``, and are handed to aiohttp),
+and a recording endpoint for what wire pushes (webhooks, WebSub)."""
 
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -36,3 +40,60 @@ class ShortcutTestServer(TestServer):
     def front(self) -> Front:
         assert self.site is not None
         return self.site.front
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request a ``Recorder`` received."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Recorder:
+    """A loopback endpoint standing in for partners' webhook receivers and WebSub
+    subscribers: every request is kept in order; a GET echoes ``hub.challenge``
+    (verification of intent), anything else is answered 204."""
+
+    base: str
+    requests: list[Recorded] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def posts(self, path: str) -> list[bytes]:
+        return [r.body for r in self.requests if r.method == "POST" and r.path == path]
+
+    def websub(self, path: str) -> list[tuple[str, bytes]]:
+        """(``hub.mode`` of a GET, or "post", body) for each request to ``path``."""
+        return [
+            (r.query.get("hub.mode", "") if r.method == "GET" else "post", r.body)
+            for r in self.requests
+            if r.path == path
+        ]
+
+
+@asynccontextmanager
+async def recording() -> AsyncIterator[Recorder]:
+    """A started ``Recorder``; closed afterwards."""
+    requests: list[Recorded] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        requests.append(
+            Recorded(request.method, request.path, dict(request.query), await request.read())
+        )
+        if request.method == "GET":
+            return web.Response(text=request.query.get("hub.challenge", ""))
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        yield Recorder(str(server.make_url("")).rstrip("/"), requests)
+    finally:
+        await server.close()

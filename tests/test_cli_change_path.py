@@ -4,16 +4,14 @@ server's feeds show the story within a second, and partners get their webhooks."
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
-
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from tests.desk_client import ClientFactory
+from tests.servers import recording
 from wire.config import load_config
 from wire.web.app import create_app
 
@@ -24,17 +22,7 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 async def test_a_story_ingested_from_the_command_line_reaches_the_server_and_partners(
     aiohttp_client: ClientFactory, tmp_path: Path
 ) -> None:
-    received: list[dict[str, Any]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.Response(status=204)
-
-    receiver = web.Application()
-    receiver.router.add_post("/hook", hook)
-    endpoint = TestServer(receiver)
-    await endpoint.start_server()
-    try:
+    async with recording() as endpoint:
         config_file = tmp_path / "wire.toml"
         config_file.write_text(
             f"""
@@ -53,7 +41,7 @@ title = "All"
 
 [[partners]]
 name = "daily"
-webhook_url = "{endpoint.make_url("/hook")}"
+webhook_url = "{endpoint.url("/hook")}"
 webhook_secret = "{SECRET}"
 """,
             encoding="utf-8",
@@ -80,6 +68,4 @@ webhook_secret = "{SECRET}"
                 break
             assert time.monotonic() - ingested < 1.5, "the server's feed did not change"
             await asyncio.sleep(0.05)
-        assert [p["type"] for p in received] == ["story.created"]
-    finally:
-        await endpoint.close()
+        assert [json.loads(p)["type"] for p in endpoint.posts("/hook")] == ["story.created"]

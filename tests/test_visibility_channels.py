@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import tempfile
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from tests.servers import Recorder, recording
 from tests.store_fixtures import BACKENDS, fresh_database
 from wire.config import Config, parse_config
 from wire.store.base import Credential
@@ -137,42 +137,7 @@ class Clock:
         return self.now
 
 
-@dataclass
-class Receiver:
-    """A partner's webhook endpoint: every payload, in arrival order; and its WebSub
-    callback: every notification body and verification mode."""
-
-    payloads: list[dict[str, Any]] = field(default_factory=list)
-    websub: list[tuple[str, bytes]] = field(default_factory=list)
-
-
-async def _receivers() -> AsyncIterator[tuple[dict[str, Receiver], str]]:
-    received = {r.name: Receiver() for r in PARTNERS}
-
-    async def hook(request: web.Request) -> web.Response:
-        received[request.match_info["name"]].payloads.append(await request.json())
-        return web.Response(status=204)
-
-    async def websub(request: web.Request) -> web.Response:
-        log = received[request.match_info["name"]].websub
-        if request.method == "GET":
-            log.append((request.query["hub.mode"], b""))
-            return web.Response(text=request.query.get("hub.challenge", ""))
-        log.append(("post", await request.read()))
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/hook/{name}", hook)
-    app.router.add_route("*", "/websub/{name}", websub)
-    server = TestServer(app)
-    await server.start_server()
-    try:
-        yield received, str(server.make_url("/hook"))
-    finally:
-        await server.close()
-
-
-def config(folder: Path, database: str, hooks: str) -> Config:
+def config(folder: Path, database: str, recorder: Recorder) -> Config:
     raw = {
         "server": {
             "data_dir": str(folder),
@@ -198,7 +163,7 @@ def config(folder: Path, database: str, hooks: str) -> Config:
                 "feeds": list(r.feeds),
                 **({"sources": list(r.sources)} if r.sources is not None else {}),
                 "embargo": r.embargo,
-                "webhook_url": f"{hooks}/{r.name}",
+                "webhook_url": recorder.url(f"/hook/{r.name}"),
                 "webhook_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
                 "tokens": [{"hash": hash_token(r.token or "")}],
             }
@@ -255,21 +220,21 @@ def _feed_items(fmt: str, data: bytes) -> dict[str, tuple[str, int | None]]:
 class World:
     """The running server, its clock, the oracle's stories and each reader's cursors."""
 
-    def __init__(self, client: TestClient[Any, Any], clock: Clock, hooks: dict[str, Receiver]):
+    def __init__(self, client: TestClient[Any, Any], clock: Clock, pushed: Recorder):
         self.client = client
         self.clock = clock
-        self.hooks = hooks
+        self.pushed = pushed  # partners' webhook receivers and WebSub callbacks
         self.stories: dict[str, Tracked] = {}
         self.cursors: dict[tuple[str, str], str | None] = {}
         self.cursor_seen: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
         self.revoked: datetime | None = None
 
-    async def subscribe(self, hooks_url: str) -> None:
+    async def subscribe(self) -> None:
         """alpha-desk's stored token, and a WebSub subscription to its partners-only
         feed made with it."""
         store = self.app[WIRE].store
         await store.add_credential(Credential(hash_token(STORED_TOKEN), "partner", "alpha-desk"))
-        callback = hooks_url.replace("/hook", "/websub") + "/alpha-desk"
+        callback = self.pushed.url("/websub/alpha-desk")
         resp = await self.client.post(
             "/websub",
             data={
@@ -281,7 +246,7 @@ class World:
         )
         assert resp.status == 202, await resp.text()
         await self.settle()
-        assert self.hooks["alpha-desk"].websub == [("subscribe", b"")]
+        assert self.pushed.websub("/websub/alpha-desk") == [("subscribe", b"")]
 
     @property
     def app(self) -> web.Application:
@@ -430,7 +395,7 @@ class World:
         elif self.clock.now >= self.revoked + REMEMBERED:
             assert resp.status == 401  # polls: within the 30 s a found token is remembered
         assert resp.status in (200, 401)
-        log = self.hooks["alpha-desk"].websub
+        log = self.pushed.websub("/websub/alpha-desk")
         if "denied" in [mode for mode, _ in log]:
             assert self.revoked is not None
             assert log[-1][0] == "denied"  # nothing pushed after the subscription ended
@@ -512,7 +477,7 @@ class World:
 
     def _check_webhooks(self, reader: Reader, now: datetime) -> None:
         last: dict[str, tuple[str, int]] = {}
-        for payload in self.hooks[reader.name].payloads:
+        for payload in map(json.loads, self.pushed.posts(f"/hook/{reader.name}")):
             data = payload["data"]
             guid = data["guid"]
             previous = last.get(guid)
@@ -554,20 +519,15 @@ operations = st.lists(
 async def scenario(backend: str, ops: list[tuple[Any, ...]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        async with fresh_database(backend, folder) as database:
-            receivers = _receivers()
-            hooks, url = await receivers.__anext__()
-            try:
-                clock = Clock()
-                app = create_app(config(folder, database, url), clock=clock, start_jobs=False)
-                async with TestClient(TestServer(app)) as client:
-                    world = World(client, clock, hooks)
-                    await world.subscribe(url)
-                    for op in ops:
-                        await world.run(op)
-                        await world.check()
-            finally:
-                await receivers.aclose()
+        async with fresh_database(backend, folder) as database, recording() as pushed:
+            clock = Clock()
+            app = create_app(config(folder, database, pushed), clock=clock, start_jobs=False)
+            async with TestClient(TestServer(app)) as client:
+                world = World(client, clock, pushed)
+                await world.subscribe()
+                for op in ops:
+                    await world.run(op)
+                    await world.check()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from tests.desk_client import (
     push,
     story_doc,
 )
+from tests.servers import Recorder, recording
 from wire.model import Origin, PubStatus, Story
 from wire.store.base import Credential
 from wire.tokens import hash_token
@@ -467,8 +468,16 @@ class Subscriber:
     """A WebSub subscriber on loopback: every verification (GET) and notification
     (POST) it receives, in order, as (``hub.mode`` or "post", body)."""
 
-    url: str
-    got: list[tuple[str, bytes]] = field(default_factory=list)
+    recorder: Recorder
+    path: str = "/cb"
+
+    @property
+    def url(self) -> str:
+        return self.recorder.url(self.path)
+
+    @property
+    def got(self) -> list[tuple[str, bytes]]:
+        return self.recorder.websub(self.path)
 
     @property
     def modes(self) -> list[str]:
@@ -477,23 +486,8 @@ class Subscriber:
 
 @pytest.fixture
 async def subscriber() -> AsyncIterator[Subscriber]:
-    got: list[tuple[str, bytes]] = []
-
-    async def callback(request: web.Request) -> web.Response:
-        if request.method == "GET":
-            got.append((request.query["hub.mode"], b""))
-            return web.Response(text=request.query.get("hub.challenge", ""))
-        got.append(("post", await request.read()))
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_route("*", "/cb", callback)
-    server = TestServer(app)
-    await server.start_server()
-    try:
-        yield Subscriber(str(server.make_url("/cb")), got)
-    finally:
-        await server.close()
+    async with recording() as recorder:
+        yield Subscriber(recorder)
 
 
 async def subscribed(
