@@ -38,6 +38,7 @@ def test_every_schema_key_is_documented_in_the_example() -> None:
     schema = json.loads((ROOT / "schemas" / "config.schema.json").read_text())
     sections = {
         "server": schema["properties"]["server"]["properties"],
+        "duplicates": schema["properties"]["duplicates"]["properties"],
         "sources": schema["properties"]["sources"]["items"]["properties"],
         "feeds": schema["properties"]["feeds"]["items"]["properties"],
         "partners": schema["properties"]["partners"]["items"]["properties"],

@@ -8,6 +8,7 @@ agency's: copy that names another agency keeps its own rights (and a review note
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from wire.model import Provider, Rights, Story
@@ -24,6 +25,12 @@ class SourcePolicy:
     copyright_notice: str | None = None
     usage_terms: str | None = None
     language: str | None = None
+    series: tuple[str, ...] = ()  # headline patterns of daily series (prayer times, weather)
+
+    def in_series(self, headline: str) -> bool:
+        """Whether the headline is one of this source's daily series: such copy
+        is one story per day, however alike the days' texts are."""
+        return any(re.search(pattern, headline) for pattern in self.series)
 
 
 def _norm(text: str) -> str:

@@ -9,10 +9,11 @@ Environment variables ``WIRE_SERVER_<KEY>`` override ``[server]`` keys.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,19 @@ class EditorKeyConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DuplicateSettings:
+    """When a new story is too like one already carried (``wire.duplicates``)."""
+
+    threshold: float = 0.8  # estimated Jaccard similarity of word shingles
+    window_hours: float = 72.0  # compared with stories indexed this recently
+    hold: bool = True  # False: never hold, only note the likeness for review
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(hours=self.window_hours)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     server: ServerSettings = field(default_factory=ServerSettings)
     sources: tuple[SourceConfig, ...] = ()
@@ -111,6 +125,7 @@ class Config:
     partners: tuple[PartnerConfig, ...] = ()
     editor_keys: tuple[EditorKeyConfig, ...] = ()
     path: Path | None = None
+    duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
 
     def source(self, name: str | None) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -213,6 +228,7 @@ def _build(raw: dict[str, Any], base_dir: Path) -> Config:
             copyright_notice=s.get("copyright_notice"),
             usage_terms=s.get("usage_terms"),
             language=s.get("language"),
+            series=tuple(s.get("series", ())),
         )
         location = s.get("location")
         if s["kind"] == "dir" and location and not Path(location).is_absolute():
@@ -270,7 +286,10 @@ def _build(raw: dict[str, Any], base_dir: Path) -> Config:
         )
         for k in raw.get("editor_keys", [])
     ]
-    return Config(server, tuple(sources), tuple(feeds), tuple(partners), tuple(keys))
+    duplicates = DuplicateSettings(**raw.get("duplicates", {}))
+    return Config(
+        server, tuple(sources), tuple(feeds), tuple(partners), tuple(keys), duplicates=duplicates
+    )
 
 
 def _unique(names: list[str], section: str) -> None:
@@ -287,6 +306,14 @@ def _check_references(config: Config) -> None:
     _unique([p.name for p in config.partners], "partners")
     _unique([k.name for k in config.editor_keys], "editor_keys")
     source_names = {s.name for s in config.sources}
+    for i, source in enumerate(config.sources):
+        for j, pattern in enumerate(source.policy.series):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(
+                    f"sources[{i}].series[{j}]", f"not a regular expression: {exc}"
+                ) from exc
     feed_names = {f.name for f in config.feeds}
     for i, feed in enumerate(config.feeds):
         for name in feed.filter.sources:
@@ -317,9 +344,7 @@ def load_config(path: Path | str, *, env: Mapping[str, str] | None = None) -> Co
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("", f"{path}: not valid TOML: {exc}") from exc
     config = parse_config(raw, base_dir=path.resolve().parent, env=env)
-    return Config(
-        config.server, config.sources, config.feeds, config.partners, config.editor_keys, path
-    )
+    return replace(config, path=path)
 
 
 def default_config() -> Config:

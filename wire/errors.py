@@ -90,6 +90,10 @@ class VersionConflict(StoreError):
         self.current = current
 
 
+class AlreadyDecided(StoreError):
+    """A decision asked of something already decided (a near-duplicate hold)."""
+
+
 class Unrenderable(WireError):
     """A stored story that a renderer refuses; it is left out and recorded."""
 

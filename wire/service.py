@@ -7,6 +7,7 @@ a new version, and announces itself on the event bus (caches, WebSub, webhooks).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
@@ -14,7 +15,9 @@ from datetime import datetime
 
 from wire.clock import Clock, utcnow
 from wire.config import Config
+from wire.duplicates import Fingerprint, Match, best_match, fingerprint
 from wire.errors import (
+    AlreadyDecided,
     IdentityCollision,
     IngestError,
     MalformedInput,
@@ -28,7 +31,7 @@ from wire.ingest.pipeline import parse_input
 from wire.ingest.workers import ParseWorkers
 from wire.model import PubStatus, Story
 from wire.sanitize import sanitize_story
-from wire.store.base import IngestFailure, RawInput, SaveResult, Store
+from wire.store.base import Hold, IngestFailure, RawInput, SaveResult, Store
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,20 @@ async def parse(
     )
 
 
+MERGE, KEEP_BOTH = "merge", "keep-both"
+"""An editor's two answers to a near-duplicate hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """A story as the near-duplicate rule lets it in: its ``fingerprint`` to
+    index once it is stored, or the ``match`` it is held for."""
+
+    story: Story
+    fingerprint: Fingerprint | None = None
+    match: Match | None = None
+
+
 @dataclass
 class Wire:
     """Config, store, clock and event bus, and the operations that tie them."""
@@ -96,9 +113,13 @@ class Wire:
     clock: Clock = utcnow
     bus: EventBus = field(default_factory=EventBus)
     workers: ParseWorkers = field(init=False)
+    _screening: asyncio.Lock = field(init=False)
 
     def __post_init__(self) -> None:
         self.workers = ParseWorkers(seconds=self.config.server.parse_seconds)
+        # One write at a time is screened and stored, so two copies of a story
+        # arriving together are compared with each other, not both let in.
+        self._screening = asyncio.Lock()
 
     async def ingest(
         self,
@@ -235,27 +256,32 @@ class Wire:
         Identity is (source, id): an ingested story whose guid is already another
         source's story (outside the sources sharing its ``id_space``) is kept
         apart under ``<guid>#<source>``, with a review note, never written over
-        the other story. ``editorial``: an editor's write without a precondition."""
+        the other story. A new story too like one already carried is held for
+        review (``screen``). ``editorial``: an editor's write without a precondition."""
         now = self.clock()
         clean = sanitize_story(story)
         id_space = self.config.id_space(clean.origin.source)
-        try:
-            result = await self.store.save(
-                clean,
-                now=now,
-                expected_version=expected_version,
-                editorial=editorial,
-                id_space=id_space,
-            )
-        except IdentityCollision as exc:
-            apart = scoped_guid(clean.guid, clean.origin.source)
-            note = (
-                f"guid {clean.guid!r} is a story of source {exc.owner!r}; "
-                f"this source's item is kept apart as {apart!r}"
-            )
-            log.warning("guid collision across sources", extra={"guid": clean.guid})
-            kept = replace(clean, guid=apart, review=tuple(dict.fromkeys((*clean.review, note))))
-            result = await self.store.save(kept, now=now, id_space=id_space)
+        async with self._screening:
+            screened = await self._screen(clean, reason, now, editorial=editorial)
+            try:
+                result = await self.store.save(
+                    screened.story,
+                    now=now,
+                    expected_version=expected_version,
+                    editorial=editorial,
+                    id_space=id_space,
+                )
+            except IdentityCollision as exc:
+                apart = scoped_guid(clean.guid, clean.origin.source)
+                note = (
+                    f"guid {clean.guid!r} is a story of source {exc.owner!r}; "
+                    f"this source's item is kept apart as {apart!r}"
+                )
+                log.warning("guid collision across sources", extra={"guid": clean.guid})
+                kept = replace(clean, guid=apart, review=_noted(clean.review, note))
+                screened = await self._screen(kept, reason, now, editorial=editorial)
+                result = await self.store.save(screened.story, now=now, id_space=id_space)
+            await self._after_screen(result, screened, now)
         if result.changed:
             previous = result.previous
             why = reason or ("created" if result.created else _reason(result.story, previous))
@@ -270,6 +296,105 @@ class Wire:
                 )
             )
         return result
+
+    async def _screen(
+        self, story: Story, reason: str | None, now: datetime, *, editorial: bool
+    ) -> Screened:
+        """What a story becomes on its way in, by the near-duplicate rule: a
+        story under an open hold stays withheld (a merged one stays out: killed,
+        which shows nothing to anyone, as it never was public), and a new story
+        resembling one carried in the window is held (``wire.duplicates``).
+
+        Copy that arrives on its own (polls, drop folders, pushed copy, the CLI)
+        is compared with every story; an editor's own story JSON only with other
+        sources' stories, as a desk writing a follow-up of its own story means to."""
+        hold = await self.store.get_hold(story.guid)
+        if hold is not None and hold.decision != KEEP_BOTH:
+            if hold.decision == MERGE:
+                return Screened(replace(story, pub_status=PubStatus.CANCELED))
+            if story.pub_status is PubStatus.USABLE:
+                return Screened(replace(story, pub_status=PubStatus.WITHHELD))
+            return Screened(story)
+        if story.pub_status is not PubStatus.USABLE:
+            return Screened(story)
+        print_ = fingerprint(story)
+        settings = self.config.duplicates
+        if print_ is None or reason is not None or not settings.hold:
+            return Screened(story, print_)
+        if await self.store.get(story.guid) is not None:
+            return Screened(story, print_)
+        candidates = await self._candidates(story, print_, now, other_sources=editorial)
+        match = best_match(print_, candidates, threshold=settings.threshold)
+        if match is None:
+            return Screened(story, print_)
+        note = (
+            f"held for review: resembles {match.guid!r} (similarity {match.similarity:.2f}); "
+            "an editor merges it into that story or keeps both"
+        )
+        log.info("near duplicate held", extra={"guid": story.guid, "duplicate_of": match.guid})
+        held = replace(story, pub_status=PubStatus.WITHHELD, review=_noted(story.review, note))
+        return Screened(held, match=match)
+
+    async def _candidates(
+        self, story: Story, print_: Fingerprint, now: datetime, *, other_sources: bool
+    ) -> list[tuple[str, bytes]]:
+        """Stories sharing a band with this one, other than itself, held ones, and
+        the same source's earlier days of a daily series (or, with
+        ``other_sources``, any of the same source's stories)."""
+        source = self.config.source(story.origin.source)
+        same_source_apart = other_sources or (
+            source is not None and source.policy.in_series(story.headline)
+        )
+        out = []
+        since = now - self.config.duplicates.window
+        for other in await self.store.similar(print_, since=since):
+            if other.guid == story.guid or (
+                same_source_apart and other.source == story.origin.source
+            ):
+                continue
+            hold = await self.store.get_hold(other.guid)
+            if hold is None or hold.decision == KEEP_BOTH:
+                out.append((other.guid, other.signature))
+        return out
+
+    async def _after_screen(self, result: SaveResult, screened: Screened, now: datetime) -> None:
+        """Record the hold of a new held story; index the text of a story written."""
+        if screened.match is not None and result.created:
+            await self.store.put_hold(
+                Hold(result.story.guid, screened.match.guid, screened.match.similarity, now)
+            )
+        elif screened.fingerprint is not None and result.changed:
+            await self.store.put_fingerprint(
+                result.story.guid, result.story.origin.source, screened.fingerprint, now=now
+            )
+
+    async def holds(self, *, open_only: bool = True, limit: int = 100) -> list[Hold]:
+        """Stories held as near duplicates, newest first."""
+        return await self.store.holds(open_only=open_only, limit=limit)
+
+    async def decide_hold(self, guid: str, decision: str, *, editor: str) -> SaveResult:
+        """An editor's decision on a held story: ``merge`` (it stays out of every
+        feed for good, the story it resembles stands for it) or ``keep-both``
+        (it is released as a story of its own). Raises ``NotFound`` for a story
+        never held, ``AlreadyDecided`` for a hold already decided."""
+        hold = await self.store.get_hold(guid)
+        if hold is None:
+            raise NotFound(f"no held story {guid!r}")
+        if hold.decision is not None:
+            raise AlreadyDecided(f"{guid!r} was already decided: {hold.decision}")
+        if decision not in (MERGE, KEEP_BOTH):
+            raise StoryValidationError("/decision", f"must be {MERGE!r} or {KEEP_BOTH!r}")
+        now = self.clock()
+        await self.store.put_hold(
+            replace(hold, decision=decision, decided_at=now, decided_by=editor)
+        )
+        current = await self.current(guid)
+        if decision == MERGE:
+            note = f"merged into {hold.duplicate_of}"
+            return await self.set_status(guid, PubStatus.CANCELED, note, reason="merged")
+        if current.pub_status is not PubStatus.WITHHELD:
+            return SaveResult(current, created=False, changed=False)
+        return await self.set_status(guid, PubStatus.USABLE, None, reason="released")
 
     async def current(self, guid: str) -> Story:
         story = await self.store.get(guid)
@@ -317,6 +442,10 @@ class Wire:
         return await self.save(
             story, reason=reason, expected_version=expected_version or current.version
         )
+
+
+def _noted(review: tuple[str, ...], note: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*review, note)))
 
 
 def _reason(story: Story, previous: Story | None) -> str:

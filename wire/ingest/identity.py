@@ -5,6 +5,9 @@ raw copy, its dateline (place and date) and the opening words of its first
 paragraph — not the headline alone, so two "Prayer Times" stories of one
 source on two days stay two stories, and a re-sent copy whose headline typo
 was fixed, or whose lead was edited after its opening words, stays one.
+A source's daily series (its policy's ``series`` headline patterns: prayer
+times, the weather) whose copy opens the same way every day is one story per
+day: the day is part of its identity.
 """
 
 from __future__ import annotations
@@ -35,15 +38,18 @@ def copy_guid(
     place: str | None,
     date: str | None,
     body: tuple[str, ...],
+    series_day: str | None = None,
 ) -> str:
-    """The guid of copy with no id of its own (see the module docstring)."""
+    """The guid of copy with no id of its own (see the module docstring);
+    ``series_day``: the date of an item of a daily series."""
     if url:
         return derived_guid(source, url)
+    day = f"\nseries {series_day}" if series_day else ""
     lead = next((p for p in body if p.strip()), None)
     if lead is None:
-        return derived_guid(source, headline)
+        return derived_guid(source, headline + day)
     opening = " ".join(_WORD.findall(lead.casefold())[:LEAD_WORDS])
-    return derived_guid(source, "\n".join((place or "", date or "", opening)))
+    return derived_guid(source, "\n".join((place or "", date or "", opening)) + day)
 
 
 def scoped_guid(guid: str, source: str | None) -> str:

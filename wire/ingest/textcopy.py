@@ -24,9 +24,15 @@ def story_from_extraction(
     fetched_at: datetime,
     raw_sha256: str,
     url: str | None = None,
+    policy: SourcePolicy | None = None,
 ) -> Story:
     """The draft story for an extraction: guid from what identifies it
-    (``copy_guid``), version created at the fetch (the store numbers versions)."""
+    (``copy_guid``; the day too for the policy's daily series), version created
+    at the fetch (the store numbers versions)."""
+    series_day = None
+    if policy is not None and policy.in_series(ex.headline):
+        dated = ex.dateline.date if ex.dateline else None
+        series_day = dated or (ex.published_at or fetched_at).date().isoformat()
     return Story(
         guid=copy_guid(
             source,
@@ -35,6 +41,7 @@ def story_from_extraction(
             place=ex.dateline.place if ex.dateline else None,
             date=ex.dateline.date if ex.dateline else None,
             body=ex.body,
+            series_day=series_day,
         ),
         headline=ex.headline,
         version_created=fetched_at,
@@ -87,5 +94,6 @@ def extract_text(
         fmt="text",
         fetched_at=fetched_at,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
+        policy=policy,
     )
     return finish([story], name=name, policy=policy)[0]

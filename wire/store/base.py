@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from wire.duplicates import Fingerprint
 from wire.model import Audience, FeedFilter, Story
 from wire.visibility import NO_EXPOSURE, Exposure
 
@@ -131,6 +132,30 @@ class IdempotentReply:
     headers: dict[str, str]
     body: bytes
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A new story held back from every feed because it resembles one wire
+    already carries, until an editor decides: ``merge`` (it stays out, the
+    existing story stands for it) or ``keep-both`` (it is released)."""
+
+    guid: str
+    duplicate_of: str
+    similarity: float
+    held_at: datetime
+    decision: str | None = None  # None while open · merge · keep-both
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarStory:
+    """A story whose fingerprint shares a band with another's."""
+
+    guid: str
+    source: str | None
+    signature: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +312,26 @@ class Store(Protocol):
 
     async def put_reply(self, reply: IdempotentReply) -> None:
         """Keep a reply; a key already kept (a concurrent retry) keeps the first."""
+
+    # near duplicates -----------------------------------------------------
+    async def put_fingerprint(
+        self, guid: str, source: str | None, fingerprint: Fingerprint | None, *, now: datetime
+    ) -> None:
+        """Index (or, with ``None``, un-index) a story's current text for
+        ``similar``. Raises ``StoreError``."""
+
+    async def similar(self, fingerprint: Fingerprint, *, since: datetime) -> list[SimilarStory]:
+        """Stories indexed since ``since`` whose fingerprint (of the same scheme)
+        shares at least one band with this one. Raises ``StoreError``."""
+
+    async def put_hold(self, hold: Hold) -> None:
+        """Insert or replace the hold of one story. Raises ``StoreError``."""
+
+    async def get_hold(self, guid: str) -> Hold | None:
+        """The hold on this story, open or decided; None if it was never held."""
+
+    async def holds(self, *, open_only: bool = True, limit: int = 100) -> list[Hold]:
+        """Holds, newest first; by default only those awaiting a decision."""
 
     # sources -------------------------------------------------------------
     async def get_source_state(self, name: str) -> SourceState | None: ...

@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -235,6 +236,38 @@ idempotency_keys = Table(
     Column("created_at", Instant, nullable=False),
 )
 Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
+
+fingerprints = Table(
+    "fingerprints",
+    metadata,
+    Column("guid", _key(), primary_key=True),
+    Column("source", _key()),
+    Column("scheme", String(32), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("recorded_at", Instant, nullable=False),
+)
+"""Each story's current MinHash signature (``wire.duplicates``), for near-duplicate checks."""
+
+fingerprint_bands = Table(
+    "fingerprint_bands",
+    metadata,
+    Column("band", String(24), primary_key=True),
+    Column("guid", _key(), primary_key=True),
+)
+Index("ix_fingerprint_bands_guid", fingerprint_bands.c.guid)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("guid", _key(), primary_key=True),
+    Column("duplicate_of", _key(), nullable=False),
+    Column("similarity", Float, nullable=False),
+    Column("held_at", Instant, nullable=False),
+    Column("decision", String(16)),
+    Column("decided_at", Instant),
+    Column("decided_by", Text),
+)
+Index("ix_holds_open", holds.c.decision, holds.c.held_at)
 
 source_states = Table(
     "source_states",

@@ -38,7 +38,8 @@ from wire.deliver.retry import delivery_summary
 from wire.errors import StoryValidationError
 from wire.model import Origin, PubStatus, Story
 from wire.sanitize import first_surrogate, safe_link
-from wire.store.base import IdempotentReply, IngestFailure, RawInput, SaveResult
+from wire.service import Wire
+from wire.store.base import Hold, IdempotentReply, IngestFailure, RawInput, SaveResult
 from wire.storyjson import (
     SCHEMA_DIR,
     format_instant,
@@ -634,6 +635,60 @@ async def _status_action(request: web.Request, action: str) -> web.Response:
     return story_response(result.story)
 
 
+# handlers: near-duplicate holds --------------------------------------------------------
+
+
+async def hold_dict(wire: Wire, hold: Hold) -> JSON:
+    """A hold as the desk reviews it: both stories' headlines and sources beside it."""
+    held, original = await wire.store.get(hold.guid), await wire.store.get(hold.duplicate_of)
+    return {
+        "guid": hold.guid,
+        "headline": held.headline if held else None,
+        "source": held.origin.source if held else None,
+        "duplicate_of": hold.duplicate_of,
+        "duplicate_headline": original.headline if original else None,
+        "duplicate_source": original.origin.source if original else None,
+        "similarity": hold.similarity,
+        "held_at": format_instant(hold.held_at),
+        "decision": hold.decision,
+        "decided_at": format_instant(hold.decided_at) if hold.decided_at else None,
+        "decided_by": hold.decided_by,
+    }
+
+
+async def list_holds(request: web.Request) -> web.Response:
+    """``GET /api/v1/holds``: stories held as near duplicates (``?all=true``: decided too)."""
+    await require_editor(request)
+    wire = request.app[WIRE]
+    limit = query_limit(request, 100, 1000)
+    every = request.query.get("all", "false")
+    if every not in ("true", "false"):
+        raise bad_parameter("all", "must be true or false")
+    holds = await wire.holds(open_only=every == "false", limit=limit)
+    return web.json_response({"holds": [await hold_dict(wire, h) for h in holds]}, dumps=dumps)
+
+
+async def decide_hold(request: web.Request) -> web.Response:
+    """``POST /api/v1/holds/{guid}`` with ``{"decision": "merge" | "keep-both"}``."""
+    editor = await require_editor(request)
+    media = media_type(request)
+    if media != "application/json":
+        raise unsupported(media, ["application/json"])
+    body = decode_json(await read_body(request))
+    decision = body.get("decision") if isinstance(body, dict) else None
+    if not isinstance(decision, str):
+        raise StoryValidationError("/decision", "required: 'merge' or 'keep-both'")
+    wire = request.app[WIRE]
+    guid = request.match_info["guid"]
+    result = await wire.decide_hold(guid, decision, editor=editor.name)
+    log.info("hold decided", extra={"editor": editor.name, "guid": guid, "decision": decision})
+    hold = await wire.store.get_hold(guid)
+    assert hold is not None
+    return web.json_response(
+        {"hold": await hold_dict(wire, hold), "story": story_to_dict(result.story)}, dumps=dumps
+    )
+
+
 # handlers: partner cursor ------------------------------------------------------------
 
 
@@ -717,6 +772,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
     r.add_get(f"{PREFIX}/sources", list_sources)
     r.add_get(f"{PREFIX}/failures", list_failures)
+    r.add_get(f"{PREFIX}/holds", list_holds)
+    r.add_post(f"{PREFIX}/holds/{guid}", decide_hold)
     r.add_get(f"{PREFIX}/deliveries/dead", list_dead)
     r.add_post(f"{PREFIX}/deliveries/{{id}}/redeliver", redeliver)
     r.add_get(f"{PREFIX}/openapi.yaml", openapi)

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from wire.errors import (
+    AlreadyDecided,
     AuthError,
     IngestError,
     InputTooLarge,
@@ -95,6 +96,8 @@ def problem_from_error(exc: WireError) -> Problem:
         return Problem(422, str(exc), kind="unprocessable-input")
     if isinstance(exc, VersionConflict):
         return Problem(412, str(exc), kind="version-conflict", current_version=exc.current)
+    if isinstance(exc, AlreadyDecided):
+        return Problem(409, str(exc), kind="already-decided")
     if isinstance(exc, NotFound):
         return Problem(404, str(exc), kind="not-found")
     if isinstance(exc, AuthError):

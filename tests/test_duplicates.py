@@ -1,0 +1,373 @@
+"""Near duplicates: the same story arriving twice is held for the desk, not published twice.
+
+The copy in ``tests/fixtures/duplicates/`` is agency-style raw copy written for
+these tests: one earthquake story, the same story re-sent by another source with
+its headline and one word touched up, an unrelated story on the same event, and
+two days of a daily prayer-times series that open the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.desk_client import EDITOR, Client, FakeClock, problem, push, story_doc
+from wire.attribution import SourcePolicy
+from wire.config import Config, DuplicateSettings, FeedSpec, ServerSettings, SourceConfig
+from wire.duplicates import MIN_WORDS, best_match, fingerprint, similarity
+from wire.errors import AlreadyDecided, NotFound, StoryValidationError
+from wire.model import PUBLIC, PubStatus, Story
+from wire.publish.publisher import Publisher
+from wire.service import KEEP_BOTH, MERGE, Wire
+from wire.store import SQLStore
+
+COPY = Path(__file__).resolve().parent / "fixtures" / "duplicates"
+T0 = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+
+def copy(name: str) -> bytes:
+    return (COPY / f"{name}.txt").read_bytes()
+
+
+def desk(store: SQLStore, tmp_path: Path, clock: FakeClock, **duplicates: object) -> Wire:
+    sources = (
+        SourceConfig("mina", "push", policy=SourcePolicy(provider="MINA")),
+        SourceConfig("partner-wire", "push", policy=SourcePolicy(provider="Partner Wire")),
+        SourceConfig("mina-daily", "push", policy=SourcePolicy(series=(r"^Prayer Times",))),
+    )
+    config = Config(
+        server=ServerSettings(data_dir=tmp_path),
+        sources=sources,
+        feeds=(FeedSpec(name="all", title="All"),),
+        duplicates=DuplicateSettings(**duplicates),  # type: ignore[arg-type]
+    )
+    return Wire(config, store, clock=clock)
+
+
+async def ingest(wire: Wire, name: str, source: str) -> Story:
+    outcome = await wire.ingest(copy(name), name=f"{name}.txt", source=source)
+    assert outcome.error is None, outcome.error
+    (story,) = outcome.stories
+    return story
+
+
+async def feed_guids(wire: Wire) -> list[str]:
+    """The guids the public ninjs feed shows, rendered afresh."""
+    publisher = Publisher(wire.config, wire.store, clock=wire.clock)
+    rendered = await publisher.rendered("all", "ninjs", PUBLIC)
+    return [item["uri"] for item in json.loads(rendered.body)["items"]]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+# the measure --------------------------------------------------------------------------------
+
+
+def body(words: list[str]) -> Story:
+    return Story(headline="Headline", body=(" ".join(words),))
+
+
+def test_the_same_story_touched_up_is_nearly_the_same() -> None:
+    first = fingerprint(Story(headline="x", body=(copy("quake-agency").decode(),)))
+    again = fingerprint(Story(headline="x", body=(copy("quake-other").decode(),)))
+    assert first is not None
+    assert again is not None
+    assert similarity(first.signature, again.signature) >= 0.8
+
+
+def test_another_story_on_the_same_event_is_not() -> None:
+    first = fingerprint(Story(headline="x", body=(copy("quake-agency").decode(),)))
+    other = fingerprint(Story(headline="x", body=(copy("quake-unrelated").decode(),)))
+    assert first is not None
+    assert other is not None
+    assert similarity(first.signature, other.signature) < 0.3
+
+
+def test_copy_too_short_to_judge_has_no_fingerprint() -> None:
+    assert fingerprint(body(["word"] * (MIN_WORDS - 2))) is None
+
+
+def test_attribution_is_not_part_of_the_comparison() -> None:
+    story = Story(headline="Quake", body=(copy("quake-agency").decode(),))
+    credited = replace(story, credit_line="Partner Wire", byline=("Someone Else",))
+    a, b = fingerprint(story), fingerprint(credited)
+    assert a is not None
+    assert b is not None
+    assert a == b
+
+
+@given(st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=6), min_size=MIN_WORDS))
+def test_a_text_is_wholly_like_itself_whatever_its_case(words: list[str]) -> None:
+    a = fingerprint(body(words))
+    b = fingerprint(body([w.upper() for w in words]))
+    assert a is not None
+    assert b is not None
+    assert a.bands == b.bands
+    assert similarity(a.signature, b.signature) == 1.0
+
+
+@given(
+    st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=6), min_size=MIN_WORDS),
+    st.floats(0.01, 1.0),
+)
+def test_a_match_is_never_below_the_threshold(words: list[str], threshold: float) -> None:
+    a = fingerprint(body(words))
+    b = fingerprint(body([*words[: len(words) // 2], "zzz", *words[len(words) // 2 :]]))
+    assert a is not None
+    assert b is not None
+    match = best_match(a, [("other", b.signature)], threshold=threshold)
+    score = similarity(a.signature, b.signature)
+    assert (match is not None) == (score >= threshold)
+
+
+# the desk -----------------------------------------------------------------------------------
+
+
+async def test_the_same_copy_under_another_source_is_held_not_published(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    original = await ingest(wire, "quake-agency", "mina")
+    clock.advance(minutes=5)
+    again = await ingest(wire, "quake-other", "partner-wire")
+    assert again.guid != original.guid
+    assert again.pub_status is PubStatus.WITHHELD
+    assert any(original.guid in note and "held for review" in note for note in again.review)
+    assert await feed_guids(wire) == [original.guid]
+    (hold,) = await wire.holds()
+    assert (hold.guid, hold.duplicate_of, hold.decision) == (again.guid, original.guid, None)
+    assert hold.similarity >= 0.8
+
+
+async def test_three_sources_pushing_one_copy_make_one_public_story(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    data = copy("quake-agency")
+    guids = []
+    for source in ("mina", "partner-wire", "mina-daily"):
+        outcome = await wire.ingest(data, name="push", source=source)
+        guids.append(outcome.stories[0].guid)
+    assert len(set(guids)) == 3
+    assert await feed_guids(wire) == [guids[0]]
+    assert {h.duplicate_of for h in await wire.holds()} == {guids[0]}
+
+
+async def test_an_unrelated_story_is_published(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    first = await ingest(wire, "quake-agency", "mina")
+    second = await ingest(wire, "quake-unrelated", "partner-wire")
+    assert second.pub_status is PubStatus.USABLE
+    assert set(await feed_guids(wire)) == {first.guid, second.guid}
+    assert await wire.holds() == []
+
+
+async def test_days_of_a_daily_series_are_stories_of_their_own(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    monday = await ingest(wire, "prayer-day1", "mina-daily")
+    clock.advance(days=1)
+    tuesday = await ingest(wire, "prayer-day2", "mina-daily")
+    assert monday.guid != tuesday.guid
+    assert tuesday.pub_status is PubStatus.USABLE
+    assert await wire.holds() == []
+
+
+async def test_stories_older_than_the_window_are_not_compared(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock, window_hours=24)
+    await ingest(wire, "quake-agency", "mina")
+    clock.advance(hours=25)
+    again = await ingest(wire, "quake-other", "partner-wire")
+    assert again.pub_status is PubStatus.USABLE
+
+
+async def test_holding_can_be_turned_off(store: SQLStore, tmp_path: Path, clock: FakeClock) -> None:
+    wire = desk(store, tmp_path, clock, hold=False)
+    await ingest(wire, "quake-agency", "mina")
+    again = await ingest(wire, "quake-other", "partner-wire")
+    assert again.pub_status is PubStatus.USABLE
+
+
+async def test_an_update_of_a_held_story_stays_held(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    await ingest(wire, "quake-agency", "mina")
+    held = await ingest(wire, "quake-other", "partner-wire")
+    clock.advance(minutes=10)
+    update = replace(held, pub_status=PubStatus.USABLE, summary="Now with a summary.", version=1)
+    result = await wire.save(update)
+    assert result.changed
+    assert result.story.pub_status is PubStatus.WITHHELD
+
+
+async def test_merge_keeps_the_duplicate_out_for_good(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    original = await ingest(wire, "quake-agency", "mina")
+    held = await ingest(wire, "quake-other", "partner-wire")
+    result = await wire.decide_hold(held.guid, MERGE, editor="rania")
+    assert result.story.pub_status is PubStatus.CANCELED
+    # never public, so nobody is told of its removal either: no notice in the feed
+    assert await feed_guids(wire) == [original.guid]
+    clock.advance(minutes=30)
+    later = replace(held, pub_status=PubStatus.USABLE, summary="An update upstream.")
+    assert (await wire.save(later)).story.pub_status is PubStatus.CANCELED
+    assert await wire.holds() == []
+    (decided,) = await wire.holds(open_only=False)
+    assert (decided.decision, decided.decided_by) == (MERGE, "rania")
+
+
+async def test_keep_both_publishes_the_held_story(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    original = await ingest(wire, "quake-agency", "mina")
+    held = await ingest(wire, "quake-other", "partner-wire")
+    result = await wire.decide_hold(held.guid, KEEP_BOTH, editor="rania")
+    assert result.story.pub_status is PubStatus.USABLE
+    assert set(await feed_guids(wire)) == {original.guid, held.guid}
+    clock.advance(minutes=30)
+    later = replace(result.story, summary="An update upstream.")
+    assert (await wire.save(later)).story.pub_status is PubStatus.USABLE
+
+
+async def test_a_hold_is_decided_once(store: SQLStore, tmp_path: Path, clock: FakeClock) -> None:
+    wire = desk(store, tmp_path, clock)
+    await ingest(wire, "quake-agency", "mina")
+    held = await ingest(wire, "quake-other", "partner-wire")
+    await wire.decide_hold(held.guid, KEEP_BOTH, editor="rania")
+    with pytest.raises(AlreadyDecided):
+        await wire.decide_hold(held.guid, MERGE, editor="rania")
+
+
+async def test_deciding_needs_a_held_story_and_a_known_decision(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    original = await ingest(wire, "quake-agency", "mina")
+    held = await ingest(wire, "quake-other", "partner-wire")
+    with pytest.raises(NotFound):
+        await wire.decide_hold(original.guid, MERGE, editor="rania")
+    with pytest.raises(StoryValidationError):
+        await wire.decide_hold(held.guid, "publish", editor="rania")
+
+
+async def test_a_third_copy_is_held_against_the_original_not_the_held_one(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    original = await ingest(wire, "quake-agency", "mina")
+    await ingest(wire, "quake-other", "partner-wire")
+    clock.advance(minutes=1)
+    third = await wire.ingest(copy("quake-other"), name="again", source="mina-daily")
+    assert third.stories[0].pub_status is PubStatus.WITHHELD
+    assert {h.duplicate_of for h in await wire.holds()} == {original.guid}
+
+
+async def test_a_correction_of_the_original_is_not_screened(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    original = await ingest(wire, "quake-agency", "mina")
+    clock.advance(minutes=1)
+    fixed = replace(original, headline="Strong Earthquake Shakes Eastern Turkiye, 38 Injured")
+    result = await wire.correct(original.guid, fixed, "headline fixed")
+    assert result.story.pub_status is PubStatus.USABLE
+    assert await wire.holds() == []
+
+
+# over HTTP ----------------------------------------------------------------------------------
+
+
+async def post_copy(client: Client, name: str, source: str) -> dict[str, object]:
+    resp = await client.post(
+        f"/api/v1/stories?source={source}",
+        data=copy(name),
+        headers={**EDITOR, "Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert resp.status == 201, await resp.text()
+    doc: dict[str, object] = await resp.json()
+    return doc
+
+
+async def test_the_desk_lists_holds_and_decides_them(client: Client, clock: FakeClock) -> None:
+    original = await post_copy(client, "quake-agency", "agency")
+    held = await post_copy(client, "quake-other", "other")
+    assert held["pub_status"] == "withheld"
+    resp = await client.get("/api/v1/holds", headers=EDITOR)
+    assert resp.status == 200
+    (listed,) = (await resp.json())["holds"]
+    assert listed["guid"] == held["guid"]
+    assert listed["duplicate_of"] == original["guid"]
+    assert listed["duplicate_headline"] == original["headline"]
+    assert (listed["source"], listed["duplicate_source"]) == ("other", "agency")
+    feed = await (await client.get("/feeds/all.json")).json()
+    assert [i["uri"] for i in feed["items"]] == [original["guid"]]
+
+    resp = await client.post(
+        f"/api/v1/holds/{held['guid']}", json={"decision": "keep-both"}, headers=EDITOR
+    )
+    assert resp.status == 200, await resp.text()
+    decided = await resp.json()
+    assert decided["hold"]["decision"] == "keep-both"
+    assert decided["hold"]["decided_by"] == "rania"
+    assert decided["story"]["pub_status"] == "usable"
+    feed = await (await client.get("/feeds/all.json")).json()
+    assert {i["uri"] for i in feed["items"]} == {original["guid"], held["guid"]}
+    assert (await (await client.get("/api/v1/holds", headers=EDITOR)).json())["holds"] == []
+
+
+async def test_a_second_decision_is_a_conflict(client: Client) -> None:
+    await post_copy(client, "quake-agency", "agency")
+    held = await post_copy(client, "quake-other", "other")
+    path = f"/api/v1/holds/{held['guid']}"
+    assert (await client.post(path, json={"decision": "merge"}, headers=EDITOR)).status == 200
+    body = await problem(await client.post(path, json={"decision": "merge"}, headers=EDITOR), 409)
+    assert body["type"].endswith("already-decided")
+
+
+async def test_a_bad_decision_is_refused(client: Client) -> None:
+    await post_copy(client, "quake-agency", "agency")
+    held = await post_copy(client, "quake-other", "other")
+    path = f"/api/v1/holds/{held['guid']}"
+    await problem(await client.post(path, json={"decision": "publish"}, headers=EDITOR), 422)
+    await problem(await client.post(path, json={}, headers=EDITOR), 422)
+    await problem(
+        await client.post("/api/v1/holds/nosuch", json={"decision": "merge"}, headers=EDITOR), 404
+    )
+    await problem(await client.get("/api/v1/holds?all=maybe", headers=EDITOR), 400)
+
+
+async def test_holds_are_for_editors_only(client: Client) -> None:
+    await problem(await client.get("/api/v1/holds"), 401)
+
+
+async def test_story_json_under_another_source_is_held(client: Client) -> None:
+    first = await push(client, story_doc(origin={"source": "agency"}))
+    second = await push(client, story_doc(origin={"source": "other"}))
+    assert first["pub_status"] == "usable"
+    assert second["pub_status"] == "withheld"
+    (listed,) = (await (await client.get("/api/v1/holds", headers=EDITOR)).json())["holds"]
+    assert (listed["guid"], listed["duplicate_of"]) == (second["guid"], first["guid"])
+
+
+async def test_an_editor_may_follow_up_a_story_of_the_same_source(client: Client) -> None:
+    await push(client, story_doc(guid="urn:desk:1", origin={"source": "agency"}))
+    follow_up = await push(client, story_doc(guid="urn:desk:2", origin={"source": "agency"}))
+    assert follow_up["pub_status"] == "usable"
