@@ -162,6 +162,22 @@ async def test_a_kill_older_than_the_current_version_still_kills(
     assert result.story.version == 2
 
 
+async def test_a_kill_of_a_story_never_carried_shows_nothing_anywhere(client: Client) -> None:
+    kill = (FIXTURES / "formats" / "newsml_canceled.xml").read_bytes()
+    headers = {**EDITOR, "Content-Type": "application/vnd.iptc.g2.newsitem+xml"}
+    resp = await client.post("/api/v1/stories?source=agency", data=kill, headers=headers)
+    assert resp.status == 201, await resp.text()
+    guid = (await resp.json())["guid"]
+    for ext in ("rss", "atom", "xml", "json"):
+        feed = await client.get(f"/feeds/all.{ext}")
+        assert feed.status == 200
+        assert guid.encode() not in await feed.read()
+        assert b"Rhine" not in await feed.read()
+    for ext in ("xml", "json", "html"):
+        page = await client.get(f"/stories/{guid}.{ext}")
+        assert page.status == 404
+
+
 # the push API ---------------------------------------------------------------------------------
 
 
