@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wire.config import Config, ServerSettings, SourceConfig
-from wire.ingest import dropdir
+from wire.poll import dropdir
 from wire.service import Wire
 from wire.store import SQLStore, open_store
 

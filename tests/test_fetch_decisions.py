@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wire.ingest.fetch import (
+from wire.poll.fetch import (
     BACKOFF_CAP,
     USER_AGENT,
     Decision,

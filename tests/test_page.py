@@ -13,8 +13,9 @@ from wire.attribution import SourcePolicy
 from wire.errors import InputTooLarge, NoContent
 from wire.ingest.page import extract_page
 from wire.ingest.repair import MAX_INPUT_BYTES
+from wire.instants import parse_instant
 from wire.model import Picture, Provider
-from wire.storyjson import parse_instant, story_to_dict
+from wire.storyjson import story_to_dict
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 FETCHED = datetime(2025, 7, 4, 2, 0, tzinfo=UTC)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wire.errors import IngestError, MalformedInput, NoContent
-from wire.ingest.nitf import norm_instant, parse_nitf
+from wire.ingest.nitf import parse_nitf
+from wire.instants import basic_instant
 from wire.model import Dateline, Picture, PubStatus, Rights, Story
 from wire.storyjson import story_to_dict, validate_story_dict
 
@@ -142,7 +143,7 @@ def test_a_doctype_naming_the_nitf_dtd_is_read_without_loading_it(fixtures: Path
     ],
 )
 def test_norm_instants(text: str, expected: datetime | None) -> None:
-    assert norm_instant(text) == expected
+    assert basic_instant(text) == expected
 
 
 @settings(max_examples=150, deadline=None)

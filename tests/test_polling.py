@@ -25,8 +25,8 @@ from aiohttp.test_utils import TestServer
 
 from wire.config import Config, ServerSettings, SourceConfig
 from wire.errors import WireError
-from wire.ingest.sources import SourceRunner
 from wire.net.session import make_guarded_session
+from wire.poll.sources import SourceRunner
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store import SQLStore, open_store

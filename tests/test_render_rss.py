@@ -10,9 +10,9 @@ import pytest
 from lxml import etree
 
 from tests.validators import NAMES, feed_meta, fixture_story
+from wire.instants import parse_instant
 from wire.publish.namespace import WIRE_NS
 from wire.publish.rss import DCTERMS_NS, MEDIA_NS, render_rss
-from wire.storyjson import parse_instant
 from wire.visibility import KILL_NOTICE
 
 NS = {

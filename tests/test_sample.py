@@ -11,7 +11,8 @@ import pytest
 
 from wire.attribution import SourcePolicy
 from wire.ingest.textcopy import extract_text
-from wire.storyjson import parse_instant, story_to_dict
+from wire.instants import parse_instant
+from wire.storyjson import story_to_dict
 
 pytestmark = pytest.mark.shared
 

@@ -9,7 +9,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,7 +29,7 @@ from wire.access import Authenticator
 from wire.publish.publisher import Publisher
 from wire.service import Wire
 from wire.store import open_store
-from wire.web.front import Front
+from wire.web.front import WRITTEN_FOR_AIOHTTP, Front
 from wire.web.ratelimit import RateLimiter
 from wire.web.shortcut import FeedShortcut
 
@@ -333,3 +335,12 @@ async def test_the_shortcut_answers_only_what_aiohttp_answers_the_same_way(
         return
     status = int(answer[0].split(b" ", 2)[1])
     assert await _status_of(plain, head) == status, head
+
+
+def test_the_site_was_written_for_the_installed_aiohttp() -> None:
+    """``ShortcutSite`` sets aiohttp's private ``BaseSite._server`` and reads
+    ``_backlog``: a version it was not written for must be reviewed first."""
+    installed = tuple(int(n) for n in aiohttp.__version__.split(".")[:2])
+    low, high = WRITTEN_FOR_AIOHTTP
+    assert low <= installed <= high, f"aiohttp {aiohttp.__version__}: review wire/web/front.py"
+    assert {"_server", "_backlog"} <= set(web.BaseSite.__slots__)

@@ -13,8 +13,9 @@ import pytest
 from wire.attribution import SourcePolicy
 from wire.errors import InputTooLarge, MalformedInput, NoContent
 from wire.ingest.textcopy import MAX_INPUT_BYTES, extract_text
+from wire.instants import parse_instant
 from wire.model import Provider
-from wire.storyjson import parse_instant, story_to_dict, validate_story_dict
+from wire.storyjson import story_to_dict, validate_story_dict
 
 RAW = Path(__file__).resolve().parent / "fixtures" / "raw"
 FETCHED = datetime(2025, 7, 4, 2, 0, tzinfo=UTC)

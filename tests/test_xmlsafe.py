@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from wire.errors import IngestError, InputTooLarge, MalformedInput, UnsafeXML
-from wire.ingest.values import conform, html_paragraphs, iso_instant
+from wire.ingest.values import conform, html_paragraphs
 from wire.ingest.xmlsafe import parse_xml
+from wire.instants import read_instant
 from wire.model import Dateline, Story
 from wire.storyjson import story_to_dict, validate_story_dict
 
@@ -157,7 +158,7 @@ def test_html_paragraphs_drop_scripts_and_keep_block_text() -> None:
     ],
 )
 def test_iso_instants_are_utc_or_none(text: str | None, expected: datetime | None) -> None:
-    assert iso_instant(text) == expected
+    assert read_instant(text) == expected
 
 
 def test_conform_drops_what_the_schema_refuses_and_says_so() -> None:

@@ -23,12 +23,13 @@ from wire.clock import utcnow
 from wire.config import Config, default_config, load_config
 from wire.errors import ConfigError, IngestError, NotFound, WireError
 from wire.ingest.pipeline import FORMATS as INPUT_FORMATS
+from wire.instants import format_instant, parse_instant
 from wire.model import PUBLIC
 from wire.runtime import running
 from wire.service import IngestOutcome, Wire, parse
 from wire.store import open_store
 from wire.store.base import Credential
-from wire.storyjson import format_instant, parse_instant, story_to_dict
+from wire.storyjson import story_to_dict
 from wire.tokens import hash_token, new_token
 
 if TYPE_CHECKING:
@@ -328,7 +329,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 # sources / deliveries ---------------------------------------------------------
 async def _sources(config: Config) -> list[dict[str, object]]:
-    from wire.ingest.sources import status_row
+    from wire.poll.sources import status_row
 
     async with _wire(config) as wire:
         states = {s.name: s for s in await wire.store.source_states()}

@@ -19,8 +19,9 @@ from typing import Any
 
 from wire.attribution import SourcePolicy
 from wire.errors import ConfigError
+from wire.instants import parse_instant
 from wire.model import FeedFilter
-from wire.storyjson import parse_instant, schema_validator
+from wire.storyjson import schema_validator
 
 FORMATS = ("rss", "atom", "newsml", "ninjs")
 

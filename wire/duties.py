@@ -11,8 +11,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from wire.events import StoryChanged, embargo_lifted
-from wire.ingest.sources import SourceRunner
 from wire.model import PubStatus
+from wire.poll.sources import SourceRunner
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store.base import Store

@@ -27,8 +27,8 @@ from wire.config import Config
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.duties import EmbargoWatch
-from wire.ingest.sources import SourceRunner
 from wire.net.session import make_guarded_session
+from wire.poll.sources import SourceRunner
 from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 import jsonschema
 from jsonschema import Draft202012Validator
 
 from wire.errors import StoryValidationError
+from wire.instants import format_instant, parse_instant
 from wire.model import (
     Dateline,
     InfoSource,
@@ -28,7 +29,13 @@ from wire.model import (
     Story,
 )
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS = "wire.schemas"  # the top-level schemas/ directory, installed as this package
+
+
+def schema_bytes(name: str) -> bytes:
+    """One of wire's schema documents, from the installed package (wheel or editable)."""
+    return resources.files(SCHEMAS).joinpath(name).read_bytes()
+
 
 JSON = dict[str, Any]
 
@@ -36,27 +43,8 @@ JSON = dict[str, Any]
 @cache
 def schema_validator(name: str = "story.schema.json") -> Draft202012Validator:
     """A validator for one of wire's own schemas, with format checks switched on."""
-    schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    schema = json.loads(schema_bytes(name))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def format_instant(value: datetime | None) -> str | None:
-    """UTC, second precision unless the value has a fraction, ``Z`` suffix."""
-    if value is None:
-        return None
-    value = value.astimezone(UTC)
-    spec = "%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ"
-    return value.strftime(spec)
-
-
-def parse_instant(value: str | None) -> datetime | None:
-    """An RFC 3339 instant to an aware UTC datetime."""
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _compact(obj: Any) -> JSON:

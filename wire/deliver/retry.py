@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 import aiohttp
 
 from wire.errors import UnsafeURL
+from wire.instants import format_instant
 from wire.net.session import refusal
 from wire.net.urlcheck import check_callback_async
 from wire.store.base import Delivery, Store
-from wire.storyjson import format_instant
 
 log = logging.getLogger(__name__)
 

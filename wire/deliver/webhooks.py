@@ -33,11 +33,12 @@ from wire.access import partner_audience
 from wire.deliver.retry import DEAD, PENDING, Courier, RetryPolicy
 from wire.errors import NotFound
 from wire.events import StoryChanged
+from wire.instants import format_instant
 from wire.model import Audience, PubStatus, Story
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store.base import Delivery
-from wire.storyjson import format_instant, story_to_dict
+from wire.storyjson import story_to_dict
 from wire.visibility import HIDDEN, FeedScope, Verdict, decide, readable_filters
 
 log = logging.getLogger(__name__)

@@ -28,18 +28,11 @@ from lxml import etree
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput
 from wire.ingest.identity import derived_guid
-from wire.ingest.values import (
-    finish,
-    html_paragraphs,
-    html_text,
-    in_range,
-    iso_instant,
-    language_tag,
-    origin_of,
-)
+from wire.ingest.values import finish, html_paragraphs, html_text, language_tag, origin_of
 from wire.ingest.xmlpath import all_text, attr, kid, kids, local, namespace, squash, text_of
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 from wire.ingest.zones import rfc822_with_named_zone
+from wire.instants import in_range, read_instant
 from wire.model import (
     Dateline,
     InfoSource,
@@ -367,7 +360,7 @@ def _wire_extras(el: etree._Element | None) -> _WireExtras:
         ),
         editor=first("editor"),
         pub_status=status,
-        embargoed=iso_instant(first("embargoed")),
+        embargoed=read_instant(first("embargoed")),
         version=version,
         related=tuple(
             Related(title=t, url=attr(r, "url"))
@@ -564,7 +557,7 @@ def _tombstones(root: etree._Element, origin: Origin) -> list[Story]:
                 guid=ref,
                 headline=comment or ref,
                 pub_status=PubStatus.CANCELED,
-                version_created=iso_instant(attr(dead, "when")),
+                version_created=read_instant(attr(dead, "when")),
                 ed_note=comment,
                 origin=origin,
                 review=("deleted-entry tombstone: the feed withdrew this story",),

@@ -28,13 +28,7 @@ from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
 from wire.ingest.nitf import nitf_headline_and_byline, read_body
 from wire.ingest.skipped import skip
-from wire.ingest.values import (
-    finish,
-    html_paragraphs,
-    iso_instant,
-    language_tag,
-    origin_of,
-)
+from wire.ingest.values import finish, html_paragraphs, language_tag, origin_of
 from wire.ingest.xmlpath import (
     all_text,
     attr,
@@ -47,6 +41,7 @@ from wire.ingest.xmlpath import (
     text_of,
 )
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
+from wire.instants import read_instant
 from wire.model import (
     Dateline,
     InfoSource,
@@ -422,7 +417,7 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
     if status_code not in PUB_STATUS:
         review.append(f"unknown pubStatus {status_code!r}: taken as usable")
     embargo_el = kid(meta, "embargoed")
-    embargoed = iso_instant(text_of(embargo_el))
+    embargoed = read_instant(text_of(embargo_el))
     if embargo_el is not None and embargoed is None:
         status = PubStatus.WITHHELD if status is PubStatus.USABLE else status
         review.append("embargoed with no time given: held as withheld")
@@ -441,7 +436,7 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
     )
     wire_editor = text_of(_wire_text((meta, cmeta), "editor"))
     wire_dateline = _wire_text((meta, cmeta), "dateline")
-    created = iso_instant(text_of(kid(meta, "versionCreated")))
+    created = read_instant(text_of(kid(meta, "versionCreated")))
     dateline = printed_dateline(
         _name(kid(cmeta, "located")),
         text_of(kid(cmeta, "dateline")),
@@ -460,10 +455,10 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
         version=version,
         pub_status=status,
         version_created=created,
-        first_created=iso_instant(text_of(kid(meta, "firstCreated"))),
+        first_created=read_instant(text_of(kid(meta, "firstCreated"))),
         # Published when the content was created (as wire writes it), else first created.
-        published_at=iso_instant(text_of(kid(cmeta, "contentCreated")))
-        or iso_instant(text_of(kid(meta, "firstCreated"))),
+        published_at=read_instant(text_of(kid(cmeta, "contentCreated")))
+        or read_instant(text_of(kid(meta, "firstCreated"))),
         embargoed_until=embargoed,
         language=language,
         headline=headline,

@@ -25,9 +25,10 @@ from wire.attribution import SourcePolicy
 from wire.errors import InputTooLarge, MalformedInput
 from wire.ingest.identity import derived_guid
 from wire.ingest.newsml import printed_dateline
-from wire.ingest.values import finish, html_paragraphs, html_text, iso_instant, origin_of
+from wire.ingest.values import finish, html_paragraphs, html_text, origin_of
 from wire.ingest.xmlpath import squash
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES
+from wire.instants import read_instant
 from wire.model import (
     InfoSource,
     Origin,
@@ -118,7 +119,7 @@ def _instant(obj: JSON, key: str, path: str) -> datetime | None:
     value = _text(obj, key, path)
     if not value:
         return None
-    parsed = iso_instant(value)
+    parsed = read_instant(value)
     if parsed is None:
         raise _NotNinjs(f"{path}/{key}: not an ISO 8601 instant: {value!r}")
     return parsed

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from lxml import etree
 
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
-from wire.ingest.values import finish, in_range, language_tag, origin_of
+from wire.ingest.values import finish, language_tag, origin_of
 from wire.ingest.xmlpath import all_text, attr, descendants, kid, kids, local, squash, text_of
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
+from wire.instants import basic_instant
 from wire.model import Dateline, Picture, Provider, PubStatus, Rights, Story
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_BASIC = re.compile(
-    r"^(?P<y>\d{4})-?(?P<m>\d{2})-?(?P<d>\d{2})"
-    r"(?:T(?P<H>\d{2}):?(?P<M>\d{2})(?::?(?P<S>\d{2}))?(?:[.,]\d+)?"
-    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
-)
 _BY = re.compile(r"^\s*by\s+", re.I)
 _AGENCY_IN_DATELINE = re.compile(r"\((?P<agency>[A-Za-z][\w .&-]{0,30})\)")
 
@@ -38,39 +34,6 @@ MANAGEMENT_STATUS: dict[str, PubStatus] = {
     "killed": PubStatus.CANCELED,
 }
 """NITF ``docdata/@management-status`` values to wire's publishing status."""
-
-
-def norm_instant(value: str | None) -> datetime | None:
-    """An ISO 8601 instant in basic (``20240105T123000+0100``) or extended form, as UTC.
-
-    A date without a time is midnight UTC; no zone means UTC. Unreadable → None."""
-    if not value:
-        return None
-    match = _BASIC.match(value.strip())
-    if match is None:
-        return None
-    g = match.groupdict()
-    try:
-        naive = datetime(
-            int(g["y"]),
-            int(g["m"]),
-            int(g["d"]),
-            int(g["H"] or 0),
-            int(g["M"] or 0),
-            int(g["S"] or 0),
-        )
-    except ValueError:
-        return None
-    tz = g["tz"]
-    zone = UTC
-    if tz and tz != "Z":
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace(":", "")
-        try:
-            zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-        except ValueError:  # an offset of a day or more
-            return None
-    return in_range(naive.replace(tzinfo=zone))
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +120,7 @@ def _dateline(head: etree._Element | None) -> Dateline | None:
     if not place:
         return None
     story_date = kid(line, "story.date")
-    when = norm_instant(attr(story_date, "norm"))
+    when = basic_instant(attr(story_date, "norm"))
     agency = _AGENCY_IN_DATELINE.search(printed)
     return Dateline(
         place=place,
@@ -232,8 +195,8 @@ def parse_nitf(
     if status is None:
         status = PubStatus.USABLE
         review.append(f"unknown management-status {status_raw!r}: taken as usable")
-    issued = norm_instant(attr(kid(docdata, "date.issue"), "norm"))
-    release = norm_instant(attr(kid(docdata, "date.release"), "norm"))
+    issued = basic_instant(attr(kid(docdata, "date.issue"), "norm"))
+    release = basic_instant(attr(kid(docdata, "date.release"), "norm"))
     embargoed = (
         release if status_raw == "embargoed" or (release and issued and release > issued) else None
     )

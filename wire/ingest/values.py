@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import nh3
 from lxml import etree, html
@@ -20,6 +20,7 @@ from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import MalformedInput
 from wire.ingest.limits import check_markup
 from wire.ingest.xmlpath import all_text, local, squash, text_of
+from wire.instants import in_range
 from wire.model import Dateline, Origin, Story
 
 _BLOCKS = frozenset(
@@ -120,31 +121,6 @@ def html_text(markup: str | None) -> str | None:
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_GUID = 1024
 MAX_URL = 4096
-
-
-def iso_instant(text: str | None) -> datetime | None:
-    """An RFC 3339 / ISO 8601 extended instant as aware UTC; None when unreadable.
-
-    No zone means UTC. Years outside 1000–9999 are refused: they are always
-    typos or hostile, and RFC 3339 cannot write them."""
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-        return in_range(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
-    except (ValueError, OverflowError):
-        return None
-
-
-def in_range(value: datetime | None) -> datetime | None:
-    """The instant in UTC when it is between the years 1000 and 9999, else None."""
-    if value is None:
-        return None
-    try:
-        utc = value.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-    return utc if 1000 <= utc.year <= 9999 else None
 
 
 def language_tag(text: str | None) -> str | None:

@@ -14,12 +14,12 @@ from typing import Final
 
 from lxml import etree
 
+from wire.instants import format_instant
 from wire.model import PubStatus, Story
 from wire.publish import _feedgen, namespace
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.rss import MEDIA_NS, media_elements
 from wire.publish.storyhtml import content_html, one_line
-from wire.storyjson import format_instant
 
 ATOM_NS: Final = "http://www.w3.org/2005/Atom"
 TOMBSTONE_NS: Final = "http://purl.org/atompub/tombstones/1.0"

@@ -46,8 +46,8 @@ from typing import Final
 
 from lxml import etree
 
+from wire.instants import format_instant
 from wire.model import Provider, Story
-from wire.storyjson import format_instant
 
 WIRE_NS: Final = "https://wire.example/ns/1.0"
 WIRE_PREFIX: Final = "wire"

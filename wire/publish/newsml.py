@@ -28,11 +28,11 @@ from typing import Any, Final, cast
 from lxml import etree
 from lxml.builder import ElementMaker  # type: ignore[import-not-found]
 
+from wire.instants import format_instant
 from wire.model import Provider, Rights, SourceRole, Story
 from wire.publish import namespace
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import format_dateline, one_line, story_xhtml
-from wire.storyjson import format_instant
 from wire.visibility import as_shown
 
 NAR_NS: Final = "http://iptc.org/std/nar/2006-10-01/"

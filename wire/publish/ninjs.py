@@ -34,10 +34,10 @@ from collections.abc import Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
+from wire.instants import format_instant
 from wire.model import Story
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import content_html, format_dateline, one_line
-from wire.storyjson import format_instant
 from wire.visibility import as_shown
 
 NINJS_SCHEMA_URI: Final = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"

@@ -19,6 +19,7 @@ from wire.clock import Clock
 from wire.config import Config, FeedSpec
 from wire.errors import StoryValidationError, Unrenderable
 from wire.events import StoryChanged
+from wire.instants import format_instant, parse_instant
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.atom import render_atom
 from wire.publish.cache import CONTENT_TYPES, RenderCache, Rendered, make_rendered, view_of
@@ -28,7 +29,6 @@ from wire.publish.ninjs import render_ninjs, render_ninjs_story
 from wire.publish.rss import render_rss
 from wire.publish.storyhtml import render_story_html
 from wire.store.base import IngestFailure, Store
-from wire.storyjson import format_instant, parse_instant
 from wire.visibility import HIDDEN, NO_EXPOSURE, Decision, Verdict, decide, readable_filters
 
 log = logging.getLogger(__name__)

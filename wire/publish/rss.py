@@ -18,11 +18,11 @@ from typing import Final
 
 from lxml import etree
 
+from wire.instants import format_instant
 from wire.model import Story
 from wire.publish import _feedgen, namespace
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.storyhtml import content_html, one_line
-from wire.storyjson import format_instant
 from wire.visibility import as_shown
 
 ATOM_NS: Final = "http://www.w3.org/2005/Atom"

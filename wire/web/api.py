@@ -36,17 +36,12 @@ from wire.access import Editor
 from wire.attribution import apply_policy
 from wire.deliver.retry import delivery_summary
 from wire.errors import StoryValidationError
+from wire.instants import format_instant, parse_instant
 from wire.model import Origin, PubStatus, Story
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import Wire
 from wire.store.base import Hold, IdempotentReply, IngestFailure, RawInput, SaveResult
-from wire.storyjson import (
-    SCHEMA_DIR,
-    format_instant,
-    parse_instant,
-    story_from_dict,
-    story_to_dict,
-)
+from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
 from wire.web.auth import bearer_token
 from wire.web.cursor import MAX_PENDING, decode_position, encode_position, read_changes
 from wire.web.feeds import audience_of, entitled_feed
@@ -751,7 +746,7 @@ async def redeliver(request: web.Request) -> web.Response:
 
 @cache
 def openapi_bytes() -> bytes:
-    return (SCHEMA_DIR / "openapi.yaml").read_bytes()
+    return schema_bytes("openapi.yaml")
 
 
 async def openapi(request: web.Request) -> web.Response:

@@ -146,6 +146,13 @@ class ShortcutProtocol(asyncio.Protocol):
             handler.data_received(pending)
 
 
+WRITTEN_FOR_AIOHTTP = ((3, 10), (3, 14))
+"""The aiohttp minor versions ``ShortcutSite`` was written and tested for: it sets
+``BaseSite``'s private ``_server`` (read by ``stop``) and reads ``_backlog``.
+pyproject.toml bounds the dependency to match; tests/test_shortcut.py fails on a
+version outside the range, so an upgrade is a deliberate review of these lines."""
+
+
 class ShortcutSite(web.BaseSite):
     """An aiohttp site whose connections start on the shortcut (``wire serve`` and
     the tests' servers use it; the runner stops it like any other site)."""

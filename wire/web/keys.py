@@ -8,7 +8,7 @@ from wire.access import Authenticator
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.duties import EmbargoWatch
-from wire.ingest.sources import SourceRunner
+from wire.poll.sources import SourceRunner
 from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire

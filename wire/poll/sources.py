@@ -23,14 +23,14 @@ import aiohttp
 
 from wire.config import SourceConfig
 from wire.errors import UnsafeURL, WireError
-from wire.ingest import dropdir
-from wire.ingest.fetch import BACKOFF_CAP, Verdict, fetch, next_delay
+from wire.instants import format_instant
 from wire.model import Story
 from wire.net.urlcheck import check_callback_async
+from wire.poll import dropdir
+from wire.poll.fetch import BACKOFF_CAP, Verdict, fetch, next_delay
 from wire.schedule import Jobs
 from wire.service import IngestOutcome, Wire
 from wire.store.base import RawInput, SourceState
-from wire.storyjson import format_instant
 
 log = logging.getLogger(__name__)
 

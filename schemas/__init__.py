@@ -1,0 +1,1 @@
+"""wire's JSON Schemas and OpenAPI document, installed as the package ``wire.schemas``."""
