@@ -17,7 +17,8 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from wire.errors import IngestError, StoryValidationError
-from wire.ingest.pipeline import FORMATS, parse_input
+from wire.formats import INPUT_CHOICES
+from wire.ingest.pipeline import parse_input
 from wire.publish.atom import render_atom
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.newsml import render_newsml, render_newsml_story
@@ -25,7 +26,7 @@ from wire.publish.ninjs import render_ninjs, render_ninjs_story
 from wire.publish.rss import render_rss
 from wire.publish.storyhtml import render_story_html
 from wire.sanitize import sanitize_story
-from wire.store.rows import encode_story
+from wire.storyjson import encode_story
 
 ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 FETCHED = datetime(2026, 12, 1, tzinfo=UTC)
@@ -97,7 +98,7 @@ def mutated_inputs(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-formats = st.sampled_from(FORMATS)
+formats = st.sampled_from(INPUT_CHOICES)
 
 
 def check_input(data: bytes, fmt: str = "auto") -> None:

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from tests.desk_client import EDITOR, ClientFactory, api_config
 from wire.errors import IngestError
+from wire.formats import INPUT_CHOICES
 from wire.ingest.detect import detect_format
-from wire.ingest.pipeline import FORMATS, parse_input
+from wire.ingest.pipeline import parse_input
 from wire.web.app import create_app
 
 FETCHED = datetime(2026, 12, 1, tzinfo=UTC)
@@ -72,7 +73,7 @@ def test_a_hidden_hostile_document_is_refused_on_detection(data: bytes) -> None:
 
 
 @SETTINGS
-@given(data=hidden(), fmt=st.sampled_from(FORMATS))
+@given(data=hidden(), fmt=st.sampled_from(INPUT_CHOICES))
 def test_a_hidden_hostile_document_is_refused_whatever_format_is_forced(
     data: bytes, fmt: str
 ) -> None:

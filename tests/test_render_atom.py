@@ -10,9 +10,8 @@ import pytest
 from lxml import etree
 
 from tests.validators import NAMES, feed_meta, fixture_story, validate_atom
-from wire.publish.atom import TOMBSTONE_NS, render_atom
-from wire.publish.namespace import WIRE_NS
-from wire.publish.rss import MEDIA_NS
+from wire.formats.namespaces import MEDIA_NS, TOMBSTONE_NS, WIRE_NS
+from wire.publish.atom import render_atom
 
 NS = {
     "a": "http://www.w3.org/2005/Atom",

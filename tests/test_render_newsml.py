@@ -10,15 +10,14 @@ import pytest
 from lxml import etree
 
 from tests.validators import NAMES, feed_meta, fixture_story, validate_newsml
+from wire.formats.namespaces import NAR_NS, XHTML_NS
 from wire.publish.newsml import (
     FEED_GROUP_ROLE,
     IPTC_CATALOG,
-    NAR_NS,
     render_newsml,
     render_newsml_item,
     render_newsml_story,
 )
-from wire.publish.storyhtml import XHTML_NS
 
 NS = {"g": NAR_NS, "x": XHTML_NS}
 

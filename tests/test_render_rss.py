@@ -10,9 +10,9 @@ import pytest
 from lxml import etree
 
 from tests.validators import NAMES, feed_meta, fixture_story
+from wire.formats.namespaces import DCTERMS_NS, MEDIA_NS, WIRE_NS
 from wire.instants import parse_instant
-from wire.publish.namespace import WIRE_NS
-from wire.publish.rss import DCTERMS_NS, MEDIA_NS, render_rss
+from wire.publish.rss import render_rss
 from wire.visibility import KILL_NOTICE
 
 NS = {
@@ -212,7 +212,7 @@ def test_markup_in_headline_is_escaped_text() -> None:
 def test_every_namespace_element_is_documented() -> None:
     from pathlib import Path
 
-    from wire.publish import namespace
+    from wire.formats import wire_namespace as namespace
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "namespace.md").read_text("utf-8")
     for name in namespace.ELEMENTS:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from wire.clock import utcnow
 from wire.config import Config, default_config, load_config
 from wire.errors import ConfigError, IngestError, NotFound, WireError
-from wire.ingest.pipeline import FORMATS as INPUT_FORMATS
+from wire.formats import FEED_FORMATS, INPUT_CHOICES, feed_path
 from wire.instants import format_instant, parse_instant
 from wire.model import PUBLIC
 from wire.runtime import running
@@ -111,14 +111,8 @@ async def _serve(app: web.Application, host: str, port: int) -> None:
 
 def feed_urls(config: Config) -> list[str]:
     """Every feed URL the server answers: each feed in each format it serves."""
-    from wire.publish.publisher import EXTENSION_OF
-
     base = config.server.base_url.rstrip("/")
-    return [
-        f"{base}/feeds/{spec.name}.{EXTENSION_OF[fmt]}"
-        for spec in config.feeds
-        for fmt in spec.formats
-    ]
+    return [base + feed_path(spec.name, fmt) for spec in config.feeds for fmt in spec.formats]
 
 
 async def _freeze_heap(app: object) -> None:
@@ -402,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--source", help="source name from the config (its attribution policy applies)")
-    p.add_argument("--format", default="auto", choices=INPUT_FORMATS)
+    p.add_argument("--format", default="auto", choices=INPUT_CHOICES)
     p.add_argument(
         "--fetched-at",
         type=_instant,
@@ -415,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("render", "Print a feed exactly as the server serves it to the public.")
     p.add_argument("feed")
-    p.add_argument("--format", required=True, choices=("rss", "atom", "newsml", "ninjs"))
+    p.add_argument("--format", required=True, choices=FEED_FORMATS)
     p.set_defaults(func=cmd_render)
 
     keys = sub.add_parser(

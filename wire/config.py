@@ -19,11 +19,10 @@ from typing import Any
 
 from wire.attribution import SourcePolicy
 from wire.errors import ConfigError
+from wire.formats import FEED_FORMATS
 from wire.instants import parse_instant
 from wire.model import FeedFilter
 from wire.storyjson import schema_validator
-
-FORMATS = ("rss", "atom", "newsml", "ninjs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +73,7 @@ class FeedSpec:
     description: str = ""
     language: str | None = None
     size: int = 50
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = FEED_FORMATS
     refresh_interval: int = 300
     public: bool = True
     filter: FeedFilter = field(default_factory=FeedFilter)
@@ -258,7 +257,7 @@ def _build(raw: dict[str, Any], base_dir: Path) -> Config:
                 description=f.get("description", ""),
                 language=f.get("language"),
                 size=f.get("size", 50),
-                formats=tuple(f.get("formats", FORMATS)),
+                formats=tuple(f.get("formats", FEED_FORMATS)),
                 refresh_interval=f.get("refresh_interval", 300),
                 public=f.get("public", True),
                 filter=FeedFilter(**{k: tuple(v) for k, v in flt.items()}),

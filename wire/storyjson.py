@@ -206,3 +206,17 @@ def loads(text: str | bytes) -> Story:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise StoryValidationError("/", f"invalid JSON: {exc}") from exc
     return story_from_dict(data)
+
+
+def encode_story(story: Story) -> str:
+    """The stored JSON document; raises ``StoryValidationError`` for a story that
+    would not read back (better refused now than unreadable later), including text
+    with a lone surrogate (JSON's ``"\\ud800"``), which no database text column holds."""
+    data = story_to_dict(story)
+    validate_story_dict(data)
+    doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        doc.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoryValidationError("", "text is not valid Unicode (a lone surrogate)") from exc
+    return doc

@@ -29,7 +29,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import aiohttp
-from aiohttp import web
 
 from wire.access import Authenticator
 from wire.deliver.retry import Courier, RetryPolicy
@@ -40,7 +39,6 @@ from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store.base import Delivery, Subscription
-from wire.tokens import hash_token
 
 log = logging.getLogger(__name__)
 
@@ -178,11 +176,6 @@ class Hub:
         self.verify_timeout = 10.0
         self._tasks: set[asyncio.Task[None]] = set()
         self._queued: dict[tuple[str, str], str] = {}  # (topic, callback) → last delivery id
-
-    # HTTP -------------------------------------------------------------------
-    @staticmethod
-    def setup_routes(app: web.Application) -> None:
-        app.router.add_post("/websub", _handle)
 
     async def accept(
         self,
@@ -378,37 +371,3 @@ class Hub:
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.courier.aclose()
-
-
-async def _handle(request: web.Request) -> web.Response:
-    """``POST /websub``: 202 and verification in the background, or a 4xx problem."""
-    from wire.web.auth import bearer_token
-    from wire.web.keys import AUTH, HUB, WIRE
-    from wire.web.problems import Problem
-
-    if request.content_type != FORM_TYPE:
-        raise Problem(415, f"a hub request is a form: Content-Type {FORM_TYPE}")
-    hub = request.app[HUB]
-    form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-    try:
-        parsed = parse_hub_request(form, leases=hub.leases)
-    except HubRequestError as exc:
-        raise Problem(400, exc.problem, kind="bad-hub-request", field=exc.field) from exc
-    token = bearer_token(request) or parsed.token
-    now = request.app[WIRE].clock()
-    audience = await request.app[AUTH].audience(token, now)
-    secure = request.secure or hub.publisher.base_url.startswith("https:")
-    try:
-        await hub.accept(
-            parsed,
-            audience=audience,
-            secure=secure,
-            token_hash=hash_token(token) if token else None,
-        )
-    except HubRequestError as exc:
-        raise Problem(400, exc.problem, kind="bad-hub-request", field=exc.field) from exc
-    except UnsafeURL as exc:
-        raise Problem(400, str(exc), kind="unsafe-url", field="hub.callback") from exc
-    except NotEntitled as exc:
-        raise Problem(403, str(exc), kind="forbidden") from exc
-    return web.Response(status=202, text="verification of intent pending\n")

@@ -14,12 +14,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Final
 
-FORMATS = ("rss", "atom", "newsml", "nitf", "ninjs", "html", "text", "xml")
+from wire.formats import INPUT_FORMATS
+from wire.formats.namespaces import NAR_NS
+
+DETECTED: Final = (*INPUT_FORMATS, "xml")
+"""What ``detect_format`` answers: a parser's format, or ``xml`` for XML of no known kind."""
 """What ``detect_format`` may answer; ``xml`` is XML in a vocabulary wire does not
 read, which the pipeline refuses by name rather than reading it as something else."""
 
-_NAR_NS = "http://iptc.org/std/nar/2006-10-01/"
 _NEWSML_ROOTS = frozenset(
     {"newsMessage", "newsItem", "packageItem", "conceptItem", "conceptSet", "knowledgeItem"}
 )
@@ -170,7 +174,7 @@ def _xml_kind(name: str, attrs: str) -> str | None:
         return "rss"
     if local == "feed":
         return "atom"
-    if local in _NEWSML_ROOTS or uri == _NAR_NS:
+    if local in _NEWSML_ROOTS or uri == NAR_NS:
         return "newsml"
     if local == "nitf":
         return "nitf"
@@ -180,7 +184,7 @@ def _xml_kind(name: str, attrs: str) -> str | None:
 
 
 def detect_format(data: bytes, *, text: str | None = None) -> str:
-    """One of ``FORMATS``: the format the content is in.
+    """One of ``DETECTED``: the format the content is in.
 
     The whole document is decoded (BOM or byte pattern) and its prolog walked,
     so no comment, padding or encoding hides what it is. XML is told apart by

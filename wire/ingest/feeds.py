@@ -27,14 +27,23 @@ from lxml import etree
 
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput
+from wire.formats.namespaces import (
+    ATOM_NS,
+    CONTENT_NS,
+    DC_NS,
+    MEDIA_NS,
+    RSS1_NS,
+    TOMBSTONE_NS,
+    XML_LANG,
+)
+from wire.formats.wire_namespace import WireElements, read_elements
+from wire.formats.xmlpath import all_text, attr, kid, kids, local, namespace, squash, text_of
 from wire.ingest.identity import derived_guid
 from wire.ingest.values import finish, html_paragraphs, html_text, language_tag, origin_of
-from wire.ingest.xmlpath import all_text, attr, kid, kids, local, namespace, squash, text_of
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 from wire.ingest.zones import rfc822_with_named_zone
 from wire.instants import in_range, read_instant
 from wire.model import (
-    Dateline,
     InfoSource,
     Origin,
     Picture,
@@ -45,16 +54,6 @@ from wire.model import (
     SourceRole,
     Story,
 )
-from wire.publish.namespace import WIRE_NS
-
-ATOM_NS = "http://www.w3.org/2005/Atom"
-MEDIA_NS = "http://search.yahoo.com/mrss/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-RSS1_NS = "http://purl.org/rss/1.0/"
-TOMBSTONE_NS = "http://purl.org/atompub/tombstones/1.0"
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 _HEADLINE_FROM_TEXT = 120
 """How much of the summary becomes the headline of an item that has no title."""
@@ -294,86 +293,6 @@ def _pictures(item: etree._Element, enclosures: Iterable[tuple[str, str | None]]
 # -- wire's own namespace ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _WireExtras:
-    """What the ``wire:`` elements of one item (or feed head) say."""
-
-    credit_line: str | None = None
-    dateline: Dateline | None = None
-    sources: tuple[InfoSource, ...] = ()
-    editor: str | None = None
-    pub_status: PubStatus | None = None
-    embargoed: datetime | None = None
-    version: int | None = None
-    related: tuple[Related, ...] = ()
-    provider: Provider | None = None
-    signals: tuple[str, ...] = ()
-    ed_note: str | None = None
-    review: tuple[str, ...] = ()
-
-
-def _wire_extras(el: etree._Element | None) -> _WireExtras:
-    if el is None:
-        return _WireExtras()
-    found: dict[str, list[etree._Element]] = {}
-    for child in el:
-        if namespace(child) == WIRE_NS:
-            found.setdefault(local(child), []).append(child)
-
-    def first(name: str) -> str | None:
-        return text_of(found[name][0]) if name in found else None
-
-    review: list[str] = []
-    dateline = None
-    if "dateline" in found:
-        dl = found["dateline"][0]
-        place = attr(dl, "place") or text_of(dl)
-        if place:
-            dateline = Dateline(place=place, agency=attr(dl, "agency"), date=attr(dl, "date"))
-    status = None
-    if (raw_status := first("pubStatus")) is not None:
-        try:
-            status = PubStatus(raw_status.lower())
-        except ValueError:
-            review.append(f"unknown wire:pubStatus {raw_status!r} ignored")
-    version = None
-    if (raw_version := first("version")) is not None:
-        if raw_version.isdigit() and int(raw_version) >= 1:
-            version = int(raw_version)
-        else:
-            review.append(f"wire:version {raw_version!r} is not a positive integer")
-    provider = None
-    if "provider" in found and (pname := text_of(found["provider"][0])):
-        provider = Provider(pname, attr(found["provider"][0], "abbreviation"))
-    return _WireExtras(
-        credit_line=first("creditline"),
-        dateline=dateline,
-        sources=tuple(
-            InfoSource(
-                name=nm,
-                role=attr(s, "role") or SourceRole.REPORTED_BY.value,
-                evidence=attr(s, "evidence"),
-                url=attr(s, "url"),
-            )
-            for s in found.get("source", ())
-            if (nm := text_of(s))
-        ),
-        editor=first("editor"),
-        pub_status=status,
-        embargoed=read_instant(first("embargoed")),
-        version=version,
-        related=tuple(
-            Related(title=t, url=attr(r, "url"))
-            for r in found.get("related", ())
-            if (t := text_of(r) or attr(r, "url"))
-        ),
-        provider=provider,
-        signals=tuple(t for s in found.get("signal", ()) if (t := text_of(s))),
-        ed_note=first("edNote"),
-        review=tuple(review),
-    )
-
-
 # -- putting a story together ------------------------------------------------------------
 
 
@@ -427,7 +346,7 @@ def _feed_source(item: etree._Element, kind: str) -> InfoSource | None:
 
 
 def _sources(
-    item: etree._Element, entry: _Entry, extras: _WireExtras, kind: str
+    item: etree._Element, entry: _Entry, extras: WireElements, kind: str
 ) -> tuple[InfoSource, ...]:
     sources = list(extras.sources)
     names = {s.name.casefold() for s in sources}
@@ -443,7 +362,7 @@ def _sources(
     return tuple(sources)
 
 
-def _related(entry: _Entry, extras: _WireExtras) -> tuple[Related, ...]:
+def _related(entry: _Entry, extras: WireElements) -> tuple[Related, ...]:
     if extras.related:
         return extras.related
     return tuple(Related(title=t or h, url=h) for rel, h, t in entry.links if rel == "related")
@@ -456,7 +375,7 @@ def _publisher(el: etree._Element | None) -> str | None:
 
 
 def _provider(
-    item: etree._Element, channel: etree._Element | None, extras: _WireExtras, head: _WireExtras
+    item: etree._Element, channel: etree._Element | None, extras: WireElements, head: WireElements
 ) -> Provider | None:
     if extras.provider:
         return extras.provider
@@ -495,11 +414,11 @@ def _story(
     *,
     feed: _Feed,
     channel: etree._Element | None,
-    head: _WireExtras,
+    head: WireElements,
     kind: str,
     origin: Origin,
 ) -> Story | None:
-    extras = _wire_extras(item)
+    extras = read_elements(item)
     summary, body = _summary_and_body(item, kind)
     headline, review = _headline(entry, summary, body)
     if not headline:
@@ -512,7 +431,7 @@ def _story(
         review.append("item has no id/guid: guid derived from source and link")
     subjects = tuple(dict.fromkeys(t for t, scheme in entry.categories if scheme))
     keywords = tuple(dict.fromkeys(t for t, scheme in entry.categories if not scheme))
-    language = language_tag(item.get(_XML_LANG)) or feed.language
+    language = language_tag(item.get(XML_LANG)) or feed.language
     return Story(
         guid=guid,
         version=extras.version or 1,
@@ -590,7 +509,7 @@ def parse_feed(
         )
     origin = origin_of(data, fmt=kind, source=source, fetched_at=fetched_at, url=url)
     channel = kid(root, "channel") if kind == "rss" else root
-    head = _wire_extras(channel)
+    head = read_elements(channel)
     stories = [
         story
         for item, entry in zip(items, feed.entries, strict=True)

@@ -4,7 +4,7 @@ Every attribution element the standard has is read: ``rightsInfo``, ``provider``
 ``creditline``, ``by``, ``creator``/``contributor``, ``infoSource`` with its role,
 ``located``/``dateline``, and the picture captions and credits in an XHTML body or
 in picture items. Catalogs are never fetched, so QCodes are kept as written and
-only the role codes in ``SOURCE_ROLES`` are interpreted.
+only the role codes of ``wire.formats.roles`` are interpreted.
 
 What wire's own renderer writes reads back exactly: one ``creator`` per byline
 person (preferred over the printed ``by`` line, which may join them or add a
@@ -25,11 +25,10 @@ from lxml import etree
 
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
-from wire.ingest.identity import derived_guid
-from wire.ingest.nitf import nitf_headline_and_byline, read_body
-from wire.ingest.skipped import skip
-from wire.ingest.values import finish, html_paragraphs, language_tag, origin_of
-from wire.ingest.xmlpath import (
+from wire.formats.namespaces import FEED_GROUP_ROLE, NAR_NS, SOURCE_ROLE_ALIAS, XML_LANG
+from wire.formats.roles import WIRE_ROLES, role_of_code
+from wire.formats.wire_namespace import wire_child
+from wire.formats.xmlpath import (
     all_text,
     attr,
     descendants,
@@ -40,6 +39,10 @@ from wire.ingest.xmlpath import (
     squash,
     text_of,
 )
+from wire.ingest.identity import derived_guid
+from wire.ingest.nitf import nitf_headline_and_byline, read_body
+from wire.ingest.skipped import skip
+from wire.ingest.values import finish, html_paragraphs, language_tag, origin_of
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 from wire.instants import read_instant
 from wire.model import (
@@ -54,24 +57,6 @@ from wire.model import (
     SourceRole,
     Story,
 )
-from wire.publish.namespace import SOURCE_ROLE_ALIAS, WIRE_NS
-from wire.publish.newsml import FEED_GROUP_ROLE
-
-NAR_NS = "http://iptc.org/std/nar/2006-10-01/"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-SOURCE_ROLES: dict[str, str] = {
-    "origprov": SourceRole.ORIGINAL_SOURCE.value,
-    "originalprovider": SourceRole.ORIGINAL_SOURCE.value,
-    "infosrc": SourceRole.ORIGINAL_SOURCE.value,
-    "infosource": SourceRole.ORIGINAL_SOURCE.value,
-    "origsrc": SourceRole.ORIGINAL_SOURCE.value,
-    "quoted": SourceRole.QUOTED.value,
-    "citedsource": SourceRole.CITING.value,
-}
-"""``infoSource/@role`` codes (the part after the scheme alias, lower-cased) to wire
-roles. ``wirerole:`` codes are wire's own and taken as they are; anything else
-is ``reported-by``."""
 
 PUB_STATUS: dict[str, PubStatus] = {
     "usable": PubStatus.USABLE,
@@ -80,7 +65,6 @@ PUB_STATUS: dict[str, PubStatus] = {
 }
 """``pubStatus`` ``stat:`` codes to wire's publishing status."""
 
-_WIRE_ROLES = frozenset(r.value for r in SourceRole)
 _BY = re.compile(r"^\s*by\s+", re.I)
 _PAREN_AGENCY = re.compile(r"\((?P<agency>[A-Za-z][\w .&-]{0,30})\)")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -108,12 +92,12 @@ def _role(roles: str | None) -> str:
     codes = (roles or "").split()
     for qcode in codes:
         alias, _, code = qcode.partition(":")
-        if alias == SOURCE_ROLE_ALIAS and code in _WIRE_ROLES:
+        if alias == SOURCE_ROLE_ALIAS and code in WIRE_ROLES:
             return code
     for qcode in codes:
-        mapped = SOURCE_ROLES.get((_code(qcode) or "").lower())
+        mapped = role_of_code(qcode)
         if mapped:
-            return mapped
+            return mapped.value
     return SourceRole.REPORTED_BY.value
 
 
@@ -334,17 +318,12 @@ def _provider(meta: etree._Element | None) -> Provider | None:
     return Provider(code) if code else None
 
 
-def _wire_kid(el: etree._Element, name: str) -> etree._Element | None:
-    """The first ``wire:<name>`` child (not any same-named element of another namespace)."""
-    return next((c for c in el if namespace(c) == WIRE_NS and local(c) == name), None)
-
-
 def _sources(cmeta: etree._Element | None) -> tuple[InfoSource, ...]:
     """``infoSource`` elements; the evidence phrase rides in a ``wire:source`` child."""
     out = []
     for el in kids(cmeta, "infoSource") if cmeta is not None else ():
         if name := _name(el):
-            evidence = attr(_wire_kid(el, "source"), "evidence")
+            evidence = attr(wire_child(el, "source"), "evidence")
             out.append(
                 InfoSource(
                     name=name, role=_role(el.get("role")), evidence=evidence, url=attr(el, "uri")
@@ -367,11 +346,8 @@ def _related(meta: etree._Element | None) -> tuple[Related, ...]:
 
 
 def _wire_text(meta: Iterable[etree._Element | None], name: str) -> etree._Element | None:
-    for block in meta:
-        for child in block if block is not None else ():
-            if namespace(child) == WIRE_NS and local(child) == name:
-                return child
-    return None
+    """The first ``wire:<name>`` in any of the blocks."""
+    return next((c for block in meta if (c := wire_child(block, name)) is not None), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,7 +425,7 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
             agency=attr(wire_dateline, "agency"),
             date=attr(wire_dateline, "date"),
         )
-    language = language_tag(attr(kid(cmeta, "language"), "tag")) or language_tag(el.get(_XML_LANG))
+    language = language_tag(attr(kid(cmeta, "language"), "tag")) or language_tag(el.get(XML_LANG))
     story = Story(
         guid=guid,
         version=version,

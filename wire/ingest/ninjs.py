@@ -23,10 +23,20 @@ from typing import Any
 
 from wire.attribution import SourcePolicy
 from wire.errors import InputTooLarge, MalformedInput
+from wire.formats.ninjs import (
+    AUTHOR_RELS,
+    CREDIT_ROLES,
+    DATELINE_ROLES,
+    EDITOR_ROLES,
+    NO_URL_PREFIXES,
+    PROVIDER_ROLES,
+    SIGNAL_ROLES,
+    SUMMARY_ROLES,
+)
+from wire.formats.xmlpath import squash
 from wire.ingest.identity import derived_guid
 from wire.ingest.newsml import printed_dateline
 from wire.ingest.values import finish, html_paragraphs, html_text, origin_of
-from wire.ingest.xmlpath import squash
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES
 from wire.instants import read_instant
 from wire.model import (
@@ -40,7 +50,6 @@ from wire.model import (
     SourceRole,
     Story,
 )
-from wire.publish.ninjs import NO_URL_PREFIXES
 
 JSON = Mapping[str, Any]
 
@@ -56,19 +65,7 @@ NINJS_KEYS = frozenset(
 )  # fmt: skip
 """Keys only ninjs objects carry; an object with none of them is not ninjs."""
 
-PROVIDER_ROLES = frozenset({"provider", "distributor", "agency", "publisher", "funder"})
-"""``infosources`` role codes that name the distributing agency rather than a source."""
-
-CREDIT_ROLES = frozenset({"creditline", "credit", "credit_line"})
-DATELINE_ROLES = frozenset({"dateline"})
-EDITOR_ROLES = frozenset({"editor"})
-SIGNAL_ROLES = frozenset({"signal"})
-AUTHOR_RELS = frozenset({"author", "creator", "byline", "writer"})
-"""``people/rel`` codes that make a person part of the byline."""
 _NOT_SUMMARY = CREDIT_ROLES | DATELINE_ROLES | EDITOR_ROLES | SIGNAL_ROLES
-SUMMARY_ROLES = frozenset(
-    {"summary", "abstract", "teaser", "description", "desc", "lead", "caption"}
-)
 _PICTURE_TYPES = frozenset({"picture", "image", "graphic", "photo"})
 _WIRE_ROLES = frozenset(r.value for r in SourceRole)
 _SOURCE_ROLES = {

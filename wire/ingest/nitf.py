@@ -14,9 +14,9 @@ from lxml import etree
 
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
+from wire.formats.xmlpath import all_text, attr, descendants, kid, kids, local, squash, text_of
 from wire.ingest.identity import derived_guid
 from wire.ingest.values import finish, language_tag, origin_of
-from wire.ingest.xmlpath import all_text, attr, descendants, kid, kids, local, squash, text_of
 from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
 from wire.instants import basic_instant
 from wire.model import Dateline, Picture, Provider, PubStatus, Rights, Story

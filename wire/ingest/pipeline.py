@@ -11,6 +11,7 @@ from typing import Protocol
 
 from wire.attribution import SourcePolicy
 from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
+from wire.formats import INPUT_CHOICES
 from wire.ingest.detect import decode_text, detect_format, root_element
 from wire.ingest.feeds import parse_feed
 from wire.ingest.limits import Limits, applied, check_markup
@@ -23,9 +24,8 @@ from wire.ingest.textcopy import extract_text
 from wire.ingest.xmlsafe import refuse_declarations
 from wire.model import Story
 from wire.sanitize import sanitize_story
-from wire.store.rows import encode_story
+from wire.storyjson import encode_story
 
-FORMATS = ("auto", "text", "html", "rss", "atom", "newsml", "nitf", "ninjs")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -127,7 +127,7 @@ def _parse(
 ) -> list[Story]:
     if len(data) > max_bytes:
         raise InputTooLarge(name, f"{len(data)} bytes is over the {max_bytes}-byte limit")
-    if fmt not in FORMATS:
+    if fmt not in INPUT_CHOICES:
         raise MalformedInput(name, f"unknown format {fmt!r}")
     text = decode_text(data)  # once: detection and the markup checks read it
     kind = detect_format(data, text=text) if fmt == "auto" else fmt

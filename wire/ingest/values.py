@@ -18,8 +18,8 @@ from lxml import etree, html
 
 from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import MalformedInput
+from wire.formats.xmlpath import all_text, local, squash, text_of
 from wire.ingest.limits import check_markup
-from wire.ingest.xmlpath import all_text, local, squash, text_of
 from wire.instants import in_range
 from wire.model import Dateline, Origin, Story
 

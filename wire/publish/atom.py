@@ -14,23 +14,29 @@ from typing import Final
 
 from lxml import etree
 
+from wire.formats import wire_namespace as namespace
+from wire.formats.namespaces import (
+    ATOM_NS,
+    HISTORY_NS,
+    MEDIA_NS,
+    TOMBSTONE_NS,
+    WIRE_NS,
+    WIRE_PREFIX,
+)
 from wire.instants import format_instant
 from wire.model import PubStatus, Story
-from wire.publish import _feedgen, namespace
+from wire.publish import _feedgen
 from wire.publish.feedmeta import FeedMeta, story_updated
-from wire.publish.rss import MEDIA_NS, media_elements
+from wire.publish.rss import media_elements
 from wire.publish.storyhtml import content_html, one_line
 
-ATOM_NS: Final = "http://www.w3.org/2005/Atom"
-TOMBSTONE_NS: Final = "http://purl.org/atompub/tombstones/1.0"
-HISTORY_NS: Final = "http://purl.org/syndication/history/1.0"
 _A: Final = "{" + ATOM_NS + "}"
 _AT: Final = "{" + TOMBSTONE_NS + "}"
 _NSMAP: Final = {
     "media": MEDIA_NS,
     "at": TOMBSTONE_NS,
     "fh": HISTORY_NS,
-    namespace.WIRE_PREFIX: namespace.WIRE_NS,
+    WIRE_PREFIX: WIRE_NS,
 }
 
 

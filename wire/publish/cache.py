@@ -20,14 +20,8 @@ from email.utils import format_datetime
 
 from wire.clock import Clock
 from wire.errors import StoreUnavailable
+from wire.formats import Format
 from wire.model import Audience
-
-CONTENT_TYPES = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "newsml": "application/vnd.iptc.g2.newsmessage+xml; charset=utf-8",
-    "ninjs": "application/json",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +110,7 @@ class RenderCache:
                 future.set_result(stale)
                 return stale
             rendered = make_rendered(
-                body, CONTENT_TYPES[fmt], previous=self._last.get(key), now=self._clock()
+                body, Format(fmt).feed_type, previous=self._last.get(key), now=self._clock()
             )
             self._last[key] = rendered
             if self._generation.get(feed, 0) == generation:

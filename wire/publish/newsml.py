@@ -28,41 +28,32 @@ from typing import Any, Final, cast
 from lxml import etree
 from lxml.builder import ElementMaker  # type: ignore[import-not-found]
 
+from wire.formats import wire_namespace as namespace
+from wire.formats.namespaces import (
+    FEED_GROUP_ROLE,
+    NAR_NS,
+    SOURCE_ROLE_ALIAS,
+    SOURCE_ROLE_SCHEME,
+    WIRE_NS,
+    WIRE_PREFIX,
+)
+from wire.formats.roles import IPTC_FALLBACK, IPTC_ROLE
 from wire.instants import format_instant
-from wire.model import Provider, Rights, SourceRole, Story
-from wire.publish import namespace
+from wire.model import Provider, Rights, Story
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import format_dateline, one_line, story_xhtml
 from wire.visibility import as_shown
 
-NAR_NS: Final = "http://iptc.org/std/nar/2006-10-01/"
 STANDARD_VERSION: Final = "2.35"
 IPTC_CATALOG: Final = "http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_41.xml"
 """The IPTC catalog published alongside NewsML-G2 2.35 (scheme aliases ninat, stat, sig,
 cpprole, irel, drol)."""
 
-CPP_ROLE: Final = {
-    SourceRole.REPORTED_BY.value: "cpprole:originfo",
-    SourceRole.ACCORDING_TO.value: "cpprole:originfo",
-    SourceRole.TOLD.value: "cpprole:originfo",
-    SourceRole.CITING.value: "cpprole:contentSource",
-    SourceRole.ORIGINAL_SOURCE.value: "cpprole:origcont",
-    SourceRole.QUOTED.value: "cpprole:contentSource",
-}
-"""wire source role → IPTC Content Production Party Role; wire's own role follows
-as ``wirerole:<role>`` in the same role list, so nothing is lost."""
-
-FEED_GROUP_ROLE: Final = namespace.WIRE_NS + "/group-role/feed"
-"""``group/@roleuri`` of the feed package's root group: "these items are the feed,
-in order" (a listing, not a set of related stories)."""
-
 NEWS_ITEM_TYPE: Final = "application/vnd.iptc.g2.newsitem+xml"
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
-G: Any = ElementMaker(
-    namespace=NAR_NS, nsmap={None: NAR_NS, namespace.WIRE_PREFIX: namespace.WIRE_NS}
-)
+G: Any = ElementMaker(namespace=NAR_NS, nsmap={None: NAR_NS, WIRE_PREFIX: WIRE_NS})
 """The NAR-namespace element maker (lxml.builder is untyped: results are cast at the edges)."""
 
 
@@ -139,9 +130,9 @@ def _content_meta(story: Story) -> etree._Element:
     if story.dateline and one_line(story.dateline.place):
         cm.append(G.located(_name(story.dateline.place)))
     for src in story.sources:
-        roles = [CPP_ROLE.get(src.role, "cpprole:contentSource")]
+        roles = [IPTC_ROLE.get(src.role, IPTC_FALLBACK)]
         if _qcode_safe(src.role):
-            roles.append(f"{namespace.SOURCE_ROLE_ALIAS}:{_qcode_safe(src.role)}")
+            roles.append(f"{SOURCE_ROLE_ALIAS}:{_qcode_safe(src.role)}")
         info = G.infoSource(_name(src.name), role=" ".join(roles))
         if src.url:
             info.set("uri", src.url)
@@ -186,7 +177,7 @@ def render_newsml_item(story: Story, meta: FeedMeta | None = None) -> etree._Ele
     """One ``newsItem`` element for ``story`` (a kill is ``stat:canceled``, still rendered)."""
     item: etree._Element = G.newsItem(
         G.catalogRef(href=IPTC_CATALOG),
-        G.catalog(G.scheme(alias=namespace.SOURCE_ROLE_ALIAS, uri=namespace.SOURCE_ROLE_SCHEME)),
+        G.catalog(G.scheme(alias=SOURCE_ROLE_ALIAS, uri=SOURCE_ROLE_SCHEME)),
         *_rights(story.rights),
         _item_meta(story, meta),
         _content_meta(story),

@@ -31,20 +31,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote
 
+from wire.formats import ninjs as vocab
 from wire.instants import format_instant
 from wire.model import Story
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import content_html, format_dateline, one_line
 from wire.visibility import as_shown
-
-NINJS_SCHEMA_URI: Final = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
-AUTHOR_REL: Final = "author"
-"""``people/rel`` of a byline person."""
-NO_URL_PREFIXES: Final = ("urn:wire:picture:", "urn:wire:related:")
-"""Association URIs that stand for "no URL" (see ``_member_uri``)."""
 
 JSON = dict[str, Any]
 
@@ -67,7 +62,7 @@ def _pictures(story: Story) -> list[JSON]:
             "type": "picture",
         }
         if pic.caption:
-            doc["descriptions"] = [{"role": "caption", "value": pic.caption}]
+            doc["descriptions"] = [{"role": vocab.CAPTION, "value": pic.caption}]
         if pic.credit:
             doc["by"] = pic.credit
         if pic.copyright:
@@ -93,7 +88,7 @@ def _related(story: Story) -> list[JSON]:
 def _infosources(story: Story) -> list[JSON]:
     out: list[JSON] = []
     if story.provider:
-        prov: JSON = {"name": story.provider.name, "role": "provider"}
+        prov: JSON = {"name": story.provider.name, "role": vocab.PROVIDER}
         if story.provider.abbreviation:
             prov["literal"] = story.provider.abbreviation
         out.append(prov)
@@ -111,7 +106,7 @@ def render_ninjs_story(story: Story) -> JSON:
         "uri": story.guid,
         "type": "text",
         "representationtype": "full",
-        "standard": {"name": "ninjs", "version": "2.2", "schema": NINJS_SCHEMA_URI},
+        "standard": {"name": "ninjs", "version": "2.2", "schema": vocab.NINJS_SCHEMA_URI},
         "version": str(story.version),
         "pubstatus": story.pub_status.value,
         "headlines": [{"role": "main", "value": story.headline}],
@@ -132,17 +127,17 @@ def render_ninjs_story(story: Story) -> JSON:
     }
     doc.update({k: v for k, v in optional.items() if v})
     descriptions = [
-        *_describe("summary", story.summary),
-        *_describe("creditline", one_line(story.credit_line) if story.credit_line else None),
-        *_describe("dateline", format_dateline(story.dateline) if story.dateline else None),
-        *_describe("editor", story.editor),
-        *(d for s in story.signals for d in _describe("signal", s)),
+        *_describe(vocab.SUMMARY, story.summary),
+        *_describe(vocab.CREDITLINE, one_line(story.credit_line) if story.credit_line else None),
+        *_describe(vocab.DATELINE, format_dateline(story.dateline) if story.dateline else None),
+        *_describe(vocab.EDITOR, story.editor),
+        *(d for s in story.signals for d in _describe(vocab.SIGNAL, s)),
     ]
     if descriptions:
         doc["descriptions"] = descriptions
     doc["bodies"] = [{"role": "main", "contenttype": "text/html", "value": content_html(story)}]
     for key, value in (
-        ("people", [{"name": p, "rel": AUTHOR_REL} for p in story.byline]),
+        ("people", [{"name": p, "rel": vocab.AUTHOR} for p in story.byline]),
         ("infosources", _infosources(story)),
         ("associations", _pictures(story) + _related(story)),
         ("subjects", [{"name": s} for s in story.subjects]),

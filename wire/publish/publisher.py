@@ -19,10 +19,11 @@ from wire.clock import Clock
 from wire.config import Config, FeedSpec
 from wire.errors import StoryValidationError, Unrenderable
 from wire.events import StoryChanged
+from wire.formats import STORY_PAGE, Format, feed_path
 from wire.instants import format_instant, parse_instant
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.atom import render_atom
-from wire.publish.cache import CONTENT_TYPES, RenderCache, Rendered, make_rendered, view_of
+from wire.publish.cache import RenderCache, Rendered, make_rendered, view_of
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.newsml import render_newsml, render_newsml_story
 from wire.publish.ninjs import render_ninjs, render_ninjs_story
@@ -33,7 +34,6 @@ from wire.visibility import HIDDEN, NO_EXPOSURE, Decision, Verdict, decide, read
 
 log = logging.getLogger(__name__)
 
-EXTENSION_OF = {"rss": "rss", "atom": "atom", "newsml": "xml", "ninjs": "json"}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 THREAD_THRESHOLD = 20  # stories; larger renders leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
@@ -119,7 +119,7 @@ class Publisher:
         return f"{self.base_url}/websub"
 
     def feed_url(self, feed: str, fmt: str) -> str:
-        return f"{self.base_url}/feeds/{feed}.{EXTENSION_OF[fmt]}"
+        return self.base_url + feed_path(feed, fmt)
 
     def link_header(self, feed: str, fmt: str) -> str | None:
         return self._links.get((feed, fmt))
@@ -198,7 +198,7 @@ class Publisher:
         body, updated = await self._render(
             feed, fmt, view_of(audience), before=decode_cursor(before)
         )
-        return self.wrap(body, CONTENT_TYPES[fmt], modified=updated)
+        return self.wrap(body, Format(fmt).feed_type, modified=updated)
 
     async def _render(
         self, feed: str, fmt: str, view: Audience, *, before: tuple[datetime, str] | None
@@ -334,11 +334,7 @@ class Publisher:
 
     @staticmethod
     def render_story(story: Story, ext: str) -> bytes:
-        if ext == "xml":
-            return render_newsml_story(story)
-        if ext == "json":
-            return json.dumps(render_ninjs_story(story), ensure_ascii=False).encode("utf-8")
-        return render_story_html(story)
+        return _STORY_RENDERERS[ext](story)
 
 
 def _render_isolated(
@@ -366,14 +362,27 @@ def _render_isolated(
     return _render_format(fmt, meta, good), bad
 
 
+def _ninjs_story(story: Story) -> bytes:
+    return json.dumps(render_ninjs_story(story), ensure_ascii=False).encode("utf-8")
+
+
+_FEED_RENDERERS: dict[str, Callable[[FeedMeta, list[Story]], bytes]] = {
+    Format.RSS: render_rss,
+    Format.ATOM: render_atom,
+    Format.NEWSML: render_newsml,
+    Format.NINJS: render_ninjs,
+}
+_STORY_RENDERERS: dict[str, Callable[[Story], bytes]] = {
+    Format.NEWSML.extension: render_newsml_story,
+    Format.NINJS.extension: _ninjs_story,
+    STORY_PAGE: render_story_html,
+}
+"""The renderer of each feed format and of each single-story extension
+(``wire.formats`` names them; a test checks none is missing)."""
+
+
 def _render_format(fmt: str, meta: FeedMeta, stories: list[Story]) -> bytes:
-    if fmt == "rss":
-        return render_rss(meta, stories)
-    if fmt == "atom":
-        return render_atom(meta, stories)
-    if fmt == "newsml":
-        return render_newsml(meta, stories)
-    return render_ninjs(meta, stories)
+    return _FEED_RENDERERS[fmt](meta, stories)
 
 
 __all__ = ["PUBLIC", "Publisher", "decode_cursor", "encode_cursor"]

@@ -18,22 +18,21 @@ from typing import Final
 
 from lxml import etree
 
+from wire.formats import wire_namespace as namespace
+from wire.formats.namespaces import ATOM_NS, DCTERMS_NS, MEDIA_NS, WIRE_NS, WIRE_PREFIX
 from wire.instants import format_instant
 from wire.model import Story
-from wire.publish import _feedgen, namespace
+from wire.publish import _feedgen
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.storyhtml import content_html, one_line
 from wire.visibility import as_shown
 
-ATOM_NS: Final = "http://www.w3.org/2005/Atom"
-MEDIA_NS: Final = "http://search.yahoo.com/mrss/"
 _M: Final = "{" + MEDIA_NS + "}"
-DCTERMS_NS: Final = "http://purl.org/dc/terms/"
 DCTERMS: Final = "{" + DCTERMS_NS + "}"
 _NSMAP: Final = {
     "media": MEDIA_NS,
     "dcterms": DCTERMS_NS,
-    namespace.WIRE_PREFIX: namespace.WIRE_NS,
+    WIRE_PREFIX: WIRE_NS,
 }
 
 

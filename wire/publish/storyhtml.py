@@ -12,9 +12,9 @@ from typing import Final
 
 from lxml import etree
 
+from wire.formats.namespaces import XHTML_NS
 from wire.model import Dateline, PubStatus, Story
 
-XHTML_NS: Final = "http://www.w3.org/1999/xhtml"
 _X: Final = "{" + XHTML_NS + "}"
 _NSMAP: Final = {None: XHTML_NS}
 _VOID: Final = frozenset({"img", "br", "hr", "meta", "link", "input"})

@@ -13,10 +13,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from wire.errors import StoryValidationError
 from wire.model import Story
 from wire.store.base import Delivery, Entry, RawInput
-from wire.storyjson import story_from_dict, story_to_dict, validate_story_dict
+from wire.storyjson import story_from_dict
 from wire.visibility import NO_EXPOSURE, Exposure
 
 if TYPE_CHECKING:
@@ -26,20 +25,6 @@ R = TypeVar("R", bound="DataclassInstance")
 
 
 # stories ---------------------------------------------------------------------------
-
-
-def encode_story(story: Story) -> str:
-    """The stored JSON document; raises ``StoryValidationError`` for a story that
-    would not read back (better refused now than unreadable later), including text
-    with a lone surrogate (JSON's ``"\\ud800"``), which no database text column holds."""
-    data = story_to_dict(story)
-    validate_story_dict(data)
-    doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    try:
-        doc.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise StoryValidationError("", "text is not valid Unicode (a lone surrogate)") from exc
-    return doc
 
 
 @lru_cache(maxsize=8192)

@@ -78,7 +78,6 @@ from wire.store.rows import (
     decode_story,
     delivery_from_row,
     delivery_values,
-    encode_story,
     entry_from_row,
     head_values,
     raw_from_row,
@@ -106,6 +105,7 @@ from wire.store.tables import (
     story_versions,
     subscriptions,
 )
+from wire.storyjson import encode_story
 from wire.visibility import NO_EXPOSURE
 
 log = logging.getLogger(__name__)

@@ -36,6 +36,7 @@ from wire.access import Editor
 from wire.attribution import apply_policy
 from wire.deliver.retry import delivery_summary
 from wire.errors import StoryValidationError
+from wire.formats import INPUT_CHOICES
 from wire.instants import format_instant, parse_instant
 from wire.model import Origin, PubStatus, Story
 from wire.sanitize import first_surrogate, safe_link
@@ -73,7 +74,7 @@ INPUT_FORMATS: dict[str, str] = {
 }
 """What ``POST /stories`` takes, by media type: story JSON or a parser format."""
 
-FORMAT_OVERRIDES = ("story", "auto", "text", "html", "rss", "atom", "newsml", "nitf", "ninjs")
+FORMAT_OVERRIDES = (STORY_JSON, *INPUT_CHOICES)
 
 ACTIONS: dict[str, tuple[PubStatus, str, str]] = {
     "kill": (PubStatus.CANCELED, "killed", "admin"),

@@ -20,7 +20,7 @@ from wire.deliver.websub import Hub
 from wire.demo import load_demo
 from wire.duties import Leadership
 from wire.runtime import running
-from wire.web import api, feeds, health, index
+from wire.web import api, feeds, health, index, websub
 from wire.web.keys import (
     AUTH,
     EMBARGO,
@@ -93,7 +93,7 @@ def create_app(
     index.setup_routes(app, config)
     feeds.setup_routes(app)
     api.setup_routes(app)
-    Hub.setup_routes(app)
+    websub.setup_routes(app)
     return app
 
 

@@ -10,8 +10,16 @@ from aiohttp import web
 
 from wire.config import FeedSpec
 from wire.errors import AuthError
+from wire.formats import (
+    STORY_PAGE,
+    Format,
+    by_extension,
+    extension_pattern,
+    story_extensions,
+    story_type,
+)
 from wire.model import PUBLIC, Audience
-from wire.publish.cache import CONTENT_TYPES, Rendered
+from wire.publish.cache import Rendered
 from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
 from wire.visibility import Verdict
@@ -19,13 +27,6 @@ from wire.web.auth import bearer_token
 from wire.web.conditional import cached_reply
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import Problem
-
-EXTENSIONS = {"rss": "rss", "atom": "atom", "xml": "newsml", "json": "ninjs"}
-STORY_TYPES = {
-    "xml": "application/vnd.iptc.g2.newsitem+xml; charset=utf-8",
-    "json": "application/json",
-    "html": "text/html; charset=utf-8",
-}
 
 
 async def audience_of(request: web.Request) -> Audience:
@@ -81,7 +82,7 @@ def serve_bytes(
 
 async def get_feed(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    fmt = EXTENSIONS.get(request.match_info["ext"])
+    fmt = by_extension(request.match_info["ext"])
     if fmt is None:
         raise Problem(404, "unknown feed extension")
     publisher = request.app[PUBLISHER]
@@ -115,14 +116,15 @@ async def get_story(request: web.Request) -> web.Response:
     have seen a story since killed or withheld, 404 for everyone else."""
     guid = request.match_info["guid"]
     ext = request.match_info["ext"]
-    if ext not in STORY_TYPES:
+    content_type = story_type(ext)
+    if content_type is None:
         raise Problem(404, "unknown story extension")
     publisher = request.app[PUBLISHER]
     audience = await audience_of(request)
     decision = await publisher.story_decision(guid, audience)
     if decision.story is None:
         raise Problem(404, f"no story {guid!r}")
-    rendered = await publisher.story_rendered(decision.story, ext, STORY_TYPES[ext])
+    rendered = await publisher.story_rendered(decision.story, ext, content_type)
     if decision.verdict is Verdict.ANNOUNCE:
         response = web.Response(
             status=410,
@@ -131,15 +133,14 @@ async def get_story(request: web.Request) -> web.Response:
         )
     else:
         response = serve_bytes(request, rendered, max_age=60, public=audience.is_public, links=None)
-    if ext == "html":
+    if ext == STORY_PAGE:
         response.headers["Content-Security-Policy"] = STORY_PAGE_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get(r"/feeds/{name}.{ext:(rss|atom|xml|json)}", get_feed)
-    app.router.add_get(r"/stories/{guid:[^/]+?}.{ext:(xml|json|html)}", get_story)
-
-
-__all__ = ["CONTENT_TYPES", "setup_routes"]
+    feeds = extension_pattern(tuple(f.extension for f in Format))
+    app.router.add_get(rf"/feeds/{{name}}.{{ext:({feeds})}}", get_feed)
+    stories = extension_pattern(story_extensions())
+    app.router.add_get(rf"/stories/{{guid:[^/]+?}}.{{ext:({stories})}}", get_story)

@@ -11,20 +11,16 @@ from html import escape
 from aiohttp import web
 
 from wire.config import Config
-from wire.web.feeds import EXTENSIONS
-
-FORMAT_NAMES = {"rss": "RSS 2.0", "atom": "Atom 1.0", "newsml": "NewsML-G2", "ninjs": "ninjs 2.2"}
+from wire.formats import Format, feed_path
 
 
 def render_index(config: Config) -> bytes:
     """An HTML page listing every public feed in each of its formats."""
     base = config.server.base_url.rstrip("/")
-    ext_of = {fmt: ext for ext, fmt in EXTENSIONS.items()}
     rows = []
     for spec in config.feeds:
         links = " · ".join(
-            f'<a href="{escape(base)}/feeds/{escape(spec.name)}.{ext_of[fmt]}">'
-            f"{FORMAT_NAMES[fmt]}</a>"
+            f'<a href="{escape(base + feed_path(spec.name, fmt))}">{Format(fmt).label}</a>'
             for fmt in spec.formats
         )
         access = "public" if spec.public else "partners only"

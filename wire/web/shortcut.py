@@ -24,8 +24,9 @@ from aiohttp.http import SERVER_SOFTWARE
 
 from wire.access import Authenticator
 from wire.errors import WireError
+from wire.formats import feed_path
 from wire.model import PUBLIC
-from wire.publish.publisher import EXTENSION_OF, Publisher
+from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
 from wire.web.auth import token_from
 from wire.web.conditional import cached_reply
@@ -126,7 +127,7 @@ class FeedShortcut:
         self._limiter = limiter
         self._clock = clock
         self._routes = {
-            f"/feeds/{spec.name}.{EXTENSION_OF[fmt]}".encode(): (spec.name, fmt)
+            feed_path(spec.name, fmt).encode(): (spec.name, fmt)
             for spec in publisher.specs.values()
             for fmt in spec.formats
         }

@@ -1,4 +1,8 @@
-"""wire's project XML namespace: what no standard feed element carries.
+"""wire's project XML namespace, written and read: what no standard feed element carries.
+
+The renderers write it with ``item_elements``/``provider_element``; the parsers
+read it back with ``read_elements``, so an item wire wrote comes back with every
+``wire:`` field as it went out.
 
 URI ``https://wire.example/ns/1.0``, prefix ``wire``. Partners read this as the
 spec; ``docs/namespace.md`` says the same at more length. Every element is text
@@ -42,17 +46,16 @@ The NewsML-G2 source-role scheme alias ``wirerole`` resolves to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from lxml import etree
 
-from wire.instants import format_instant
-from wire.model import Provider, Story
-
-WIRE_NS: Final = "https://wire.example/ns/1.0"
-WIRE_PREFIX: Final = "wire"
-SOURCE_ROLE_SCHEME: Final = WIRE_NS + "/source-role/"
-SOURCE_ROLE_ALIAS: Final = "wirerole"
+from wire.formats.namespaces import WIRE_NS
+from wire.formats.xmlpath import attr, local, namespace, text_of
+from wire.instants import format_instant, read_instant
+from wire.model import Dateline, InfoSource, Provider, PubStatus, Related, SourceRole, Story
 
 ELEMENTS: Final = (
     "creditline",
@@ -114,3 +117,96 @@ def item_elements(story: Story) -> list[etree._Element]:
 def provider_element(provider: Provider) -> etree._Element:
     """``wire:provider`` for feed (channel) level."""
     return _el("provider", provider.name, abbreviation=provider.abbreviation)
+
+
+# reading ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WireElements:
+    """What the ``wire:`` elements of one item (or feed head) say."""
+
+    credit_line: str | None = None
+    dateline: Dateline | None = None
+    sources: tuple[InfoSource, ...] = ()
+    editor: str | None = None
+    pub_status: PubStatus | None = None
+    embargoed: datetime | None = None
+    version: int | None = None
+    related: tuple[Related, ...] = ()
+    provider: Provider | None = None
+    signals: tuple[str, ...] = ()
+    ed_note: str | None = None
+    review: tuple[str, ...] = ()
+
+
+def read_elements(el: etree._Element | None) -> WireElements:
+    """What the ``wire:`` children of one item (or feed head) say; values that do
+    not read (an unknown status, a version that is no positive integer) are left
+    out with a review note."""
+    if el is None:
+        return WireElements()
+    found: dict[str, list[etree._Element]] = {}
+    for child in el:
+        if namespace(child) == WIRE_NS:
+            found.setdefault(local(child), []).append(child)
+
+    def first(name: str) -> str | None:
+        return text_of(found[name][0]) if name in found else None
+
+    review: list[str] = []
+    dateline = None
+    if "dateline" in found:
+        dl = found["dateline"][0]
+        place = attr(dl, "place") or text_of(dl)
+        if place:
+            dateline = Dateline(place=place, agency=attr(dl, "agency"), date=attr(dl, "date"))
+    status = None
+    if (raw_status := first("pubStatus")) is not None:
+        try:
+            status = PubStatus(raw_status.lower())
+        except ValueError:
+            review.append(f"unknown wire:pubStatus {raw_status!r} ignored")
+    version = None
+    if (raw_version := first("version")) is not None:
+        if raw_version.isdigit() and int(raw_version) >= 1:
+            version = int(raw_version)
+        else:
+            review.append(f"wire:version {raw_version!r} is not a positive integer")
+    provider = None
+    if "provider" in found and (pname := text_of(found["provider"][0])):
+        provider = Provider(pname, attr(found["provider"][0], "abbreviation"))
+    return WireElements(
+        credit_line=first("creditline"),
+        dateline=dateline,
+        sources=tuple(
+            InfoSource(
+                name=nm,
+                role=attr(s, "role") or SourceRole.REPORTED_BY.value,
+                evidence=attr(s, "evidence"),
+                url=attr(s, "url"),
+            )
+            for s in found.get("source", ())
+            if (nm := text_of(s))
+        ),
+        editor=first("editor"),
+        pub_status=status,
+        embargoed=read_instant(first("embargoed")),
+        version=version,
+        related=tuple(
+            Related(title=t, url=attr(r, "url"))
+            for r in found.get("related", ())
+            if (t := text_of(r) or attr(r, "url"))
+        ),
+        provider=provider,
+        signals=tuple(t for s in found.get("signal", ()) if (t := text_of(s))),
+        ed_note=first("edNote"),
+        review=tuple(review),
+    )
+
+
+def wire_child(el: etree._Element | None, name: str) -> etree._Element | None:
+    """The first ``wire:<name>`` child (not a same-named element of another namespace)."""
+    if el is None:
+        return None
+    return next((c for c in el if namespace(c) == WIRE_NS and local(c) == name), None)
