@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from feedgen.feed import FeedGenerator
@@ -89,13 +90,13 @@ def main() -> None:
     print(f"{'stories':>7}  {'format':<9} {'ms':>9} {'× baseline':>11} {'bytes':>10}")
     for n in (100, 1000):
         batch = stories(n)
-        base = best_of(lambda b=batch: baseline(b), args.repeat)
+        base = best_of(partial(baseline, batch), args.repeat)
         renderers: dict[str, Callable[[], bytes]] = {
-            "baseline": lambda b=batch: baseline(b),
-            "rss": lambda b=batch: render_rss(META, b),
-            "atom": lambda b=batch: render_atom(META, b),
-            "newsml": lambda b=batch: render_newsml(META, b),
-            "ninjs": lambda b=batch: render_ninjs(META, b),
+            "baseline": partial(baseline, batch),
+            "rss": partial(render_rss, META, batch),
+            "atom": partial(render_atom, META, batch),
+            "newsml": partial(render_newsml, META, batch),
+            "ninjs": partial(render_ninjs, META, batch),
         }
         for name, fn in renderers.items():
             t = base if name == "baseline" else best_of(fn, args.repeat)

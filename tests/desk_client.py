@@ -85,7 +85,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Path, clock: FakeClock) -> Client:
-    """The API test server (``tests/fixtures/api/wire.toml``) on ``clock``, jobs not started."""
-    app = create_app(api_config(tmp_path), clock=clock, start_jobs=False)
+async def client(
+    aiohttp_client: ClientFactory, tmp_path: Path, clock: FakeClock, database: str
+) -> Client:
+    """The API test server (``tests/fixtures/api/wire.toml``) on ``clock``, jobs not
+    started, its store on each backend in turn (the ``database`` fixture)."""
+    app = create_app(api_config(tmp_path, database=database), clock=clock, start_jobs=False)
     return await aiohttp_client(app)

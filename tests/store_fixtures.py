@@ -16,12 +16,14 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from wire.config import Config
 from wire.store import SQLStore, sqlite_dsn
 
 POSTGRES_URL = os.environ.get(
@@ -101,3 +103,35 @@ async def fresh_database(backend: str, folder: Path) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """``server.database`` for a whole running wire, on the requested backend:
+    ``""`` (the default SQLite file in its data_dir) or a fresh PostgreSQL
+    database of its own, dropped afterwards."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    await _postgres_or_skip()
+    name = f"wire_test_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+def on_database(config: Config, database: str) -> Config:
+    """The config with its store on ``database`` (the ``database`` fixture's value)."""
+    if not database:
+        return config
+    return replace(config, server=replace(config.server, database=database))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Literal
 
 from hypothesis import strategies as st
 
@@ -20,8 +21,11 @@ from wire.model import (
     Story,
 )
 
-text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
-words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20)
+_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+text = st.text(st.characters(codec="utf-8", exclude_categories=_SURROGATES), max_size=30)
+words = st.text(
+    st.characters(codec="utf-8", exclude_categories=_SURROGATES), min_size=1, max_size=20
+)
 maybe = st.none() | text
 instants = st.datetimes(
     min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
@@ -125,7 +129,8 @@ _WORDS = st.lists(
     st.text(st.characters(categories=("L", "N")), min_size=1, max_size=8), min_size=1, max_size=3
 ).map(" ".join)
 _LINE = _WORDS | st.sampled_from(["سجادي", "فاطمة الزهراء", "O'Brien & Sons", "Smith, Jr."])
-_AGENCY = st.text(st.characters(categories=("Lu",)), min_size=2, max_size=6)
+_UPPERCASE: tuple[Literal["Lu"]] = ("Lu",)
+_AGENCY = st.text(st.characters(categories=_UPPERCASE), min_size=2, max_size=6)
 _OPT_LINE = st.none() | _LINE
 
 clean_stories = st.builds(

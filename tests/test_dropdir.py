@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,11 @@ import pytest
 from wire.config import Config, ServerSettings, SourceConfig
 from wire.poll import dropdir
 from wire.service import Wire
-from wire.store import SQLStore, open_store
+from wire.store import SQLStore
 
 UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 LATER = time.time() + 3600  # "now" for runs that should see every file as finished (an hour:
 # it is taken when the module is imported, minutes before a long suite reaches these tests)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLStore]:
-    st = open_store(f"sqlite+aiosqlite:///{tmp_path / 'wire.sqlite3'}")
-    await st.open()
-    yield st
-    await st.close()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, replace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -44,7 +45,8 @@ TEXT_FIELDS = [f.name for f in fields(Story) if f.type in ("str", "str | None")]
 def test_whatever_the_door_lets_in_renders_in_every_format(
     story: Story, field: str, value: str
 ) -> None:
-    dirty = replace(story, guid="urn:t:1", **{field: value} if field != "guid" else {})
+    changes: dict[str, Any] = {field: value} if field != "guid" else {}
+    dirty = replace(story, guid="urn:t:1", **changes)
     dirty = replace(dirty, body=(*dirty.body, value), byline=(value, *dirty.byline))
     try:
         clean = sanitize_story(dirty)

@@ -48,10 +48,12 @@ PARAGRAPHS = (
 def test_golden_page_gives_the_expected_story(html: Path) -> None:
     expected: dict[str, Any] = json.loads(html.with_suffix(".json").read_text("utf-8"))
     call = expected.pop("input")
+    fetched_at = parse_instant(call["fetched_at"])
+    assert fetched_at is not None
     story = extract_page(
         html.read_bytes(),
         name=html.name,
-        fetched_at=parse_instant(call["fetched_at"]),
+        fetched_at=fetched_at,
         url=call["url"],
     )
     assert subset(story_to_dict(story), expected) == expected

@@ -23,13 +23,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from wire.clock import utcnow
 from wire.config import Config, ServerSettings, SourceConfig
 from wire.errors import WireError
+from wire.model import PUBLIC, FeedFilter
 from wire.net.session import make_guarded_session
 from wire.poll.sources import SourceRunner
 from wire.schedule import Jobs
 from wire.service import Wire
-from wire.store import SQLStore, open_store
+from wire.store import SQLStore
 
 UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 
@@ -99,14 +101,6 @@ async def upstream(aiohttp_server: ServerFactory) -> AsyncIterator[Upstream]:
     up.server = await aiohttp_server(app)
     yield up
     up.release.set()  # let hanging handlers return so the server can close
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLStore]:
-    st = open_store(f"sqlite+aiosqlite:///{tmp_path / 'wire.sqlite3'}")
-    await st.open()
-    yield st
-    await st.close()
 
 
 @pytest.fixture
@@ -382,7 +376,7 @@ async def test_a_redirect_to_a_private_address_is_refused_and_nothing_is_stored(
     assert state.last_error is not None
     assert "refused" in state.last_error
     assert upstream.hits("/secret") == []
-    assert await store.count_stories() == 0
+    assert await store.changes(FeedFilter(), audience=PUBLIC, now=utcnow(), after=0, limit=1) == []
 
 
 async def test_a_redirect_loop_is_a_failure(upstream: Upstream, runner_for: RunnerFactory) -> None:

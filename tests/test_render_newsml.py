@@ -10,9 +10,8 @@ import pytest
 from lxml import etree
 
 from tests.validators import NAMES, feed_meta, fixture_story, validate_newsml
-from wire.formats.namespaces import NAR_NS, XHTML_NS
+from wire.formats.namespaces import FEED_GROUP_ROLE, NAR_NS, XHTML_NS
 from wire.publish.newsml import (
-    FEED_GROUP_ROLE,
     IPTC_CATALOG,
     render_newsml,
     render_newsml_item,

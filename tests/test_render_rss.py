@@ -116,7 +116,8 @@ def test_project_namespace_carries_credit_line_on_one_line() -> None:
 def test_project_namespace_carries_dateline_parts() -> None:
     dateline = _item("full").find("wire:dateline", NS)
     assert dateline is not None
-    assert dict(dateline.attrib) == {"place": "Port Town", "agency": "EWS", "date": "2025-07-05"}
+    attrib: dict[str | bytes, str | bytes] = dict(dateline.attrib)
+    assert attrib == {"place": "Port Town", "agency": "EWS", "date": "2025-07-05"}
 
 
 def test_project_namespace_carries_every_source_with_role_and_evidence() -> None:

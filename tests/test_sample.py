@@ -37,11 +37,13 @@ def subset(got: Any, expected: Any) -> Any:
 def run(shared: Path, policy: SourcePolicy | None) -> tuple[dict[str, Any], dict[str, Any]]:
     expected = json.loads((shared / "samples/expected" / f"{NAME}.json").read_text("utf-8"))
     call = expected.pop("input")
+    fetched_at = parse_instant(call["fetched_at"])
+    assert fetched_at is not None
     raw = (shared / "samples/raw" / f"{NAME}.txt").read_bytes()
     story = extract_text(
         raw,
         name=f"{NAME}.txt",
-        fetched_at=parse_instant(call["fetched_at"]),
+        fetched_at=fetched_at,
         source=call["source"],
         policy=policy,
     )

@@ -207,7 +207,7 @@ async def test_a_change_changes_etag_and_last_modified_together(
     client: TestClient[Any, Any],
 ) -> None:
     first = await client.get("/feeds/all.rss")
-    wire = client.app[WIRE]  # type: ignore[index]
+    wire = client.app[WIRE]
     await wire.save(story("urn:t:3", published_at=NOW, version_created=NOW))
     await wire.bus.drain()
     second = await client.get("/feeds/all.rss")

@@ -4,7 +4,6 @@ nothing half-stored, and a kill that sticks — against a real SQLite store."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from wire.config import Config, ServerSettings
 from wire.errors import MalformedInput
 from wire.model import PubStatus
 from wire.service import Wire
-from wire.store import SQLStore, sqlite_dsn
+from wire.store import SQLStore
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "service"
 T0 = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
@@ -32,10 +31,9 @@ class Ticking:
 
 
 @pytest.fixture
-async def wire(tmp_path: Path) -> AsyncIterator[Wire]:
-    async with SQLStore(sqlite_dsn(tmp_path)) as store:
-        config = Config(server=ServerSettings(data_dir=tmp_path))
-        yield Wire(config, store, clock=Ticking())
+def wire(tmp_path: Path, store: SQLStore) -> Wire:
+    """The desk on each backend in turn (the ``store`` fixture)."""
+    return Wire(Config(server=ServerSettings(data_dir=tmp_path)), store, clock=Ticking())
 
 
 def fixture(name: str) -> bytes:

@@ -209,7 +209,7 @@ async def test_a_guid_with_nul_is_refused(store: SQLStore) -> None:
     with pytest.raises(StoryValidationError) as info:
         await store.save(draft("urn:t:\x00"), now=NOW)
     assert info.value.path == "/guid"
-    assert await store.count_stories() == 0
+    assert await store.changes(FeedFilter(), audience=PUBLIC, now=NOW, after=0, limit=1) == []
 
 
 async def test_an_ingested_version_does_not_revive_a_killed_story(store: SQLStore) -> None:
@@ -562,18 +562,6 @@ async def test_the_changes_cursor_misses_nothing_while_writers_run(store: SQLSto
     assert seqs == sorted(set(seqs))
 
 
-async def test_a_lifted_embargo_reaches_cursors_that_passed_the_story(store: SQLStore) -> None:
-    await store.save(draft("urn:t:held", embargoed_until=T0 + MIN), now=T0)
-    await store.save(draft("urn:t:open"), now=T0)
-    page = await store.changes(FeedFilter(), audience=PUBLIC, now=T0, after=0, limit=10)
-    assert [e.story.guid for _seq, e in page] == ["urn:t:open"]
-    cursor = page[-1][0]
-    seq = await store.touch("urn:t:held")
-    later = await store.changes(FeedFilter(), audience=PUBLIC, now=T0 + MIN, after=cursor, limit=10)
-    assert [(n, e.story.guid) for n, e in later] == [(seq, "urn:t:held")]
-    assert await store.touch("urn:t:unknown") is None
-
-
 # embargoes -------------------------------------------------------------------------
 
 
@@ -859,7 +847,7 @@ async def test_the_visibility_migration_rebuilds_exposure_from_history(store: SQ
     fresh store would have stored them."""
     from alembic import command
 
-    from wire.store.sql import _alembic_config
+    from wire.store.sql.engine import _alembic_config
 
     await store.save(draft("urn:m:1", version_created=T0), now=T0)
     await store.save(draft("urn:m:1", pub_status=PubStatus.CANCELED), now=T0 + MIN)

@@ -34,10 +34,12 @@ def subset(got: Any, expected: Any) -> Any:
 def test_golden_copy_gives_the_expected_story(raw: Path) -> None:
     expected = json.loads(raw.with_suffix(".json").read_text("utf-8"))
     call = expected.pop("input")
+    fetched_at = parse_instant(call["fetched_at"])
+    assert fetched_at is not None
     story = extract_text(
         raw.read_bytes(),
         name=raw.name,
-        fetched_at=parse_instant(call["fetched_at"]),
+        fetched_at=fetched_at,
         source=call.get("source"),
     )
     got = story_to_dict(story)

@@ -186,6 +186,7 @@ def _feed_items(fmt: str, data: bytes) -> dict[str, tuple[str, int | None]]:
         return {i["uri"]: (i["pubstatus"], int(i["version"])) for i in doc["items"]}
     root = etree.fromstring(data)
     wire_ns = "https://wire.example/ns/1.0"
+    out: dict[str, tuple[str, int | None]]
     if fmt == "rss":
         out = {}
         for item in root.iter("item"):
@@ -211,8 +212,8 @@ def _feed_items(fmt: str, data: bytes) -> dict[str, tuple[str, int | None]]:
     g2 = "http://iptc.org/std/nar/2006-10-01/"
     out = {}
     for item in root.iter(f"{{{g2}}}newsItem"):
-        status = item.find(f"{{{g2}}}itemMeta/{{{g2}}}pubStatus")
-        qcode = status.get("qcode", "") if status is not None else ""
+        status_el = item.find(f"{{{g2}}}itemMeta/{{{g2}}}pubStatus")
+        qcode = status_el.get("qcode", "") if status_el is not None else ""
         out[item.get("guid") or ""] = (qcode.removeprefix("stat:"), int(item.get("version") or 0))
     return out
 
@@ -250,7 +251,8 @@ class World:
 
     @property
     def app(self) -> web.Application:
-        return self.client.app  # type: ignore[return-value]
+        app: web.Application = self.client.app
+        return app
 
     async def settle(self) -> None:
         for _ in range(3):

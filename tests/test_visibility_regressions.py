@@ -393,10 +393,10 @@ async def test_made_up_tokens_count_against_the_client_and_are_looked_up_once(
     store = app[WIRE].store
     real = store.find_credential
 
-    async def counting(digest: str) -> Credential | None:
+    async def counting(token_hash: str) -> Credential | None:
         nonlocal lookups
         lookups += 1
-        return await real(digest)
+        return await real(token_hash)
 
     store.find_credential = counting  # type: ignore[method-assign]
     auth = app[AUTH]
@@ -514,7 +514,7 @@ async def test_a_websub_subscription_stops_private_pushes_when_its_token_is_revo
 ) -> None:
     topic = "http://wire.test/feeds/agency.atom"
     client, token = await subscribed(aiohttp_client, tmp_path, subscriber, "daily", topic)
-    store = client.app[WIRE].store  # type: ignore[index]
+    store = client.app[WIRE].store
     await client.post(
         "/api/v1/stories?source=agency", json=story_doc(guid="urn:ws:1"), headers=EDITOR
     )
@@ -529,7 +529,7 @@ async def test_a_websub_subscription_stops_private_pushes_when_its_token_is_revo
     await settle(client)
     assert subscriber.modes == ["subscribe", "post", "denied"]
     assert not any(b"urn:ws:2" in body for _mode, body in subscriber.got)
-    assert await store.subscriptions(topic, now=client.app[WIRE].clock()) == []  # type: ignore[index]
+    assert await store.subscriptions(topic, now=client.app[WIRE].clock()) == []
 
 
 async def test_a_revoked_token_on_a_public_topic_falls_back_to_the_public_view(

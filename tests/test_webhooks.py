@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from standardwebhooks import Webhook
 
+from tests.store_fixtures import on_database
 from wire.access import partner_audience
 from wire.config import Config, FeedSpec, PartnerConfig, parse_config
 from wire.deliver.retry import Attempt, RetryPolicy, record
@@ -362,13 +363,20 @@ def hooks_config(tmp_path: Path, partners: list[dict[str, Any]]) -> Config:
     )
 
 
-async def run_app(
-    aiohttp_client: Any, config: Config, clock: Clock | None = None
-) -> TestClient[Any, Any]:
-    app = create_app(config, clock=clock or Clock(), start_jobs=False)
-    client: TestClient[Any, Any] = await aiohttp_client(app)
-    client.app[HOOKS].courier.policy = FAST
-    return client
+RunApp = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+@pytest.fixture
+def run_app(aiohttp_client: Any, database: str) -> RunApp:
+    """Start wire on a config, its store on each backend in turn, pushes retried fast."""
+
+    async def run(config: Config, clock: Clock | None = None) -> TestClient[Any, Any]:
+        app = create_app(on_database(config, database), clock=clock or Clock(), start_jobs=False)
+        client: TestClient[Any, Any] = await aiohttp_client(app)
+        client.app[HOOKS].courier.policy = FAST
+        return client
+
+    return run
 
 
 async def settle(client: TestClient[Any, Any]) -> None:
@@ -377,13 +385,13 @@ async def settle(client: TestClient[Any, Any]) -> None:
 
 
 async def test_a_story_is_pushed_signed_to_an_entitled_partner(
-    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+    run_app: RunApp, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
 ) -> None:
     ep = await endpoint()
     config = hooks_config(
         tmp_path, [{"name": "daily", "webhook_url": ep.url, "webhook_secret": SECRET}]
     )
-    client = await run_app(aiohttp_client, config)
+    client = await run_app(config)
     await client.app[WIRE].save(story())
     body, headers = await ep.next(within=1.0)
     payload = Webhook(SECRET).verify(body, headers)
@@ -395,7 +403,7 @@ async def test_a_story_is_pushed_signed_to_an_entitled_partner(
 
 
 async def test_a_partner_without_the_source_entitlement_gets_no_webhook(
-    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+    run_app: RunApp, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
 ) -> None:
     entitled, other = await endpoint(), await endpoint()
     config = hooks_config(
@@ -410,7 +418,7 @@ async def test_a_partner_without_the_source_entitlement_gets_no_webhook(
             },
         ],
     )
-    client = await run_app(aiohttp_client, config)
+    client = await run_app(config)
     await client.app[WIRE].save(story(source="desk"))
     await entitled.next()
     await settle(client)
@@ -418,7 +426,7 @@ async def test_a_partner_without_the_source_entitlement_gets_no_webhook(
 
 
 async def test_an_embargoed_story_reaches_only_the_embargo_partner_until_release(
-    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+    run_app: RunApp, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
 ) -> None:
     early, late = await endpoint(), await endpoint()
     config = hooks_config(
@@ -429,7 +437,7 @@ async def test_an_embargoed_story_reaches_only_the_embargo_partner_until_release
         ],
     )
     clock = Clock()
-    client = await run_app(aiohttp_client, config, clock)
+    client = await run_app(config, clock)
     wire = client.app[WIRE]
     embargoed = story(embargoed_until=clock.now + timedelta(minutes=2))
     result = await wire.save(embargoed)
@@ -447,14 +455,14 @@ async def test_an_embargoed_story_reaches_only_the_embargo_partner_until_release
 
 
 async def test_a_failing_endpoint_is_retried_then_dead_lettered_and_listed(
-    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+    run_app: RunApp, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
 ) -> None:
     ep = await endpoint(status=500)
     config = hooks_config(
         tmp_path, [{"name": "daily", "webhook_url": ep.url, "webhook_secret": SECRET}]
     )
     clock = Clock()
-    client = await run_app(aiohttp_client, config, clock)
+    client = await run_app(config, clock)
     hooks = client.app[HOOKS]
     await client.app[WIRE].save(story())
     first_body, first_headers = await ep.next()
@@ -489,17 +497,15 @@ async def test_a_failing_endpoint_is_retried_then_dead_lettered_and_listed(
     assert (await response.json())["deliveries"] == []
 
 
-async def test_the_dead_letter_list_needs_an_editor_key(
-    aiohttp_client: Any, tmp_path: Path
-) -> None:
-    client = await run_app(aiohttp_client, hooks_config(tmp_path, []))
+async def test_the_dead_letter_list_needs_an_editor_key(run_app: RunApp, tmp_path: Path) -> None:
+    client = await run_app(hooks_config(tmp_path, []))
     response = await client.get("/api/v1/deliveries/dead")
     assert response.status == 401
     assert response.content_type == "application/problem+json"
 
 
 async def test_a_hanging_endpoint_times_out_without_delaying_another_partner(
-    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+    run_app: RunApp, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
 ) -> None:
     stuck, quick = await endpoint(hang=True), await endpoint()
     config = hooks_config(
@@ -509,7 +515,7 @@ async def test_a_hanging_endpoint_times_out_without_delaying_another_partner(
             {"name": "quick", "webhook_url": quick.url, "webhook_secret": OTHER_SECRET},
         ],
     )
-    client = await run_app(aiohttp_client, config)
+    client = await run_app(config)
     loop = asyncio.get_running_loop()
     saved = loop.time()
     await client.app[WIRE].save(story())
@@ -524,13 +530,13 @@ async def test_a_hanging_endpoint_times_out_without_delaying_another_partner(
 
 
 async def test_a_story_created_withheld_then_killed_sends_partners_nothing(
-    aiohttp_client: Any, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+    run_app: RunApp, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
 ) -> None:
     ep = await endpoint()
     config = hooks_config(
         tmp_path, [{"name": "daily", "webhook_url": ep.url, "webhook_secret": SECRET}]
     )
-    client = await run_app(aiohttp_client, config)
+    client = await run_app(config)
     wire = client.app[WIRE]
     await wire.save(replace_status(story(1), PubStatus.WITHHELD))
     await wire.set_status("urn:test:1", PubStatus.CANCELED, "legal", reason="killed")

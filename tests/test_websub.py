@@ -25,6 +25,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.store_fixtures import on_database
 from wire.config import Config, parse_config
 from wire.deliver.retry import RetryPolicy
 from wire.deliver.websub import (
@@ -234,11 +235,13 @@ Start = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
-def start(aiohttp_client: Any, tmp_path: Path) -> Start:
+def start(aiohttp_client: Any, tmp_path: Path, database: str) -> Start:
+    """Start wire with its hub, its store on each backend in turn."""
+
     async def run(
         *, clock: Clock | None = None, allow_private: bool = True
     ) -> TestClient[Any, Any]:
-        config = make_config(tmp_path, allow_private=allow_private)
+        config = on_database(make_config(tmp_path, allow_private=allow_private), database)
         app = create_app(config, clock=clock or Clock(), start_jobs=False)
         client: TestClient[Any, Any] = await aiohttp_client(app)
         app[HUB].courier.policy = FAST
@@ -249,7 +252,8 @@ def start(aiohttp_client: Any, tmp_path: Path) -> Start:
 
 
 def topic_of(client: TestClient[Any, Any], fmt: str = "atom") -> str:
-    return client.app[PUBLISHER].feed_url("all", fmt)
+    app: web.Application = client.app
+    return app[PUBLISHER].feed_url("all", fmt)
 
 
 async def subscribe(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from lxml import etree
@@ -62,7 +63,10 @@ def _ninjs_validator() -> Draft202012Validator:
 def _check(schema: etree.XMLSchema | etree.RelaxNG, data: bytes, what: str) -> None:
     doc = etree.fromstring(data, _SAFE)
     if not schema.validate(doc):
-        log = "\n".join(str(e) for e in schema.error_log)
+        # lxml-stubs declare _ErrorLog without __iter__ (and RelaxNG not at all); it
+        # iterates over its _LogEntry items
+        entries = cast("Iterable[object]", schema.error_log)
+        log = "\n".join(str(e) for e in entries)
         raise AssertionError(f"{what} does not validate:\n{log}")
 
 

@@ -24,11 +24,11 @@ from wire.config import Config, default_config, load_config
 from wire.errors import ConfigError, IngestError, NotFound, WireError
 from wire.formats import FEED_FORMATS, INPUT_CHOICES, feed_path
 from wire.instants import format_instant, parse_instant
-from wire.model import PUBLIC
+from wire.model import PUBLIC, Story
 from wire.runtime import running
-from wire.service import IngestOutcome, Wire, parse
+from wire.service import SHA256, IngestOutcome, Wire, parse, raw_summary
 from wire.store import open_store
-from wire.store.base import Credential
+from wire.store.base import Credential, RawInput
 from wire.storyjson import story_to_dict
 from wire.tokens import hash_token, new_token
 
@@ -360,6 +360,29 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _raw(config: Config, sha256: str) -> tuple[RawInput, list[Story]]:
+    async with _wire(config) as wire:
+        return await wire.archived(sha256)
+
+
+def cmd_raw(args: argparse.Namespace) -> int:
+    """An archived raw input by sha256: its bytes (stdout or ``--out``), or with
+    ``--stories`` what was archived with it and every story version it made."""
+    sha = args.sha256.lower()
+    if not SHA256.fullmatch(sha):
+        print("wire: a sha256 is 64 hexadecimal digits", file=sys.stderr)
+        return EXIT_USAGE
+    raw, made = asyncio.run(_raw(_config(args.config), sha))
+    if args.stories:
+        print(json.dumps(raw_summary(raw, made), indent=2, ensure_ascii=False))
+    elif args.out:
+        Path(args.out).write_bytes(raw.data)
+    else:
+        sys.stdout.buffer.write(raw.data)
+        sys.stdout.flush()
+    return 0
+
+
 # parser ---------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -454,6 +477,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("deliveries", "List dead-lettered webhook and WebSub deliveries.")
     p.set_defaults(func=cmd_deliveries)
+
+    p = add("raw", "Print an archived raw input by its sha256, as it arrived.")
+    p.add_argument("sha256", metavar="SHA256")
+    p.add_argument("--out", metavar="FILE", help="write the bytes to FILE instead of stdout")
+    p.add_argument(
+        "--stories",
+        action="store_true",
+        help="print what was archived with it and the story versions it made, as JSON",
+    )
+    p.set_defaults(func=cmd_raw)
     return parser
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -29,6 +30,7 @@ from wire.ingest.identity import scoped_guid
 from wire.ingest.limits import Limits
 from wire.ingest.pipeline import parse_input
 from wire.ingest.workers import ParseWorkers
+from wire.instants import format_instant
 from wire.model import PubStatus, Story
 from wire.sanitize import sanitize_story
 from wire.store.base import Hold, IngestFailure, RawInput, SaveResult, Store
@@ -368,6 +370,14 @@ class Wire:
                 result.story.guid, result.story.origin.source, screened.fingerprint, now=now
             )
 
+    async def archived(self, sha256: str) -> tuple[RawInput, list[Story]]:
+        """An archived raw input and every story version made from it, for editors
+        and auditors. Raises ``NotFound`` when nothing was archived under it."""
+        raw = await self.store.get_raw(sha256)
+        if raw is None:
+            raise NotFound(f"no raw input {sha256} in the archive")
+        return raw, await self.store.versions_from_raw(sha256)
+
     async def holds(self, *, open_only: bool = True, limit: int = 100) -> list[Hold]:
         """Stories held as near duplicates, newest first."""
         return await self.store.holds(open_only=open_only, limit=limit)
@@ -442,6 +452,23 @@ class Wire:
         return await self.save(
             story, reason=reason, expected_version=expected_version or current.version
         )
+
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+"""How an archived input is named: its sha256, lower-case hex."""
+
+
+def raw_summary(raw: RawInput, made: list[Story]) -> dict[str, object]:
+    """What was archived with a raw input, and the story versions it made."""
+    return {
+        "sha256": raw.sha256,
+        "size": len(raw.data),
+        "received_at": format_instant(raw.received_at),
+        "source": raw.source,
+        "name": raw.name,
+        "media_type": raw.media_type,
+        "versions": [{"guid": s.guid, "version": s.version} for s in made],
+    }
 
 
 def _noted(review: tuple[str, ...], note: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ def sqlite_dsn(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{(Path(data_dir) / SQLITE_FILE).resolve()}"
 
 
-def open_store(dsn: str, *, schema: str | None = None) -> SQLStore:
+def open_store(dsn: str, *, schema: str | None = None) -> Store:
     """The store for a URL (``sqlite+aiosqlite:///…`` or ``postgresql+asyncpg://…``).
 
     Not yet connected: ``await store.open()`` (or ``async with``) connects and

@@ -7,7 +7,7 @@ instant is an aware UTC ``datetime``. Story versions are append-only.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -175,34 +175,65 @@ class SourceState:
     items_stored: int = 0
 
 
-class Store(Protocol):
-    """Stories, raw archive, credentials, subscriptions, deliveries, source state."""
+# Every method raises only wire's errors: ``StoreUnavailable`` (a ``StoreError``)
+# while the database cannot be reached, ``StoreError`` for anything else the
+# backend refuses, with the backend's exception chained as the cause. The store
+# is split into one protocol per capability, so a consumer can say which part it
+# needs; ``Store`` is all of them.
+
+
+class Lifecycle(Protocol):
+    """Opening, closing and checking the store."""
 
     async def open(self) -> None:
-        """Connect and bring the schema to the newest migration."""
+        """Connect and bring the schema to the newest migration (idempotent).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def close(self) -> None:
-        """Release every connection."""
+        """Release every connection, lock and listener.
+
+        Raises: nothing; errors while closing are swallowed."""
 
     async def ready(self) -> str:
-        """The applied migration revision; raises ``StoreError`` if unreachable or behind."""
+        """The applied migration revision.
 
-    # raw archive ---------------------------------------------------------
+        Raises: ``StoreUnavailable`` if unreachable, ``StoreError`` if the schema
+        is behind the code."""
+
+
+class RawArchive(Protocol):
+    """Raw inputs kept as they arrived, and the failures recorded with them."""
+
     async def archive_raw(self, raw: RawInput) -> None:
-        """Keep raw bytes under their sha256; archiving the same bytes again is a no-op."""
+        """Keep raw bytes under their sha256; archiving the same bytes again is a no-op.
+
+        Raises: ``StoreError`` when the sha256 does not match the bytes, or as every method."""
 
     async def get_raw(self, sha256: str) -> RawInput | None:
-        """The archived bytes with that sha256; None if never archived."""
+        """The archived bytes with that sha256; None if never archived.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def versions_from_raw(self, sha256: str) -> list[Story]:
-        """Every story version that raw input produced (the archive's audit link)."""
+        """Every story version that raw input produced (the archive's audit link).
 
-    async def record_failure(self, failure: IngestFailure) -> None: ...
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def record_failure(self, failure: IngestFailure) -> None:
+        """Record an input that did not become (all of its) stories.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def failures(self, *, limit: int = 100) -> list[IngestFailure]:
-        """Newest first."""
+        """Recorded failures, newest first.
 
-    # stories -------------------------------------------------------------
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
+class Stories(Protocol):
+    """Story versions, and the indexed reads feeds, cursors and embargoes use."""
+
     async def save(
         self,
         story: Story,
@@ -219,20 +250,28 @@ class Store(Protocol):
         value or ``now``. Content equal to the current version (ignoring version,
         version_created and origin) writes nothing. What is stale, and how kills,
         withholds and editor writes are treated, is ``wire.store.plan.plan_save``.
-        Raises ``VersionConflict`` when ``expected_version`` is given and is not
-        the current version, ``IdentityCollision`` when an ingested guid belongs to
-        a source outside ``id_space``, and ``StoryValidationError`` for a story
-        that would not read back (schema, lone surrogates, NUL in the guid).
-        Atomic: nothing is half-written."""
+        Atomic: nothing is half-written.
+
+        Raises: ``VersionConflict`` when ``expected_version`` is given and is not
+        the current version; ``IdentityCollision`` when an ingested guid belongs to
+        a source outside ``id_space``; ``StoryValidationError`` for a story that
+        would not read back (schema, lone surrogates, NUL in the guid); else as
+        every method."""
 
     async def get(self, guid: str) -> Story | None:
-        """The current version."""
+        """The current version; None for an unknown guid.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def get_entry(self, guid: str) -> Entry | None:
-        """The current version with its exposure, for the visibility rule."""
+        """The current version with its exposure, for the visibility rule.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def history(self, guid: str) -> list[Story]:
-        """Every version, oldest first; empty if the guid is unknown."""
+        """Every version, oldest first; empty if the guid is unknown.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def latest(
         self,
@@ -245,7 +284,9 @@ class Store(Protocol):
     ) -> list[Story]:
         """The newest ``limit`` stories the audience may see now, by (sort time, guid)
         descending, strictly older than ``before`` when given (archive paging).
-        Indexed: the cost follows ``limit``, not the number of stories stored."""
+        Indexed: the cost follows ``limit``, not the number of stories stored.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def withdrawals(
         self, *, since: datetime, limit: int, before: tuple[datetime, str] | None = None
@@ -253,7 +294,9 @@ class Store(Protocol):
         """Stories withdrawn (``Entry.withdrawn_at``) after ``since`` from some
         audience that could have seen them, newest withdrawal first, strictly
         before ``before`` (withdrawal time, guid) when given. A superset: the
-        visibility rule decides which audience hears of which."""
+        visibility rule decides which audience hears of which.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def changes(
         self, flt: FeedFilter, *, audience: Audience, now: datetime, after: int, limit: int
@@ -262,92 +305,197 @@ class Store(Protocol):
         sequence number, strictly after ``after``: a catch-up cursor with no gap
         and no duplicate even while writes go on. Holds what the feed may show the
         audience now and every withdrawn story (a superset: the visibility rule
-        decides which removals the audience hears of)."""
+        decides which removals the audience hears of).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def embargoes_between(self, start: datetime, end: datetime) -> list[Story]:
-        """Usable stories whose embargo lifts in (start, end]."""
+        """Usable stories whose embargo lifts in (start, end], soonest first.
 
-    async def next_embargo(self, after: datetime) -> datetime | None: ...
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
-    # credentials ---------------------------------------------------------
-    async def add_credential(self, credential: Credential) -> None: ...
+    async def next_embargo(self, after: datetime) -> datetime | None:
+        """When the next usable story's embargo lifts, strictly after ``after``.
 
-    async def find_credential(self, token_hash: str) -> Credential | None: ...
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def load_current(self, batch: Sequence[Story], *, now: datetime) -> None:
+        """Write brand-new guids as version 1 in one transaction, without the
+        per-story change checks of ``save``: for imports and benchmarks.
+
+        Raises: ``StoreError`` if a guid already exists, or as every method."""
+
+
+class Credentials(Protocol):
+    """Partner tokens and editor keys issued at run time (hashes only)."""
+
+    async def add_credential(self, credential: Credential) -> None:
+        """Keep a credential under its token hash.
+
+        Raises: ``StoreError`` for a hash already kept, or as every method."""
+
+    async def find_credential(self, token_hash: str) -> Credential | None:
+        """The credential with that token hash; None if there is none.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def list_credentials(self) -> list[Credential]:
-        """Every stored credential (hashes only), by kind then subject."""
+        """Every stored credential (hashes only), by kind then subject.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def delete_credential(self, token_hash: str) -> bool:
-        """Revoke a credential; ``False`` if there was none."""
+        """Revoke a credential; ``False`` if there was none.
 
-    # WebSub --------------------------------------------------------------
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
+class Subscriptions(Protocol):
+    """WebSub subscriptions, by topic and callback."""
+
     async def put_subscription(self, sub: Subscription) -> None:
-        """Insert or replace the (topic, callback) subscription."""
+        """Insert or replace the (topic, callback) subscription.
 
-    async def delete_subscription(self, topic: str, callback: str) -> bool: ...
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def delete_subscription(self, topic: str, callback: str) -> bool:
+        """End a subscription; ``False`` if there was none.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def subscriptions(self, topic: str, *, now: datetime) -> list[Subscription]:
-        """Unexpired subscriptions to a topic."""
+        """Unexpired subscriptions to a topic.
 
-    # deliveries ----------------------------------------------------------
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
+class Deliveries(Protocol):
+    """The queue of webhook and WebSub deliveries."""
+
     async def enqueue(self, delivery: Delivery) -> None:
         """Queue a delivery; an id already queued is not queued again. Pending
-        deliveries of the same ``chain`` become ``superseded``: never sent after it."""
+        deliveries of the same ``chain`` become ``superseded``: never sent after it.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def due(self, *, kind: str, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries of one kind whose next attempt is due, oldest first."""
+        """Pending deliveries of one kind whose next attempt is due, oldest first.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def update_delivery(self, delivery: Delivery) -> None:
-        """Record an attempt's outcome; a superseded delivery stays superseded."""
+        """Record an attempt's outcome; a superseded delivery stays superseded.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def get_delivery(self, id: str) -> Delivery | None:
-        """One delivery by id, whatever its state; None if never queued. (Redelivery
-        looks up one dead letter: it must not list them all to find it.)"""
+        """One delivery by id, whatever its state; None if never queued.
 
-    async def dead_letters(self, *, limit: int = 100) -> list[Delivery]: ...
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
-    # idempotency keys ----------------------------------------------------
+    async def dead_letters(self, *, limit: int = 100) -> list[Delivery]:
+        """Deliveries that failed their last attempt, newest first.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
+class Replies(Protocol):
+    """Answers kept for ``Idempotency-Key`` retries."""
+
     async def get_reply(self, editor: str, key: str) -> IdempotentReply | None:
-        """The reply kept for this editor's key; None if there is none."""
+        """The reply kept for this editor's key; None if there is none.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def put_reply(self, reply: IdempotentReply) -> None:
-        """Keep a reply; a key already kept (a concurrent retry) keeps the first."""
+        """Keep a reply; a key already kept (a concurrent retry) keeps the first.
 
-    # near duplicates -----------------------------------------------------
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
+class DuplicateIndex(Protocol):
+    """Fingerprints of stories' texts, and the holds of near duplicates."""
+
     async def put_fingerprint(
         self, guid: str, source: str | None, fingerprint: Fingerprint | None, *, now: datetime
     ) -> None:
-        """Index (or, with ``None``, un-index) a story's current text for
-        ``similar``. Raises ``StoreError``."""
+        """Index (or, with ``None``, un-index) a story's current text for ``similar``.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def similar(self, fingerprint: Fingerprint, *, since: datetime) -> list[SimilarStory]:
         """Stories indexed since ``since`` whose fingerprint (of the same scheme)
-        shares at least one band with this one. Raises ``StoreError``."""
+        shares at least one band with this one.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def put_hold(self, hold: Hold) -> None:
-        """Insert or replace the hold of one story. Raises ``StoreError``."""
+        """Insert or replace the hold of one story.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def get_hold(self, guid: str) -> Hold | None:
-        """The hold on this story, open or decided; None if it was never held."""
+        """The hold on this story, open or decided; None if it was never held.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def holds(self, *, open_only: bool = True, limit: int = 100) -> list[Hold]:
-        """Holds, newest first; by default only those awaiting a decision."""
+        """Holds, newest first; by default only those awaiting a decision.
 
-    # sources -------------------------------------------------------------
-    async def get_source_state(self, name: str) -> SourceState | None: ...
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
-    async def put_source_state(self, state: SourceState) -> None: ...
 
-    async def source_states(self) -> list[SourceState]: ...
+class SourceStates(Protocol):
+    """What wire remembers about polling each source between runs."""
 
-    # several instances ---------------------------------------------------
+    async def get_source_state(self, name: str) -> SourceState | None:
+        """One source's state; None before its first poll.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def put_source_state(self, state: SourceState) -> None:
+        """Insert or replace the state of one source.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def source_states(self) -> list[SourceState]:
+        """Every source's state, by name.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
+class Coordination(Protocol):
+    """Several instances on one database: who runs the jobs, who changed what."""
+
     async def try_leader_lock(self) -> bool:
         """Whether this instance is the one that runs scheduled jobs (polls,
-        embargo release, push retries); others only serve."""
+        embargo release, push retries); others only serve. Ask on every tick:
+        a lost connection loses the lock.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def add_change_listener(
         self, callback: Callable[[str], Awaitable[None]], *, remote_only: bool = False
     ) -> None:
         """Call ``callback(guid)`` after every committed change, including other
-        instances' changes where the backend can tell (PostgreSQL LISTEN/NOTIFY);
-        with ``remote_only``, only after other instances' changes."""
+        instances' changes where the backend can tell (PostgreSQL LISTEN/NOTIFY,
+        SQLite's change-sequence watch); with ``remote_only``, only after other
+        instances' changes.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
+class Store(
+    Lifecycle,
+    RawArchive,
+    Stories,
+    Credentials,
+    Subscriptions,
+    Deliveries,
+    Replies,
+    DuplicateIndex,
+    SourceStates,
+    Coordination,
+    Protocol,
+):
+    """Everything wire keeps: every capability protocol above, one store."""

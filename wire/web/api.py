@@ -40,7 +40,7 @@ from wire.formats import INPUT_CHOICES
 from wire.instants import format_instant, parse_instant
 from wire.model import Origin, PubStatus, Story
 from wire.sanitize import first_surrogate, safe_link
-from wire.service import Wire
+from wire.service import SHA256, Wire, raw_summary
 from wire.store.base import Hold, IdempotentReply, IngestFailure, RawInput, SaveResult
 from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
 from wire.web.auth import bearer_token
@@ -631,6 +631,44 @@ async def _status_action(request: web.Request, action: str) -> web.Response:
     return story_response(result.story)
 
 
+# handlers: the raw archive ------------------------------------------------------------
+
+
+def _sha256(request: web.Request) -> str:
+    sha = request.match_info["sha256"].lower()
+    if not SHA256.fullmatch(sha):
+        raise Problem(404, "an archived input is named by its sha256: 64 hexadecimal digits")
+    return sha
+
+
+async def get_raw(request: web.Request) -> web.Response:
+    """``GET /api/v1/raw/{sha256}``: an archived input's bytes as they arrived.
+
+    Served as an attachment of type ``application/octet-stream`` whatever it
+    holds (its own media type is in ``X-Wire-Media-Type``): raw scraped pages
+    must never render, or run, on wire's origin."""
+    await require_editor(request)
+    raw, _made = await request.app[WIRE].archived(_sha256(request))
+    headers = {
+        "Content-Disposition": f'attachment; filename="{raw.sha256}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=31536000, immutable",
+        "ETag": f'"{raw.sha256}"',
+    }
+    if raw.media_type:
+        headers["X-Wire-Media-Type"] = raw.media_type
+    return web.Response(body=raw.data, content_type="application/octet-stream", headers=headers)
+
+
+async def get_raw_stories(request: web.Request) -> web.Response:
+    """``GET /api/v1/raw/{sha256}/stories``: what was archived with an input, and
+    every story version it made (the audit link from copy to story)."""
+    await require_editor(request)
+    raw, made = await request.app[WIRE].archived(_sha256(request))
+    return web.json_response(raw_summary(raw, made), dumps=dumps)
+
+
 # handlers: near-duplicate holds --------------------------------------------------------
 
 
@@ -768,6 +806,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
     r.add_get(f"{PREFIX}/sources", list_sources)
     r.add_get(f"{PREFIX}/failures", list_failures)
+    r.add_get(f"{PREFIX}/raw/{{sha256}}", get_raw)
+    r.add_get(f"{PREFIX}/raw/{{sha256}}/stories", get_raw_stories)
     r.add_get(f"{PREFIX}/holds", list_holds)
     r.add_post(f"{PREFIX}/holds/{guid}", decide_hold)
     r.add_get(f"{PREFIX}/deliveries/dead", list_dead)

@@ -1,0 +1,132 @@
+"""Small records kept by key: credentials, WebSub subscriptions, idempotent replies,
+source polling state.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from wire.store.base import Credential, IdempotentReply, SourceState, Subscription
+from wire.store.rows import record_from_row, record_values
+from wire.store.sql.engine import SQLBase
+from wire.store.tables import credentials, idempotency_keys, source_states, subscriptions
+
+
+class RecordsSQL(SQLBase):
+    """Small records kept by key: credentials, WebSub subscriptions, idempotent replies,"""
+
+    # credentials --------------------------------------------------------------------
+
+    async def add_credential(self, credential: Credential) -> None:
+        """Store a credential; one with the same hash is replaced."""
+        async with self._write() as conn:
+            await conn.execute(
+                delete(credentials).where(credentials.c.token_hash == credential.token_hash)
+            )
+            await conn.execute(insert(credentials).values(record_values(credential)))
+
+    async def find_credential(self, token_hash: str) -> Credential | None:
+        """The credential with that hash, expired or not (the caller checks expiry)."""
+        async with self._read() as conn:
+            row = (
+                await conn.execute(
+                    select(credentials).where(credentials.c.token_hash == token_hash)
+                )
+            ).first()
+        return record_from_row(Credential, row) if row else None
+
+    async def list_credentials(self) -> list[Credential]:
+        """Every stored credential, by kind then subject."""
+        c = credentials.c
+        async with self._read() as conn:
+            rows = await conn.execute(select(credentials).order_by(c.kind, c.subject, c.token_hash))
+            return [record_from_row(Credential, r) for r in rows]
+
+    async def delete_credential(self, token_hash: str) -> bool:
+        """Revoke a credential; ``False`` if there was none."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                delete(credentials).where(credentials.c.token_hash == token_hash)
+            )
+        return bool(result.rowcount)
+
+    # WebSub -------------------------------------------------------------------------
+
+    async def put_subscription(self, sub: Subscription) -> None:
+        """Insert or replace the (topic, callback) subscription."""
+        s = subscriptions.c
+        async with self._write() as conn:
+            await conn.execute(
+                delete(subscriptions).where(s.topic == sub.topic, s.callback == sub.callback)
+            )
+            await conn.execute(insert(subscriptions).values(record_values(sub)))
+
+    async def delete_subscription(self, topic: str, callback: str) -> bool:
+        s = subscriptions.c
+        async with self._write() as conn:
+            result = await conn.execute(
+                delete(subscriptions).where(s.topic == topic, s.callback == callback)
+            )
+        return bool(result.rowcount)
+
+    async def subscriptions(self, topic: str, *, now: datetime) -> list[Subscription]:
+        """Unexpired subscriptions to a topic, by callback."""
+        s = subscriptions.c
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(subscriptions)
+                .where(s.topic == topic, s.expires_at > now)
+                .order_by(s.callback)
+            )
+            return [record_from_row(Subscription, r) for r in rows]
+
+    # idempotency keys ---------------------------------------------------------------
+
+    async def get_reply(self, editor: str, key: str) -> IdempotentReply | None:
+        """The reply kept for this editor's key; None if there is none."""
+        k = idempotency_keys.c
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(idempotency_keys).where(k.editor == editor, k.key == key))
+            ).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values["headers"] = json.loads(values["headers"])
+        values["body"] = bytes(values["body"])
+        return IdempotentReply(**values)
+
+    async def put_reply(self, reply: IdempotentReply) -> None:
+        """Keep a reply; a key already kept (a concurrent retry) keeps the first."""
+        values = record_values(reply)
+        values["headers"] = json.dumps(reply.headers, ensure_ascii=False)
+        try:
+            async with self._write() as conn:
+                await conn.execute(insert(idempotency_keys).values(values))
+        except IntegrityError:
+            return
+
+    # sources ------------------------------------------------------------------------
+
+    async def get_source_state(self, name: str) -> SourceState | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(source_states).where(source_states.c.name == name))
+            ).first()
+        return record_from_row(SourceState, row) if row else None
+
+    async def put_source_state(self, state: SourceState) -> None:
+        """Insert or replace the state of one source."""
+        async with self._write() as conn:
+            await conn.execute(delete(source_states).where(source_states.c.name == state.name))
+            await conn.execute(insert(source_states).values(record_values(state)))
+
+    async def source_states(self) -> list[SourceState]:
+        """Every source's state, by name."""
+        async with self._read() as conn:
+            rows = await conn.execute(select(source_states).order_by(source_states.c.name))
+            return [record_from_row(SourceState, r) for r in rows]
