@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from wire.config import Config, ServerSettings, SourceConfig
+from wire.errors import DropFolderError
 from wire.poll import dropdir
 from wire.service import Wire
 from wire.store import SQLStore
@@ -162,7 +163,7 @@ async def test_a_missing_folder_is_created(store: SQLStore, tmp_path: Path) -> N
 async def test_an_unusable_folder_is_a_drop_folder_error(store: SQLStore, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
-    with pytest.raises(dropdir.DropFolderError):
+    with pytest.raises(DropFolderError):
         await dropdir.run(make_wire(store, tmp_path), source(blocker / "inbox"), now=LATER)
 
 

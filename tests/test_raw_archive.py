@@ -98,3 +98,16 @@ def test_wire_raw_says_what_is_wrong(
     assert main(["raw", "--config", str(config), "xyz"]) == 2
     assert main(["raw", "--config", str(config), "0" * 64]) == 1
     assert b"no raw input" in capsysbinary.readouterr().err
+
+
+async def test_story_json_the_desk_refuses_is_archived_and_recorded(client: Client) -> None:
+    body = json.dumps({"headline": "   ", "body": ["Text."]}).encode()
+    resp = await client.post(
+        "/api/v1/stories", data=body, headers={**EDITOR, "Content-Type": "application/json"}
+    )
+    await problem(resp, 422)
+    sha = hashlib.sha256(body).hexdigest()
+    failures = (await (await client.get("/api/v1/failures", headers=EDITOR)).json())["failures"]
+    assert [f["raw_sha256"] for f in failures] == [sha]
+    kept = await client.get(f"/api/v1/raw/{sha}", headers=EDITOR)
+    assert await kept.read() == body

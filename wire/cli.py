@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import hashlib
 import json
 import signal
 import sys
@@ -21,12 +20,12 @@ from typing import TYPE_CHECKING
 
 from wire.clock import utcnow
 from wire.config import Config, default_config, load_config
-from wire.errors import ConfigError, IngestError, NotFound, WireError
+from wire.errors import ConfigError, NotFound, WireError
 from wire.formats import FEED_FORMATS, INPUT_CHOICES, feed_path
 from wire.instants import format_instant, parse_instant
 from wire.model import PUBLIC, Story
 from wire.runtime import running
-from wire.service import SHA256, IngestOutcome, Wire, parse, raw_summary
+from wire.service import SHA256, IngestOutcome, Wire, dry_run_of, raw_summary
 from wire.store import open_store
 from wire.store.base import Credential, RawInput
 from wire.storyjson import story_to_dict
@@ -158,14 +157,9 @@ async def _ingest_one(
         return await wire.ingest(
             data, name=path, fmt=args.format, source=args.source, fetched_at=fetched_at
         )
-    sha = hashlib.sha256(data).hexdigest()
-    try:
-        stories = await parse(
-            config, data, name=path, fmt=args.format, source=args.source, fetched_at=fetched_at
-        )
-    except IngestError as exc:
-        return IngestOutcome(path, sha, error=exc)
-    return IngestOutcome(path, sha, stories=tuple(stories))
+    return await dry_run_of(
+        config, data, name=path, fmt=args.format, source=args.source, fetched_at=fetched_at
+    )
 
 
 async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcome]:

@@ -12,9 +12,14 @@ WireError
 │   ├── StoreUnavailable   the database cannot be reached (503 until it is back)
 │   ├── NotFound           no such story / partner / key
 │   ├── VersionConflict    a write based on a stale version (If-Match)
-│   └── IdentityCollision  an input's guid is another source's story
+│   ├── IdentityCollision  an input's guid is another source's story
+│   └── AlreadyDecided     a near-duplicate hold decided a second time
+├── Killed                 a write to a killed story (a kill is final)
 ├── Unrenderable           a stored story a renderer refuses (left out of feeds, recorded)
 ├── AuthError              missing, unknown or expired credentials
+├── NotEntitled            a WebSub subscriber asking for a topic its audience may not read
+├── HubRequestError        a WebSub request the hub refuses (names the form field)
+├── DropFolderError        a drop folder that is missing and cannot be made, or unreadable
 └── UnsafeURL              a callback URL wire will not call (private, loopback, …)
 """
 
@@ -90,6 +95,15 @@ class VersionConflict(StoreError):
         self.current = current
 
 
+class Killed(WireError):
+    """A write to a killed story: a kill is final."""
+
+    def __init__(self, guid: str, version: int, action: str) -> None:
+        super().__init__(f"{guid!r} is killed; it cannot be {action}")
+        self.guid = guid
+        self.version = version
+
+
 class AlreadyDecided(StoreError):
     """A decision asked of something already decided (a near-duplicate hold)."""
 
@@ -113,3 +127,25 @@ class AuthError(WireError):
 
 class UnsafeURL(WireError):
     """A URL wire refuses to call: private, link-local or loopback target, or bad scheme."""
+
+
+class NotEntitled(WireError):
+    """The subscriber's audience may not read the topic it asked for."""
+
+
+class HubRequestError(WireError):
+    """A subscription request the hub refuses; ``field`` names the form field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class DropFolderError(WireError):
+    """The drop folder itself is unusable: missing and not creatable, or unreadable."""
+
+    def __init__(self, folder: str, reason: str) -> None:
+        super().__init__(f"{folder}: {reason}")
+        self.folder = folder
+        self.reason = reason

@@ -11,16 +11,21 @@ import asyncio
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
+from wire.attribution import apply_policy
 from wire.clock import Clock, utcnow
 from wire.config import Config
+from wire.desk import desk_story
 from wire.duplicates import Fingerprint, Match, best_match, fingerprint
 from wire.errors import (
     AlreadyDecided,
     IdentityCollision,
     IngestError,
+    Killed,
     MalformedInput,
     NotFound,
     StoryValidationError,
@@ -31,7 +36,7 @@ from wire.ingest.limits import Limits
 from wire.ingest.pipeline import parse_input
 from wire.ingest.workers import ParseWorkers
 from wire.instants import format_instant
-from wire.model import PubStatus, Story
+from wire.model import Origin, PubStatus, Story
 from wire.sanitize import sanitize_story
 from wire.store.base import Hold, IngestFailure, RawInput, SaveResult, Store
 
@@ -92,6 +97,37 @@ async def parse(
     )
 
 
+async def dry_run_of(
+    config: Config,
+    data: bytes,
+    *,
+    name: str,
+    fmt: str,
+    source: str | None,
+    fetched_at: datetime,
+    url: str | None = None,
+    workers: ParseWorkers | None = None,
+) -> IngestOutcome:
+    """What an input would become, parsed exactly as ``Wire.ingest`` parses it,
+    with nothing archived or stored (no store is needed: ``wire ingest
+    --dry-run`` opens none). Never raises ``IngestError``: the outcome carries it."""
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        stories = await parse(
+            config,
+            data,
+            name=name,
+            fmt=fmt,
+            source=source,
+            fetched_at=fetched_at,
+            url=url,
+            workers=workers,
+        )
+    except IngestError as exc:
+        return IngestOutcome(name, sha, error=exc)
+    return IngestOutcome(name, sha, stories=tuple(stories), parsed=tuple(stories))
+
+
 MERGE, KEEP_BOTH = "merge", "keep-both"
 """An editor's two answers to a near-duplicate hold."""
 
@@ -139,26 +175,32 @@ class Wire:
         outcome carries it, and the failure is recorded with the raw bytes kept."""
         now = self.clock()
         fetched_at = fetched_at or now
-        sha = hashlib.sha256(data).hexdigest()
-        if not dry_run:
-            await self.store.archive_raw(
-                RawInput(sha, data, now, source=source, name=name, media_type=media_type)
+        if dry_run:
+            return await dry_run_of(
+                self.config,
+                data,
+                name=name,
+                fmt=fmt,
+                source=source,
+                fetched_at=fetched_at,
+                url=url,
+                workers=self.workers,
             )
-            unchanged = await self._already_ingested(sha, source, name)
-            if unchanged is not None:
-                return unchanged
+        sha = hashlib.sha256(data).hexdigest()
+        await self.store.archive_raw(
+            RawInput(sha, data, now, source=source, name=name, media_type=media_type)
+        )
+        unchanged = await self._already_ingested(sha, source, name)
+        if unchanged is not None:
+            return unchanged
         try:
             stories = await self._parse(data, name, fmt, source, fetched_at, url)
             skipped: tuple[str, ...] = getattr(stories, "skipped", ())
-            if not dry_run:
-                stories = await self._first_fetch(stories, data, name, fmt, source, url)
+            stories = await self._first_fetch(stories, data, name, fmt, source, url)
         except IngestError as exc:
             log.warning("ingest failed", extra={"input": name, "reason": exc.reason})
-            if not dry_run:
-                await self.store.record_failure(IngestFailure(sha, source, name, exc.reason, now))
+            await self.store.record_failure(IngestFailure(sha, source, name, exc.reason, now))
             return IngestOutcome(name, sha, error=exc)
-        if dry_run:
-            return IngestOutcome(name, sha, stories=tuple(stories), parsed=tuple(stories))
         for reason in skipped:
             # An item left out of an input otherwise read: named, kept with the raw.
             log.warning("item skipped", extra={"input": name, "reason": reason})
@@ -179,6 +221,54 @@ class Wire:
         return IngestOutcome(
             name, sha, tuple(r.story for r in results), tuple(results), parsed=tuple(stories)
         )
+
+    async def push_json(
+        self,
+        data: bytes,
+        doc: Any,
+        *,
+        editor: str,
+        guid: str | None = None,
+        source: str | None = None,
+        fetched_at: datetime | None = None,
+        condition: Callable[[Story | None], int | None] = lambda _current: None,
+    ) -> SaveResult:
+        """Story JSON an editor sent (a push, or with ``guid`` a replacement):
+        archived first, read by the desk's rules (``wire.desk.desk_story``), the
+        source's policy applied, saved as an editorial write.
+
+        ``condition`` turns the current version (or ``None``) into the version
+        the write must find (``If-Match``); without one the write applies to
+        whatever is current when it lands, never a 412 the client did not ask
+        for. Raises ``Killed`` for a killed story, ``StoryValidationError`` for a
+        body the desk refuses (recorded as a failure with the raw kept), and
+        what ``save`` raises."""
+        now = self.clock()
+        sha = hashlib.sha256(data).hexdigest()
+        name = f"push by {editor}"
+        await self.store.archive_raw(
+            RawInput(sha, data, now, source=source, name=name, media_type="application/json")
+        )
+        target = guid or (doc.get("guid") if isinstance(doc, dict) else None)
+        current = await self.store.get(target) if isinstance(target, str) and target else None
+        if current is not None and current.pub_status is PubStatus.CANCELED:
+            raise Killed(current.guid, current.version, "replaced")
+        expected = condition(current)
+        origin = Origin(source=source, format="json", fetched_at=fetched_at or now, raw_sha256=sha)
+        try:
+            story = desk_story(doc, guid=guid, current=current, origin=origin)
+            if story.origin.source is not None and self.config.source(story.origin.source) is None:
+                raise StoryValidationError(
+                    "/origin/source", f"no source named {story.origin.source!r} in the config"
+                )
+        except StoryValidationError as exc:
+            reason = f"story JSON refused: {exc}"
+            await self.store.record_failure(IngestFailure(sha, source, name, reason, now))
+            raise
+        src = self.config.source(story.origin.source)
+        if src is not None:
+            story = apply_policy(story, src.policy)
+        return await self.save(story, expected_version=expected, editorial=True)
 
     async def _parse(
         self,

@@ -32,7 +32,7 @@ import aiohttp
 
 from wire.access import Authenticator
 from wire.deliver.retry import Courier, RetryPolicy
-from wire.errors import AuthError, UnsafeURL, WireError
+from wire.errors import AuthError, HubRequestError, NotEntitled, UnsafeURL
 from wire.model import PUBLIC, Audience
 from wire.net.urlcheck import check_callback_async
 from wire.publish.publisher import Publisher
@@ -57,19 +57,6 @@ MODES = ("subscribe", "unsubscribe")
 SECRET_LIMIT = 200  # bytes, exclusive (WebSub 5.1)
 CHALLENGE_READ_LIMIT = 4096
 FORM_TYPE = "application/x-www-form-urlencoded"
-
-
-class NotEntitled(WireError):
-    """The subscriber's audience may not read the topic it asked for."""
-
-
-class HubRequestError(WireError):
-    """A subscription request the hub refuses; ``field`` names the form field."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)

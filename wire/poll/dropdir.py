@@ -18,28 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wire.config import SourceConfig
-from wire.errors import StoreError, WireError
+from wire.errors import DropFolderError, StoreError
 from wire.service import IngestOutcome, Wire
 from wire.store.base import IngestFailure
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DONE", "FAILED", "DropFolderError", "DropRun", "FileResult", "pending_files", "run"]
+__all__ = ["DONE", "FAILED", "DropRun", "FileResult", "pending_files", "run"]
 
 DONE = "done"
 FAILED = "failed"
 SETTLE_SECONDS = 5.0  # a file changed more recently than this may still be being written
 _IN_PROGRESS = (".part", ".partial", ".tmp", ".crdownload", ".filepart", ".swp", "~")
 """Names upload tools give files they are still writing (and editors' backups)."""
-
-
-class DropFolderError(WireError):
-    """The drop folder itself is unusable: missing and not creatable, or unreadable."""
-
-    def __init__(self, folder: str, reason: str) -> None:
-        super().__init__(f"{folder}: {reason}")
-        self.folder = folder
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from functools import partial
 import aiohttp
 
 from wire.config import SourceConfig
-from wire.errors import UnsafeURL, WireError
+from wire.errors import DropFolderError, UnsafeURL, WireError
 from wire.instants import format_instant
 from wire.model import Story
 from wire.net.urlcheck import check_callback_async
@@ -274,7 +274,7 @@ class SourceRunner:
         try:
             settle = source.settle_seconds if self._settle is None else self._settle
             run = await dropdir.run(self.wire, source, settle=settle)
-        except dropdir.DropFolderError as exc:
+        except DropFolderError as exc:
             state = failed(state, at=now, reason=exc.reason)
             return state, self._delay(source, state)
         state = succeeded(state, at=now, seen=run.seen, stored=run.stored)

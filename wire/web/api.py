@@ -24,7 +24,6 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -33,15 +32,15 @@ from urllib.parse import quote
 from aiohttp import hdrs, web
 
 from wire.access import Editor
-from wire.attribution import apply_policy
 from wire.deliver.retry import delivery_summary
-from wire.errors import StoryValidationError
+from wire.desk import corrected_dict
+from wire.errors import Killed, StoryValidationError
 from wire.formats import INPUT_CHOICES
 from wire.instants import format_instant, parse_instant
-from wire.model import Origin, PubStatus, Story
+from wire.model import PubStatus, Story
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import SHA256, Wire, raw_summary
-from wire.store.base import Hold, IdempotentReply, IngestFailure, RawInput, SaveResult
+from wire.store.base import Hold, IdempotentReply, IngestFailure, SaveResult
 from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
 from wire.web.auth import bearer_token
 from wire.web.cursor import MAX_PENDING, decode_position, encode_position, read_changes
@@ -247,81 +246,6 @@ def query_limit(request: web.Request, default: int, maximum: int) -> int:
 # story JSON from the desk -------------------------------------------------------------
 
 
-def desk_story(
-    data: Any,
-    *,
-    guid: str | None,
-    current: Story | None,
-    origin: Origin,
-) -> Story:
-    """Validated story JSON as the desk stores it. Pure.
-
-    The server owns version numbers and stamps; ``guid`` (from the URL) must agree
-    with the body's; a new story without one gets one derived from its content
-    (``content_guid``); the
-    status may only be restated (actions change it), and a new story may start
-    withheld but not killed. The stored story's source is kept unless the body
-    (or ``origin``) names another."""
-    story = story_from_dict(data)
-    if guid is not None and story.guid and story.guid != guid:
-        raise StoryValidationError("/guid", f"is {story.guid!r} but the URL names {guid!r}")
-    stated = data.get("pub_status") if isinstance(data, dict) else None
-    if current is not None:
-        status = current.pub_status
-        if stated is not None and stated != status.value:
-            raise StoryValidationError(
-                "/pub_status", f"is {status.value!r}; change it with kill, withhold or release"
-            )
-    else:
-        status = story.pub_status
-        if status is PubStatus.CANCELED:
-            raise StoryValidationError("/pub_status", "a new story cannot start killed")
-    given = story.origin
-    # The source stays unless the body names another: a move is an explicit act
-    # (and audiences that lose the story hear of it, see ``wire.visibility``).
-    kept = current.origin.source if current is not None else None
-    source = given.source or origin.source or kept
-    return replace(
-        story,
-        guid=guid or story.guid or content_guid(data, source),
-        pub_status=status,
-        version=1,
-        version_created=None,
-        origin=Origin(
-            source=source,
-            format=given.format or origin.format,
-            fetched_at=given.fetched_at or origin.fetched_at,
-            raw_sha256=origin.raw_sha256,
-            url=given.url or origin.url,
-        ),
-    )
-
-
-def content_guid(data: Any, source: str | None) -> str:
-    """The guid of story JSON sent without one: derived from its content and source,
-    so the same document pushed twice (a client's retry) is one story."""
-    canonical = json.dumps([source, data], sort_keys=True, ensure_ascii=False)
-    return "urn:wire:desk:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
-
-
-def corrected_dict(current: Story, patch: Any) -> tuple[JSON, str]:
-    """The current story with the correction's fields laid over it, and the note.
-
-    Fields given replace the current ones; absent ones are kept. Pure."""
-    if not isinstance(patch, dict):
-        raise StoryValidationError("/", "a correction is a JSON object")
-    note = patch.get("ed_note")
-    if not isinstance(note, str) or not note.strip():
-        raise StoryValidationError("/ed_note", "a correction needs a non-empty ed_note")
-    for key in ("guid", "pub_status"):
-        if key in patch and patch[key] != story_to_dict(current)[key]:
-            raise StoryValidationError(f"/{key}", "cannot change in a correction")
-    owned = {"version", "version_created", "first_created", "origin"}
-    merged = {**story_to_dict(current), **{k: v for k, v in patch.items() if k not in owned}}
-    merged.pop("version_created", None)
-    return merged, note.strip()
-
-
 def action_note(data: bytes, media: str | None) -> str | None:
     """The optional ``{"ed_note": ...}`` body of a status action."""
     if not data.strip():
@@ -471,22 +395,6 @@ def _results_response(results: list[SaveResult]) -> web.Response:
     return web.json_response(body, status=status, dumps=dumps)
 
 
-async def _archive(request: web.Request, data: bytes, source: str | None, editor: Editor) -> str:
-    wire = request.app[WIRE]
-    sha = hashlib.sha256(data).hexdigest()
-    await wire.store.archive_raw(
-        RawInput(
-            sha,
-            data,
-            wire.clock(),
-            source=source,
-            name=f"push by {editor.name}",
-            media_type="application/json",
-        )
-    )
-    return sha
-
-
 async def _save_json(
     request: web.Request,
     editor: Editor,
@@ -497,27 +405,17 @@ async def _save_json(
     source: str | None,
     fetched_at: datetime,
 ) -> SaveResult:
-    """Story JSON through ``desk_story``, archived, policy applied, saved."""
-    wire = request.app[WIRE]
-    target = guid or (doc.get("guid") if isinstance(doc, dict) else None)
-    current = await wire.store.get(target) if isinstance(target, str) and target else None
-    if current is not None:
-        _not_killed(current, "replaced")
-    expected = write_condition(request, current)
-    origin = Origin(source=source, format="json", fetched_at=fetched_at)
-    story = desk_story(doc, guid=guid, current=current, origin=origin)
-    if story.origin.source is not None and wire.config.source(story.origin.source) is None:
-        raise StoryValidationError(
-            "/origin/source", f"no source named {story.origin.source!r} in the config"
-        )
-    sha = await _archive(request, data, story.origin.source, editor)
-    story = replace(story, origin=replace(story.origin, raw_sha256=sha))
-    src = wire.config.source(story.origin.source)
-    if src is not None:
-        story = apply_policy(story, src.policy)
-    # An editor's write is editorial: without If-Match it applies to whatever is
-    # current when it lands (never a 412 the client did not ask for).
-    result = await wire.save(story, expected_version=expected, editorial=True)
+    """Story JSON through the desk (``Wire.push_json``), conditional on the
+    request's ``If-Match`` / ``If-None-Match: *``."""
+    result = await request.app[WIRE].push_json(
+        data,
+        doc,
+        editor=editor.name,
+        guid=guid,
+        source=source,
+        fetched_at=fetched_at,
+        condition=lambda current: write_condition(request, current),
+    )
     log.info(
         "story saved",
         extra={"editor": editor.name, "guid": result.story.guid, "version": result.story.version},
@@ -568,12 +466,7 @@ async def get_history(request: web.Request) -> web.Response:
 
 def _not_killed(story: Story, action: str) -> None:
     if story.pub_status is PubStatus.CANCELED:
-        raise Problem(
-            409,
-            f"{story.guid!r} is killed; it cannot be {action}",
-            kind="killed",
-            current_version=story.version,
-        )
+        raise Killed(story.guid, story.version, action)
 
 
 async def _target(request: web.Request, done: str, *, killable: bool = False) -> tuple[Story, int]:
@@ -817,9 +710,7 @@ def setup_routes(app: web.Application) -> None:
 
 __all__ = [
     "MAX_PENDING",
-    "corrected_dict",
     "decode_position",
-    "desk_story",
     "encode_position",
     "parse_if_match",
     "setup_routes",

@@ -20,6 +20,7 @@ from wire.errors import (
     AuthError,
     IngestError,
     InputTooLarge,
+    Killed,
     NotFound,
     StoreUnavailable,
     StoryValidationError,
@@ -96,6 +97,8 @@ def problem_from_error(exc: WireError) -> Problem:
         return Problem(422, str(exc), kind="unprocessable-input")
     if isinstance(exc, VersionConflict):
         return Problem(412, str(exc), kind="version-conflict", current_version=exc.current)
+    if isinstance(exc, Killed):
+        return Problem(409, str(exc), kind="killed", current_version=exc.version)
     if isinstance(exc, AlreadyDecided):
         return Problem(409, str(exc), kind="already-decided")
     if isinstance(exc, NotFound):

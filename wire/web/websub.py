@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from wire.deliver.websub import FORM_TYPE, HubRequestError, NotEntitled, parse_hub_request
-from wire.errors import UnsafeURL
+from wire.deliver.websub import FORM_TYPE, parse_hub_request
+from wire.errors import HubRequestError, NotEntitled, UnsafeURL
 from wire.tokens import hash_token
 from wire.web.auth import bearer_token
 from wire.web.keys import AUTH, HUB, WIRE
