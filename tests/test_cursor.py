@@ -25,12 +25,12 @@ from tests.desk_client import (
     push,
     story_doc,
 )
+from wire.cursors import MAX_PENDING, decode_position, encode_position
+from wire.errors import BadCursor
 from wire.model import Origin, PubStatus, Story
 from wire.visibility import KILL_NOTICE, WITHHOLD_NOTICE
 from wire.web.app import create_app
-from wire.web.cursor import MAX_PENDING, decode_position, encode_position
 from wire.web.keys import WIRE
-from wire.web.problems import Problem
 
 DAILY = {"Authorization": f"Bearer {DAILY_TOKEN}"}
 WIDE = {"Authorization": f"Bearer {WIDE_TOKEN}"}
@@ -300,14 +300,15 @@ def test_cursor_round_trips(seq: int, pending: list[tuple[str, int]]) -> None:
     )
 )
 def test_any_other_cursor_is_refused_as_a_bad_parameter(text: str) -> None:
+    refused: BadCursor | None = None
     try:
         seq, pending = decode_position(text)
-    except Problem as exc:
+    except BadCursor as exc:
         refused = exc
+    if refused is not None:
+        assert refused.parameter == "after"
     else:
         assert decode_position(encode_position(seq, pending)) == (seq, pending)
-        return
-    assert (refused.status, refused.extra["parameter"]) == (400, "after")
 
 
 story_specs = st.tuples(
@@ -369,3 +370,15 @@ def test_partner_cursor_never_shows_what_it_is_not_entitled_to(
     limit: int,
 ) -> None:
     asyncio.run(_entitlement_scenario(tmp_path_factory.mktemp("entitled"), specs, limit))
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [("/feeds/all.atom?before=nonsense", "before"), ("/api/v1/feeds/all/items?after=x", "after")],
+)
+async def test_a_bad_cursor_is_the_same_400_naming_its_parameter(
+    client: Client, path: str, parameter: str
+) -> None:
+    body = await problem(await client.get(path), 400)
+    assert body["type"].endswith("invalid-parameter")
+    assert body["parameter"] == parameter

@@ -128,7 +128,7 @@ async def test_the_etag_gives_304_through_the_shortcut(fast: TestClient[Any, Any
         ("/feeds/all.rss", {"Authorization": "Bearer unknown"}, 401),
         ("/feeds/all.rss", AUTH, 403),  # not entitled
         ("/feeds/nope.rss", {}, 404),
-        ("/feeds/all.rss?before=nonsense", {}, 422),
+        ("/feeds/all.rss?before=nonsense", {}, 400),
     ],
 )
 async def test_what_the_shortcut_cannot_answer_gets_aiohttps_problem(

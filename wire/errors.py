@@ -15,6 +15,7 @@ WireError
 │   ├── IdentityCollision  an input's guid is another source's story
 │   └── AlreadyDecided     a near-duplicate hold decided a second time
 ├── Killed                 a write to a killed story (a kill is final)
+├── BadCursor              a ?before= / ?after= this server never gave out
 ├── Unrenderable           a stored story a renderer refuses (left out of feeds, recorded)
 ├── AuthError              missing, unknown or expired credentials
 ├── NotEntitled            a WebSub subscriber asking for a topic its audience may not read
@@ -102,6 +103,14 @@ class Killed(WireError):
         super().__init__(f"{guid!r} is killed; it cannot be {action}")
         self.guid = guid
         self.version = version
+
+
+class BadCursor(WireError):
+    """A ``?before=`` / ``?after=`` value that is not a cursor this server gave out."""
+
+    def __init__(self, parameter: str) -> None:
+        super().__init__(f"{parameter}: not a cursor this server gave out")
+        self.parameter = parameter
 
 
 class AlreadyDecided(StoreError):

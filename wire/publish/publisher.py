@@ -8,7 +8,6 @@ invalidated by story change events for the feeds the story is (or was) in.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -17,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from wire.attribution import SourcePolicy
 from wire.clock import Clock
 from wire.config import Config, FeedSpec
-from wire.errors import StoryValidationError, Unrenderable
+from wire.cursors import decode_page, encode_page
+from wire.errors import Unrenderable
 from wire.events import StoryChanged
 from wire.formats import STORY_PAGE, Format, feed_path
-from wire.instants import format_instant, parse_instant
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.atom import render_atom
 from wire.publish.cache import RenderCache, Rendered, make_rendered, view_of
@@ -39,24 +38,6 @@ THREAD_THRESHOLD = 20  # stories; larger renders leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
 
 FeedListener = Callable[[str], Awaitable[None]]
-
-
-def encode_cursor(story: Story) -> str:
-    """An opaque archive-page position: (sort time, guid) of the oldest story shown."""
-    raw = json.dumps([format_instant(story.sort_time or EPOCH), story.guid])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        when, guid = json.loads(base64.urlsafe_b64decode(padded))
-        instant = parse_instant(when)
-        if instant is None or not isinstance(guid, str):
-            raise ValueError("empty cursor")
-        return instant, guid
-    except (ValueError, TypeError) as exc:
-        raise StoryValidationError("/before", "not a valid archive cursor") from exc
 
 
 def _policies(config: Config, spec: FeedSpec) -> list[SourcePolicy]:
@@ -195,9 +176,7 @@ class Publisher:
 
         Not cached; its Last-Modified is the newest change on the page, so it
         moves with the ETag and ``If-Modified-Since`` works on it too."""
-        body, updated = await self._render(
-            feed, fmt, view_of(audience), before=decode_cursor(before)
-        )
+        body, updated = await self._render(feed, fmt, view_of(audience), before=decode_page(before))
         return self.wrap(body, Format(fmt).feed_type, modified=updated)
 
     async def _render(
@@ -283,7 +262,11 @@ class Publisher:
         """``oldest``: the last story of a full page, where the next archive page starts."""
         changed = [s.version_created for s in items if s.version_created]
         self_url = self.feed_url(spec.name, fmt)
-        older = f"{self_url}?before={encode_cursor(oldest)}" if oldest is not None else None
+        older = (
+            f"{self_url}?before={encode_page(oldest.sort_time or EPOCH, oldest.guid)}"
+            if oldest is not None
+            else None
+        )
         return FeedMeta(
             name=spec.name,
             title=spec.title,
@@ -385,4 +368,4 @@ def _render_format(fmt: str, meta: FeedMeta, stories: list[Story]) -> bytes:
     return _FEED_RENDERERS[fmt](meta, stories)
 
 
-__all__ = ["PUBLIC", "Publisher", "decode_cursor", "encode_cursor"]
+__all__ = ["PUBLIC", "Publisher"]

@@ -32,18 +32,19 @@ from urllib.parse import quote
 from aiohttp import hdrs, web
 
 from wire.access import Editor
+from wire.cursors import decode_position, encode_position
 from wire.deliver.retry import delivery_summary
 from wire.desk import corrected_dict
 from wire.errors import Killed, StoryValidationError
 from wire.formats import INPUT_CHOICES
 from wire.instants import format_instant, parse_instant
 from wire.model import PubStatus, Story
+from wire.publish.changes import read_changes
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import SHA256, Wire, raw_summary
 from wire.store.base import Hold, IdempotentReply, IngestFailure, SaveResult
 from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
 from wire.web.auth import bearer_token
-from wire.web.cursor import MAX_PENDING, decode_position, encode_position, read_changes
 from wire.web.feeds import audience_of, entitled_feed
 from wire.web.keys import AUTH, HOOKS, PUBLISHER, SOURCES, WIRE
 from wire.web.problems import Problem
@@ -626,8 +627,9 @@ async def feed_items(request: web.Request) -> web.Response:
     after = request.query.get("after")
     seq, pending = decode_position(after) if after else (0, ())
     limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
+    wire = request.app[WIRE]
     stories, seq, pending, more = await read_changes(
-        request.app[WIRE], spec, audience, seq, pending, limit
+        wire.store, spec, audience, seq, pending, limit, now=wire.clock()
     )
     body = {
         "items": [story_to_dict(s) for s in stories],
@@ -709,9 +711,6 @@ def setup_routes(app: web.Application) -> None:
 
 
 __all__ = [
-    "MAX_PENDING",
-    "decode_position",
-    "encode_position",
     "parse_if_match",
     "setup_routes",
 ]

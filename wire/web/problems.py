@@ -18,6 +18,7 @@ from aiohttp import web
 from wire.errors import (
     AlreadyDecided,
     AuthError,
+    BadCursor,
     IngestError,
     InputTooLarge,
     Killed,
@@ -97,6 +98,8 @@ def problem_from_error(exc: WireError) -> Problem:
         return Problem(422, str(exc), kind="unprocessable-input")
     if isinstance(exc, VersionConflict):
         return Problem(412, str(exc), kind="version-conflict", current_version=exc.current)
+    if isinstance(exc, BadCursor):
+        return Problem(400, str(exc), kind="invalid-parameter", parameter=exc.parameter)
     if isinstance(exc, Killed):
         return Problem(409, str(exc), kind="killed", current_version=exc.version)
     if isinstance(exc, AlreadyDecided):
