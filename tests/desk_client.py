@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from tests.clocks import FakeClock
 from wire.config import Config, parse_config
 from wire.web.app import create_app
 
@@ -31,20 +30,6 @@ DAILY_TOKEN = "wire_pt_test-daily-token"
 WIDE_TOKEN = "wire_pt_test-wide-token"
 EDITOR = {"Authorization": f"Bearer {EDITOR_KEY}"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
-START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class FakeClock:
-    """A clock tests move by hand (embargoes, versions)."""
-
-    now: datetime = field(default=START)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def api_config(tmp_path: Path, **server: Any) -> Config:

@@ -13,13 +13,13 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.clocks import START
 from tests.desk_client import (
     ADMIN,
     API,
     DAILY_TOKEN,
     EDITOR,
     FIXTURES,
-    START,
     Client,
     ClientFactory,
     json_headers,

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from wire.cli import main
-from wire.config import load_config, parse_config
+from wire.config import (
+    DuplicateSettings,
+    EditorKeyConfig,
+    FeedSpec,
+    PartnerConfig,
+    ServerSettings,
+    SourceConfig,
+    SourceKind,
+    load_config,
+    parse_config,
+)
 from wire.errors import ConfigError
 
 from .conftest import FIXTURES, ROOT
@@ -126,3 +137,24 @@ def test_check_config_accepts_the_example(capsys: pytest.CaptureFixture[str]) ->
 def test_feeds_lists_names(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["feeds", "--config", str(EXAMPLE)]) == 0
     assert capsys.readouterr().out.splitlines() == ["all"]
+
+
+def test_keys_left_out_take_the_dataclass_defaults(tmp_path: Path) -> None:
+    """Every default is stated once, on the dataclass: a minimal config is the defaults."""
+    config = parse_config(
+        {
+            "sources": [{"name": "desk", "kind": "push"}],
+            "feeds": [{"name": "all", "title": "All"}],
+            "partners": [{"name": "p"}],
+            "editor_keys": [{"name": "e", "hash": "sha256:" + "0" * 64}],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    assert replace(config.server, data_dir=ServerSettings().data_dir) == ServerSettings()
+    assert config.server.data_dir == tmp_path / ServerSettings().data_dir
+    assert config.sources == (SourceConfig("desk", SourceKind.PUSH),)
+    assert config.feeds == (FeedSpec("all", "All"),)
+    assert config.partners == (PartnerConfig("p"),)
+    assert config.editor_keys == (EditorKeyConfig("e", "sha256:" + "0" * 64),)
+    assert config.duplicates == DuplicateSettings()

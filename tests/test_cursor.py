@@ -14,12 +14,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.clocks import FakeClock
 from tests.desk_client import (
     DAILY_TOKEN,
     EDITOR,
     WIDE_TOKEN,
     Client,
-    FakeClock,
     api_config,
     problem,
     push,
@@ -27,6 +27,7 @@ from tests.desk_client import (
 )
 from wire.cursors import MAX_PENDING, decode_position, encode_position
 from wire.errors import BadCursor
+from wire.events import ChangeReason
 from wire.model import Origin, PubStatus, Story
 from wire.visibility import KILL_NOTICE, WITHHOLD_NOTICE
 from wire.web.app import create_app
@@ -336,7 +337,8 @@ async def _entitlement_scenario(
             await wire.save(story)
             if action != "none":
                 status = PubStatus.CANCELED if action == "kill" else PubStatus.WITHHELD
-                await wire.set_status(story.guid, status, None, reason=action, expected_version=1)
+                reason = ChangeReason.KILLED if action == "kill" else ChangeReason.WITHHELD
+                await wire.set_status(story.guid, status, None, reason=reason, expected_version=1)
         first, cursor = await read_all(client, "agency", limit=limit, headers=DAILY)
         clock.advance(hours=2)
         later, _ = await read_all(client, "agency", cursor, limit=limit, headers=DAILY)

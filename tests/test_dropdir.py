@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wire.config import Config, ServerSettings, SourceConfig
+from wire.config import Config, ServerSettings, SourceConfig, SourceKind
 from wire.errors import DropFolderError
 from wire.poll import dropdir
 from wire.service import Wire
@@ -39,7 +39,7 @@ def drop(inbox: Path, fixture: str, name: str | None = None) -> Path:
 
 
 def source(inbox: Path) -> SourceConfig:
-    return SourceConfig(name="inbox", kind="dir", location=str(inbox))
+    return SourceConfig(name="inbox", kind=SourceKind.DIR, location=str(inbox))
 
 
 def tree(folder: Path) -> list[str]:

@@ -17,9 +17,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.desk_client import EDITOR, Client, FakeClock, problem, push, story_doc
+from tests.clocks import FakeClock
+from tests.desk_client import EDITOR, Client, problem, push, story_doc
 from wire.attribution import SourcePolicy
-from wire.config import Config, DuplicateSettings, FeedSpec, ServerSettings, SourceConfig
+from wire.config import (
+    Config,
+    DuplicateSettings,
+    FeedSpec,
+    ServerSettings,
+    SourceConfig,
+    SourceKind,
+)
 from wire.duplicates import MIN_WORDS, best_match, fingerprint, similarity
 from wire.errors import AlreadyDecided, NotFound, StoryValidationError
 from wire.model import PUBLIC, PubStatus, Story
@@ -37,9 +45,11 @@ def copy(name: str) -> bytes:
 
 def desk(store: SQLStore, tmp_path: Path, clock: FakeClock, **duplicates: object) -> Wire:
     sources = (
-        SourceConfig("mina", "push", policy=SourcePolicy(provider="MINA")),
-        SourceConfig("partner-wire", "push", policy=SourcePolicy(provider="Partner Wire")),
-        SourceConfig("mina-daily", "push", policy=SourcePolicy(series=(r"^Prayer Times",))),
+        SourceConfig("mina", SourceKind.PUSH, policy=SourcePolicy(provider="MINA")),
+        SourceConfig("partner-wire", SourceKind.PUSH, policy=SourcePolicy(provider="Partner Wire")),
+        SourceConfig(
+            "mina-daily", SourceKind.PUSH, policy=SourcePolicy(series=(r"^Prayer Times",))
+        ),
     )
     config = Config(
         server=ServerSettings(data_dir=tmp_path),

@@ -15,16 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.desk_client import (
-    EDITOR,
-    Client,
-    FakeClock,
-    problem,
-    push,
-    story_doc,
-)
+from tests.clocks import FakeClock
+from tests.desk_client import EDITOR, Client, problem, push, story_doc
 from wire.cli import main
-from wire.config import Config, ServerSettings, SourceConfig
+from wire.config import Config, ServerSettings, SourceConfig, SourceKind
 from wire.events import StoryChanged
 from wire.model import Origin, PubStatus, Story
 from wire.service import Wire
@@ -56,8 +50,8 @@ def item(guid: str, title: str, date: str = "Mon, 30 Nov 2026 10:00:00 +0000") -
 </channel></rss>""".encode()
 
 
-PUSH = SourceConfig("desk", "push")
-OTHER = SourceConfig("other", "push")
+PUSH = SourceConfig("desk", SourceKind.PUSH)
+OTHER = SourceConfig("other", SourceKind.PUSH)
 
 
 # the same bytes again -------------------------------------------------------------------------
@@ -117,8 +111,8 @@ async def test_another_sources_item_with_the_same_guid_is_kept_apart(
 async def test_sources_sharing_an_id_space_update_one_story(
     store: SQLStore, tmp_path: Path
 ) -> None:
-    rss = SourceConfig("agency-rss", "push", id_space="agency")
-    g2 = SourceConfig("agency-g2", "push", id_space="agency")
+    rss = SourceConfig("agency-rss", SourceKind.PUSH, id_space="agency")
+    g2 = SourceConfig("agency-g2", SourceKind.PUSH, id_space="agency")
     wire = wire_for(store, tmp_path, rss, g2)
     await wire.ingest(item("123", "First"), name="a.rss", source="agency-rss")
     later = "Tue, 01 Dec 2026 10:00:00 +0000"

@@ -14,16 +14,8 @@ import feedparser
 import pytest
 from lxml import etree
 
-from tests.desk_client import (
-    ADMIN,
-    EDITOR,
-    Client,
-    ClientFactory,
-    FakeClock,
-    api_config,
-    push,
-    story_doc,
-)
+from tests.clocks import FakeClock
+from tests.desk_client import ADMIN, EDITOR, Client, ClientFactory, api_config, push, story_doc
 from wire.web.app import create_app
 
 NAR = "{http://iptc.org/std/nar/2006-10-01/}"

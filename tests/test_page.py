@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.matching import subset
 from wire.attribution import SourcePolicy
 from wire.errors import InputTooLarge, NoContent
 from wire.ingest.page import extract_page
@@ -20,15 +21,6 @@ from wire.storyjson import story_to_dict
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 FETCHED = datetime(2025, 7, 4, 2, 0, tzinfo=UTC)
 GOLDEN = sorted(p for p in PAGES.glob("*.html") if p.with_suffix(".json").exists())
-
-
-def subset(got: Any, expected: Any) -> Any:
-    """``got`` cut down to the keys ``expected`` names; an absent nested key reads as null."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        return {k: subset(got.get(k), v) for k, v in expected.items()}
-    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
-        return [subset(g, e) for g, e in zip(got, expected, strict=True)]
-    return got
 
 
 def page(body: str, head: str = "<title>Quake hits coast</title>") -> bytes:

@@ -24,7 +24,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from wire.clock import utcnow
-from wire.config import Config, ServerSettings, SourceConfig
+from wire.config import Config, ServerSettings, SourceConfig, SourceKind
 from wire.errors import WireError
 from wire.model import PUBLIC, FeedFilter
 from wire.net.session import make_guarded_session
@@ -151,7 +151,7 @@ def runner_for(
 def http(name: str, url: str, **kwargs: Any) -> SourceConfig:
     kwargs.setdefault("poll_interval", 60)
     kwargs.setdefault("timeout", 5.0)
-    return SourceConfig(name=name, kind="http", location=url, **kwargs)
+    return SourceConfig(name=name, kind=SourceKind.HTTP, location=url, **kwargs)
 
 
 def seconds_until(when: datetime | None) -> float:
@@ -586,7 +586,7 @@ async def test_status_shows_every_source(upstream: Upstream, runner_for: RunnerF
     runner = runner_for(
         http("world", upstream.url("/world.rss")),
         http("down", upstream.url("/down.rss")),
-        SourceConfig(name="desk", kind="push"),
+        SourceConfig(name="desk", kind=SourceKind.PUSH),
     )
     await runner.run_source_once("world")
     await runner.run_source_once("down")
@@ -618,6 +618,6 @@ async def test_status_reads_the_store_when_nothing_ran_in_this_process(
 
 
 async def test_an_unknown_source_name_is_refused(runner_for: RunnerFactory) -> None:
-    runner = runner_for(SourceConfig(name="desk", kind="push"))
+    runner = runner_for(SourceConfig(name="desk", kind=SourceKind.PUSH))
     with pytest.raises(WireError, match="no polled source"):
         await runner.run_source_once("desk")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.matching import subset
 from wire.attribution import SourcePolicy
 from wire.ingest.textcopy import extract_text
 from wire.instants import parse_instant
@@ -23,15 +24,6 @@ MINA = SourcePolicy(
     credit_line="Mi’raj News Agency (MINA)",
     language="en",
 )
-
-
-def subset(got: Any, expected: Any) -> Any:
-    """``got`` cut down to the keys ``expected`` names (recursively), for a plain ``==``."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        return {k: subset(got.get(k), v) for k, v in expected.items()}
-    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
-        return [subset(g, e) for g, e in zip(got, expected, strict=True)]
-    return got
 
 
 def run(shared: Path, policy: SourcePolicy | None) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -11,6 +11,7 @@ import pytest
 
 from wire.config import Config, ServerSettings
 from wire.errors import MalformedInput
+from wire.events import ChangeReason
 from wire.model import PubStatus
 from wire.service import Wire
 from wire.store import SQLStore
@@ -79,7 +80,9 @@ async def test_a_killed_story_stays_killed_when_its_undated_item_is_polled_again
 ) -> None:
     first = await wire.ingest(fixture("undated.rss"), name="undated.rss", source="desk")
     assert first.stored == 1
-    await wire.set_status("urn:example:harbour-1", PubStatus.CANCELED, "legal", reason="killed")
+    await wire.set_status(
+        "urn:example:harbour-1", PubStatus.CANCELED, "legal", reason=ChangeReason.KILLED
+    )
     again = await wire.ingest(fixture("undated.rss"), name="undated.rss", source="desk")
     assert again.stored == 0  # the same bytes again: nothing to do
     assert not again.results[0].changed

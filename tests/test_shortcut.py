@@ -16,8 +16,7 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.servers import ShortcutTestServer
-from tests.test_serve_feeds import (
+from tests.feed_server import (
     EXPIRED_TOKEN,
     NOW,
     PARTNER_TOKEN,
@@ -25,6 +24,7 @@ from tests.test_serve_feeds import (
     make_config,
     serving,
 )
+from tests.servers import ShortcutTestServer
 from wire.access import Authenticator
 from wire.publish.publisher import Publisher
 from wire.service import Wire

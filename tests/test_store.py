@@ -29,6 +29,8 @@ from wire.store import SQLStore
 from wire.store.base import (
     Credential,
     Delivery,
+    DeliveryKind,
+    DeliveryState,
     IngestFailure,
     RawInput,
     SourceState,
@@ -240,9 +242,9 @@ async def test_a_kill_is_the_current_version_and_leaves_feeds(store: SQLStore) -
 
 async def test_due_deliveries_are_of_the_kind_asked(store: SQLStore) -> None:
     for n in range(5):
-        await store.enqueue(delivery(n, kind="websub"))
+        await store.enqueue(delivery(n, kind=DeliveryKind.WEBSUB))
     await store.enqueue(delivery(9))
-    assert [d.id for d in await store.due(kind="webhook", now=T0, limit=3)] == ["msg_9"]
+    assert [d.id for d in await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=3)] == ["msg_9"]
 
 
 async def test_a_newer_delivery_of_a_chain_supersedes_the_pending_older_one(
@@ -251,12 +253,15 @@ async def test_a_newer_delivery_of_a_chain_supersedes_the_pending_older_one(
     await store.enqueue(delivery(1, chain="webhook\nacme\nurn:t:1"))
     await store.enqueue(delivery(2, chain="webhook\nacme\nurn:t:2"))
     await store.enqueue(delivery(3, chain="webhook\nacme\nurn:t:1"))
-    assert [d.id for d in await store.due(kind="webhook", now=T0, limit=10)] == ["msg_2", "msg_3"]
+    assert [d.id for d in await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=10)] == [
+        "msg_2",
+        "msg_3",
+    ]
     older = await store.get_delivery("msg_1")
     assert older is not None
     assert older.state == "superseded"
     # an attempt that was in flight when it was superseded cannot put it back
-    await store.update_delivery(replace(older, state="pending", attempts=1))
+    await store.update_delivery(replace(older, state=DeliveryState.PENDING, attempts=1))
     again = await store.get_delivery("msg_1")
     assert again is not None
     assert again.state == "superseded"
@@ -624,7 +629,7 @@ async def test_a_subscription_can_be_deleted_once(store: SQLStore) -> None:
 def delivery(n: int, **changes: object) -> Delivery:
     base = Delivery(
         id=f"msg_{n}",
-        kind="webhook",
+        kind=DeliveryKind.WEBHOOK,
         target="https://partner.example/hook",
         body=b'{"guid": "urn:t:1"}\x00\xff',
         headers={"content-type": "application/json", "webhook-id": f"msg_{n}"},
@@ -637,7 +642,7 @@ def delivery(n: int, **changes: object) -> Delivery:
 async def test_a_delivery_id_is_queued_once(store: SQLStore) -> None:
     await store.enqueue(delivery(1))
     await store.enqueue(delivery(1, target="https://other.example/"))
-    assert await store.due(kind="webhook", now=T0, limit=10) == [delivery(1)]
+    assert await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=10) == [delivery(1)]
 
 
 async def test_due_deliveries_come_oldest_first_and_only_when_due(store: SQLStore) -> None:
@@ -645,9 +650,11 @@ async def test_due_deliveries_come_oldest_first_and_only_when_due(store: SQLStor
     await store.enqueue(delivery(2))
     await store.enqueue(delivery(3, next_attempt_at=T0 + MIN))
     await store.enqueue(delivery(4, next_attempt_at=NOW))
-    got = await store.due(kind="webhook", now=T0 + 2 * MIN, limit=10)
+    got = await store.due(kind=DeliveryKind.WEBHOOK, now=T0 + 2 * MIN, limit=10)
     assert [d.id for d in got] == ["msg_2", "msg_3", "msg_1"]
-    assert [d.id for d in await store.due(kind="webhook", now=T0 + 2 * MIN, limit=1)] == ["msg_2"]
+    assert [
+        d.id for d in await store.due(kind=DeliveryKind.WEBHOOK, now=T0 + 2 * MIN, limit=1)
+    ] == ["msg_2"]
 
 
 async def test_a_failed_attempt_is_recorded_and_a_dead_letter_leaves_the_queue(
@@ -656,18 +663,18 @@ async def test_a_failed_attempt_is_recorded_and_a_dead_letter_leaves_the_queue(
     await store.enqueue(delivery(1))
     await store.enqueue(delivery(2))
     retry = delivery(1, attempts=1, next_attempt_at=T0 + MIN, last_error="HTTP 503")
-    dead = delivery(2, attempts=8, last_error="HTTP 410", state="dead")
+    dead = delivery(2, attempts=8, last_error="HTTP 410", state=DeliveryState.DEAD)
     await store.update_delivery(retry)
     await store.update_delivery(dead)
-    assert await store.due(kind="webhook", now=T0, limit=10) == []
-    assert await store.due(kind="webhook", now=T0 + MIN, limit=10) == [retry]
+    assert await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=10) == []
+    assert await store.due(kind=DeliveryKind.WEBHOOK, now=T0 + MIN, limit=10) == [retry]
     assert await store.dead_letters() == [dead]
 
 
 async def test_a_delivery_is_found_by_id_in_any_state(store: SQLStore) -> None:
     await store.enqueue(delivery(1))
     await store.enqueue(delivery(2))
-    dead = delivery(2, attempts=8, last_error="HTTP 410", state="dead")
+    dead = delivery(2, attempts=8, last_error="HTTP 410", state=DeliveryState.DEAD)
     await store.update_delivery(dead)
     assert await store.get_delivery("msg_1") == delivery(1)
     assert await store.get_delivery("msg_2") == dead

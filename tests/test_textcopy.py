@@ -6,10 +6,10 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.matching import subset
 from wire.attribution import SourcePolicy
 from wire.errors import InputTooLarge, MalformedInput, NoContent
 from wire.ingest.textcopy import MAX_INPUT_BYTES, extract_text
@@ -20,14 +20,6 @@ from wire.storyjson import story_to_dict, validate_story_dict
 RAW = Path(__file__).resolve().parent / "fixtures" / "raw"
 FETCHED = datetime(2025, 7, 4, 2, 0, tzinfo=UTC)
 GOLDEN = sorted(p for p in RAW.glob("*.txt") if p.with_suffix(".json").exists())
-
-
-def subset(got: Any, expected: Any) -> Any:
-    if isinstance(expected, dict) and isinstance(got, dict):
-        return {k: subset(got.get(k), v) for k, v in expected.items()}
-    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
-        return [subset(g, e) for g, e in zip(got, expected, strict=True)]
-    return got
 
 
 @pytest.mark.parametrize("raw", GOLDEN, ids=[p.stem for p in GOLDEN])

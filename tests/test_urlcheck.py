@@ -24,7 +24,7 @@ from wire.net.urlcheck import (
     check_callback_async,
     parse_target,
 )
-from wire.store.base import Delivery
+from wire.store.base import Delivery, DeliveryKind
 
 ipv4 = st.integers(min_value=0, max_value=2**32 - 1).map(ipaddress.IPv4Address)
 ipv6 = st.integers(min_value=0, max_value=2**128 - 1).map(ipaddress.IPv6Address)
@@ -333,7 +333,10 @@ async def test_a_push_the_pre_send_check_let_through_dies_at_connection_time(
     refused, and the delivery is dead at once rather than retried."""
     server, seen = local_server
     delivery = Delivery(
-        id="d1", kind="webhook", target=f"http://localhost:{server.port}/hook", body=b"{}"
+        id="d1",
+        kind=DeliveryKind.WEBHOOK,
+        target=f"http://localhost:{server.port}/hook",
+        body=b"{}",
     )
     async with make_guarded_session(allow_private=False, user_agent="t") as http:
         attempt = await send(http, delivery, time_limit=2.0, allow_private=True)

@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from tests.clocks import FakeClock
 from tests.servers import Recorder, recording
 from tests.store_fixtures import BACKENDS, fresh_database
 from wire.config import Config, parse_config
@@ -129,14 +130,6 @@ def expected(reader: Reader, story: Tracked, now: datetime, feeds: tuple[str, ..
 # -- the server under test ----------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def config(folder: Path, database: str, recorder: Recorder) -> Config:
     raw = {
         "server": {
@@ -221,7 +214,7 @@ def _feed_items(fmt: str, data: bytes) -> dict[str, tuple[str, int | None]]:
 class World:
     """The running server, its clock, the oracle's stories and each reader's cursors."""
 
-    def __init__(self, client: TestClient[Any, Any], clock: Clock, pushed: Recorder):
+    def __init__(self, client: TestClient[Any, Any], clock: FakeClock, pushed: Recorder):
         self.client = client
         self.clock = clock
         self.pushed = pushed  # partners' webhook receivers and WebSub callbacks
@@ -522,7 +515,7 @@ async def scenario(backend: str, ops: list[tuple[Any, ...]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         async with fresh_database(backend, folder) as database, recording() as pushed:
-            clock = Clock()
+            clock = FakeClock(START)
             app = create_app(config(folder, database, pushed), clock=clock, start_jobs=False)
             async with TestClient(TestServer(app)) as client:
                 world = World(client, clock, pushed)

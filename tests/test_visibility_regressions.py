@@ -22,6 +22,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from lxml import etree
 
+from tests.clocks import FakeClock
 from tests.desk_client import (
     ADMIN,
     DAILY_TOKEN,
@@ -29,7 +30,6 @@ from tests.desk_client import (
     WIDE_TOKEN,
     Client,
     ClientFactory,
-    FakeClock,
     api_config,
     push,
     story_doc,

@@ -22,14 +22,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from standardwebhooks import Webhook
 
+from tests.clocks import FakeClock, wall_clock
 from tests.store_fixtures import on_database
 from wire.access import partner_audience
 from wire.config import Config, FeedSpec, PartnerConfig, parse_config
 from wire.deliver.retry import Attempt, RetryPolicy, record
 from wire.deliver.webhooks import change_for, message_body, message_id
-from wire.events import StoryChanged, embargo_lifted
+from wire.events import ChangeReason, StoryChanged, embargo_lifted
 from wire.model import Origin, PubStatus, Story
-from wire.store.base import Delivery
+from wire.store.base import Delivery, DeliveryKind
 from wire.tokens import hash_token
 from wire.visibility import KILL_NOTICE, NO_EXPOSURE, public_form
 from wire.web.app import create_app
@@ -76,7 +77,9 @@ def test_jitter_stays_within_its_fraction(attempts: int, rand: float) -> None:
 
 
 def pending(attempts: int = 0) -> Delivery:
-    return Delivery(id="d1", kind="webhook", target="http://x.test/", body=b"{}", attempts=attempts)
+    return Delivery(
+        id="d1", kind=DeliveryKind.WEBHOOK, target="http://x.test/", body=b"{}", attempts=attempts
+    )
 
 
 def test_a_success_marks_the_delivery_delivered() -> None:
@@ -140,7 +143,7 @@ def change(
     event = StoryChanged(
         current,
         previous,
-        reason,
+        ChangeReason(reason),
         exposure=exposure,
         previous_exposure=previous_exposure,
         previous_until=at,
@@ -278,20 +281,6 @@ def test_the_message_id_is_stable_per_partner_guid_version_and_reason() -> None:
 # -- end to end: real partner endpoints -----------------------------------------------------
 
 
-class Clock:
-    """A clock moved by hand, starting at the real time: receivers check signature
-    timestamps against their own clock, as Standard Webhooks requires."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @dataclass
 class Endpoint:
     """A partner's webhook receiver and what it got."""
@@ -370,8 +359,10 @@ RunApp = Callable[..., Awaitable[TestClient[Any, Any]]]
 def run_app(aiohttp_client: Any, database: str) -> RunApp:
     """Start wire on a config, its store on each backend in turn, pushes retried fast."""
 
-    async def run(config: Config, clock: Clock | None = None) -> TestClient[Any, Any]:
-        app = create_app(on_database(config, database), clock=clock or Clock(), start_jobs=False)
+    async def run(config: Config, clock: FakeClock | None = None) -> TestClient[Any, Any]:
+        app = create_app(
+            on_database(config, database), clock=clock or wall_clock(), start_jobs=False
+        )
         client: TestClient[Any, Any] = await aiohttp_client(app)
         client.app[HOOKS].courier.policy = FAST
         return client
@@ -436,7 +427,7 @@ async def test_an_embargoed_story_reaches_only_the_embargo_partner_until_release
             {"name": "late", "webhook_url": late.url, "webhook_secret": OTHER_SECRET},
         ],
     )
-    clock = Clock()
+    clock = wall_clock()
     client = await run_app(config, clock)
     wire = client.app[WIRE]
     embargoed = story(embargoed_until=clock.now + timedelta(minutes=2))
@@ -461,7 +452,7 @@ async def test_a_failing_endpoint_is_retried_then_dead_lettered_and_listed(
     config = hooks_config(
         tmp_path, [{"name": "daily", "webhook_url": ep.url, "webhook_secret": SECRET}]
     )
-    clock = Clock()
+    clock = wall_clock()
     client = await run_app(config, clock)
     hooks = client.app[HOOKS]
     await client.app[WIRE].save(story())
@@ -524,7 +515,7 @@ async def test_a_hanging_endpoint_times_out_without_delaying_another_partner(
     await settle(client)
     wire = client.app[WIRE]
     later = wire.clock() + timedelta(hours=1)
-    (waiting,) = await wire.store.due(kind="webhook", now=later, limit=10)
+    (waiting,) = await wire.store.due(kind=DeliveryKind.WEBHOOK, now=later, limit=10)
     assert waiting.subject == "stuck"
     assert waiting.last_error == f"timed out after {FAST.timeout:g} s"
 

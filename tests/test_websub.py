@@ -25,6 +25,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.clocks import FakeClock
 from tests.store_fixtures import on_database
 from wire.config import Config, parse_config
 from wire.deliver.retry import RetryPolicy
@@ -116,19 +117,6 @@ def test_the_same_feed_state_is_one_delivery_and_a_new_state_another() -> None:
 
 
 # -- harness: a clock, a config, subscriber servers --------------------------------------
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def make_config(tmp_path: Path, *, allow_private: bool = True) -> Config:
@@ -239,10 +227,10 @@ def start(aiohttp_client: Any, tmp_path: Path, database: str) -> Start:
     """Start wire with its hub, its store on each backend in turn."""
 
     async def run(
-        *, clock: Clock | None = None, allow_private: bool = True
+        *, clock: FakeClock | None = None, allow_private: bool = True
     ) -> TestClient[Any, Any]:
         config = on_database(make_config(tmp_path, allow_private=allow_private), database)
-        app = create_app(config, clock=clock or Clock(), start_jobs=False)
+        app = create_app(config, clock=clock or FakeClock(START), start_jobs=False)
         client: TestClient[Any, Any] = await aiohttp_client(app)
         app[HUB].courier.policy = FAST
         app[HUB].verify_timeout = 2.0
@@ -359,7 +347,7 @@ async def test_a_hub_request_must_be_a_form(start: Start) -> None:
 async def test_a_requested_lease_is_clamped_and_expires(
     start: Start, subscriber: MakeSubscriber
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     client = await start(clock=clock)
     sub = await subscriber()
     await subscribe(client, sub, hub_lease_seconds="1")
@@ -423,7 +411,7 @@ async def test_a_new_story_reaches_the_subscriber_within_a_second(
 
 
 async def test_a_kill_is_distributed_too(start: Start, subscriber: MakeSubscriber) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     client = await start(clock=clock)
     sub = await subscriber()
     await subscribe(client, sub)
@@ -464,7 +452,7 @@ async def test_a_secret_signs_the_body(start: Start, subscriber: MakeSubscriber)
 async def test_a_partner_subscription_gets_the_partner_view_and_the_public_never_does(
     start: Start, subscriber: MakeSubscriber
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     client = await start(clock=clock)
     public, partner = await subscriber(), await subscriber()
     await subscribe(client, public)
@@ -493,7 +481,7 @@ async def test_an_unknown_token_cannot_subscribe(start: Start, subscriber: MakeS
 async def test_a_failing_subscriber_is_retried_with_backoff_then_dead_lettered(
     start: Start, subscriber: MakeSubscriber
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     client = await start(clock=clock)
     hub = client.app[HUB]
     sub = await subscriber(status=500)

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 from wire.config import Config, PartnerConfig
 from wire.errors import AuthError
-from wire.model import PUBLIC, Audience
+from wire.model import PUBLIC, Audience, Role
 from wire.store.base import Store
 from wire.tokens import hash_token
 
-ROLES = ("editor", "admin")
+ROLES = tuple(Role)
 UNKNOWN_REMEMBERED = 10_000  # made-up token hashes remembered at most
 
 
@@ -151,7 +151,7 @@ class Authenticator:
         if cred is None or cred.kind != "editor":
             raise AuthError("unknown API key")
         _check_expiry(cred.expires_at, now)
-        return Editor(cred.subject, cred.role or "editor")
+        return Editor(cred.subject, cred.role or Role.EDITOR)
 
 
 __all__ = ["ROLES", "Authenticator", "Editor", "partner_audience"]

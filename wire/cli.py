@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wire.clock import utcnow
-from wire.config import Config, default_config, load_config
+from wire.config import Config, SourceKind, default_config, load_config
 from wire.errors import ConfigError, NotFound, WireError
 from wire.formats import FEED_FORMATS, INPUT_CHOICES, feed_path
 from wire.instants import format_instant, parse_instant
-from wire.model import PUBLIC, Story
+from wire.model import PUBLIC, Role, Story
 from wire.runtime import running
 from wire.service import SHA256, IngestOutcome, Wire, dry_run_of, raw_summary
 from wire.store import open_store
@@ -72,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_logging(config.server.log_level)
     config.server.data_dir.mkdir(parents=True, exist_ok=True)
     for source in config.sources:
-        if source.kind == "dir" and source.location:
+        if source.kind is SourceKind.DIR and source.location:
             Path(source.location).mkdir(parents=True, exist_ok=True)
     host = args.host or config.server.host
     port = args.port if args.port is not None else config.server.port
@@ -442,7 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", metavar="FILE", help="TOML config file")
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--role", choices=("editor", "admin"), default="editor")
+    who.add_argument("--role", choices=tuple(Role), default=Role.EDITOR)
     who.add_argument("--partner", metavar="NAME", help="a partner token instead of an editor key")
     p.add_argument("--name", help="label for an editor key")
     p.add_argument("--expires", type=_instant, metavar="ISO-8601")

@@ -12,16 +12,17 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from wire.attribution import SourcePolicy
 from wire.errors import ConfigError
 from wire.formats import FEED_FORMATS
 from wire.instants import parse_instant
-from wire.model import FeedFilter
+from wire.model import FeedFilter, Role
 from wire.storyjson import schema_validator
 
 
@@ -52,10 +53,18 @@ class ServerSettings:
         return f"sqlite+aiosqlite:///{(self.data_dir / 'wire.sqlite3').resolve()}"
 
 
+class SourceKind(StrEnum):
+    """How stories arrive from a source."""
+
+    HTTP = "http"  # a URL polled every poll_interval seconds
+    DIR = "dir"  # a drop folder
+    PUSH = "push"  # editors push over the API
+
+
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
     name: str
-    kind: str  # http · dir · push
+    kind: SourceKind
     location: str | None = None
     format: str = "auto"
     poll_interval: int = 300
@@ -100,7 +109,7 @@ class PartnerConfig:
 class EditorKeyConfig:
     name: str
     hash: str
-    role: str = "editor"
+    role: str = Role.EDITOR
     expires: datetime | None = None
 
 
@@ -210,67 +219,40 @@ def parse_config(
     return config
 
 
+R = TypeVar("R")
+
+
+def _record(cls: type[R], table: Mapping[str, Any], **given: Any) -> R:
+    """``cls`` from the keys of a TOML table that are its fields (lists as tuples),
+    with ``given`` on top. Keys left out take the dataclass's default: every
+    default is stated once, on the dataclass."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items() if k in names}
+    return cls(**{**values, **given})
+
+
 def _build(raw: dict[str, Any], base_dir: Path) -> Config:
-    srv = dict(raw.get("server", {}))
-    data_dir = Path(srv.pop("data_dir", "data"))
-    if "trusted_source_hosts" in srv:
-        srv["trusted_source_hosts"] = tuple(srv["trusted_source_hosts"])
-    server = ServerSettings(
-        **srv, data_dir=data_dir if data_dir.is_absolute() else (base_dir / data_dir)
-    )
+    srv = raw.get("server", {})
+    server = _record(ServerSettings, {k: v for k, v in srv.items() if k != "data_dir"})
+    data_dir = Path(srv["data_dir"]) if "data_dir" in srv else server.data_dir
+    server = replace(server, data_dir=data_dir if data_dir.is_absolute() else base_dir / data_dir)
     sources = []
     for s in raw.get("sources", []):
-        policy = SourcePolicy(
-            provider=s.get("provider"),
-            abbreviation=s.get("abbreviation"),
-            credit_line=s.get("credit_line"),
-            copyright_holder=s.get("copyright_holder"),
-            copyright_notice=s.get("copyright_notice"),
-            usage_terms=s.get("usage_terms"),
-            language=s.get("language"),
-            series=tuple(s.get("series", ())),
-        )
         location = s.get("location")
-        if s["kind"] == "dir" and location and not Path(location).is_absolute():
+        if s["kind"] == SourceKind.DIR and location and not Path(location).is_absolute():
             location = str(base_dir / location)
+        policy = _record(SourcePolicy, s)
         sources.append(
-            SourceConfig(
-                name=s["name"],
-                kind=s["kind"],
-                location=location,
-                format=s.get("format", "auto"),
-                poll_interval=s.get("poll_interval", 300),
-                timeout=float(s.get("timeout", 20.0)),
-                fetch_full_page=s.get("fetch_full_page", False),
-                id_space=s.get("id_space"),
-                settle_seconds=float(s.get("settle_seconds", 5.0)),
-                policy=policy,
-            )
+            _record(SourceConfig, s, kind=SourceKind(s["kind"]), location=location, policy=policy)
         )
-    feeds = []
-    for f in raw.get("feeds", []):
-        flt = f.get("filter", {})
-        feeds.append(
-            FeedSpec(
-                name=f["name"],
-                title=f["title"],
-                description=f.get("description", ""),
-                language=f.get("language"),
-                size=f.get("size", 50),
-                formats=tuple(f.get("formats", FEED_FORMATS)),
-                refresh_interval=f.get("refresh_interval", 300),
-                public=f.get("public", True),
-                filter=FeedFilter(**{k: tuple(v) for k, v in flt.items()}),
-            )
-        )
+    feeds = [
+        _record(FeedSpec, f, filter=_record(FeedFilter, f.get("filter", {})))
+        for f in raw.get("feeds", [])
+    ]
     partners = [
-        PartnerConfig(
-            name=p["name"],
-            feeds=tuple(p["feeds"]) if "feeds" in p else None,
-            sources=tuple(p["sources"]) if "sources" in p else None,
-            embargo=p.get("embargo", False),
-            webhook_url=p.get("webhook_url"),
-            webhook_secret=p.get("webhook_secret"),
+        _record(
+            PartnerConfig,
+            p,
             tokens=tuple(
                 TokenConfig(t["hash"], parse_instant(t.get("expires"))) for t in p.get("tokens", [])
             ),
@@ -278,17 +260,16 @@ def _build(raw: dict[str, Any], base_dir: Path) -> Config:
         for p in raw.get("partners", [])
     ]
     keys = [
-        EditorKeyConfig(
-            name=k["name"],
-            hash=k["hash"],
-            role=k.get("role", "editor"),
-            expires=parse_instant(k.get("expires")),
-        )
+        _record(EditorKeyConfig, k, expires=parse_instant(k.get("expires")))
         for k in raw.get("editor_keys", [])
     ]
-    duplicates = DuplicateSettings(**raw.get("duplicates", {}))
     return Config(
-        server, tuple(sources), tuple(feeds), tuple(partners), tuple(keys), duplicates=duplicates
+        server,
+        tuple(sources),
+        tuple(feeds),
+        tuple(partners),
+        tuple(keys),
+        duplicates=_record(DuplicateSettings, raw.get("duplicates", {})),
     )
 
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from wire.errors import StoreUnavailable
 from wire.model import Story
@@ -19,12 +20,24 @@ from wire.visibility import NO_EXPOSURE, Exposure
 log = logging.getLogger(__name__)
 
 
+class ChangeReason(StrEnum):
+    """Why a story changed: the event's reason, and a webhook's ``story.<reason>``."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    CORRECTED = "corrected"
+    KILLED = "killed"
+    WITHHELD = "withheld"
+    RELEASED = "released"
+    MERGED = "merged"  # a held near duplicate merged into the story it resembles
+
+
 @dataclass(frozen=True, slots=True)
 class StoryChanged:
     """A new current version (``previous`` is the one it replaced, if any), or an
     embargo that lifted (``previous`` is then the story itself).
 
-    ``reason``: created · updated · corrected · killed · withheld · released.
+    ``reason``: a ``ChangeReason``.
     ``exposure`` and ``previous_exposure`` are the story's exposure now and while
     ``previous`` was current, and ``previous_until`` the instant ``previous``
     was last what audiences saw, so a listener can ask the visibility rule what
@@ -32,7 +45,7 @@ class StoryChanged:
 
     story: Story
     previous: Story | None
-    reason: str
+    reason: ChangeReason
     exposure: Exposure = NO_EXPOSURE
     previous_exposure: Exposure = NO_EXPOSURE
     previous_until: datetime | None = None
@@ -46,7 +59,7 @@ def embargo_lifted(story: Story, exposure: Exposure = NO_EXPOSURE) -> StoryChang
     return StoryChanged(
         story,
         story,
-        "released",
+        ChangeReason.RELEASED,
         exposure=exposure,
         previous_exposure=exposure,
         previous_until=story.embargoed_until - timedelta(microseconds=1),

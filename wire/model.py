@@ -21,6 +21,19 @@ class PubStatus(StrEnum):
     CANCELED = "canceled"
 
 
+class Role(StrEnum):
+    """What an editor key may do: editors push and act on stories, admins also
+    kill and manage deliveries. Ordered: each role may do what those below it may."""
+
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    def may(self, needed: Role) -> bool:
+        """Whether this role covers what ``needed`` may do."""
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
 class SourceRole(StrEnum):
     """How a story relies on an outlet it names."""
 

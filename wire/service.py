@@ -30,7 +30,7 @@ from wire.errors import (
     NotFound,
     StoryValidationError,
 )
-from wire.events import EventBus, StoryChanged
+from wire.events import ChangeReason, EventBus, StoryChanged
 from wire.ingest.identity import scoped_guid
 from wire.ingest.limits import Limits
 from wire.ingest.pipeline import parse_input
@@ -338,7 +338,7 @@ class Wire:
         self,
         story: Story,
         *,
-        reason: str | None = None,
+        reason: ChangeReason | None = None,
         expected_version: int | None = None,
         editorial: bool = False,
     ) -> SaveResult:
@@ -376,7 +376,9 @@ class Wire:
             await self._after_screen(result, screened, now)
         if result.changed:
             previous = result.previous
-            why = reason or ("created" if result.created else _reason(result.story, previous))
+            why = reason or (
+                ChangeReason.CREATED if result.created else _reason(result.story, previous)
+            )
             await self.bus.publish(
                 StoryChanged(
                     result.story,
@@ -491,10 +493,10 @@ class Wire:
         current = await self.current(guid)
         if decision == MERGE:
             note = f"merged into {hold.duplicate_of}"
-            return await self.set_status(guid, PubStatus.CANCELED, note, reason="merged")
+            return await self.set_status(guid, PubStatus.CANCELED, note, reason=ChangeReason.MERGED)
         if current.pub_status is not PubStatus.WITHHELD:
             return SaveResult(current, created=False, changed=False)
-        return await self.set_status(guid, PubStatus.USABLE, None, reason="released")
+        return await self.set_status(guid, PubStatus.USABLE, None, reason=ChangeReason.RELEASED)
 
     async def current(self, guid: str) -> Story:
         story = await self.store.get(guid)
@@ -517,7 +519,9 @@ class Wire:
         )
         # A desk action applies to the version the desk saw, If-Match or not.
         return await self.save(
-            story, reason="corrected", expected_version=expected_version or current.version
+            story,
+            reason=ChangeReason.CORRECTED,
+            expected_version=expected_version or current.version,
         )
 
     async def set_status(
@@ -526,7 +530,7 @@ class Wire:
         status: PubStatus,
         note: str | None,
         *,
-        reason: str,
+        reason: ChangeReason,
         expected_version: int | None = None,
         lift_embargo: bool = False,
     ) -> SaveResult:
@@ -565,11 +569,11 @@ def _noted(review: tuple[str, ...], note: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*review, note)))
 
 
-def _reason(story: Story, previous: Story | None) -> str:
+def _reason(story: Story, previous: Story | None) -> ChangeReason:
     if previous is None:
-        return "created"
+        return ChangeReason.CREATED
     if story.pub_status is PubStatus.CANCELED:
-        return "killed"
+        return ChangeReason.KILLED
     if "correction" in story.signals and "correction" not in previous.signals:
-        return "corrected"
-    return "updated"
+        return ChangeReason.CORRECTED
+    return ChangeReason.UPDATED

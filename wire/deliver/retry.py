@@ -27,7 +27,7 @@ from wire.errors import UnsafeURL
 from wire.instants import format_instant
 from wire.net.session import refusal
 from wire.net.urlcheck import check_callback_async
-from wire.store.base import Delivery, Store
+from wire.store.base import Delivery, DeliveryKind, DeliveryState, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,7 @@ __all__ = [
     "send",
 ]
 
-PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
-SUPERSEDED = "superseded"  # a newer delivery of the same chain replaced it before it went out
+PENDING, DELIVERED, DEAD = DeliveryState.PENDING, DeliveryState.DELIVERED, DeliveryState.DEAD
 ERROR_LIMIT = 500  # characters of an error kept with the delivery
 
 
@@ -191,7 +190,7 @@ class Courier:
         store: Store,
         http: aiohttp.ClientSession,
         *,
-        kind: str,
+        kind: DeliveryKind,
         clock: Callable[[], datetime],
         allow_private: bool,
         policy: RetryPolicy | None = None,

@@ -32,12 +32,12 @@ from standardwebhooks import Webhook
 from wire.access import partner_audience
 from wire.deliver.retry import DEAD, PENDING, Courier, RetryPolicy
 from wire.errors import NotFound
-from wire.events import StoryChanged
+from wire.events import ChangeReason, StoryChanged
 from wire.instants import format_instant
 from wire.model import Audience, PubStatus, Story
 from wire.schedule import Jobs
 from wire.service import Wire
-from wire.store.base import Delivery
+from wire.store.base import Delivery, DeliveryKind
 from wire.storyjson import story_to_dict
 from wire.visibility import HIDDEN, FeedScope, Verdict, decide, readable_filters
 
@@ -77,9 +77,9 @@ def change_for(
             if event.previous is not None and event.previous.version == event.story.version:
                 return None  # an embargo lifting for a partner that had it already
             return _visible_reason(event.reason), after.story
-        if before.verdict is Verdict.ANNOUNCE or event.reason == "released":
-            return "released", after.story
-        return "created", after.story
+        if before.verdict is Verdict.ANNOUNCE or event.reason is ChangeReason.RELEASED:
+            return ChangeReason.RELEASED, after.story
+        return ChangeReason.CREATED, after.story
     killed = after.story.pub_status is PubStatus.CANCELED
     if before.verdict is Verdict.VISIBLE or (
         before.verdict is Verdict.ANNOUNCE
@@ -87,12 +87,15 @@ def change_for(
         and before.story is not None
         and before.story.pub_status is not PubStatus.CANCELED
     ):
-        return ("killed" if killed else "withheld"), after.story
+        return (ChangeReason.KILLED if killed else ChangeReason.WITHHELD), after.story
     return None
 
 
-def _visible_reason(reason: str) -> str:
-    return reason if reason in ("updated", "corrected", "released") else "updated"
+_VISIBLE_REASONS = (ChangeReason.UPDATED, ChangeReason.CORRECTED, ChangeReason.RELEASED)
+
+
+def _visible_reason(reason: ChangeReason) -> ChangeReason:
+    return reason if reason in _VISIBLE_REASONS else ChangeReason.UPDATED
 
 
 def message_body(reason: str, story: Story, *, now: datetime) -> bytes:
@@ -138,7 +141,7 @@ class Webhooks:
         self.courier = Courier(
             wire.store,
             http,
-            kind="webhook",
+            kind=DeliveryKind.WEBHOOK,
             clock=wire.clock,
             allow_private=wire.config.server.allow_private_callbacks,
             policy=policy,
@@ -169,7 +172,7 @@ class Webhooks:
             reason, story = change
             delivery = Delivery(
                 id=message_id(partner.name, story, reason),
-                kind="webhook",
+                kind=DeliveryKind.WEBHOOK,
                 target=partner.webhook_url,
                 body=message_body(reason, story, now=now),
                 headers={"Content-Type": "application/json"},

@@ -38,7 +38,7 @@ from wire.net.urlcheck import check_callback_async
 from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
 from wire.service import Wire
-from wire.store.base import Delivery, Subscription
+from wire.store.base import Delivery, DeliveryKind, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class Hub:
         self.courier = Courier(
             wire.store,
             http,
-            kind="websub",
+            kind=DeliveryKind.WEBSUB,
             clock=wire.clock,
             allow_private=self.allow_private,
             policy=policy,
@@ -274,7 +274,7 @@ class Hub:
                         headers["X-Hub-Signature"] = signature(sub.secret, rendered.body)
                     delivery = Delivery(
                         id=ident,
-                        kind="websub",
+                        kind=DeliveryKind.WEBSUB,
                         target=sub.callback,
                         body=rendered.body,
                         headers=headers,

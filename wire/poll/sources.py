@@ -21,8 +21,9 @@ from functools import partial
 
 import aiohttp
 
-from wire.config import SourceConfig
+from wire.config import SourceConfig, SourceKind
 from wire.errors import DropFolderError, UnsafeURL, WireError
+from wire.events import ChangeReason
 from wire.instants import format_instant
 from wire.model import Story
 from wire.net.urlcheck import check_callback_async
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["POLLED_KINDS", "SourceRunner", "failed", "succeeded"]
 
-POLLED_KINDS = ("http", "dir")
+POLLED_KINDS = (SourceKind.HTTP, SourceKind.DIR)
 _ENRICHED_STEP = timedelta(microseconds=1)
 _MIN_DELAY = 1.0
 
@@ -174,7 +175,7 @@ class SourceRunner:
             started = self.wire.clock()
             try:
                 async with asyncio.timeout(_guard_seconds(source)):
-                    if source.kind == "http":
+                    if source.kind is SourceKind.HTTP:
                         state, delay = await self._poll_http(source, state)
                     else:
                         state, delay = await self._poll_dir(source, state)
@@ -193,7 +194,9 @@ class SourceRunner:
             return self._states[source.name]
         state = await self.wire.store.get_source_state(source.name)
         if state is None:
-            state = SourceState(source.name, url=source.location if source.kind == "http" else None)
+            state = SourceState(
+                source.name, url=source.location if source.kind is SourceKind.HTTP else None
+            )
         self._states[source.name] = state
         return state
 
@@ -339,7 +342,7 @@ class SourceRunner:
         created = story.version_created + _ENRICHED_STEP if story.version_created else None
         await self.wire.save(
             replace(story, body=extracted.stories[0].body, version_created=created),
-            reason="updated",
+            reason=ChangeReason.UPDATED,
         )
 
     async def _may_fetch(self, url: str) -> bool:

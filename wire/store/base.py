@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from wire.duplicates import Fingerprint
@@ -99,6 +100,22 @@ class Subscription:
     token_hash: str | None = None  # the partner token it was made with, re-checked on every push
 
 
+class DeliveryKind(StrEnum):
+    """What a delivery is: a partner's webhook POST or a WebSub content distribution."""
+
+    WEBHOOK = "webhook"
+    WEBSUB = "websub"
+
+
+class DeliveryState(StrEnum):
+    """Where a delivery stands."""
+
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"
+    DEAD = "dead"  # failed its last attempt: a dead letter, redeliverable by an admin
+    SUPERSEDED = "superseded"  # a newer delivery of its chain replaced it before it went out
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One outgoing push (a webhook POST or a WebSub notification) and its retry state.
@@ -106,7 +123,7 @@ class Delivery:
     ``id`` is the idempotency key the receiver sees (``webhook-id``)."""
 
     id: str
-    kind: str  # "webhook" or "websub"
+    kind: DeliveryKind
     target: str  # URL
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
@@ -114,7 +131,7 @@ class Delivery:
     attempts: int = 0
     next_attempt_at: datetime | None = None
     last_error: str | None = None
-    state: str = "pending"  # pending · delivered · dead · superseded
+    state: DeliveryState = DeliveryState.PENDING
     created_at: datetime | None = None
     chain: str | None = None  # deliveries of one chain go out in order, the newest superseding
 
@@ -378,7 +395,7 @@ class Deliveries(Protocol):
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
-    async def due(self, *, kind: str, now: datetime, limit: int) -> list[Delivery]:
+    async def due(self, *, kind: DeliveryKind, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries of one kind whose next attempt is due, oldest first.
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""

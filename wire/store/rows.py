@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wire.model import Story
-from wire.store.base import Delivery, Entry, RawInput
+from wire.store.base import Delivery, DeliveryKind, DeliveryState, Entry, RawInput
 from wire.storyjson import story_from_dict
 from wire.visibility import NO_EXPOSURE, Exposure
 
@@ -152,4 +152,6 @@ def delivery_from_row(row: Any) -> Delivery:
     values = _row_fields(Delivery, row)
     values["body"] = bytes(values["body"])
     values["headers"] = json.loads(values["headers"])
+    values["kind"] = DeliveryKind(values["kind"])
+    values["state"] = DeliveryState(values["state"])
     return Delivery(**values)

@@ -31,14 +31,15 @@ from urllib.parse import quote
 
 from aiohttp import hdrs, web
 
-from wire.access import Editor
+from wire.access import ROLES, Editor
 from wire.cursors import decode_position, encode_position
 from wire.deliver.retry import delivery_summary
 from wire.desk import corrected_dict
 from wire.errors import Killed, StoryValidationError
+from wire.events import ChangeReason
 from wire.formats import INPUT_CHOICES
 from wire.instants import format_instant, parse_instant
-from wire.model import PubStatus, Story
+from wire.model import PubStatus, Role, Story
 from wire.publish.changes import read_changes
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import SHA256, Wire, raw_summary
@@ -55,7 +56,6 @@ PREFIX = "/api/v1"
 JSON = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
-ROLE_RANK = {"editor": 1, "admin": 2}
 
 STORY_JSON = "story"
 INPUT_FORMATS: dict[str, str] = {
@@ -76,10 +76,10 @@ INPUT_FORMATS: dict[str, str] = {
 
 FORMAT_OVERRIDES = (STORY_JSON, *INPUT_CHOICES)
 
-ACTIONS: dict[str, tuple[PubStatus, str, str]] = {
-    "kill": (PubStatus.CANCELED, "killed", "admin"),
-    "withhold": (PubStatus.WITHHELD, "withheld", "editor"),
-    "release": (PubStatus.USABLE, "released", "editor"),
+ACTIONS: dict[str, tuple[PubStatus, ChangeReason, Role]] = {
+    "kill": (PubStatus.CANCELED, ChangeReason.KILLED, Role.ADMIN),
+    "withhold": (PubStatus.WITHHELD, ChangeReason.WITHHELD, Role.EDITOR),
+    "release": (PubStatus.USABLE, ChangeReason.RELEASED, Role.EDITOR),
 }
 """Status actions: the new status, the event reason, the role needed."""
 
@@ -121,7 +121,8 @@ async def require_editor(request: web.Request, role: str = "editor") -> Editor:
     """The editor behind the request's key; 401 without one, 403 below ``role``."""
     token = bearer_token(request)
     editor = await request.app[AUTH].editor(token, request.app[WIRE].clock())
-    if ROLE_RANK.get(editor.role, 0) < ROLE_RANK[role]:
+    held = Role(editor.role) if editor.role in ROLES else None
+    if held is None or not held.may(Role(role)):
         raise Problem(
             403, f"{editor.name!r} has role {editor.role!r}; this needs {role!r}", kind="forbidden"
         )

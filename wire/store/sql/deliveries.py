@@ -8,9 +8,9 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wire.errors import NotFound
-from wire.store.base import Delivery
+from wire.store.base import Delivery, DeliveryKind, DeliveryState
 from wire.store.rows import delivery_from_row, delivery_values
-from wire.store.sql.engine import PENDING, SUPERSEDED, SQLBase
+from wire.store.sql.engine import SQLBase
 from wire.store.tables import DELIVERY_SEQ, deliveries
 
 
@@ -32,8 +32,8 @@ class DeliveriesSQL(SQLBase):
                 if delivery.chain is not None:
                     await conn.execute(
                         update(deliveries)
-                        .where(d.chain == delivery.chain, d.state == PENDING)
-                        .values(state=SUPERSEDED, next_attempt_at=None)
+                        .where(d.chain == delivery.chain, d.state == DeliveryState.PENDING)
+                        .values(state=DeliveryState.SUPERSEDED, next_attempt_at=None)
                     )
                 order = await self._next(conn, DELIVERY_SEQ)
                 await conn.execute(
@@ -44,14 +44,14 @@ class DeliveriesSQL(SQLBase):
         except IntegrityError:
             return  # queued by a concurrent writer under the same id
 
-    async def due(self, *, kind: str, now: datetime, limit: int) -> list[Delivery]:
+    async def due(self, *, kind: DeliveryKind, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries of one kind whose next attempt is due, oldest first."""
         d = deliveries.c
         async with self._read() as conn:
             rows = await conn.execute(
                 select(deliveries)
                 .where(
-                    d.state == PENDING,
+                    d.state == DeliveryState.PENDING,
                     d.kind == kind,
                     or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now),
                 )
@@ -68,7 +68,7 @@ class DeliveriesSQL(SQLBase):
         async with self._write() as conn:
             result = await conn.execute(
                 update(deliveries)
-                .where(d.id == delivery.id, d.state != SUPERSEDED)
+                .where(d.id == delivery.id, d.state != DeliveryState.SUPERSEDED)
                 .values(**delivery_values(delivery))
             )
             if not result.rowcount:
@@ -88,6 +88,9 @@ class DeliveriesSQL(SQLBase):
         d = deliveries.c
         async with self._read() as conn:
             rows = await conn.execute(
-                select(deliveries).where(d.state == "dead").order_by(d.enqueued.desc()).limit(limit)
+                select(deliveries)
+                .where(d.state == DeliveryState.DEAD)
+                .order_by(d.enqueued.desc())
+                .limit(limit)
             )
             return [delivery_from_row(r) for r in rows]

@@ -45,7 +45,6 @@ ChangeListener = Callable[[str], Awaitable[None]]
 """Called with a story's guid after a write that changed it has committed."""
 
 MIGRATIONS = "wire.store:migrations"
-PENDING, SUPERSEDED = "pending", "superseded"
 CONNECT_TIMEOUT = 5.0  # seconds to open a PostgreSQL connection
 WATCH_INTERVAL = 0.5  # seconds between SQLite change-sequence polls for other processes' writes
 _SAVE_ATTEMPTS = 3

@@ -1,0 +1,28 @@
+"""A clock tests move by hand: every part of wire takes its time from one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeClock:
+    """A clock moved by hand (embargoes, versions, retries, leases)."""
+
+    now: datetime = field(default=START)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float = 0, **delta: float) -> None:
+        """Move on by ``seconds`` and/or ``timedelta`` keywords (``minutes=5``)."""
+        self.now += timedelta(seconds=seconds, **delta)
+
+
+def wall_clock() -> FakeClock:
+    """A hand-moved clock starting at the real time, for receivers that check
+    signature timestamps against their own clock (Standard Webhooks)."""
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
