@@ -11,9 +11,9 @@ import pytest
 
 from tests.matching import subset
 from wire.attribution import SourcePolicy
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import InputTooLarge, NoContent
 from wire.ingest.page import extract_page
-from wire.ingest.repair import MAX_INPUT_BYTES
 from wire.instants import parse_instant
 from wire.model import Picture, Provider
 from wire.storyjson import story_to_dict

@@ -11,8 +11,9 @@ import pytest
 
 from tests.matching import subset
 from wire.attribution import SourcePolicy
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import InputTooLarge, MalformedInput, NoContent
-from wire.ingest.textcopy import MAX_INPUT_BYTES, extract_text
+from wire.ingest.textcopy import extract_text
 from wire.instants import parse_instant
 from wire.model import Provider
 from wire.storyjson import story_to_dict, validate_story_dict

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from wire.model import Provider, Rights, Story
+from wire.text import one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class SourcePolicy:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.replace("’", "'").casefold().split())
+    return one_line(text.replace("’", "'").casefold())
 
 
 def apply_policy(story: Story, policy: SourcePolicy | None) -> Story:

@@ -25,6 +25,9 @@ from wire.instants import parse_instant
 from wire.model import FeedFilter, Role
 from wire.storyjson import schema_validator
 
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+"""The default cap on one input's size (``server.max_body_bytes``), everywhere bytes come in."""
+
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
@@ -33,7 +36,7 @@ class ServerSettings:
     base_url: str = "http://127.0.0.1:8080"
     data_dir: Path = Path("data")
     database: str = ""  # empty: SQLite file in data_dir
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = MAX_INPUT_BYTES
     allow_private_callbacks: bool = False
     allow_private_sources: bool = False
     trusted_source_hosts: tuple[str, ...] = ()

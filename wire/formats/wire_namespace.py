@@ -56,6 +56,7 @@ from wire.formats.namespaces import WIRE_NS
 from wire.formats.xmlpath import attr, local, namespace, text_of
 from wire.instants import format_instant, read_instant
 from wire.model import Dateline, InfoSource, Provider, PubStatus, Related, SourceRole, Story
+from wire.text import one_line
 
 ELEMENTS: Final = (
     "creditline",
@@ -95,7 +96,7 @@ def item_elements(story: Story) -> list[etree._Element]:
     if story.provider:
         out.append(_el("provider", story.provider.name, abbreviation=story.provider.abbreviation))
     if story.credit_line:
-        out.append(_el("creditline", " ".join(story.credit_line.split())))
+        out.append(_el("creditline", one_line(story.credit_line)))
     if story.dateline:
         d = story.dateline
         printed = ", ".join(p for p in (d.place, d.agency, d.date) if p)

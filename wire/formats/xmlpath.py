@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from wire.text import squash
+
 
 def local(el: etree._Element) -> str:
     """An element's name without its namespace ('' for comments and PIs)."""
@@ -51,14 +53,6 @@ def descendants(el: etree._Element, *names: str) -> Iterator[etree._Element]:
 def all_text(el: etree._Element) -> str:
     """Every text node inside an element, joined as they are."""
     return "".join(str(t) for t in el.itertext())
-
-
-def squash(text: str | None) -> str | None:
-    """Whitespace collapsed to single spaces; None for nothing left."""
-    if text is None:
-        return None
-    joined = " ".join(text.split())
-    return joined or None
 
 
 def text_of(el: etree._Element | None) -> str | None:

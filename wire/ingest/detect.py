@@ -18,6 +18,7 @@ from typing import Final
 
 from wire.formats import INPUT_FORMATS
 from wire.formats.namespaces import NAR_NS
+from wire.ingest.encodings import bom_of
 
 DETECTED: Final = (*INPUT_FORMATS, "xml")
 """What ``detect_format`` answers: a parser's format, or ``xml`` for XML of no known kind."""
@@ -31,13 +32,6 @@ _START_TAG = re.compile(r"<(?P<name>[A-Za-z_][\w.:-]*)(?P<attrs>[^>]*)")
 _XMLNS = re.compile(r"""\bxmlns(?::(?P<prefix>[\w.-]+))?\s*=\s*["'](?P<uri>[^"']*)["']""")
 _HTML_HINT = re.compile(r"<(?:!doctype\s+html|html|head|body|p|div|article)\b", re.I)
 _DOCTYPE_NAME = re.compile(r"<!DOCTYPE\s+([^\s\[>]+)", re.I)
-_BOMS = (
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\xef\xbb\xbf", "utf-8"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
 
 
 _WIDE_SHARE = 0.75  # of code units that must look wide before the text is read as such
@@ -71,9 +65,9 @@ def decode_text(data: bytes) -> str:
     (UTF-8, UTF-16 and UTF-32, either byte order, with or without a BOM), else
     as UTF-8 with undecodable bytes replaced: good enough to find structure in,
     never to store."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace")
+    if (found := bom_of(data)) is not None:
+        bom, codec = found
+        return data[len(bom) :].decode(codec, errors="replace")
     return data.decode(_wide_codec(data[:256]) or "utf-8", errors="replace")
 
 

@@ -23,6 +23,7 @@ from wire.ingest.patterns import LANGUAGES, PatternSet, all_patterns
 from wire.ingest.repair import script_of
 from wire.ingest.unwrap import unwrap
 from wire.model import Dateline, InfoSource, Picture, Provider, Related, Rights
+from wire.text import one_line
 
 __all__ = [
     "Extraction",
@@ -89,11 +90,11 @@ def _residue(text: str, match: re.Match[str], *groups: str) -> str:
         out.append(text[pos:start])
         pos = end
     out.append(text[pos : match.end()])
-    return " ".join(" ".join(out).split())
+    return one_line(" ".join(out))
 
 
 def _norm_name(name: str) -> str:
-    name = " ".join(name.replace("’", "'").split()).casefold()
+    name = one_line(name.replace("’", "'")).casefold()
     return name[4:] if name.startswith("the ") else name
 
 
@@ -419,7 +420,7 @@ def extract(
     ``language`` given (the source's policy) skips detection. ``removed`` are the
     furniture lines cleaning cut; a bare relative time among them dates the story
     when no byline does."""
-    paras = [" ".join(p.split()) for p in paragraphs]
+    paras = [one_line(p) for p in paragraphs]
     paras = [p for p in paras if p]
     lang = language or detect_language("\n".join(paras), patterns)
     sets = _ordered(patterns or all_patterns(), lang)
@@ -427,7 +428,7 @@ def extract(
 
     # Headline: the first paragraph, unless the copy opens straight with a dateline.
     if headline is not None:
-        headline = " ".join(headline.split())
+        headline = one_line(headline)
         if paras and paras[0] == headline:
             paras.pop(0)
     elif paras and _match_dateline(paras[0], sets, fetched_at, lang) is None:

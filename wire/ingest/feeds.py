@@ -26,6 +26,7 @@ import feedparser
 from lxml import etree
 
 from wire.attribution import SourcePolicy
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import MalformedInput
 from wire.formats.namespaces import (
     ATOM_NS,
@@ -37,10 +38,10 @@ from wire.formats.namespaces import (
     XML_LANG,
 )
 from wire.formats.wire_namespace import WireElements, read_elements
-from wire.formats.xmlpath import all_text, attr, kid, kids, local, namespace, squash, text_of
+from wire.formats.xmlpath import all_text, attr, kid, kids, local, namespace, text_of
 from wire.ingest.identity import derived_guid
 from wire.ingest.values import finish, html_paragraphs, html_text, language_tag, origin_of
-from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
+from wire.ingest.xmlsafe import parse_xml
 from wire.ingest.zones import rfc822_with_named_zone
 from wire.instants import in_range, read_instant
 from wire.model import (
@@ -54,6 +55,7 @@ from wire.model import (
     SourceRole,
     Story,
 )
+from wire.text import squash
 
 _HEADLINE_FROM_TEXT = 120
 """How much of the summary becomes the headline of an item that has no title."""
@@ -493,7 +495,7 @@ def parse_feed(
     source: str | None = None,
     policy: SourcePolicy | None = None,
     url: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> list[Story]:
     """Every item of an RSS or Atom feed as a draft story, in document order.
 

@@ -24,26 +24,17 @@ from datetime import datetime
 from lxml import etree
 
 from wire.attribution import SourcePolicy
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import MalformedInput, NoContent
 from wire.formats.namespaces import FEED_GROUP_ROLE, NAR_NS, SOURCE_ROLE_ALIAS, XML_LANG
 from wire.formats.roles import WIRE_ROLES, role_of_code
 from wire.formats.wire_namespace import wire_child
-from wire.formats.xmlpath import (
-    all_text,
-    attr,
-    descendants,
-    kid,
-    kids,
-    local,
-    namespace,
-    squash,
-    text_of,
-)
+from wire.formats.xmlpath import all_text, attr, descendants, kid, kids, local, namespace, text_of
 from wire.ingest.identity import derived_guid
 from wire.ingest.nitf import nitf_headline_and_byline, read_body
 from wire.ingest.skipped import skip
 from wire.ingest.values import finish, html_paragraphs, language_tag, origin_of
-from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
+from wire.ingest.xmlsafe import parse_xml
 from wire.instants import read_instant
 from wire.model import (
     Dateline,
@@ -57,6 +48,7 @@ from wire.model import (
     SourceRole,
     Story,
 )
+from wire.text import squash
 
 PUB_STATUS: dict[str, PubStatus] = {
     "usable": PubStatus.USABLE,
@@ -547,7 +539,7 @@ def parse_newsml(
     source: str | None = None,
     policy: SourcePolicy | None = None,
     url: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> list[Story]:
     """Every newsItem of a NewsML-G2 document as a draft story.
 

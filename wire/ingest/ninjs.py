@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from wire.attribution import SourcePolicy
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import InputTooLarge, MalformedInput
 from wire.formats.ninjs import (
     AUTHOR_RELS,
@@ -33,11 +34,9 @@ from wire.formats.ninjs import (
     SIGNAL_ROLES,
     SUMMARY_ROLES,
 )
-from wire.formats.xmlpath import squash
 from wire.ingest.identity import derived_guid
 from wire.ingest.newsml import printed_dateline
 from wire.ingest.values import finish, html_paragraphs, html_text, origin_of
-from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES
 from wire.instants import read_instant
 from wire.model import (
     InfoSource,
@@ -50,6 +49,7 @@ from wire.model import (
     SourceRole,
     Story,
 )
+from wire.text import squash
 
 JSON = Mapping[str, Any]
 
@@ -394,7 +394,7 @@ def parse_ninjs(
     source: str | None = None,
     policy: SourcePolicy | None = None,
     url: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> list[Story]:
     """Every ninjs object in the input as a draft story.
 

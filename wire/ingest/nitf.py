@@ -13,13 +13,15 @@ from datetime import date, datetime
 from lxml import etree
 
 from wire.attribution import SourcePolicy
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import MalformedInput, NoContent
-from wire.formats.xmlpath import all_text, attr, descendants, kid, kids, local, squash, text_of
+from wire.formats.xmlpath import all_text, attr, descendants, kid, kids, local, text_of
 from wire.ingest.identity import derived_guid
 from wire.ingest.values import finish, language_tag, origin_of
-from wire.ingest.xmlsafe import DEFAULT_MAX_BYTES, parse_xml
+from wire.ingest.xmlsafe import parse_xml
 from wire.instants import basic_instant
 from wire.model import Dateline, Picture, Provider, PubStatus, Rights, Story
+from wire.text import squash
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _BY = re.compile(r"^\s*by\s+", re.I)
@@ -166,7 +168,7 @@ def parse_nitf(
     source: str | None = None,
     policy: SourcePolicy | None = None,
     url: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> list[Story]:
     """A NITF document as one draft story.
 

@@ -23,18 +23,19 @@ from lxml import html as lxml_html
 from wire.attribution import SourcePolicy
 from wire.errors import NoContent
 from wire.ingest.clean import clean_lines
+from wire.ingest.encodings import bom_of
 from wire.ingest.extract import extract, match_caption
 from wire.ingest.patterns import all_patterns
 from wire.ingest.repair import check_size, decode, fix_mojibake, normalize_whitespace
 from wire.ingest.textcopy import story_from_extraction
 from wire.ingest.values import finish
 from wire.model import Picture, Provider, Related, Story
+from wire.text import one_line
 
 __all__ = ["extract_page"]
 
 _MIN_ARTICLE_WORDS = 8
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 _CREDIT_CLASS = re.compile(r"credit|copyright|photographer|byline|source|author", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&)\s*")
@@ -74,7 +75,7 @@ class _PageFacts:
 
 def _decode_html(data: bytes, name: str) -> str:
     """Bytes → markup: UTF-8 (or a BOM) first, else the charset the page declares."""
-    if not data.startswith(_BOMS):
+    if bom_of(data) is None:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -113,7 +114,7 @@ def _run_trafilatura(root: lxml_html.HtmlElement, url: str | None) -> _Article |
 
 
 def _text(el: etree._Element) -> str:
-    return " ".join("".join(str(t) for t in el.itertext()).split())
+    return one_line("".join(str(t) for t in el.itertext()))
 
 
 def _figure(fig: etree._Element, base: str | None) -> Picture | None:
@@ -203,9 +204,9 @@ def _copyright(root: lxml_html.HtmlElement) -> str | None:
             key in ("copyright", "dcterms.rights", "dc.rights")
             and (meta.get("content") or "").strip()
         ):
-            return " ".join(meta.get("content", "").split())
+            return one_line(meta.get("content", ""))
     for footer in root.iter("footer"):
-        match = _COPYRIGHT_LINE.search(" ".join(footer.text_content().split()))
+        match = _COPYRIGHT_LINE.search(one_line(footer.text_content()))
         if match:
             return match.group(0).strip()
     return None
@@ -249,7 +250,7 @@ def extract_page(
     captions = {p.caption for p in facts.pictures if p.caption}
     lines = [ln for ln in normalize_whitespace(article.text).split("\n") if ln not in captions]
     kept, removed = clean_lines(lines)
-    title = " ".join(article.title.split()) if article.title else None
+    title = one_line(article.title) if article.title else None
     ex = extract(
         kept,
         fetched_at=fetched_at,

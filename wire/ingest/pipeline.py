@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from wire.attribution import SourcePolicy
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
 from wire.formats import INPUT_CHOICES
 from wire.ingest.detect import decode_text, detect_format, root_element
@@ -25,8 +26,6 @@ from wire.ingest.xmlsafe import refuse_declarations
 from wire.model import Story
 from wire.sanitize import sanitize_story
 from wire.storyjson import encode_story
-
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class Parser(Protocol):
@@ -91,7 +90,7 @@ def parse_input(
     source: str | None = None,
     policy: SourcePolicy | None = None,
     url: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = MAX_INPUT_BYTES,
     limits: Limits | None = None,
 ) -> Parsed:
     """Parse one input into stories; every failure is an ``IngestError`` naming ``name``.

@@ -14,22 +14,16 @@ import unicodedata
 
 import ftfy
 
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import InputTooLarge, MalformedInput, NoContent
+from wire.ingest.encodings import bom_of
 
-MAX_INPUT_BYTES = 10 * 1024 * 1024
 """Inputs over this size are refused before any work is done on them."""
 
 # Code pages whose lead-byte characters ftfy leaves alone when followed by a
 # no-break space or symbol: "Β\u00a0" (cp1253), "В\u00a0" (cp1251), "Â\u00a0" (cp1252).
 _CODEPAGES = ("cp1253", "cp1251", "cp1252")
 
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xfe\xff", "utf-16-be"),
-    (b"\xff\xfe", "utf-16-le"),
-)
 
 # Every Unicode line break str.splitlines() knows, folded to "\n".
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -65,12 +59,12 @@ def decode(data: bytes, name: str) -> str:
     binary input and ``MalformedInput`` for bytes no candidate decodes."""
     if not data.strip():
         raise NoContent(name, "the input is empty")
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(codec).removeprefix("\ufeff")
-            except UnicodeDecodeError as exc:
-                raise MalformedInput(name, f"not decodable as {codec}: {exc.reason}") from exc
+    if (found := bom_of(data)) is not None:
+        bom, codec = found
+        try:
+            return data[len(bom) :].decode(codec)
+        except UnicodeDecodeError as exc:
+            raise MalformedInput(name, f"not decodable as {codec}: {exc.reason}") from exc
     if _looks_binary(data):
         raise NoContent(name, "the input is binary, not text")
     try:

@@ -9,11 +9,11 @@ from wire.attribution import SourcePolicy
 from wire.errors import NoContent
 from wire.ingest.extract import Extraction, extract_copy
 from wire.ingest.identity import copy_guid
-from wire.ingest.repair import MAX_INPUT_BYTES, check_size, repair
+from wire.ingest.repair import check_size, repair
 from wire.ingest.values import finish
 from wire.model import Origin, Story
 
-__all__ = ["MAX_INPUT_BYTES", "extract_text", "story_from_extraction"]
+__all__ = ["extract_text", "story_from_extraction"]
 
 
 def story_from_extraction(

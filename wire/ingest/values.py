@@ -18,10 +18,11 @@ from lxml import etree, html
 
 from wire.attribution import SourcePolicy, apply_policy
 from wire.errors import MalformedInput
-from wire.formats.xmlpath import all_text, local, squash, text_of
+from wire.formats.xmlpath import all_text, local, text_of
 from wire.ingest.limits import check_markup
 from wire.instants import in_range
 from wire.model import Dateline, Origin, Story
+from wire.text import squash
 
 _BLOCKS = frozenset(
     {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "dd", "dt"}

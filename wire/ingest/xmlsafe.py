@@ -17,10 +17,10 @@ from typing import Any
 
 from lxml import etree
 
+from wire.config import MAX_INPUT_BYTES
 from wire.errors import InputTooLarge, MalformedInput, UnsafeXML
 from wire.ingest.limits import Limits, current
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """The size cap for one XML input; the poller may pass a smaller one per source."""
 
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
@@ -71,7 +71,7 @@ def _check_encoding(data: bytes, name: str) -> None:
         )
 
 
-def parse_xml(data: bytes, *, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+def parse_xml(data: bytes, *, name: str, max_bytes: int = MAX_INPUT_BYTES) -> etree._Element:
     """The root element of a well-formed, entity-free XML document.
 
     Raises ``InputTooLarge`` over ``max_bytes``, ``UnsafeXML`` for a DOCTYPE that

@@ -28,7 +28,8 @@ from wire.model import PubStatus, Story
 from wire.publish import _feedgen
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.rss import media_elements
-from wire.publish.storyhtml import content_html, one_line
+from wire.publish.storyhtml import content_html
+from wire.text import one_line
 
 _A: Final = "{" + ATOM_NS + "}"
 _AT: Final = "{" + TOMBSTONE_NS + "}"

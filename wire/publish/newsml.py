@@ -41,7 +41,8 @@ from wire.formats.roles import IPTC_FALLBACK, IPTC_ROLE
 from wire.instants import format_instant
 from wire.model import Provider, Rights, Story
 from wire.publish.feedmeta import FeedMeta
-from wire.publish.storyhtml import format_dateline, one_line, story_xhtml
+from wire.publish.storyhtml import format_dateline, story_xhtml
+from wire.text import one_line
 from wire.visibility import as_shown
 
 STANDARD_VERSION: Final = "2.35"

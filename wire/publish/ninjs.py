@@ -38,7 +38,8 @@ from wire.formats import ninjs as vocab
 from wire.instants import format_instant
 from wire.model import Story
 from wire.publish.feedmeta import FeedMeta
-from wire.publish.storyhtml import content_html, format_dateline, one_line
+from wire.publish.storyhtml import content_html, format_dateline
+from wire.text import one_line
 from wire.visibility import as_shown
 
 JSON = dict[str, Any]

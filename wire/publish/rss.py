@@ -24,7 +24,8 @@ from wire.instants import format_instant
 from wire.model import Story
 from wire.publish import _feedgen
 from wire.publish.feedmeta import FeedMeta, story_updated
-from wire.publish.storyhtml import content_html, one_line
+from wire.publish.storyhtml import content_html
+from wire.text import one_line
 from wire.visibility import as_shown
 
 _M: Final = "{" + MEDIA_NS + "}"

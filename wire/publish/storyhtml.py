@@ -14,6 +14,7 @@ from lxml import etree
 
 from wire.formats.namespaces import XHTML_NS
 from wire.model import Dateline, PubStatus, Story
+from wire.text import one_line
 
 _X: Final = "{" + XHTML_NS + "}"
 _NSMAP: Final = {None: XHTML_NS}
@@ -33,11 +34,6 @@ def text_direction(language: str | None) -> str | None:
     if not language:
         return None
     return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else None
-
-
-def one_line(text: str) -> str:
-    """Collapse every run of whitespace (newlines included) to one space."""
-    return " ".join(text.split())
 
 
 def format_dateline(dateline: Dateline) -> str:
