@@ -22,6 +22,7 @@ from tests.feed_server import (
     story,
 )
 from wire.config import parse_config
+from wire.events import FeedChanged
 from wire.model import PubStatus
 from wire.web.app import create_app
 from wire.web.keys import PUBLISHER, WIRE
@@ -293,15 +294,17 @@ async def test_a_scheduled_refresh_tells_listeners_only_when_the_bytes_changed(
     publisher = client.app[PUBLISHER]
     told: list[str] = []
 
-    async def listener(feed: str) -> None:
-        told.append(feed)
+    async def listener(event: FeedChanged) -> None:
+        told.append(event.feed)
 
-    publisher.on_feed_changed(listener)
+    publisher.bus.subscribe(listener, kind=FeedChanged)
     await client.get("/feeds/all.rss")
     await publisher.refresh("all")
+    await publisher.bus.drain()
     assert told == []
     await client.app[WIRE].store.save(story("urn:t:3"), now=NOW)  # behind the bus's back
     await publisher.refresh("all")
+    await publisher.bus.drain()
     assert told == ["all"]
 
 

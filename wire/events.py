@@ -1,4 +1,6 @@
-"""Story change events, fanned out in process to whoever listens.
+"""Events, fanned out in process to whoever listens: a story changed
+(``StoryChanged``), a feed's bytes changed (``FeedChanged``), another process
+changed a story (``StoredElsewhere``).
 
 Publishing never waits on a slow listener: each listener runs as its own task,
 and one that fails is logged, not propagated to the writer.
@@ -12,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, TypeVar, overload
 
 from wire.errors import StoreUnavailable
 from wire.model import Story
@@ -66,36 +69,71 @@ def embargo_lifted(story: Story, exposure: Exposure = NO_EXPOSURE) -> StoryChang
     )
 
 
-Listener = Callable[[StoryChanged], Awaitable[None]]
+@dataclass(frozen=True, slots=True)
+class FeedChanged:
+    """A feed's bytes changed (a story in it changed, or a scheduled re-render
+    came out different): its subscribers are due the new body."""
+
+    feed: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredElsewhere:
+    """Another process (an instance sharing the database, ``wire ingest``)
+    committed a change to this story: this process's caches of it are stale."""
+
+    guid: str
+
+
+Event = StoryChanged | FeedChanged | StoredElsewhere
+E = TypeVar("E", StoryChanged, FeedChanged, StoredElsewhere)
+Listener = Callable[[E], Awaitable[None]]
 
 
 class EventBus:
-    """In-process fan-out of ``StoryChanged`` to async listeners."""
+    """The one in-process event mechanism: every kind of event, fanned out to the
+    async listeners subscribed to that kind. The store's change notices from
+    other processes come in as ``StoredElsewhere`` (``wire.runtime``)."""
 
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
+        self._listeners: dict[type[Any], list[Callable[[Any], Awaitable[None]]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+    @overload
+    def subscribe(self, listener: Listener[StoryChanged]) -> None: ...
 
-    async def publish(self, event: StoryChanged) -> None:
-        """Start every listener; return without waiting for them."""
-        for listener in self._listeners:
+    @overload
+    def subscribe(self, listener: Listener[E], *, kind: type[E]) -> None: ...
+
+    def subscribe(
+        self, listener: Callable[[Any], Awaitable[None]], *, kind: type[Any] = StoryChanged
+    ) -> None:
+        """Call ``listener`` with every event of ``kind`` (by default ``StoryChanged``)."""
+        self._listeners.setdefault(kind, []).append(listener)
+
+    async def publish(self, event: Event) -> None:
+        """Start every listener of the event's kind; return without waiting for them."""
+        for listener in self._listeners.get(type(event), ()):
             task = asyncio.create_task(self._run(listener, event))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     @staticmethod
-    async def _run(listener: Listener, event: StoryChanged) -> None:
+    async def _run(listener: Callable[[Any], Awaitable[None]], event: Event) -> None:
         try:
             await listener(event)
         except StoreUnavailable:
-            log.info("listener %r skipped %s: the database is away", listener, event.story.guid)
+            log.info("listener %r skipped %s: the database is away", listener, _subject(event))
         except Exception:
-            log.exception("listener %r failed on %s", listener, event.story.guid)
+            log.exception("listener %r failed on %s", listener, _subject(event))
 
     async def drain(self) -> None:
         """Wait for listeners already started (shutdown, tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _subject(event: Event) -> str:
+    if isinstance(event, StoryChanged):
+        return event.story.guid
+    return event.feed if isinstance(event, FeedChanged) else event.guid

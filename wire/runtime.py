@@ -27,6 +27,7 @@ from wire.config import Config
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.duties import EmbargoWatch
+from wire.events import FeedChanged, StoredElsewhere
 from wire.net.session import make_guarded_session
 from wire.poll.sources import SourceRunner
 from wire.publish.publisher import Publisher
@@ -70,7 +71,7 @@ async def running(
     store = open_store(config.server.database_url)
     await store.open()
     wire = Wire(config, store, clock)
-    publisher = Publisher(config, store, clock)
+    publisher = Publisher(config, store, clock, bus=wire.bus)
     # URLs wire did not choose — callbacks, upstream sources and every redirect they
     # lead to, feed links — go through sessions that refuse private addresses as
     # they connect, not only when checked (DNS rebinding).
@@ -91,10 +92,15 @@ async def running(
     wire.bus.subscribe(publisher.on_story_changed)
     wire.bus.subscribe(hooks.on_story_changed)
     wire.bus.subscribe(embargo.on_story_changed)
-    publisher.on_feed_changed(hub.on_feed_changed)
+    wire.bus.subscribe(hub.on_feed_changed, kind=FeedChanged)
+    wire.bus.subscribe(publisher.on_stored_elsewhere, kind=StoredElsewhere)
+
     # Other processes' writes (another instance, the command line) must drop this
     # one's caches too; this process's own writes already did, through the bus.
-    await store.add_change_listener(publisher.forget, remote_only=True)
+    async def stored_elsewhere(guid: str) -> None:
+        await wire.bus.publish(StoredElsewhere(guid))
+
+    await store.add_change_listener(stored_elsewhere, remote_only=True)
     runtime = Runtime(
         config, store, wire, publisher, http, push, jobs, auth, hub, hooks, sources, embargo
     )

@@ -33,6 +33,7 @@ import aiohttp
 from wire.access import Authenticator
 from wire.deliver.retry import Courier, RetryPolicy
 from wire.errors import AuthError, HubRequestError, NotEntitled, UnsafeURL
+from wire.events import FeedChanged
 from wire.model import PUBLIC, Audience
 from wire.net.urlcheck import check_callback_async
 from wire.publish.publisher import Publisher
@@ -243,8 +244,9 @@ class Hub:
             return None
 
     # distribution -----------------------------------------------------------
-    async def on_feed_changed(self, feed: str) -> None:
-        """Queue the new body of each format of ``feed`` for its subscribers, and send now."""
+    async def on_feed_changed(self, event: FeedChanged) -> None:
+        """Queue the new body of each format of the feed for its subscribers, and send now."""
+        feed = event.feed
         spec = self.wire.config.feed(feed)
         if spec is None:
             return

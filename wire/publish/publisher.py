@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from wire.attribution import SourcePolicy
@@ -18,7 +18,7 @@ from wire.clock import Clock
 from wire.config import Config, FeedSpec
 from wire.cursors import decode_page, encode_page
 from wire.errors import Unrenderable
-from wire.events import StoryChanged
+from wire.events import EventBus, FeedChanged, StoredElsewhere, StoryChanged
 from wire.formats import STORY_PAGE, Format, feed_path
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.atom import render_atom
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 THREAD_THRESHOLD = 20  # stories; larger renders leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
-
-FeedListener = Callable[[str], Awaitable[None]]
 
 
 def _policies(config: Config, spec: FeedSpec) -> list[SourcePolicy]:
@@ -74,14 +72,16 @@ def feed_provider(config: Config, spec: FeedSpec) -> Provider | None:
 class Publisher:
     """Selects, renders and caches feeds; tells listeners when a feed changed."""
 
-    def __init__(self, config: Config, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, config: Config, store: Store, clock: Clock, *, bus: EventBus | None = None
+    ) -> None:
         self.config = config
+        self.bus = bus or EventBus()  # where ``FeedChanged`` goes
         self.store = store
         self.clock = clock
         self.cache = RenderCache(self._render_cached, clock)
         self.base_url = config.server.base_url.rstrip("/")
         self.specs = {spec.name: spec for spec in config.feeds}
-        self._listeners: list[FeedListener] = []
         self._links = {
             (spec.name, fmt): (
                 f'<{self.hub_url}>; rel="hub", <{self.feed_url(spec.name, fmt)}>; rel="self"'
@@ -113,22 +113,23 @@ class Publisher:
         return None
 
     # change events ------------------------------------------------------
-    def on_feed_changed(self, listener: FeedListener) -> None:
-        self._listeners.append(listener)
-
     def feeds_of(self, story: Story) -> list[FeedSpec]:
         return [spec for spec in self.config.feeds if spec.filter.matches(story)]
 
     async def on_story_changed(self, event: StoryChanged) -> None:
-        """Drop cached renderings of every feed the story is or was in, then tell listeners."""
+        """Drop cached renderings of every feed the story is or was in, then announce
+        each as ``FeedChanged``."""
         names = {spec.name for spec in self.feeds_of(event.story)}
         if event.previous is not None:
             names |= {spec.name for spec in self.feeds_of(event.previous)}
         for name in sorted(names):
             self.cache.invalidate(name)
         for name in sorted(names):
-            for listener in self._listeners:
-                await listener(name)
+            await self.bus.publish(FeedChanged(name))
+
+    async def on_stored_elsewhere(self, event: StoredElsewhere) -> None:
+        """Another process changed a story: forget what this one cached of it."""
+        await self.forget(event.guid)
 
     async def forget(self, guid: str) -> None:
         """A committed change, perhaps by another instance sharing the database:
@@ -156,8 +157,7 @@ class Publisher:
             after = await self.cache.get(feed, fmt, view)
             changed |= before.etag != after.etag
         if changed:
-            for listener in self._listeners:
-                await listener(feed)
+            await self.bus.publish(FeedChanged(feed))
 
     # rendering ------------------------------------------------------------
     async def rendered(self, feed: str, fmt: str, audience: Audience) -> Rendered:
