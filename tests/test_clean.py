@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wire.ingest.clean import clean_lines, is_boilerplate
+from wire.ingest.clean import clean_lines
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ from wire.ingest.clean import clean_lines, is_boilerplate
     ],
 )
 def test_furniture_lines_are_recognised(line: str) -> None:
-    assert is_boilerplate(line)
+    assert clean_lines([line]) == ((), (line,))
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_furniture_lines_are_recognised(line: str) -> None:
     ],
 )
 def test_story_lines_are_not_furniture(line: str) -> None:
-    assert not is_boilerplate(line)
+    assert clean_lines([line]) == ((line,), ())
 
 
 def test_removed_lists_each_cut_once_in_the_order_first_seen() -> None:

@@ -123,9 +123,6 @@ class Jobs:
         when: datetime | None = getattr(job, "next_run_time", None)
         return when.astimezone(UTC) if when is not None else None
 
-    def job_ids(self) -> list[str]:
-        return sorted(job.id for job in self._scheduler.get_jobs())
-
     def _wrap(self, job_id: str, coro_fn: JobFn) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             task = asyncio.current_task()

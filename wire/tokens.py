@@ -1,4 +1,4 @@
-"""Bearer secrets: made at random, stored only as a hash, compared in constant time.
+"""Bearer secrets: made at random, stored only as a hash, looked up by that hash.
 
 Tokens are 256 random bits, so a plain SHA-256 is a sound at-rest form: there is
 nothing to brute-force that a slow password hash would protect.
@@ -7,7 +7,6 @@ nothing to brute-force that a slow password hash would protect.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 
@@ -19,8 +18,3 @@ def new_token(prefix: str) -> str:
 def hash_token(token: str) -> str:
     """The at-rest form of a token, ``sha256:<hex>``."""
     return "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def same_hash(a: str, b: str) -> bool:
-    """Constant-time comparison of two stored hashes."""
-    return hmac.compare_digest(a.encode(), b.encode())

@@ -40,11 +40,6 @@ def _is_caption(line: str, sets: Sequence[PatternSet]) -> bool:
     return any(regex.match(line) for s in sets for regex in s.captions)
 
 
-def is_boilerplate(line: str, patterns: Sequence[PatternSet] | None = None) -> bool:
-    """Whether one line, on its own, is page furniture."""
-    return _kind(line.strip(), patterns or all_patterns()) is not None
-
-
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 

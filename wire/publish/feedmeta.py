@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import quote
 
 from wire.model import Provider, Rights, Story
@@ -35,7 +35,6 @@ class FeedMeta:
     next_archive: str | None = None
     current: str | None = None
     archive: bool = False
-    tombstone_window: timedelta = timedelta(days=7)
 
     @property
     def rights_text(self) -> str | None:

@@ -90,7 +90,6 @@ class Publisher:
             for fmt in spec.formats
         }
         self._rights = {spec.name: feed_rights(config, spec) for spec in config.feeds}
-        self.render_failures = 0
         self._reported: set[tuple[str, int, str]] = set()
         self._providers = {spec.name: feed_provider(config, spec) for spec in config.feeds}
 
@@ -216,7 +215,6 @@ class Publisher:
     async def _unrenderable(self, story: Story, fmt: str, reason: str) -> None:
         """A story left out of a rendering: logged and recorded (``/api/v1/failures``)
         once per version and format, and counted, so the desk can mend or kill it."""
-        self.render_failures += 1
         key = (story.guid, story.version, fmt)
         if key in self._reported:
             return
@@ -279,7 +277,6 @@ class Publisher:
             story_url_template=f"{self.base_url}/stories/{{guid}}.html",
             rights=self._rights.get(spec.name),
             provider=self._providers.get(spec.name),
-            tombstone_window=timedelta(days=self.config.server.tombstone_days),
             prev_archive=older,
             current=self_url if archive else None,
             archive=archive,

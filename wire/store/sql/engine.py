@@ -208,11 +208,6 @@ class SQLBase:
             self._down_since = None
             log.warning("database reachable again after %.1f s", lasted)
 
-    @property
-    def reachable(self) -> bool:
-        """False from the first failed call of an outage to the next call that works."""
-        return self._down_since is None
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url.render_as_string(hide_password=True)!r})"
 
