@@ -106,28 +106,15 @@ async def fresh_database(backend: str, folder: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-async def database(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """``server.database`` for a whole running wire, on the requested backend:
     ``""`` (the default SQLite file in its data_dir) or a fresh PostgreSQL
-    database of its own, dropped afterwards."""
+    database of its own (``fresh_database``), dropped afterwards."""
     if request.param == "sqlite":
         yield ""
         return
-    await _postgres_or_skip()
-    name = f"wire_test_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with fresh_database("postgres", tmp_path) as url:
+        yield url
 
 
 def on_database(config: Config, database: str) -> Config:

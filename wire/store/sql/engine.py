@@ -148,16 +148,6 @@ class SQLBase:
     ``schema`` (PostgreSQL only) puts every table in that schema, created if
     missing, so several stores (or test runs) can share one database."""
 
-    """The ``Store`` protocol on SQLite or PostgreSQL, chosen by the URL.
-
-    Every public method raises only wire's errors: ``StoreUnavailable`` while the
-    database cannot be reached, ``StoreError`` (or a subclass) for anything else
-    the backend refuses, with the backend's exception as the cause.
-
-    ``schema`` (PostgreSQL only) puts every table in that schema, created if
-    missing, so several stores (or test runs) can share one database.
-    Usable as ``async with SQLStore(url) as store``."""
-
     def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 5) -> None:
         try:
             parsed = make_url(url)

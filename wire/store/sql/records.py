@@ -17,7 +17,7 @@ from wire.store.tables import credentials, idempotency_keys, source_states, subs
 
 
 class RecordsSQL(SQLBase):
-    """Small records kept by key: credentials, WebSub subscriptions, idempotent replies,"""
+    """Credentials, WebSub subscriptions, idempotent replies and source polling state."""
 
     # credentials --------------------------------------------------------------------
 
