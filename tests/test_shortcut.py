@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.desk_client import api_config
 from tests.feed_server import (
     EXPIRED_TOKEN,
     NOW,
@@ -26,10 +28,12 @@ from tests.feed_server import (
 )
 from tests.servers import ShortcutTestServer
 from wire.access import Authenticator
+from wire.config import ServerSettings
 from wire.publish.publisher import Publisher
 from wire.service import Wire
 from wire.store import open_store
-from wire.web.front import WRITTEN_FOR_AIOHTTP, Front
+from wire.web.app import create_app
+from wire.web.front import WRITTEN_FOR_AIOHTTP, Front, ShortcutSite
 from wire.web.ratelimit import RateLimiter
 from wire.web.shortcut import FeedShortcut
 
@@ -344,3 +348,29 @@ def test_the_site_was_written_for_the_installed_aiohttp() -> None:
     low, high = WRITTEN_FOR_AIOHTTP
     assert low <= installed <= high, f"aiohttp {aiohttp.__version__}: review wire/web/front.py"
     assert {"_server", "_backlog"} <= set(web.BaseSite.__slots__)
+
+
+NO_SS = shutil.which("ss") is None
+
+
+@pytest.mark.skipif(NO_SS, reason="needs ss (iproute2) to read a socket's backlog")
+async def test_the_listening_socket_queues_thousands_of_connections(tmp_path: Path) -> None:
+    """A thousand pollers reconnecting at once must find room in the accept queue:
+    the listen backlog is ``server.listen_backlog`` (2,048 by default), not 128."""
+    assert ServerSettings().listen_backlog >= 1024
+    runner = web.AppRunner(create_app(api_config(tmp_path), start_jobs=False))
+    await runner.setup()
+    site = ShortcutSite(runner, "127.0.0.1", 0, backlog=1500)
+    try:
+        await site.start()
+        server = site._server
+        assert server is not None
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        proc = await asyncio.create_subprocess_exec(
+            "ss", "-ltnH", f"sport = :{port}", stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await proc.communicate()
+        somaxconn = await asyncio.to_thread(Path("/proc/sys/net/core/somaxconn").read_text)
+        assert int(out.split()[2]) == min(1500, int(somaxconn))
+    finally:
+        await runner.cleanup()

@@ -84,11 +84,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     app.on_startup.append(_freeze_heap)
     with asyncio.Runner(loop_factory=_event_loop) as runner:
-        runner.run(_serve(app, host, port))
+        runner.run(_serve(app, host, port, backlog=config.server.listen_backlog))
     return 0
 
 
-async def _serve(app: web.Application, host: str, port: int) -> None:
+async def _serve(app: web.Application, host: str, port: int, *, backlog: int) -> None:
     """Serve until SIGINT or SIGTERM, then drain: stop listening, let requests in
     flight finish (up to 10 s), stop the jobs, close the database."""
     from aiohttp import web
@@ -102,7 +102,7 @@ async def _serve(app: web.Application, host: str, port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await ShortcutSite(runner, host, port).start()
+        await ShortcutSite(runner, host, port, backlog=backlog).start()
         await stop.wait()
     finally:
         await runner.cleanup()

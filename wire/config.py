@@ -45,6 +45,7 @@ class ServerSettings:
     parse_seconds: float = 30.0
     tombstone_days: int = 7
     rate_limit_per_minute: int = 600
+    listen_backlog: int = 2048  # pending connections the kernel queues (capped by somaxconn)
     load_demo: bool = False
     log_level: str = "info"
 

@@ -166,7 +166,7 @@ class ShortcutSite(web.BaseSite):
         port: int = 8080,
         *,
         sock: socket.socket | None = None,
-        backlog: int = 128,
+        backlog: int = 2048,
     ) -> None:
         super().__init__(runner, backlog=backlog)
         assert runner.server is not None  # BaseSite refuses a runner not set up
