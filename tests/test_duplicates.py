@@ -29,7 +29,8 @@ from wire.config import (
     SourceKind,
 )
 from wire.duplicates import MIN_WORDS, best_match, fingerprint, similarity
-from wire.errors import AlreadyDecided, NotFound, StoryValidationError
+from wire.errors import AlreadyDecided, NotFound, OnHold, StoryValidationError
+from wire.events import ChangeReason
 from wire.model import PUBLIC, PubStatus, Story
 from wire.publish.publisher import Publisher
 from wire.service import KEEP_BOTH, MERGE, Wire
@@ -381,3 +382,61 @@ async def test_an_editor_may_follow_up_a_story_of_the_same_source(client: Client
     await push(client, story_doc(guid="urn:desk:1", origin={"source": "agency"}))
     follow_up = await push(client, story_doc(guid="urn:desk:2", origin={"source": "agency"}))
     assert follow_up["pub_status"] == "usable"
+
+
+async def test_a_held_story_is_released_only_by_deciding_its_hold(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    await ingest(wire, "quake-agency", "mina")
+    held = await ingest(wire, "quake-other", "partner-wire")
+    with pytest.raises(OnHold):
+        await wire.set_status(
+            held.guid, PubStatus.USABLE, None, reason=ChangeReason.RELEASED, lift_embargo=True
+        )
+    assert (await wire.current(held.guid)).version == held.version
+
+
+async def test_an_update_of_a_held_story_keeps_its_review_note(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    original = await ingest(wire, "quake-agency", "mina")
+    held = await ingest(wire, "quake-other", "partner-wire")
+    clock.advance(minutes=10)
+    update = replace(held, pub_status=PubStatus.USABLE, summary="Now with a summary.", review=())
+    result = await wire.save(update)
+    assert any(original.guid in note for note in result.story.review)
+
+
+async def test_upstream_versions_of_a_merged_story_store_nothing(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    await ingest(wire, "quake-agency", "mina")
+    held = await ingest(wire, "quake-other", "partner-wire")
+    merged = await wire.decide_hold(held.guid, MERGE, editor="rania")
+    clock.advance(minutes=30)
+    later = await wire.save(replace(held, summary="An update upstream."))
+    assert not later.changed
+    assert later.story.version == merged.story.version
+
+
+async def test_a_killed_story_resent_under_a_new_guid_is_a_new_story(
+    store: SQLStore, tmp_path: Path, clock: FakeClock
+) -> None:
+    wire = desk(store, tmp_path, clock)
+    original = await ingest(wire, "quake-agency", "mina")
+    await wire.set_status(original.guid, PubStatus.CANCELED, "legal", reason=ChangeReason.KILLED)
+    clock.advance(minutes=5)
+    again = await ingest(wire, "quake-other", "partner-wire")
+    assert again.pub_status is PubStatus.USABLE
+    assert await wire.holds() == []
+
+
+async def test_the_release_action_points_a_held_story_to_its_hold(client: Client) -> None:
+    await post_copy(client, "quake-agency", "agency")
+    held = await post_copy(client, "quake-other", "other")
+    resp = await client.post(f"/api/v1/stories/{held['guid']}/release", headers=EDITOR)
+    body = await problem(resp, 409)
+    assert body["type"].endswith("on-hold")

@@ -123,7 +123,7 @@ class DuplicateSettings:
 
     threshold: float = 0.8  # estimated Jaccard similarity of word shingles
     window_hours: float = 72.0  # compared with stories indexed this recently
-    hold: bool = True  # False: never hold, only note the likeness for review
+    hold: bool = True  # False: nothing is held (and nothing compared)
 
     @property
     def window(self) -> timedelta:

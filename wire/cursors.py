@@ -48,10 +48,12 @@ def decode_page(cursor: str) -> tuple[datetime, str]:
     """The inverse of ``encode_page``. Raises ``BadCursor("before")``."""
     try:
         when, guid = _decode(cursor)
-        instant = parse_instant(when)
-        if instant is None or not isinstance(guid, str):
+        if not isinstance(when, str) or not isinstance(guid, str):
             raise ValueError("not a position")
-    except (ValueError, TypeError) as exc:
+        instant = parse_instant(when)
+        if instant is None:
+            raise ValueError("not a position")
+    except (ValueError, TypeError, OverflowError) as exc:
         raise BadCursor("before") from exc
     return instant, guid
 

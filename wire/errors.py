@@ -15,6 +15,7 @@ WireError
 │   ├── IdentityCollision  an input's guid is another source's story
 │   └── AlreadyDecided     a near-duplicate hold decided a second time
 ├── Killed                 a write to a killed story (a kill is final)
+├── OnHold                 a release of a story held as a near duplicate
 ├── BadCursor              a ?before= / ?after= this server never gave out
 ├── Unrenderable           a stored story a renderer refuses (left out of feeds, recorded)
 ├── AuthError              missing, unknown or expired credentials
@@ -103,6 +104,18 @@ class Killed(WireError):
         super().__init__(f"{guid!r} is killed; it cannot be {action}")
         self.guid = guid
         self.version = version
+
+
+class OnHold(WireError):
+    """A release of a story held as a near duplicate: its hold is decided instead."""
+
+    def __init__(self, guid: str, duplicate_of: str) -> None:
+        super().__init__(
+            f"{guid!r} is held as a near duplicate of {duplicate_of!r}: "
+            f"decide its hold (POST /api/v1/holds/{{guid}}) to release it"
+        )
+        self.guid = guid
+        self.duplicate_of = duplicate_of
 
 
 class BadCursor(WireError):

@@ -28,6 +28,7 @@ from wire.errors import (
     Killed,
     MalformedInput,
     NotFound,
+    OnHold,
     StoryValidationError,
 )
 from wire.events import ChangeReason, EventBus, StoryChanged
@@ -135,11 +136,20 @@ MERGE, KEEP_BOTH = "merge", "keep-both"
 @dataclass(frozen=True, slots=True)
 class Screened:
     """A story as the near-duplicate rule lets it in: its ``fingerprint`` to
-    index once it is stored, or the ``match`` it is held for."""
+    index once it is stored, the ``match`` it is held for, or ``drop``: not to
+    be stored at all (an upstream version of a merged story)."""
 
     story: Story
     fingerprint: Fingerprint | None = None
     match: Match | None = None
+    drop: bool = False
+
+
+def _held_note(duplicate_of: str, similarity: float) -> str:
+    return (
+        f"held for review: resembles {duplicate_of!r} (similarity {similarity:.2f}); "
+        "an editor merges it into that story or keeps both"
+    )
 
 
 @dataclass
@@ -246,8 +256,13 @@ class Wire:
         now = self.clock()
         sha = hashlib.sha256(data).hexdigest()
         name = f"push by {editor}"
+        origin_doc = doc.get("origin") if isinstance(doc, dict) else None
+        named = origin_doc.get("source") if isinstance(origin_doc, dict) else None
+        archived_source = source or (named if isinstance(named, str) else None)
         await self.store.archive_raw(
-            RawInput(sha, data, now, source=source, name=name, media_type="application/json")
+            RawInput(
+                sha, data, now, source=archived_source, name=name, media_type="application/json"
+            )
         )
         target = guid or (doc.get("guid") if isinstance(doc, dict) else None)
         current = await self.store.get(target) if isinstance(target, str) and target else None
@@ -349,55 +364,97 @@ class Wire:
         source's story (outside the sources sharing its ``id_space``) is kept
         apart under ``<guid>#<source>``, with a review note, never written over
         the other story. A new story too like one already carried is held for
-        review (``screen``). ``editorial``: an editor's write without a precondition."""
+        review (``_screen``). ``editorial``: an editor's write without a precondition."""
         now = self.clock()
         clean = sanitize_story(story)
-        id_space = self.config.id_space(clean.origin.source)
         async with self._screening:
-            screened = await self._screen(clean, reason, now, editorial=editorial)
-            try:
-                result = await self.store.save(
-                    screened.story,
-                    now=now,
-                    expected_version=expected_version,
-                    editorial=editorial,
-                    id_space=id_space,
-                )
-            except IdentityCollision as exc:
-                apart = scoped_guid(clean.guid, clean.origin.source)
-                note = (
-                    f"guid {clean.guid!r} is a story of source {exc.owner!r}; "
-                    f"this source's item is kept apart as {apart!r}"
-                )
-                log.warning("guid collision across sources", extra={"guid": clean.guid})
-                kept = replace(clean, guid=apart, review=_noted(clean.review, note))
-                screened = await self._screen(kept, reason, now, editorial=editorial)
-                result = await self.store.save(screened.story, now=now, id_space=id_space)
-            await self._after_screen(result, screened, now)
-        if result.changed:
-            previous = result.previous
-            why = reason or (
-                ChangeReason.CREATED if result.created else _reason(result.story, previous)
+            result = await self._save_screened(
+                clean, now, reason=reason, expected_version=expected_version, editorial=editorial
             )
-            await self.bus.publish(
-                StoryChanged(
-                    result.story,
-                    previous,
-                    why,
-                    exposure=result.exposure,
-                    previous_exposure=result.previous_exposure,
-                    previous_until=now,
-                )
-            )
+        await self._announce(result, reason, now)
         return result
 
+    async def _save_screened(
+        self,
+        story: Story,
+        now: datetime,
+        *,
+        reason: ChangeReason | None,
+        expected_version: int | None,
+        editorial: bool,
+    ) -> SaveResult:
+        """``save`` under the screening lock: screen, store (with the hold of a
+        held story in the same transaction), index the text written."""
+        id_space = self.config.id_space(story.origin.source)
+        screened = await self._screen(story, reason, now, editorial=editorial)
+        try:
+            result = await self._store(screened, now, expected_version, editorial, id_space)
+        except IdentityCollision as exc:
+            apart = scoped_guid(story.guid, story.origin.source)
+            note = (
+                f"guid {story.guid!r} is a story of source {exc.owner!r}; "
+                f"this source's item is kept apart as {apart!r}"
+            )
+            log.warning("guid collision across sources", extra={"guid": story.guid})
+            kept = replace(story, guid=apart, review=_noted(story.review, note))
+            screened = await self._screen(kept, reason, now, editorial=editorial)
+            result = await self._store(screened, now, None, False, id_space)
+        await self._index(result, screened.fingerprint, now)
+        return result
+
+    async def _store(
+        self,
+        screened: Screened,
+        now: datetime,
+        expected_version: int | None,
+        editorial: bool,
+        id_space: frozenset[str] | None,
+    ) -> SaveResult:
+        if screened.drop:
+            current = await self.current(screened.story.guid)
+            return SaveResult(current, created=False, changed=False)
+        hold = None
+        if screened.match is not None:
+            match = screened.match
+            hold = Hold(screened.story.guid, match.guid, match.similarity, now)
+        return await self.store.save(
+            screened.story,
+            now=now,
+            expected_version=expected_version,
+            editorial=editorial,
+            id_space=id_space,
+            hold=hold,
+        )
+
+    async def _announce(
+        self, result: SaveResult, reason: ChangeReason | None, now: datetime
+    ) -> None:
+        """Tell the bus of a write that changed something (caches, WebSub, webhooks)."""
+        if not result.changed:
+            return
+        previous = result.previous
+        why = reason or (
+            ChangeReason.CREATED if result.created else _reason(result.story, previous)
+        )
+        await self.bus.publish(
+            StoryChanged(
+                result.story,
+                previous,
+                why,
+                exposure=result.exposure,
+                previous_exposure=result.previous_exposure,
+                previous_until=now,
+            )
+        )
+
     async def _screen(
-        self, story: Story, reason: str | None, now: datetime, *, editorial: bool
+        self, story: Story, reason: ChangeReason | None, now: datetime, *, editorial: bool
     ) -> Screened:
         """What a story becomes on its way in, by the near-duplicate rule: a
-        story under an open hold stays withheld (a merged one stays out: killed,
-        which shows nothing to anyone, as it never was public), and a new story
-        resembling one carried in the window is held (``wire.duplicates``).
+        story under an open hold stays withheld, an upstream version of a merged
+        one is not stored at all (it stays out: killed, which showed nothing to
+        anyone), and a new story resembling one carried in the window is held
+        (``wire.duplicates``).
 
         Copy that arrives on its own (polls, drop folders, pushed copy, the CLI)
         is compared with every story; an editor's own story JSON only with other
@@ -405,10 +462,15 @@ class Wire:
         hold = await self.store.get_hold(story.guid)
         if hold is not None and hold.decision != KEEP_BOTH:
             if hold.decision == MERGE:
-                return Screened(replace(story, pub_status=PubStatus.CANCELED))
+                if reason is None and not editorial:
+                    return Screened(story, drop=True)
+                return Screened(story)
+            noted = replace(
+                story, review=_noted(story.review, _held_note(hold.duplicate_of, hold.similarity))
+            )
             if story.pub_status is PubStatus.USABLE:
-                return Screened(replace(story, pub_status=PubStatus.WITHHELD))
-            return Screened(story)
+                return Screened(replace(noted, pub_status=PubStatus.WITHHELD))
+            return Screened(noted)
         if story.pub_status is not PubStatus.USABLE:
             return Screened(story)
         print_ = fingerprint(story)
@@ -421,11 +483,8 @@ class Wire:
         match = best_match(print_, candidates, threshold=settings.threshold)
         if match is None:
             return Screened(story, print_)
-        note = (
-            f"held for review: resembles {match.guid!r} (similarity {match.similarity:.2f}); "
-            "an editor merges it into that story or keeps both"
-        )
         log.info("near duplicate held", extra={"guid": story.guid, "duplicate_of": match.guid})
+        note = _held_note(match.guid, match.similarity)
         held = replace(story, pub_status=PubStatus.WITHHELD, review=_noted(story.review, note))
         return Screened(held, match=match)
 
@@ -434,7 +493,9 @@ class Wire:
     ) -> list[tuple[str, bytes]]:
         """Stories sharing a band with this one, other than itself, held ones, and
         the same source's earlier days of a daily series (or, with
-        ``other_sources``, any of the same source's stories)."""
+        ``other_sources``, any of the same source's stories). Killed stories are
+        not indexed (``_index``): a killed story re-sent under a new guid is
+        simply a new story."""
         source = self.config.source(story.origin.source)
         same_source_apart = other_sources or (
             source is not None and source.policy.in_series(story.headline)
@@ -451,16 +512,16 @@ class Wire:
                 out.append((other.guid, other.signature))
         return out
 
-    async def _after_screen(self, result: SaveResult, screened: Screened, now: datetime) -> None:
-        """Record the hold of a new held story; index the text of a story written."""
-        if screened.match is not None and result.created:
-            await self.store.put_hold(
-                Hold(result.story.guid, screened.match.guid, screened.match.similarity, now)
-            )
-        elif screened.fingerprint is not None and result.changed:
-            await self.store.put_fingerprint(
-                result.story.guid, result.story.origin.source, screened.fingerprint, now=now
-            )
+    async def _index(self, result: SaveResult, print_: Fingerprint | None, now: datetime) -> None:
+        """Keep the near-duplicate index in step with what was written: the text of
+        a usable version, nothing of a killed one."""
+        if not result.changed:
+            return
+        story = result.story
+        if story.pub_status is PubStatus.CANCELED:
+            await self.store.put_fingerprint(story.guid, story.origin.source, None, now=now)
+        elif print_ is not None:
+            await self.store.put_fingerprint(story.guid, story.origin.source, print_, now=now)
 
     async def archived(self, sha256: str) -> tuple[RawInput, list[Story]]:
         """An archived raw input and every story version made from it, for editors
@@ -477,26 +538,42 @@ class Wire:
     async def decide_hold(self, guid: str, decision: str, *, editor: str) -> SaveResult:
         """An editor's decision on a held story: ``merge`` (it stays out of every
         feed for good, the story it resembles stands for it) or ``keep-both``
-        (it is released as a story of its own). Raises ``NotFound`` for a story
-        never held, ``AlreadyDecided`` for a hold already decided."""
-        hold = await self.store.get_hold(guid)
-        if hold is None:
-            raise NotFound(f"no held story {guid!r}")
-        if hold.decision is not None:
-            raise AlreadyDecided(f"{guid!r} was already decided: {hold.decision}")
+        (it is released as a story of its own, its embargo as it was). The
+        story's write and the decision are made under the screening lock, the
+        story first, so a failure leaves the hold open to decide again. Raises
+        ``NotFound`` for a story never held, ``AlreadyDecided`` for a hold
+        already decided, ``StoryValidationError`` for another decision."""
         if decision not in (MERGE, KEEP_BOTH):
             raise StoryValidationError("/decision", f"must be {MERGE!r} or {KEEP_BOTH!r}")
-        now = self.clock()
-        await self.store.put_hold(
-            replace(hold, decision=decision, decided_at=now, decided_by=editor)
-        )
-        current = await self.current(guid)
-        if decision == MERGE:
-            note = f"merged into {hold.duplicate_of}"
-            return await self.set_status(guid, PubStatus.CANCELED, note, reason=ChangeReason.MERGED)
-        if current.pub_status is not PubStatus.WITHHELD:
-            return SaveResult(current, created=False, changed=False)
-        return await self.set_status(guid, PubStatus.USABLE, None, reason=ChangeReason.RELEASED)
+        async with self._screening:
+            hold = await self.store.get_hold(guid)
+            if hold is None:
+                raise NotFound(f"no held story {guid!r}")
+            if hold.decision is not None:
+                raise AlreadyDecided(f"{guid!r} was already decided: {hold.decision}")
+            now = self.clock()
+            current = await self.current(guid)
+            reason, story = ChangeReason.RELEASED, None
+            if decision == MERGE and current.pub_status is not PubStatus.CANCELED:
+                reason = ChangeReason.MERGED
+                story = replace(
+                    current,
+                    pub_status=PubStatus.CANCELED,
+                    ed_note=f"merged into {hold.duplicate_of}",
+                    version_created=now,
+                )
+            elif decision == KEEP_BOTH and current.pub_status is PubStatus.WITHHELD:
+                story = replace(current, pub_status=PubStatus.USABLE, version_created=now)
+            result = SaveResult(current, created=False, changed=False)
+            if story is not None:
+                id_space = self.config.id_space(story.origin.source)
+                result = await self.store.save(story, now=now, editorial=True, id_space=id_space)
+                await self._index(result, fingerprint(result.story), now)
+            await self.store.put_hold(
+                replace(hold, decision=decision, decided_at=now, decided_by=editor)
+            )
+        await self._announce(result, reason, now)
+        return result
 
     async def current(self, guid: str) -> Story:
         story = await self.store.get(guid)
@@ -534,8 +611,13 @@ class Wire:
         expected_version: int | None = None,
         lift_embargo: bool = False,
     ) -> SaveResult:
-        """Kill, withhold or release: a new version with the new status."""
+        """Kill, withhold or release: a new version with the new status. A story
+        held as a near duplicate is released by deciding its hold (``OnHold``)."""
         current = await self.current(guid)
+        if status is PubStatus.USABLE:
+            hold = await self.store.get_hold(guid)
+            if hold is not None and hold.decision is None:
+                raise OnHold(guid, hold.duplicate_of)
         story = replace(
             current,
             pub_status=status,

@@ -77,7 +77,7 @@ def change_for(
             if event.previous is not None and event.previous.version == event.story.version:
                 return None  # an embargo lifting for a partner that had it already
             return _visible_reason(event.reason), after.story
-        if before.verdict is Verdict.ANNOUNCE or event.reason is ChangeReason.RELEASED:
+        if before.verdict is Verdict.ANNOUNCE or event.reason == ChangeReason.RELEASED:
             return ChangeReason.RELEASED, after.story
         return ChangeReason.CREATED, after.story
     killed = after.story.pub_status is PubStatus.CANCELED

@@ -259,8 +259,13 @@ class Stories(Protocol):
         expected_version: int | None = None,
         editorial: bool = False,
         id_space: frozenset[str] | None = None,
+        hold: Hold | None = None,
     ) -> SaveResult:
         """Store a story as its guid's next version.
+
+        ``hold``: when the write creates the guid, the near-duplicate hold
+        recorded with it in the same transaction (a held story never exists
+        without its hold).
 
         The store assigns ``version`` (current + 1, or 1), keeps ``first_created``
         from the first version, and sets ``version_created`` to the story's own

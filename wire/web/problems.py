@@ -23,6 +23,7 @@ from wire.errors import (
     InputTooLarge,
     Killed,
     NotFound,
+    OnHold,
     StoreUnavailable,
     StoryValidationError,
     Unrenderable,
@@ -100,6 +101,8 @@ def problem_from_error(exc: WireError) -> Problem:
         return Problem(412, str(exc), kind="version-conflict", current_version=exc.current)
     if isinstance(exc, BadCursor):
         return Problem(400, str(exc), kind="invalid-parameter", parameter=exc.parameter)
+    if isinstance(exc, OnHold):
+        return Problem(409, str(exc), kind="on-hold", duplicate_of=exc.duplicate_of)
     if isinstance(exc, Killed):
         return Problem(409, str(exc), kind="killed", current_version=exc.version)
     if isinstance(exc, AlreadyDecided):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wire.errors import StoreError, StoryValidationError
 from wire.model import Audience, FeedFilter, Story
-from wire.store.base import Entry, SaveResult
+from wire.store.base import Entry, Hold, SaveResult
 from wire.store.plan import plan_exposure, plan_save
 from wire.store.queries import (
     changes_query,
@@ -19,10 +20,17 @@ from wire.store.queries import (
     next_embargo_query,
     withdrawals_query,
 )
-from wire.store.rows import decode_story, entry_from_row, head_values, term_values, version_values
+from wire.store.rows import (
+    decode_story,
+    entry_from_row,
+    head_values,
+    record_values,
+    term_values,
+    version_values,
+)
 from wire.store.sql.coordination import CoordinationSQL
 from wire.store.sql.engine import _SAVE_ATTEMPTS
-from wire.store.tables import CHANGE_SEQ, stories, story_terms, story_versions
+from wire.store.tables import CHANGE_SEQ, holds, stories, story_terms, story_versions
 from wire.storyjson import encode_story
 from wire.visibility import NO_EXPOSURE
 
@@ -40,8 +48,10 @@ class StoriesSQL(CoordinationSQL):
         expected_version: int | None = None,
         editorial: bool = False,
         id_space: frozenset[str] | None = None,
+        hold: Hold | None = None,
     ) -> SaveResult:
-        """Store a story as its guid's next version (see ``Store.save`` and ``plan_save``)."""
+        """Store a story as its guid's next version (see ``Store.save`` and ``plan_save``);
+        a new guid's ``hold`` in the same transaction."""
         if not story.guid:
             raise StoreError("a story needs a guid before it is stored")
         if "\x00" in story.guid:
@@ -50,7 +60,9 @@ class StoriesSQL(CoordinationSQL):
         attempt = 1
         while True:
             try:
-                result = await self._save_once(story, now, expected_version, editorial, id_space)
+                result = await self._save_once(
+                    story, now, expected_version, editorial, id_space, hold
+                )
                 break
             except IntegrityError as exc:
                 # two writers created the same new guid at once; the loser retries and
@@ -69,6 +81,7 @@ class StoriesSQL(CoordinationSQL):
         expected_version: int | None,
         editorial: bool,
         id_space: frozenset[str] | None,
+        hold: Hold | None = None,
     ) -> SaveResult:
         async with self._write() as conn:
             row = (
@@ -108,6 +121,11 @@ class StoriesSQL(CoordinationSQL):
             head = head_values(new, seq=seq, doc=doc, exposure=exposure, withdrawn_at=withdrawn_at)
             if current is None:
                 await conn.execute(insert(stories).values(head))
+                if hold is not None:
+                    await conn.execute(delete(holds).where(holds.c.guid == new.guid))
+                    await conn.execute(
+                        insert(holds).values(record_values(replace(hold, guid=new.guid)))
+                    )
             else:
                 await conn.execute(update(stories).where(stories.c.guid == new.guid).values(head))
                 await conn.execute(delete(story_terms).where(story_terms.c.guid == new.guid))
