@@ -117,14 +117,16 @@ def bad_parameter(name: str, detail: str) -> Problem:
     return Problem(400, f"{name}: {detail}", kind="invalid-parameter", parameter=name)
 
 
-async def require_editor(request: web.Request, role: str = "editor") -> Editor:
+async def require_editor(request: web.Request, role: Role = Role.EDITOR) -> Editor:
     """The editor behind the request's key; 401 without one, 403 below ``role``."""
     token = bearer_token(request)
     editor = await request.app[AUTH].editor(token, request.app[WIRE].clock())
     held = Role(editor.role) if editor.role in ROLES else None
-    if held is None or not held.may(Role(role)):
+    if held is None or not held.may(role):
         raise Problem(
-            403, f"{editor.name!r} has role {editor.role!r}; this needs {role!r}", kind="forbidden"
+            403,
+            f"{editor.name!r} has role {str(editor.role)!r}; this needs {str(role)!r}",
+            kind="forbidden",
         )
     return editor
 
@@ -674,7 +676,7 @@ async def list_dead(request: web.Request) -> web.Response:
 
 
 async def redeliver(request: web.Request) -> web.Response:
-    await require_editor(request, "admin")
+    await require_editor(request, Role.ADMIN)
     revived = await request.app[HOOKS].redeliver(request.match_info["id"])
     return web.json_response(delivery_summary(revived), status=202, dumps=dumps)
 
