@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -26,3 +28,23 @@ def wall_clock() -> FakeClock:
     """A hand-moved clock starting at the real time, for receivers that check
     signature timestamps against their own clock (Standard Webhooks)."""
     return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+async def eventually(
+    condition: Callable[[], bool | Awaitable[bool]], *, within: float = 10.0
+) -> None:
+    """Wait until ``condition()`` holds, failing after ``within`` real seconds.
+
+    For what the real clock drives (scheduled polls): a fixed sleep races a
+    loaded machine, where the job may still be finishing its database write."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await _holds(condition):
+        if loop.time() > deadline:
+            raise AssertionError(f"still not true after {within} s: {condition}")
+        await asyncio.sleep(0.02)
+
+
+async def _holds(condition: Callable[[], bool | Awaitable[bool]]) -> bool:
+    result = condition()
+    return await result if isinstance(result, Awaitable) else result

@@ -23,6 +23,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.clocks import eventually
 from wire.clock import utcnow
 from wire.config import Config, ServerSettings, SourceConfig, SourceKind
 from wire.errors import WireError
@@ -311,23 +312,22 @@ async def test_a_hanging_source_times_out_without_delaying_another(
     upstream.routes["/slow.rss"] = hang
     upstream.routes["/fast.rss"] = serve(fixture("world-1.rss"))
     runner = runner_for(
-        http("slow", upstream.url("/slow.rss"), timeout=2.0),
+        http("slow", upstream.url("/slow.rss"), timeout=4.0),
         http("fast", upstream.url("/fast.rss"), poll_interval=1),
     )
     started = datetime.now(UTC)
     await runner.start()
-    await asyncio.sleep(1.6)
-    # The slow source is still hanging; the fast one has polled twice meanwhile.
-    assert len(upstream.hits("/fast.rss")) >= 2
+    await eventually(lambda: len(upstream.hits("/fast.rss")) >= 2)
+    # The fast source has polled twice while the slow one is still hanging.
+    assert datetime.now(UTC) - started < timedelta(seconds=4)
     assert len(upstream.hits("/slow.rss")) == 1
-    await asyncio.sleep(1.0)
+    await eventually(lambda: jobs.next_run("source:slow") is not None)  # rescheduled, not lost
     slow = await store.get_source_state("slow")
     assert slow is not None
-    assert slow.last_error == "timed out after 2 s"
+    assert slow.last_error == "timed out after 4 s"
     assert slow.last_error_at is not None
     assert (slow.last_error_at - started).total_seconds() < 0.5  # recorded at the poll start
-    assert jobs.next_run("source:slow") is not None  # rescheduled, not lost
-    assert len(upstream.hits("/fast.rss")) >= 3
+    await eventually(lambda: len(upstream.hits("/fast.rss")) >= 3)
     runner.stop()
 
 
@@ -496,10 +496,11 @@ async def test_a_bad_document_does_not_stop_the_scheduler(
         http("good", upstream.url("/good.rss"), poll_interval=1),
     )
     await runner.start()
-    await asyncio.sleep(2.5)
+    # A third request from each means the second poll has finished and stored its state.
+    await eventually(
+        lambda: len(upstream.hits("/bad.rss")) >= 3 and len(upstream.hits("/good.rss")) >= 3
+    )
     runner.stop()
-    assert len(upstream.hits("/bad.rss")) >= 2
-    assert len(upstream.hits("/good.rss")) >= 2
     assert jobs.running
     bad = await store.get_source_state("bad")
     assert bad is not None
@@ -556,8 +557,11 @@ async def test_the_runner_reschedules_each_source_itself(
     upstream.routes["/world.rss"] = serve(fixture("world-1.rss"), etag='"v1"')
     runner = runner_for(http("world", upstream.url("/world.rss"), poll_interval=1))
     await runner.start()
-    await asyncio.sleep(1.5)
-    assert len(upstream.hits("/world.rss")) == 2
+    # The second poll is booked by the first, the third by the second once it
+    # has stored its state.
+    await eventually(
+        lambda: len(upstream.hits("/world.rss")) >= 2 and jobs.next_run("source:world") is not None
+    )
     assert upstream.hits("/world.rss")[1]["If-None-Match"] == '"v1"'
     booked = jobs.next_run("source:world")
     assert booked is not None
