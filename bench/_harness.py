@@ -1,9 +1,14 @@
-"""What the benchmark scripts share: a free port and a wire config for one push source."""
+"""What the benchmark scripts share: a free port, a wire config for one push
+source, waiting for a server, percentiles and a process's CPU time."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import socket
 from pathlib import Path
+
+import aiohttp
 
 
 def free_port() -> int:
@@ -43,3 +48,28 @@ size = {size}
         encoding="utf-8",
     )
     return path
+
+
+async def wait_ready(url: str) -> None:
+    """Until ``url``'s ``/healthz`` answers 200 (10 s at most)."""
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            try:
+                async with http.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise SystemExit("wire did not start")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def server_cpu(pid: int) -> float:
+    """User + system CPU seconds the process ``pid`` has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -28,7 +28,7 @@ from aiohttp import web
 from wire.tokens import hash_token
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import free_port
+from _harness import free_port, percentile, wait_ready
 from _harness import write_config as harness_config
 
 EDITOR_KEY = "wire_ed_benchmark-key"
@@ -78,24 +78,6 @@ class Subscriber:
             if not future.done() and marker.encode() in body:
                 future.set_result(now)
         return web.Response(status=204)
-
-
-async def wait_ready(url: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            try:
-                async with http.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise SystemExit("wire did not start")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def run(args: argparse.Namespace, base: str) -> list[float]:

@@ -19,7 +19,7 @@ from wire.formats import (
 )
 from wire.formats.roles import IPTC_ROLE, role_of_code
 from wire.model import SourceRole
-from wire.publish.publisher import _FEED_RENDERERS, _STORY_RENDERERS
+from wire.publish.publisher import _LAYOUTS, _STORY_RENDERERS
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parent.parent / "schemas" / "config.schema.json").read_text()
@@ -27,7 +27,7 @@ SCHEMA = json.loads(
 
 
 def test_every_format_has_a_feed_renderer_and_every_story_extension_a_story_renderer() -> None:
-    assert set(_FEED_RENDERERS) == set(Format)
+    assert set(_LAYOUTS) == set(Format)
     assert set(_STORY_RENDERERS) == set(story_extensions())
 
 

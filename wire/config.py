@@ -46,6 +46,8 @@ class ServerSettings:
     tombstone_days: int = 7
     rate_limit_per_minute: int = 600
     listen_backlog: int = 2048  # pending connections the kernel queues (capped by somaxconn)
+    fragment_cache_mb: int = 128  # story fragments kept rendered (wire.publish.fragments)
+    render_cache_mb: int = 256  # assembled feed views kept (wire.publish.cache)
     load_demo: bool = False
     log_level: str = "info"
 

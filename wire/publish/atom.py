@@ -26,6 +26,7 @@ from wire.formats.namespaces import (
 from wire.instants import format_instant
 from wire.model import PubStatus, Story
 from wire.publish import _feedgen
+from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.rss import media_elements
 from wire.publish.storyhtml import content_html
@@ -95,12 +96,15 @@ def tombstone(story: Story, meta: FeedMeta) -> etree._Element:
     return el
 
 
-def render_atom(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
-    """The Atom document: usable ``stories`` as entries, killed and withheld ones
-    as tombstones (each guid once). Which removals a reader may learn of, and for
-    how long, is the publisher's to decide (``wire.visibility``)."""
-    usable = [s for s in stories if s.pub_status is PubStatus.USABLE]
-    gone = {s.guid: s for s in stories if s.pub_status is not PubStatus.USABLE}
+def _usable(story: Story) -> bool:
+    return story.pub_status is PubStatus.USABLE
+
+
+def _tree(meta: FeedMeta, stories: Sequence[Story]) -> etree._Element:
+    """The feed: usable ``stories`` as entries (last), killed and withheld ones as
+    tombstones before them (each guid once)."""
+    usable = [s for s in stories if _usable(s)]
+    gone = {s.guid: s for s in stories if not _usable(s)}
     authors = (meta.provider.name,) if meta.provider else (meta.title,)
     head = _feedgen.FeedHead(
         id=meta.self_url,
@@ -133,4 +137,27 @@ def render_atom(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
             entry.set("{http://www.w3.org/XML/1998/namespace}lang", story.language)
         entry.extend(media_elements(story, meta))
         entry.extend(namespace.item_elements(story))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return root
+
+
+def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
+    root = _tree(meta, [s for s in stories if not _usable(s)])
+    return xml_frame(root, root)
+
+
+def _fragment(meta: FeedMeta, story: Story) -> bytes:
+    root = _tree(meta, (story,))
+    entry = root.find(_A + "entry")
+    assert entry is not None
+    return xml_fragment(root, entry)
+
+
+ATOM: Final = Layout(frame=_frame, fragment=_fragment, carries=_usable)
+"""The feed's head and tombstones, then one ``entry`` per usable story."""
+
+
+def render_atom(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
+    """The Atom document: usable ``stories`` as entries, killed and withheld ones
+    as tombstones (each guid once). Which removals a reader may learn of, and for
+    how long, is the publisher's to decide (``wire.visibility``)."""
+    return ATOM.render(meta, stories)

@@ -1,27 +1,33 @@
 """Rendered feed bytes per (feed, format, view), ready to serve.
 
 A poll must cost little more than sending bytes: each entry holds the body, its
-gzip form, a strong ETag and the preformatted Last-Modified. Entries are dropped
-when a story in the feed changes and re-rendered on the next request; ETag and
+gzip form, a strong ETag and the preformatted Last-Modified. A story change
+drops the entries of the views it can show in (``invalidate``); the next request
+assembles them again from fragments (``wire.publish.assembly``). ETag and
 Last-Modified change together (Last-Modified moves only when the bytes do).
 While the database is unreachable a feed is answered from its last rendering.
+
+Memory is bounded: renderings are kept in an LRU by size, so a thousand partner
+views cost at most ``server.render_cache_mb``; an evicted view is assembled
+again on its next poll, with the same validators (they are kept apart, small).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import gzip
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
+from cachetools import LRUCache
+
 from wire.clock import Clock
 from wire.errors import StoreUnavailable
 from wire.formats import Format
 from wire.model import Audience
+from wire.publish.assembly import Assembled
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,48 +53,68 @@ def view_of(audience: Audience) -> Audience:
     return Audience(name="view", sources=audience.sources, embargo_rights=audience.embargo_rights)
 
 
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a rendering was last served with: kept for every key, bytes or not."""
+
+    etag: str
+    last_modified: datetime
+
+
 def make_rendered(
-    body: bytes, content_type: str, *, previous: Rendered | None, now: datetime
+    document: Assembled, content_type: str, *, previous: Validators | None, now: datetime
 ) -> Rendered:
-    """Wrap fresh bytes; keep the previous Last-Modified when the bytes are the same."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    if previous is not None and previous.etag == etag:
-        return previous
+    """Wrap a fresh document; keep the previous Last-Modified when the bytes are
+    the same, and move it at least a second when they are not."""
     modified = now.replace(microsecond=0)
-    if previous is not None and modified <= previous.last_modified:
-        modified = previous.last_modified + timedelta(seconds=1)
+    if previous is not None:
+        if previous.etag == document.etag:
+            modified = previous.last_modified
+        elif modified <= previous.last_modified:
+            modified = previous.last_modified + timedelta(seconds=1)
     return Rendered(
-        body=body,
-        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
-        etag=etag,
+        body=document.body,
+        gzipped=document.gzipped,
+        etag=document.etag,
         last_modified=modified,
         last_modified_http=format_datetime(modified, usegmt=True),
         content_type=content_type,
     )
 
 
-RenderFn = Callable[[str, str, Audience], Awaitable[bytes]]
+def _size(rendered: Rendered) -> int:
+    return len(rendered.body) + len(rendered.gzipped) + 200
+
+
+RenderFn = Callable[[str, str, Audience], Awaitable[Assembled]]
 Key = tuple[str, str, Audience]
 
 
 class RenderCache:
     """Renders on demand, once per key at a time, and remembers the bytes."""
 
-    def __init__(self, render: RenderFn, clock: Clock) -> None:
+    def __init__(self, render: RenderFn, clock: Clock, *, max_bytes: int = 256 << 20) -> None:
         self._render = render
         self._clock = clock
-        self._fresh: dict[Key, Rendered] = {}
-        self._last: dict[Key, Rendered] = {}
+        self._rendered: LRUCache[Key, Rendered] = LRUCache(maxsize=max_bytes, getsizeof=_size)
+        self._fresh: set[Key] = set()
+        self._validators: dict[Key, Validators] = {}
         self._pending: dict[tuple[str, str, Audience, int], asyncio.Future[Rendered]] = {}
         self._generation: dict[str, int] = {}
 
+    @property
+    def size(self) -> int:
+        """Bytes held by cached renderings."""
+        return int(self._rendered.currsize)
+
     def peek(self, feed: str, fmt: str, view: Audience) -> Rendered | None:
         """The current rendering if one is cached, without rendering or waiting."""
-        return self._fresh.get((feed, fmt, view))
+        key = (feed, fmt, view)
+        return self._rendered.get(key) if key in self._fresh else None
 
     async def get(self, feed: str, fmt: str, view: Audience) -> Rendered:
         key = (feed, fmt, view)
-        hit = self._fresh.get(key)
+        hit = self.peek(feed, fmt, view)
         if hit is not None:
             return hit
         generation = self._generation.get(feed, 0)
@@ -100,9 +126,9 @@ class RenderCache:
         self._pending[pending_key] = future
         try:
             try:
-                body = await self._render(feed, fmt, view)
+                document = await self._render(feed, fmt, view)
             except StoreUnavailable:
-                stale = self._last.get(key)
+                stale = self._rendered.get(key)
                 if stale is None:
                     raise
                 # The database is away: readers get the last bytes, validators and
@@ -110,12 +136,18 @@ class RenderCache:
                 future.set_result(stale)
                 return stale
             rendered = make_rendered(
-                body, Format(fmt).feed_type, previous=self._last.get(key), now=self._clock()
+                document,
+                Format(fmt).feed_type,
+                previous=self._validators.get(key),
+                now=self._clock(),
             )
-            self._last[key] = rendered
+            self._validators[key] = Validators(rendered.etag, rendered.last_modified)
+            self._rendered[key] = rendered
             if self._generation.get(feed, 0) == generation:
                 # Not invalidated while rendering: the bytes are current.
-                self._fresh[key] = rendered
+                self._fresh.add(key)
+            else:
+                self._fresh.discard(key)
             future.set_result(rendered)
             return rendered
         except BaseException as exc:
@@ -125,13 +157,16 @@ class RenderCache:
         finally:
             del self._pending[pending_key]
 
-    def invalidate(self, feed: str) -> None:
-        """Drop every rendering of a feed; the next request renders afresh."""
+    def invalidate(self, feed: str, shows: Callable[[Audience], bool] | None = None) -> int:
+        """Drop the renderings of a feed for the views ``shows`` selects (every view
+        when None); the next request for each assembles it afresh. Returns how many
+        cached renderings were dropped."""
         self._generation[feed] = self._generation.get(feed, 0) + 1
-        for key in [k for k in self._fresh if k[0] == feed]:
-            del self._fresh[key]
+        stale = [k for k in self._fresh if k[0] == feed and (shows is None or shows(k[2]))]
+        self._fresh.difference_update(stale)
+        return len(stale)
 
-    def last(self, feed: str) -> list[tuple[str, Audience, Rendered]]:
-        """(format, view, last rendering) for each rendering of a feed so far, fresh or
-        not: a scheduled refresh compares against what readers were last given."""
-        return [(k[1], k[2], r) for k, r in self._last.items() if k[0] == feed]
+    def last(self, feed: str) -> list[tuple[str, Audience, str]]:
+        """(format, view, ETag last served) for each rendering of a feed so far,
+        fresh or not: a scheduled refresh compares against what readers were given."""
+        return [(k[1], k[2], v.etag) for k, v in self._validators.items() if k[0] == feed]

@@ -53,3 +53,21 @@ class FeedMeta:
 def story_updated(story: Story, meta: FeedMeta) -> datetime:
     """When this version last changed: a correction's newer time, never "now"."""
     return story.version_created or story.sort_time or meta.updated
+
+
+def fragment_meta(meta: FeedMeta, story: Story) -> FeedMeta:
+    """What of ``meta`` one story's item is rendered from, and nothing else: the
+    site its links point to, the feed's provider and generator, and the story's
+    own ``updated``. Feeds and views with the same context share the item's bytes,
+    so this is also the fragment cache's key (with the story and the format)."""
+    return FeedMeta(
+        name="fragment",
+        title="fragment",
+        description="fragment",
+        self_url=meta.site_url,
+        site_url=meta.site_url,
+        updated=story_updated(story, meta),
+        story_url_template=meta.story_url_template,
+        provider=meta.provider,
+        generator=meta.generator,
+    )

@@ -40,6 +40,7 @@ from wire.formats.namespaces import (
 from wire.formats.roles import IPTC_FALLBACK, IPTC_ROLE
 from wire.instants import format_instant
 from wire.model import Provider, Rights, Story
+from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import format_dateline, story_xhtml
 from wire.text import one_line
@@ -254,18 +255,38 @@ def render_feed_package(meta: FeedMeta, stories: Sequence[Story]) -> etree._Elem
     return package
 
 
-def render_newsml(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
-    """A ``newsMessage``: header (sent = ``meta.updated``), the feed's packageItem,
-    then one newsItem per story (killed and withheld ones as their notices)."""
-    stories = [as_shown(s) for s in stories]
+def _message(
+    meta: FeedMeta, listed: Sequence[Story], items: Sequence[Story]
+) -> tuple[etree._Element, etree._Element]:
+    """The ``newsMessage`` and its ``itemSet``: header (sent = ``meta.updated``),
+    the feed's packageItem listing ``listed``, then one newsItem per ``items``."""
     header = G.header(G.sent(_instant(meta.updated)), G.catalogRef(href=IPTC_CATALOG))
     sender = meta.provider.name if meta.provider else meta.generator
     if one_line(sender):
         header.append(G.sender(sender))
-    message: etree._Element = G.newsMessage(
-        header,
-        G.itemSet(
-            render_feed_package(meta, stories), *(render_newsml_item(s, meta) for s in stories)
-        ),
+    item_set = G.itemSet(
+        render_feed_package(meta, [as_shown(s) for s in listed]),
+        *(render_newsml_item(as_shown(s), meta) for s in items),
     )
-    return _bytes(message)
+    message: etree._Element = G.newsMessage(header, item_set)
+    return message, item_set
+
+
+def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
+    message, item_set = _message(meta, stories, ())
+    return xml_frame(message, item_set)
+
+
+def _fragment(meta: FeedMeta, story: Story) -> bytes:
+    message, item_set = _message(meta, (story,), (story,))
+    return xml_fragment(message, item_set[1])
+
+
+NEWSML: Final = Layout(frame=_frame, fragment=_fragment)
+"""The message header and the feed's package, then one ``newsItem`` per story."""
+
+
+def render_newsml(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
+    """A ``newsMessage``: header (sent = ``meta.updated``), the feed's packageItem,
+    then one newsItem per story (killed and withheld ones as their notices)."""
+    return NEWSML.render(meta, stories)

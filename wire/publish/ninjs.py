@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 from wire.formats import ninjs as vocab
 from wire.instants import format_instant
 from wire.model import Story
+from wire.publish.assembly import Frame, Layout
 from wire.publish.feedmeta import FeedMeta
 from wire.publish.storyhtml import content_html, format_dateline
 from wire.text import one_line
@@ -152,14 +153,35 @@ def render_ninjs_story(story: Story) -> JSON:
     return doc
 
 
-def render_ninjs(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
-    """The feed wrapper documented above, as UTF-8 JSON bytes."""
-    wrapper = {
+def _json(value: JSON) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+_ITEMS_SLOT: Final = b'"items": []'
+
+
+def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
+    wrapper: JSON = {
         "name": meta.name,
         "title": meta.title,
         "description": meta.description,
         "updated": format_instant(meta.updated),
         "self": meta.self_url,
-        "items": [render_ninjs_story(as_shown(s)) for s in stories],
+        "items": [],
     }
-    return json.dumps(wrapper, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    # A key's quotes cannot occur inside a JSON string (they are escaped there).
+    head, tail = _json(wrapper).split(_ITEMS_SLOT)
+    return Frame(head + b'"items": [', b"]" + tail)
+
+
+def _fragment(meta: FeedMeta, story: Story) -> bytes:
+    return _json(render_ninjs_story(as_shown(story)))
+
+
+NINJS: Final = Layout(frame=_frame, fragment=_fragment, separator=b", ")
+"""The wrapper object, its ``items`` one ninjs object per story."""
+
+
+def render_ninjs(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
+    """The feed wrapper documented above, as UTF-8 JSON bytes."""
+    return NINJS.render(meta, stories)

@@ -1,8 +1,12 @@
-"""Feeds as served: which stories each feed × audience holds, rendered and cached.
+"""Feeds as served: which stories each feed × audience holds, assembled and cached.
 
 Selection asks the store's indexed query for the feed's latest N, so rendering
-costs the same with a thousand or a million stories stored. The render cache is
-invalidated by story change events for the feeds the story is (or was) in.
+costs the same with a thousand or a million stories stored. Each story's item is
+rendered once per version and format (``wire.publish.fragments``) and a view's
+document is assembled from those fragments (``wire.publish.assembly``). A story
+change drops only the cached views that can show it, in the feeds it is or was
+in; each is assembled again on its next request (or at once for push
+subscribers, who ask for it as soon as the feed has changed).
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from wire.errors import Unrenderable
 from wire.events import EventBus, FeedChanged, StoredElsewhere, StoryChanged
 from wire.formats import STORY_PAGE, Format, feed_path
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
-from wire.publish.atom import render_atom
+from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
+from wire.publish.atom import ATOM
 from wire.publish.cache import RenderCache, Rendered, make_rendered, view_of
 from wire.publish.feedmeta import FeedMeta
-from wire.publish.newsml import render_newsml, render_newsml_story
-from wire.publish.ninjs import render_ninjs, render_ninjs_story
-from wire.publish.rss import render_rss
+from wire.publish.fragments import Failed, FragmentCache, FragmentKey, render_fragments
+from wire.publish.newsml import NEWSML, render_newsml_story
+from wire.publish.ninjs import NINJS, render_ninjs_story
+from wire.publish.rss import RSS
 from wire.publish.storyhtml import render_story_html
 from wire.store.base import IngestFailure, Store
 from wire.visibility import HIDDEN, NO_EXPOSURE, Decision, Verdict, decide, readable_filters
@@ -34,7 +40,7 @@ from wire.visibility import HIDDEN, NO_EXPOSURE, Decision, Verdict, decide, read
 log = logging.getLogger(__name__)
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-THREAD_THRESHOLD = 20  # stories; larger renders leave the event loop free
+THREAD_THRESHOLD = 20  # fragments to render; more leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
 
 
@@ -79,7 +85,11 @@ class Publisher:
         self.bus = bus or EventBus()  # where ``FeedChanged`` goes
         self.store = store
         self.clock = clock
-        self.cache = RenderCache(self._render_cached, clock)
+        megabyte = 1 << 20
+        self.cache = RenderCache(
+            self._render_cached, clock, max_bytes=config.server.render_cache_mb * megabyte
+        )
+        self.fragments = FragmentCache(max_bytes=config.server.fragment_cache_mb * megabyte)
         self.base_url = config.server.base_url.rstrip("/")
         self.specs = {spec.name: spec for spec in config.feeds}
         self._links = {
@@ -116,13 +126,27 @@ class Publisher:
         return [spec for spec in self.config.feeds if spec.filter.matches(story)]
 
     async def on_story_changed(self, event: StoryChanged) -> None:
-        """Drop cached renderings of every feed the story is or was in, then announce
-        each as ``FeedChanged``."""
+        """Drop the cached views that can show the story, before or after the change,
+        of every feed it is or was in; then announce each feed as ``FeedChanged``.
+
+        A view shows a story only if it is entitled to the source of the version
+        shown or of a version it saw (``wire.visibility.decide``); a view entitled
+        to none of them showed nothing of it and shows nothing now, so its bytes
+        stand and a change costs nothing in the views it does not reach."""
         names = {spec.name for spec in self.feeds_of(event.story)}
         if event.previous is not None:
             names |= {spec.name for spec in self.feeds_of(event.previous)}
+        facets = {event.story.facets}
+        if event.previous is not None:
+            facets.add(event.previous.facets)
+        facets |= {seen.facets for seen in event.exposure.seen}
+        facets |= {seen.facets for seen in event.previous_exposure.seen}
+
+        def shows(view: Audience) -> bool:
+            return any(view.entitled_to(f) for f in facets)
+
         for name in sorted(names):
-            self.cache.invalidate(name)
+            self.cache.invalidate(name, shows)
         for name in sorted(names):
             await self.bus.publish(FeedChanged(name))
 
@@ -152,9 +176,9 @@ class Publisher:
         shown = self.cache.last(feed)
         self.cache.invalidate(feed)
         changed = False
-        for fmt, view, before in shown:
+        for fmt, view, etag in shown:
             after = await self.cache.get(feed, fmt, view)
-            changed |= before.etag != after.etag
+            changed |= etag != after.etag
         if changed:
             await self.bus.publish(FeedChanged(feed))
 
@@ -166,22 +190,24 @@ class Publisher:
         """The audience's current rendering if it is cached (no rendering, no waiting)."""
         return self.cache.peek(feed, fmt, view_of(audience))
 
-    async def _render_cached(self, feed: str, fmt: str, view: Audience) -> bytes:
-        body, _ = await self._render(feed, fmt, view, before=None)
-        return body
+    async def _render_cached(self, feed: str, fmt: str, view: Audience) -> Assembled:
+        document, _ = await self._render(feed, fmt, view, before=None)
+        return document
 
     async def render_page(self, feed: str, fmt: str, audience: Audience, before: str) -> Rendered:
         """An RFC 5005 archive page: the feed's stories older than the cursor.
 
         Not cached; its Last-Modified is the newest change on the page, so it
         moves with the ETag and ``If-Modified-Since`` works on it too."""
-        body, updated = await self._render(feed, fmt, view_of(audience), before=decode_page(before))
-        return self.wrap(body, Format(fmt).feed_type, modified=updated)
+        document, updated = await self._render(
+            feed, fmt, view_of(audience), before=decode_page(before)
+        )
+        return make_rendered(document, Format(fmt).feed_type, previous=None, now=updated)
 
     async def _render(
         self, feed: str, fmt: str, view: Audience, *, before: tuple[datetime, str] | None
-    ) -> tuple[bytes, datetime]:
-        """The feed's bytes for a view, and its newest change (the feed's ``updated``).
+    ) -> tuple[Assembled, datetime]:
+        """The feed's document for a view, and its newest change (the feed's ``updated``).
 
         Every story shown went through the visibility rule: the store's indexed
         query finds the candidates, ``decide`` says what the view gets. The
@@ -204,13 +230,47 @@ class Publisher:
             items.sort(key=lambda s: (s.sort_time or EPOCH, s.guid), reverse=True)
         oldest = found[-1] if len(found) == spec.size else None
         meta = self._meta(spec, fmt, items, oldest=oldest, archive=before is not None)
-        if len(items) > THREAD_THRESHOLD:
-            body, bad = await asyncio.to_thread(_render_isolated, fmt, meta, items)
-        else:
-            body, bad = _render_isolated(fmt, meta, items)
-        for story, reason in bad:
-            await self._unrenderable(story, fmt, reason)
-        return body, meta.updated
+        document, bad = await self._assemble(fmt, meta, items)
+        for failed in bad:
+            await self._unrenderable(failed.story, fmt, failed.reason)
+        return document, meta.updated
+
+    async def _assemble(
+        self, fmt: str, meta: FeedMeta, stories: list[Story]
+    ) -> tuple[Assembled, list[Failed]]:
+        """The document of ``stories`` from their cached fragments, rendering the
+        missing ones (off the event loop when there are many); the stories whose
+        fragment or frame does not render are left out and returned."""
+        layout = _LAYOUTS[fmt]
+        keyed: list[tuple[Story, FragmentKey, Fragment | None]] = []
+        for story in stories:
+            if layout.carries(story):
+                key = self.fragments.key(fmt, story, meta)
+                keyed.append((story, key, self.fragments.get(key)))
+        missing = [key for _, key, fragment in keyed if fragment is None]
+        made: dict[int, Fragment | Failed] = {}
+        if missing:
+            if len(missing) > THREAD_THRESHOLD:
+                results = await asyncio.to_thread(render_fragments, layout, missing)
+            else:
+                results = render_fragments(layout, missing)
+            for key, result in results:
+                made[id(key)] = result
+                if isinstance(result, Fragment):
+                    self.fragments.put(key, result)
+        bad = [r for r in made.values() if isinstance(r, Failed)]
+        left_out = {id(f.story) for f in bad}
+        frame, frame_bad = _frame_isolated(
+            layout, meta, [s for s in stories if id(s) not in left_out]
+        )
+        bad += frame_bad
+        left_out |= {id(f.story) for f in frame_bad}
+        fragments = []
+        for story, key, fragment in keyed:
+            found = fragment if fragment is not None else made[id(key)]
+            if isinstance(found, Fragment) and id(story) not in left_out:
+                fragments.append(found)
+        return assemble(frame, fragments, layout.separator), bad
 
     async def _unrenderable(self, story: Story, fmt: str, reason: str) -> None:
         """A story left out of a rendering: logged and recorded (``/api/v1/failures``)
@@ -284,11 +344,11 @@ class Publisher:
 
     @staticmethod
     def wrap(body: bytes, content_type: str, *, modified: datetime) -> Rendered:
-        """Uncached bytes (archive pages, single stories) with the same validators.
+        """Uncached bytes (single stories) with the same validators as feeds.
 
         ``modified`` comes from the content (never the clock), so the same bytes
         keep the same Last-Modified and ETag and Last-Modified move together."""
-        return make_rendered(body, content_type, previous=None, now=modified)
+        return make_rendered(whole(body), content_type, previous=None, now=modified)
 
     # single stories -------------------------------------------------------
     async def story_decision(self, guid: str, audience: Audience) -> Decision:
@@ -317,52 +377,48 @@ class Publisher:
         return _STORY_RENDERERS[ext](story)
 
 
-def _render_isolated(
-    fmt: str, meta: FeedMeta, stories: list[Story]
-) -> tuple[bytes, list[tuple[Story, str]]]:
-    """The rendering, and the stories left out of it because they do not render.
+def _frame_isolated(
+    layout: Layout, meta: FeedMeta, stories: list[Story]
+) -> tuple[Frame, list[Failed]]:
+    """The frame of ``stories``, and the stories it must leave out to render.
 
-    One story that a renderer refuses (text that slipped past the door, a bug)
-    must not take its feed down for everyone: when the whole rendering fails,
-    each story is tried alone and the ones that fail are left out. The common
-    case renders once."""
+    A frame holds a little of each story (NewsML lists each in its package, Atom
+    carries removals as tombstones). One story the renderer refuses must not take
+    the feed down for everyone: when the frame fails, each story is tried alone.
+    The common case renders once."""
     try:
-        return _render_format(fmt, meta, stories), []
+        return layout.frame(meta, stories), []
     except Exception:
         pass
     good: list[Story] = []
-    bad: list[tuple[Story, str]] = []
+    bad: list[Failed] = []
     for story in stories:
         try:
-            _render_format(fmt, meta, [story])
+            layout.frame(meta, [story])
         except Exception as exc:
-            bad.append((story, f"{type(exc).__name__}: {exc}"))
+            bad.append(Failed(story, f"{type(exc).__name__}: {exc}"))
         else:
             good.append(story)
-    return _render_format(fmt, meta, good), bad
+    return layout.frame(meta, good), bad
 
 
 def _ninjs_story(story: Story) -> bytes:
     return json.dumps(render_ninjs_story(story), ensure_ascii=False).encode("utf-8")
 
 
-_FEED_RENDERERS: dict[str, Callable[[FeedMeta, list[Story]], bytes]] = {
-    Format.RSS: render_rss,
-    Format.ATOM: render_atom,
-    Format.NEWSML: render_newsml,
-    Format.NINJS: render_ninjs,
+_LAYOUTS: dict[str, Layout] = {
+    Format.RSS: RSS,
+    Format.ATOM: ATOM,
+    Format.NEWSML: NEWSML,
+    Format.NINJS: NINJS,
 }
 _STORY_RENDERERS: dict[str, Callable[[Story], bytes]] = {
     Format.NEWSML.extension: render_newsml_story,
     Format.NINJS.extension: _ninjs_story,
     STORY_PAGE: render_story_html,
 }
-"""The renderer of each feed format and of each single-story extension
+"""The layout of each feed format and the renderer of each single-story extension
 (``wire.formats`` names them; a test checks none is missing)."""
-
-
-def _render_format(fmt: str, meta: FeedMeta, stories: list[Story]) -> bytes:
-    return _FEED_RENDERERS[fmt](meta, stories)
 
 
 __all__ = ["PUBLIC", "Publisher"]

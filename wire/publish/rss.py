@@ -23,6 +23,7 @@ from wire.formats.namespaces import ATOM_NS, DCTERMS_NS, MEDIA_NS, WIRE_NS, WIRE
 from wire.instants import format_instant
 from wire.model import Story
 from wire.publish import _feedgen
+from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.storyhtml import content_html
 from wire.text import one_line
@@ -79,9 +80,8 @@ def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
     )
 
 
-def render_rss(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
-    """The RSS 2.0 document for ``stories`` in the order given; killed and withheld
-    ones as their removal notices."""
+def _tree(meta: FeedMeta, stories: Sequence[Story]) -> tuple[etree._Element, etree._Element]:
+    """The document's root and its ``channel``, items last, for ``stories`` as shown."""
     usable = [as_shown(s) for s in stories]
     head = _feedgen.FeedHead(
         id=meta.self_url,
@@ -105,12 +105,39 @@ def render_rss(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
         self_link = channel.find(f"{{{ATOM_NS}}}link")
         if self_link is not None:
             self_link.addnext(hub)
+    items = channel.findall("item")
     if meta.provider:
-        channel.append(namespace.provider_element(meta.provider))
-    for item, story in zip(channel.iterfind("item"), usable, strict=True):
+        provider = namespace.provider_element(meta.provider)
+        if items:
+            items[0].addprevious(provider)
+        else:
+            channel.append(provider)
+    for item, story in zip(items, usable, strict=True):
         item.extend(media_elements(story, meta))
         modified = story_updated(story, meta)
         if story.sort_time is not None and modified > story.sort_time:
             etree.SubElement(item, DCTERMS + "modified").text = format_instant(modified)
         item.extend(namespace.item_elements(story))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return root, channel
+
+
+def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
+    root, channel = _tree(meta, ())
+    return xml_frame(root, channel)
+
+
+def _fragment(meta: FeedMeta, story: Story) -> bytes:
+    root, channel = _tree(meta, (story,))
+    item = channel.find("item")
+    assert item is not None
+    return xml_fragment(root, item)
+
+
+RSS: Final = Layout(frame=_frame, fragment=_fragment)
+"""The channel, then one ``item`` per story (a removal as its notice)."""
+
+
+def render_rss(meta: FeedMeta, stories: Sequence[Story]) -> bytes:
+    """The RSS 2.0 document for ``stories`` in the order given; killed and withheld
+    ones as their removal notices."""
+    return RSS.render(meta, stories)
