@@ -142,6 +142,10 @@ class RenderCache:
                 now=self._clock(),
             )
             self._validators[key] = Validators(rendered.etag, rendered.last_modified)
+            if _size(rendered) > self._rendered.maxsize:
+                # Larger than the whole bound: served, never kept.
+                future.set_result(rendered)
+                return rendered
             self._rendered[key] = rendered
             if self._generation.get(feed, 0) == generation:
                 # Not invalidated while rendering: the bytes are current.
