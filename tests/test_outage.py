@@ -16,6 +16,7 @@ import pytest
 
 from tests.desk_client import EDITOR, ClientFactory, api_config, push, story_doc
 from tests.pg_cluster import own_cluster
+from tests.servers import ShortcutTestServer
 from wire.web.app import create_app
 
 pytestmark = pytest.mark.postgres
@@ -65,3 +66,27 @@ async def test_a_database_outage_degrades_and_recovers(
         assert fresh.status == 200
         assert "Just before" in await fresh.text()
         await push(client, story_doc(guid="urn:out:3"))
+
+
+async def test_a_poll_the_shortcut_cannot_assemble_gets_aiohttps_problem(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    """A view never rendered cannot be answered while the database is away: the
+    shortcut hands the request to aiohttp, which answers the 503 problem."""
+    with own_cluster() as cluster:
+        config = api_config(tmp_path, database=cluster.url)
+        client = await aiohttp_client(ShortcutTestServer(create_app(config, start_jobs=False)))
+        await push(client, story_doc(guid="urn:out:1", headline="Before the outage"))
+        cluster.stop()
+        away = await client.get("/feeds/all.rss")
+        assert away.status == 503
+        assert away.content_type == "application/problem+json"
+        assert away.headers["Retry-After"] == "5"
+        cluster.start()
+        for _ in range(50):
+            if (await client.get("/readyz")).status == 200:
+                break
+            await asyncio.sleep(0.1)
+        back = await client.get("/feeds/all.rss")
+        assert back.status == 200
+        assert "Before the outage" in await back.text()

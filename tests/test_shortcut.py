@@ -1,5 +1,6 @@
-"""The cached-feed shortcut answers exactly what aiohttp would, and hands every
-other request — pipelined, split, malformed, oversized — to aiohttp intact."""
+"""The feed shortcut answers exactly what aiohttp would, keeps its connections
+through cache misses, and hands every other request — pipelined, split,
+malformed, oversized — to aiohttp intact."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tests.feed_server import (
     fill_and_render,
     make_config,
     serving,
+    story,
 )
 from tests.servers import ShortcutTestServer
 from wire.access import Authenticator
@@ -34,8 +36,9 @@ from wire.service import Wire
 from wire.store import open_store
 from wire.web.app import create_app
 from wire.web.front import WRITTEN_FOR_AIOHTTP, Front, ShortcutSite
+from wire.web.keys import WIRE
 from wire.web.ratelimit import RateLimiter
-from wire.web.shortcut import FeedShortcut
+from wire.web.shortcut import FeedShortcut, Miss
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 AUTH = {"Authorization": f"Bearer {PARTNER_TOKEN}"}
@@ -157,6 +160,63 @@ async def test_pipelined_requests_are_answered_in_order(fast: TestClient[Any, An
     assert json.loads(second[1]) == {"status": "ok"}
     assert third[1].startswith(b"{")
     writer.close()
+
+
+GET = "GET {} HTTP/1.1\r\nHost: wire.test\r\n{}\r\n"
+
+
+async def test_a_poll_after_a_change_stays_on_the_shortcut(fast: TestClient[Any, Any]) -> None:
+    """The first poll after a push misses the cache; the shortcut assembles the view
+    and answers it, and the connection stays for the polls after it."""
+    front = front_of(fast)
+    reader, writer = await connect(fast)
+    writer.write(GET.format("/feeds/all.atom", "").encode())
+    status, _ = await read_response(reader)
+    assert status == 200
+    wire = fast.server.app[WIRE]
+    for n in range(3):
+        await wire.save(story(f"urn:t:pushed-{n}"))
+        await wire.bus.drain()
+        answered = front.answered
+        writer.write(GET.format("/feeds/all.atom", "").encode())
+        status, after = await read_response(reader)
+        assert status == 200
+        assert f"urn:t:pushed-{n}".encode() in after
+        assert front.answered == answered + 1
+    writer.close()
+
+
+async def test_requests_behind_a_miss_are_answered_in_order(fast: TestClient[Any, Any]) -> None:
+    wire = fast.server.app[WIRE]
+    await wire.save(story("urn:t:pushed"))
+    await wire.bus.drain()
+    reader, writer = await connect(fast)
+    paths = ["/feeds/all.rss", "/feeds/all.json", "/healthz", "/feeds/all.rss"]
+    writer.write("".join(GET.format(p, "") for p in paths).encode())
+    responses = [await read_response(reader) for _ in paths]
+    assert [status for status, _ in responses] == [200, 200, 200, 200]
+    assert b"urn:t:pushed" in responses[0][1]
+    assert json.loads(responses[1][1])["items"][0]["uri"] == "urn:t:pushed"
+    assert json.loads(responses[2][1]) == {"status": "ok"}
+    assert responses[3][1] == responses[0][1]
+    writer.close()
+
+
+async def test_a_miss_answers_as_aiohttp_does(
+    fast: TestClient[Any, Any], plain: TestClient[Any, Any]
+) -> None:
+    for client in (fast, plain):
+        await client.server.app[WIRE].save(story("urn:t:pushed"))
+        await client.server.app[WIRE].bus.drain()
+    for method, path, headers in VARIANTS:
+        ours = await fast.request(method, path, headers=headers, auto_decompress=False)
+        theirs = await plain.request(method, path, headers=headers, auto_decompress=False)
+        assert ours.status == theirs.status
+        assert await ours.read() == await theirs.read()
+        drop = {"Date"}
+        assert {k: v for k, v in ours.headers.items() if k not in drop} == {
+            k: v for k, v in theirs.headers.items() if k not in drop
+        }
 
 
 async def test_a_head_split_into_single_bytes_is_answered(fast: TestClient[Any, Any]) -> None:
@@ -282,6 +342,10 @@ def test_any_head_is_declined_or_answered_with_what_the_reader_may_see(
     answer = warm_shortcut.answer(head, "127.0.0.1")
     if answer is None:
         return
+    if isinstance(answer, Miss):
+        # Assembled before it is answered: only views the reader may read get here.
+        assert answer.audience.may_read_feed(answer.feed, public=answer.spec.public)
+        return
     status_and_headers = answer[0].decode("utf-8")
     assert status_and_headers.startswith(("HTTP/1.1 200 OK\r\n", "HTTP/1.1 304 Not Modified\r\n"))
     assert status_and_headers.endswith("\r\n\r\n")
@@ -335,7 +399,7 @@ async def test_the_shortcut_answers_only_what_aiohttp_answers_the_same_way(
     """A differential test over the grammar of heads: whatever the shortcut answers,
     aiohttp alone answers with the same status (so nothing it refuses gets through)."""
     answer = warm_shortcut.answer(head, "127.0.0.1")
-    if answer is None:
+    if answer is None or isinstance(answer, Miss):
         return
     status = int(answer[0].split(b" ", 2)[1])
     assert await _status_of(plain, head) == status, head

@@ -102,6 +102,11 @@ class RenderCache:
         self._pending: dict[tuple[str, str, Audience, int], asyncio.Future[Rendered]] = {}
         self._generation: dict[str, int] = {}
 
+    def generation(self, feed: str) -> int:
+        """How many times the feed has been invalidated: what was worked out for it
+        at one generation stands until the next."""
+        return self._generation.get(feed, 0)
+
     @property
     def size(self) -> int:
         """Bytes held by cached renderings."""

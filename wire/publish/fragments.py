@@ -22,7 +22,50 @@ from wire.model import Story
 from wire.publish.assembly import Fragment, Layout
 from wire.publish.feedmeta import FeedMeta, fragment_meta
 
-FragmentKey = tuple[str, Story, FeedMeta]
+
+class StoryKey:
+    """A story as shown and its fragment context, hashed once.
+
+    A ``Story``'s hash walks every field, body included; the key hashes what tells
+    versions apart (guid, version, status, times) and leaves the rest to equality,
+    which is an identity check in the common case: the store decodes each stored
+    document once, and selections intern their keys (``FragmentCache.intern``)."""
+
+    __slots__ = ("_hash", "meta", "story")
+
+    def __init__(self, story: Story, meta: FeedMeta) -> None:
+        self.story = story
+        self.meta = meta
+        self._hash = hash(
+            (story.guid, story.version, story.pub_status, story.version_created, meta)
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, StoryKey) or self._hash != other._hash:
+            return False
+        # Dataclass equality compares field by field even for the same object.
+        return (self.story is other.story or self.story == other.story) and (
+            self.meta is other.meta or self.meta == other.meta
+        )
+
+
+FragmentKey = tuple[str, StoryKey]
+KEYS_KEPT = 20_000  # story keys interned, a few feeds' worth of versions
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What one view of a feed shows, in order, with each story's key: worked out
+    once and shared by the feed's formats."""
+
+    items: tuple[Story, ...]
+    oldest: Story | None
+    keys: tuple[StoryKey, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +79,10 @@ class Failed:
 def render_fragment(layout: Layout, key: FragmentKey) -> Fragment | Failed:
     """One fragment, or why it cannot be made (a renderer's refusal is data here:
     one story that does not render must not take its feed down)."""
-    _, story, meta = key
+    story_key = key[1]
+    story = story_key.story
     try:
-        return Fragment.of(layout.fragment(meta, story))
+        return Fragment.of(layout.fragment(story_key.meta, story))
     except Exception as exc:
         return Failed(story, f"{type(exc).__name__}: {exc}")
 
@@ -57,11 +101,12 @@ class FragmentCache:
         self._lru: LRUCache[FragmentKey, Fragment] = LRUCache(
             maxsize=max_bytes, getsizeof=lambda fragment: fragment.size
         )
+        self._keys: LRUCache[StoryKey, StoryKey] = LRUCache(maxsize=KEYS_KEPT)
         self.rendered = 0  # fragments rendered so far (benchmarks and tests read it)
 
     @staticmethod
     def key(fmt: str, story: Story, meta: FeedMeta) -> FragmentKey:
-        return (fmt, story, fragment_meta(meta, story))
+        return (fmt, StoryKey(story, fragment_meta(meta, story)))
 
     @property
     def size(self) -> int:
@@ -69,7 +114,19 @@ class FragmentCache:
         return int(self._lru.currsize)
 
     def get(self, key: FragmentKey) -> Fragment | None:
-        return self._lru.get(key)
+        try:
+            return self._lru[key]
+        except KeyError:
+            return None
+
+    def intern(self, key: StoryKey) -> StoryKey:
+        """The key already in use for an equal story and context, else ``key``: later
+        lookups of it then compare by identity."""
+        known = self._keys.get(key)
+        if known is None:
+            self._keys[key] = key
+            return key
+        return known
 
     def put(self, key: FragmentKey, fragment: Fragment) -> None:
         self.rendered += 1

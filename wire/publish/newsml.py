@@ -21,6 +21,7 @@ reads no story or related link out of such a package.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, cast
@@ -206,17 +207,28 @@ def render_newsml_story(story: Story) -> bytes:
     return _bytes(render_newsml_item(story))
 
 
-def _item_ref(story: Story) -> etree._Element:
-    return cast(
-        etree._Element,
-        G.itemRef(
-            G.itemClass(qcode="ninat:text"),
-            G.title(story.headline),
-            residref=story.guid,
-            version=str(max(story.version, 1)),
-            contenttype=NEWS_ITEM_TYPE,
-        ),
+_N: Final = "{" + NAR_NS + "}"
+
+
+def _add_item_ref(group: etree._Element, guid: str, version: int, headline: str) -> etree._Element:
+    ref = etree.SubElement(
+        group,
+        _N + "itemRef",
+        residref=guid,
+        version=str(max(version, 1)),
+        contenttype=NEWS_ITEM_TYPE,
     )
+    etree.SubElement(ref, _N + "itemClass", qcode="ninat:text")
+    etree.SubElement(ref, _N + "title").text = headline
+    return ref
+
+
+@functools.lru_cache(maxsize=20_000)
+def _item_ref_bytes(guid: str, version: int, headline: str) -> bytes:
+    """One ``itemRef`` as it is serialized in a message. The feed's package lists
+    every story on every assembly of every view, so each is built once."""
+    group = G.group()
+    return xml_fragment(group, _add_item_ref(group, guid, version, headline))
 
 
 def render_feed_package(meta: FeedMeta, stories: Sequence[Story]) -> etree._Element:
@@ -236,8 +248,10 @@ def render_feed_package(meta: FeedMeta, stories: Sequence[Story]) -> etree._Elem
         content_meta.append(G.headline(meta.title))
     if meta.description:
         content_meta.append(G.description(meta.description, role="drol:summary"))
-    group = G.group(*(_item_ref(s) for s in stories), id="feed", roleuri=FEED_GROUP_ROLE)
+    group = G.group(id="feed", roleuri=FEED_GROUP_ROLE)
     group.set("mode", "pgrmod:seq")
+    for story in stories:
+        _add_item_ref(group, story.guid, story.version, story.headline)
     package: etree._Element = G.packageItem(
         G.catalogRef(href=IPTC_CATALOG),
         *_rights(meta.rights),
@@ -272,9 +286,21 @@ def _message(
     return message, item_set
 
 
+_REFS_SLOT: Final = "wire:refs"
+
+
 def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
-    message, item_set = _message(meta, stories, ())
-    return xml_frame(message, item_set)
+    """The message with the package listing ``stories``, without their newsItems;
+    the package's ``itemRef`` bytes are joined in, each built once."""
+    message, item_set = _message(meta, (), ())
+    group = item_set.find(f".//{_N}group")
+    assert group is not None
+    group.append(etree.Comment(_REFS_SLOT))
+    frame = xml_frame(message, item_set)
+    shown = [as_shown(s) for s in stories]
+    refs = b"".join(_item_ref_bytes(s.guid, s.version, s.headline) for s in shown)
+    head = frame.head.replace(f"<!--{_REFS_SLOT}-->".encode(), refs, 1)
+    return Frame(head, frame.tail)
 
 
 def _fragment(meta: FeedMeta, story: Story) -> bytes:

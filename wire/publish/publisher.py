@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+
+from cachetools import LRUCache
 
 from wire.attribution import SourcePolicy
 from wire.clock import Clock
@@ -28,13 +30,20 @@ from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
 from wire.publish.atom import ATOM
 from wire.publish.cache import RenderCache, Rendered, make_rendered, view_of
-from wire.publish.feedmeta import FeedMeta
-from wire.publish.fragments import Failed, FragmentCache, FragmentKey, render_fragments
+from wire.publish.feedmeta import FeedMeta, fragment_meta
+from wire.publish.fragments import (
+    Failed,
+    FragmentCache,
+    FragmentKey,
+    Selection,
+    StoryKey,
+    render_fragments,
+)
 from wire.publish.newsml import NEWSML, render_newsml_story
 from wire.publish.ninjs import NINJS, render_ninjs_story
 from wire.publish.rss import RSS
 from wire.publish.storyhtml import render_story_html
-from wire.store.base import IngestFailure, Store
+from wire.store.base import Entry, IngestFailure, Store
 from wire.visibility import HIDDEN, NO_EXPOSURE, Decision, Verdict, decide, readable_filters
 
 log = logging.getLogger(__name__)
@@ -42,6 +51,7 @@ log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 THREAD_THRESHOLD = 20  # fragments to render; more leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
+SELECTIONS_KEPT = 512  # (feed, view) selections shared by the formats of a view
 
 
 def _policies(config: Config, spec: FeedSpec) -> list[SourcePolicy]:
@@ -90,6 +100,11 @@ class Publisher:
             self._render_cached, clock, max_bytes=config.server.render_cache_mb * megabyte
         )
         self.fragments = FragmentCache(max_bytes=config.server.fragment_cache_mb * megabyte)
+        self._selections: LRUCache[tuple[str, Audience], tuple[int, Selection]] = LRUCache(
+            maxsize=SELECTIONS_KEPT
+        )
+        self._changes = 0  # story changes seen: the withdrawals read below stand until the next
+        self._withdrawn: tuple[int, datetime, list[Entry]] | None = None
         self.base_url = config.server.base_url.rstrip("/")
         self.specs = {spec.name: spec for spec in config.feeds}
         self._links = {
@@ -145,6 +160,7 @@ class Publisher:
         def shows(view: Audience) -> bool:
             return any(view.entitled_to(f) for f in facets)
 
+        self._changes += 1
         for name in sorted(names):
             self.cache.invalidate(name, shows)
         for name in sorted(names):
@@ -168,12 +184,14 @@ class Publisher:
                 for spec in self.config.feeds
                 if any(spec.filter.selects(f) for f in facets)
             }
+        self._changes += 1
         for name in sorted(names):
             self.cache.invalidate(name)
 
     async def refresh(self, feed: str) -> None:
         """Scheduled re-render: tombstone windows move and embargoes lift with time."""
         shown = self.cache.last(feed)
+        self._changes += 1
         self.cache.invalidate(feed)
         changed = False
         for fmt, view, etag in shown:
@@ -215,6 +233,37 @@ class Publisher:
         removals of stories the view could have seen in this feed; archive pages
         hold only visible stories."""
         spec = self.specs[feed]
+        if before is None:
+            selection = await self._current(spec, view)
+        else:
+            selection = await self._select(spec, view, before=before)
+        meta = self._meta(
+            spec, fmt, selection.items, oldest=selection.oldest, archive=before is not None
+        )
+        document, bad = await self._assemble(fmt, meta, selection)
+        for failed in bad:
+            await self._unrenderable(failed.story, fmt, failed.reason)
+        return document, meta.updated
+
+    async def _current(self, spec: FeedSpec, view: Audience) -> Selection:
+        """The current page's selection, shared by the feed's formats until the feed
+        changes (the formats of one view are usually asked for together)."""
+        generation = self.cache.generation(spec.name)
+        known = self._selections.get((spec.name, view))
+        if known is not None and known[0] == generation:
+            return known[1]
+        selection = await self._select(spec, view, before=None)
+        self._selections[(spec.name, view)] = (generation, selection)
+        return selection
+
+    async def _select(
+        self, spec: FeedSpec, view: Audience, *, before: tuple[datetime, str] | None
+    ) -> Selection:
+        """Every story shown went through the visibility rule: the store's indexed
+        query finds the candidates, ``decide`` says what the view gets. The
+        current page also announces, for the tombstone window (wall clock), the
+        removals of stories the view could have seen in this feed; archive pages
+        hold only visible stories."""
         now = self.clock()
         scope = (spec.filter,)
         found = await self.store.latest(
@@ -229,46 +278,47 @@ class Publisher:
             items += await self._announcements(view, scope, now=now, limit=spec.size)
             items.sort(key=lambda s: (s.sort_time or EPOCH, s.guid), reverse=True)
         oldest = found[-1] if len(found) == spec.size else None
-        meta = self._meta(spec, fmt, items, oldest=oldest, archive=before is not None)
-        document, bad = await self._assemble(fmt, meta, items)
-        for failed in bad:
-            await self._unrenderable(failed.story, fmt, failed.reason)
-        return document, meta.updated
+        # Any format's meta gives the same fragment context (site, provider, dates).
+        meta = self._meta(spec, spec.formats[0], items, oldest=None, archive=False)
+        keys = tuple(
+            self.fragments.intern(StoryKey(story, fragment_meta(meta, story))) for story in items
+        )
+        return Selection(tuple(items), oldest, keys)
 
     async def _assemble(
-        self, fmt: str, meta: FeedMeta, stories: list[Story]
+        self, fmt: str, meta: FeedMeta, selection: Selection
     ) -> tuple[Assembled, list[Failed]]:
-        """The document of ``stories`` from their cached fragments, rendering the
+        """The document of the selection from its cached fragments, rendering the
         missing ones (off the event loop when there are many); the stories whose
         fragment or frame does not render are left out and returned."""
         layout = _LAYOUTS[fmt]
-        keyed: list[tuple[Story, FragmentKey, Fragment | None]] = []
-        for story in stories:
+        keyed: list[tuple[FragmentKey, Fragment | None]] = []
+        for story, story_key in zip(selection.items, selection.keys, strict=True):
             if layout.carries(story):
-                key = self.fragments.key(fmt, story, meta)
-                keyed.append((story, key, self.fragments.get(key)))
-        missing = [key for _, key, fragment in keyed if fragment is None]
-        made: dict[int, Fragment | Failed] = {}
+                key = (fmt, story_key)
+                keyed.append((key, self.fragments.get(key)))
+        missing = [key for key, fragment in keyed if fragment is None]
+        made: dict[FragmentKey, Fragment | Failed] = {}
         if missing:
             if len(missing) > THREAD_THRESHOLD:
                 results = await asyncio.to_thread(render_fragments, layout, missing)
             else:
                 results = render_fragments(layout, missing)
             for key, result in results:
-                made[id(key)] = result
+                made[key] = result
                 if isinstance(result, Fragment):
                     self.fragments.put(key, result)
         bad = [r for r in made.values() if isinstance(r, Failed)]
         left_out = {id(f.story) for f in bad}
         frame, frame_bad = _frame_isolated(
-            layout, meta, [s for s in stories if id(s) not in left_out]
+            layout, meta, [s for s in selection.items if id(s) not in left_out]
         )
         bad += frame_bad
         left_out |= {id(f.story) for f in frame_bad}
         fragments = []
-        for story, key, fragment in keyed:
-            found = fragment if fragment is not None else made[id(key)]
-            if isinstance(found, Fragment) and id(story) not in left_out:
+        for key, fragment in keyed:
+            found = fragment if fragment is not None else made[key]
+            if isinstance(found, Fragment) and id(key[1].story) not in left_out:
                 fragments.append(found)
         return assemble(frame, fragments, layout.separator), bad
 
@@ -302,7 +352,7 @@ class Publisher:
         notices: list[Story] = []
         before: tuple[datetime, str] | None = None
         while len(notices) < limit:
-            page = await self.store.withdrawals(since=since, limit=WITHDRAWAL_PAGE, before=before)
+            page = await self._withdrawals(since, before)
             for entry in page:
                 decision = decide(view, entry.story, entry.exposure, now=now, scope=scope)
                 if decision.verdict is Verdict.ANNOUNCE and decision.story is not None:
@@ -314,8 +364,30 @@ class Publisher:
             before = (last.withdrawn_at, last.story.guid)
         return notices[:limit]
 
+    async def _withdrawals(
+        self, since: datetime, before: tuple[datetime, str] | None
+    ) -> list[Entry]:
+        """A page of withdrawals, newest first. The first page is the same for every
+        view and is read once until a story changes; a later ``since`` only drops
+        its oldest entries, so they are filtered out here."""
+        if before is not None:
+            return await self.store.withdrawals(since=since, limit=WITHDRAWAL_PAGE, before=before)
+        known = self._withdrawn
+        if known is not None and known[0] == self._changes and known[1] <= since:
+            return [e for e in known[2] if e.withdrawn_at is not None and e.withdrawn_at > since]
+        changes = self._changes
+        page = await self.store.withdrawals(since=since, limit=WITHDRAWAL_PAGE)
+        self._withdrawn = (changes, since, page)
+        return page
+
     def _meta(
-        self, spec: FeedSpec, fmt: str, items: list[Story], *, oldest: Story | None, archive: bool
+        self,
+        spec: FeedSpec,
+        fmt: str,
+        items: Sequence[Story],
+        *,
+        oldest: Story | None,
+        archive: bool,
     ) -> FeedMeta:
         """``oldest``: the last story of a full page, where the next archive page starts."""
         changed = [s.version_created for s in items if s.version_created]

@@ -1,5 +1,12 @@
-"""The listening socket: connections start on the cached-feed shortcut, and the
-first request the shortcut declines hands its connection to aiohttp for good.
+"""The listening socket: connections start on the feed shortcut, and the first
+request the shortcut declines hands its connection to aiohttp for good.
+
+A poll of a feed whose rendering is not cached is not declined: the connection
+waits (reading nothing further) while the view is assembled, answers, and goes on
+with the requests behind it. Every push makes the next poll of each view a miss;
+were misses declined, every keep-alive poller would leave the shortcut within
+one change of the feed. Only when assembling fails is the request handed over,
+and aiohttp answers it (a 503 problem while the store is away).
 
 Handing over is plain asyncio: the transport gets aiohttp's protocol
 (``transport.set_protocol``) and the unanswered bytes are fed to it, so aiohttp
@@ -16,7 +23,7 @@ from typing import cast
 
 from aiohttp import web
 
-from wire.web.shortcut import FeedShortcut
+from wire.web.shortcut import FeedShortcut, Miss
 
 # A longer head goes to aiohttp, which applies its own limits (8190 bytes a line
 # or header by default) and refuses precisely; one within this size cannot exceed them.
@@ -38,6 +45,7 @@ class Front:
         self.fallback = fallback
         self.keepalive_timeout = keepalive_timeout
         self.connections: set[ShortcutProtocol] = set()
+        self.renders: set[asyncio.Task[None]] = set()  # misses being assembled
         self.answered = 0  # requests the shortcut answered itself
         self._sweeper: asyncio.TimerHandle | None = None
 
@@ -62,6 +70,8 @@ class Front:
         since the shortcut answers as it reads; written bytes are flushed first."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        for task in list(self.renders):
+            task.cancel()
         for connection in list(self.connections):
             connection.close()
 
@@ -75,6 +85,7 @@ class ShortcutProtocol(asyncio.Protocol):
         self._pending = b""
         self._peer = "unknown"
         self._paused = False
+        self._rendering = False  # a miss is being assembled; requests behind it wait
         self.active_at = time.monotonic()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -111,7 +122,8 @@ class ShortcutProtocol(asyncio.Protocol):
 
     def _answer_pending(self) -> None:
         transport = self._transport
-        assert transport is not None
+        if transport is None or self._rendering:
+            return
         pending = self._pending
         shortcut = self._front.shortcut
         while not self._paused:
@@ -122,17 +134,45 @@ class ShortcutProtocol(asyncio.Protocol):
                     self._hand_over(transport, pending)
                     return
                 break
-            reply = shortcut.answer(pending[: end + 4], self._peer)
+            head = pending[: end + 4]
+            reply = shortcut.answer(head, self._peer)
             if reply is None:
                 self._hand_over(transport, pending)
                 return
             self.active_at = time.monotonic()
-            self._front.answered += 1
             pending = pending[end + 4 :]
+            if isinstance(reply, Miss):
+                self._pending = pending
+                self._rendering = True
+                task = asyncio.ensure_future(self._render(reply, head))
+                self._front.renders.add(task)
+                task.add_done_callback(self._front.renders.discard)
+                return
+            self._front.answered += 1
             transport.writelines(reply)
         self._pending = pending
         if not self._paused and len(pending) >= MAX_HEAD:
             self._hand_over(transport, pending)
+
+    async def _render(self, miss: Miss, head: bytes) -> None:
+        """Answer a miss once its view is assembled, then the requests behind it."""
+        try:
+            reply = await self._front.shortcut.render(miss)
+        except Exception:
+            # aiohttp answers it afresh, with the precise problem (503 while the
+            # store is away), and serves the connection from there.
+            self._rendering = False
+            if self._transport is not None:
+                self._hand_over(self._transport, head + self._pending)
+            return
+        self._rendering = False
+        transport = self._transport
+        if transport is None:  # the client left meanwhile
+            return
+        self.active_at = time.monotonic()
+        self._front.answered += 1
+        transport.writelines(reply)
+        self._answer_pending()
 
     def _hand_over(self, transport: asyncio.Transport, pending: bytes) -> None:
         """From here on aiohttp serves this connection, starting with ``pending``."""

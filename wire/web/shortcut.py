@@ -1,13 +1,16 @@
-"""The cached-feed shortcut: a poll of a cached feed answered from the request head.
+"""The feed shortcut: a poll of a feed answered from the request head.
 
-Polls are nearly all of wire's traffic and nearly all of them hit the render
-cache; for those, building aiohttp's request and response objects costs several
-times what the answer itself does. The shortcut answers only the plain case — an
-HTTP/1.1 keep-alive GET or HEAD without a body, of a feed URL, from a reader with
-no token or a valid one already known, whose rendering is cached and who is within
-the rate limit — with the same functions the aiohttp handler uses (entitlement,
-conditional GET, gzip). Everything else, malformed requests included, is declined
-(``None``) and answered by aiohttp, precise problems and all.
+Polls are nearly all of wire's traffic; for them, building aiohttp's request and
+response objects costs several times what the answer itself does. The shortcut
+answers only the plain case — an HTTP/1.1 keep-alive GET or HEAD without a body,
+of a feed URL, from a reader with no token or a valid one already known, who is
+within the rate limit — with the same functions the aiohttp handler uses
+(entitlement, conditional GET, gzip). When the rendering is cached the answer is
+immediate; when it is not (the first poll after a change), ``answer`` returns a
+``Miss`` whose ``render`` assembles the view and answers, so the connection stays
+on the shortcut through a newsroom's stream of changes. Everything else,
+malformed requests included, is declined (``None``) and answered by aiohttp,
+precise problems and all.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
 
@@ -23,9 +27,11 @@ from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 
 from wire.access import Authenticator
+from wire.config import FeedSpec
 from wire.errors import WireError
 from wire.formats import feed_path
-from wire.model import PUBLIC
+from wire.model import PUBLIC, Audience
+from wire.publish.cache import Rendered
 from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
 from wire.web.auth import token_from
@@ -112,6 +118,18 @@ def query_token(query: bytes) -> str | None:
     return match.group(1).decode("ascii")
 
 
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """A plain poll whose rendering is not cached: ``FeedShortcut.render`` answers it."""
+
+    method: bytes
+    headers: dict[str, str]
+    feed: str
+    fmt: str
+    audience: Audience
+    spec: FeedSpec
+
+
 class FeedShortcut:
     """Turns the head of a poll into the bytes to send, or declines it."""
 
@@ -139,14 +157,22 @@ class FeedShortcut:
         """The shortcut over a started application's publisher, tokens and rate limit."""
         return cls(app[PUBLISHER], app[AUTH], app[RATE_LIMITER], app[WIRE].clock)
 
-    def answer(self, head: bytes, peer: str) -> list[bytes] | None:
-        """The response to one request head, or None when aiohttp must answer it."""
+    def answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
+        """The response to one request head, a ``Miss`` to ``render``, or None when
+        aiohttp must answer it."""
         try:
             return self._answer(head, peer)
         except (Declined, Problem, WireError):
             return None
 
-    def _answer(self, head: bytes, peer: str) -> list[bytes] | None:
+    async def render(self, miss: Miss) -> list[bytes]:
+        """Assemble the view a ``Miss`` asked for and answer it. Raises what the
+        publisher raises (the store unreachable with nothing cached): the caller
+        hands the request to aiohttp, which answers the problem."""
+        rendered = await self._publisher.rendered(miss.feed, miss.fmt, miss.audience)
+        return self._reply(miss.method, miss.headers, rendered, miss)
+
+    def _answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
         method, request = parse_plain_get(head)
         path, _, query = request.url.partition(b"?")
         route = self._routes.get(path)
@@ -163,17 +189,25 @@ class FeedShortcut:
                 return None
             audience = known
         spec = entitled_feed(self._publisher, name, fmt, audience)
-        rendered = self._publisher.cached(name, fmt, audience)
         # Checked last, so a declined request has taken nothing from the bucket and
         # aiohttp, checking again, answers 429 with the same Retry-After.
-        if rendered is None or self._limiter.check(client) > 0:
+        if self._limiter.check(client) > 0:
             return None
+        miss = Miss(method, request.headers, name, fmt, audience, spec)
+        rendered = self._publisher.cached(name, fmt, audience)
+        if rendered is None:
+            return miss
+        return self._reply(method, request.headers, rendered, miss)
+
+    def _reply(
+        self, method: bytes, headers: dict[str, str], rendered: Rendered, asked: Miss
+    ) -> list[bytes]:
         reply = cached_reply(
-            request.headers,
+            headers,
             rendered,
-            max_age=spec.refresh_interval,
-            public=audience.is_public,
-            links=self._publisher.link_header(name, fmt),
+            max_age=asked.spec.refresh_interval,
+            public=asked.audience.is_public,
+            links=self._publisher.link_header(asked.feed, asked.fmt),
         )
         lines = [STATUS_LINES[reply.status]]
         lines += [f"{key}: {value}\r\n" for key, value in reply.headers.items()]
