@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -61,6 +61,12 @@ def front_of(client: TestClient[Any, Any]) -> Front:
     server = client.server
     assert isinstance(server, ShortcutTestServer)
     return server.front
+
+
+def wire_of(client: TestClient[Any, Any]) -> Wire:
+    server = client.server
+    assert isinstance(server, TestServer)
+    return server.app[WIRE]
 
 
 async def connect(client: TestClient[Any, Any]) -> tuple[asyncio.StreamReader, Any]:
@@ -173,7 +179,7 @@ async def test_a_poll_after_a_change_stays_on_the_shortcut(fast: TestClient[Any,
     writer.write(GET.format("/feeds/all.atom", "").encode())
     status, _ = await read_response(reader)
     assert status == 200
-    wire = fast.server.app[WIRE]
+    wire = wire_of(fast)
     for n in range(3):
         await wire.save(story(f"urn:t:pushed-{n}"))
         await wire.bus.drain()
@@ -187,7 +193,7 @@ async def test_a_poll_after_a_change_stays_on_the_shortcut(fast: TestClient[Any,
 
 
 async def test_requests_behind_a_miss_are_answered_in_order(fast: TestClient[Any, Any]) -> None:
-    wire = fast.server.app[WIRE]
+    wire = wire_of(fast)
     await wire.save(story("urn:t:pushed"))
     await wire.bus.drain()
     reader, writer = await connect(fast)
@@ -206,8 +212,8 @@ async def test_a_miss_answers_as_aiohttp_does(
     fast: TestClient[Any, Any], plain: TestClient[Any, Any]
 ) -> None:
     for client in (fast, plain):
-        await client.server.app[WIRE].save(story("urn:t:pushed"))
-        await client.server.app[WIRE].bus.drain()
+        await wire_of(client).save(story("urn:t:pushed"))
+        await wire_of(client).bus.drain()
     for method, path, headers in VARIANTS:
         ours = await fast.request(method, path, headers=headers, auto_decompress=False)
         theirs = await plain.request(method, path, headers=headers, auto_decompress=False)
