@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 THREAD_THRESHOLD = 20  # fragments to render; more leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
+_EVERY_STORY = Audience(name="every story", embargo_rights=True, partner=True)
 SELECTIONS_KEPT = 512  # (feed, view) selections shared by the formats of a view
 
 
@@ -103,6 +104,13 @@ class Publisher:
         self._selections: LRUCache[tuple[str, Audience], tuple[int, Selection]] = LRUCache(
             maxsize=SELECTIONS_KEPT
         )
+        # Views whose entitlements differ but whose stories do not (a source with
+        # nothing in the feed) share one document, bytes and all.
+        self._documents: LRUCache[tuple[str, FeedMeta, tuple[StoryKey, ...]], Assembled] = LRUCache(
+            maxsize=config.server.render_cache_mb * megabyte,
+            getsizeof=lambda d: len(d.body) + len(d.gzipped),
+        )
+        self._newest: dict[str, tuple[int, list[Story]]] = {}
         self._changes = 0  # story changes seen: the withdrawals read below stand until the next
         self._withdrawn: tuple[int, datetime, list[Entry]] | None = None
         self.base_url = config.server.base_url.rstrip("/")
@@ -256,6 +264,20 @@ class Publisher:
         self._selections[(spec.name, view)] = (generation, selection)
         return selection
 
+    async def _candidates(self, spec: FeedSpec, now: datetime) -> list[Story]:
+        """The feed's newest stories whatever the reader's entitlements or embargo
+        rights, read once per change of the feed and shared by its views (with
+        embargo rights the answer does not depend on ``now``)."""
+        generation = self.cache.generation(spec.name)
+        known = self._newest.get(spec.name)
+        if known is not None and known[0] == generation:
+            return known[1]
+        found = await self.store.latest(
+            spec.filter, audience=_EVERY_STORY, now=now, limit=spec.size
+        )
+        self._newest[spec.name] = (generation, found)
+        return found
+
     async def _select(
         self, spec: FeedSpec, view: Audience, *, before: tuple[datetime, str] | None
     ) -> Selection:
@@ -266,14 +288,22 @@ class Publisher:
         hold only visible stories."""
         now = self.clock()
         scope = (spec.filter,)
-        found = await self.store.latest(
-            spec.filter, audience=view, now=now, limit=spec.size, before=before
-        )
-        items = [
-            d.story
-            for s in found
-            if (d := decide(view, s, NO_EXPOSURE, now=now, scope=scope)).story is not None
-        ]
+        found: list[Story] | None = None
+        decisions: list[Decision] = []
+        if before is None:
+            # The feed's newest stories for any reader: when the view sees all of
+            # them (or they are all the feed has), they are its page too.
+            found = await self._candidates(spec, now)
+            decisions = [decide(view, s, NO_EXPOSURE, now=now, scope=scope) for s in found]
+            shows_all = all(d.verdict is Verdict.VISIBLE for d in decisions)
+            if not shows_all and len(found) == spec.size:
+                found = None
+        if found is None:
+            found = await self.store.latest(
+                spec.filter, audience=view, now=now, limit=spec.size, before=before
+            )
+            decisions = [decide(view, s, NO_EXPOSURE, now=now, scope=scope) for s in found]
+        items = [d.story for d in decisions if d.story is not None]
         if before is None:
             items += await self._announcements(view, scope, now=now, limit=spec.size)
             items.sort(key=lambda s: (s.sort_time or EPOCH, s.guid), reverse=True)
@@ -291,6 +321,11 @@ class Publisher:
         """The document of the selection from its cached fragments, rendering the
         missing ones (off the event loop when there are many); the stories whose
         fragment or frame does not render are left out and returned."""
+        document_key = (fmt, meta, selection.keys)
+        known = self._documents.get(document_key)
+        if known is not None:
+            # Another view shows the same stories under the same head: same bytes.
+            return known, []
         layout = _LAYOUTS[fmt]
         keyed: list[tuple[FragmentKey, Fragment | None]] = []
         for story, story_key in zip(selection.items, selection.keys, strict=True):
@@ -320,7 +355,10 @@ class Publisher:
             found = fragment if fragment is not None else made[key]
             if isinstance(found, Fragment) and id(key[1].story) not in left_out:
                 fragments.append(found)
-        return assemble(frame, fragments, layout.separator), bad
+        document = assemble(frame, fragments, layout.separator)
+        if not bad and len(document.body) + len(document.gzipped) <= self._documents.maxsize:
+            self._documents[document_key] = document
+        return document, bad
 
     async def _unrenderable(self, story: Story, fmt: str, reason: str) -> None:
         """A story left out of a rendering: logged and recorded (``/api/v1/failures``)
