@@ -51,9 +51,9 @@ size = {size}
 
 
 async def wait_ready(url: str) -> None:
-    """Until ``url``'s ``/healthz`` answers 200 (10 s at most)."""
+    """Until ``url``'s ``/healthz`` answers 200 (30 s at most)."""
     async with aiohttp.ClientSession() as http:
-        for _ in range(200):
+        for _ in range(600):
             try:
                 async with http.get(f"{url}/healthz") as response:
                     if response.status == 200:

@@ -188,7 +188,8 @@ async def test_assembled_feeds_are_the_documents_rendered_whole(runtime: Runtime
             shown = await runtime.store.latest(
                 publisher.specs["all"].filter, audience=v, now=START, limit=50
             )
-            meta = publisher._meta(publisher.specs["all"], fmt, shown, oldest=None, archive=False)
+            updated = max(s.version_created for s in shown if s.version_created)
+            meta = publisher._meta(publisher.specs["all"], fmt, updated, oldest=None, archive=False)
             assert rendered.body == _LAYOUTS[fmt].render(meta, shown)
 
 

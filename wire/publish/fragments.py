@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from cachetools import LRUCache
 
@@ -66,6 +67,7 @@ class Selection:
     items: tuple[Story, ...]
     oldest: Story | None
     keys: tuple[StoryKey, ...]
+    updated: datetime  # the newest change shown: the feed's ``updated``
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from cachetools import LRUCache
@@ -32,6 +32,7 @@ from wire.publish.atom import ATOM
 from wire.publish.cache import RenderCache, Rendered, make_rendered, view_of
 from wire.publish.feedmeta import FeedMeta, fragment_meta
 from wire.publish.fragments import (
+    KEYS_KEPT,
     Failed,
     FragmentCache,
     FragmentKey,
@@ -111,6 +112,10 @@ class Publisher:
             getsizeof=lambda d: len(d.body) + len(d.gzipped),
         )
         self._newest: dict[str, tuple[int, list[Story]]] = {}
+        self._metas: LRUCache[tuple[object, ...], FeedMeta] = LRUCache(maxsize=SELECTIONS_KEPT)
+        self._keys_by_object: LRUCache[tuple[int, str], tuple[Story, StoryKey]] = LRUCache(
+            maxsize=KEYS_KEPT
+        )
         self._changes = 0  # story changes seen: the withdrawals read below stand until the next
         self._withdrawn: tuple[int, datetime, list[Entry]] | None = None
         self.base_url = config.server.base_url.rstrip("/")
@@ -246,7 +251,7 @@ class Publisher:
         else:
             selection = await self._select(spec, view, before=before)
         meta = self._meta(
-            spec, fmt, selection.items, oldest=selection.oldest, archive=before is not None
+            spec, fmt, selection.updated, oldest=selection.oldest, archive=before is not None
         )
         document, bad = await self._assemble(fmt, meta, selection)
         for failed in bad:
@@ -308,12 +313,27 @@ class Publisher:
             items += await self._announcements(view, scope, now=now, limit=spec.size)
             items.sort(key=lambda s: (s.sort_time or EPOCH, s.guid), reverse=True)
         oldest = found[-1] if len(found) == spec.size else None
+        updated = max((s.version_created for s in items if s.version_created), default=EPOCH)
         # Any format's meta gives the same fragment context (site, provider, dates).
-        meta = self._meta(spec, spec.formats[0], items, oldest=None, archive=False)
-        keys = tuple(
-            self.fragments.intern(StoryKey(story, fragment_meta(meta, story))) for story in items
-        )
-        return Selection(tuple(items), oldest, keys)
+        meta = self._meta(spec, spec.formats[0], updated, oldest=None, archive=False)
+        keys = tuple(self._story_key(meta, story) for story in items)
+        return Selection(tuple(items), oldest, keys, updated)
+
+    def _story_key(self, meta: FeedMeta, story: Story) -> StoryKey:
+        """The interned key of ``story`` in ``meta``'s feed. Stories are mostly the
+        same objects from view to view (the store decodes each document once and
+        the public form of a story is itself), so the key is remembered by object
+        while the object is held; a story without a time of its own takes the
+        feed's, so its key is made afresh."""
+        if story.version_created is None and story.sort_time is None:
+            return self.fragments.intern(StoryKey(story, fragment_meta(meta, story)))
+        memo = (id(story), meta.name)
+        known = self._keys_by_object.get(memo)
+        if known is not None and known[0] is story:
+            return known[1]
+        key = self.fragments.intern(StoryKey(story, fragment_meta(meta, story)))
+        self._keys_by_object[memo] = (story, key)
+        return key
 
     async def _assemble(
         self, fmt: str, meta: FeedMeta, selection: Selection
@@ -422,20 +442,22 @@ class Publisher:
         self,
         spec: FeedSpec,
         fmt: str,
-        items: Sequence[Story],
+        updated: datetime,
         *,
         oldest: Story | None,
         archive: bool,
     ) -> FeedMeta:
-        """``oldest``: the last story of a full page, where the next archive page starts."""
-        changed = [s.version_created for s in items if s.version_created]
+        """``updated``: the newest change shown; ``oldest``: the last story of a full
+        page, where the next archive page starts. Remembered: every view of a feed
+        whose newest change and page end agree has the same head."""
+        page_end = (oldest.sort_time or EPOCH, oldest.guid) if oldest is not None else None
+        memo = (spec.name, fmt, updated, page_end, archive)
+        known = self._metas.get(memo)
+        if known is not None:
+            return known
         self_url = self.feed_url(spec.name, fmt)
-        older = (
-            f"{self_url}?before={encode_page(oldest.sort_time or EPOCH, oldest.guid)}"
-            if oldest is not None
-            else None
-        )
-        return FeedMeta(
+        older = f"{self_url}?before={encode_page(*page_end)}" if page_end is not None else None
+        meta = FeedMeta(
             name=spec.name,
             title=spec.title,
             description=spec.description or spec.title,
@@ -443,7 +465,7 @@ class Publisher:
             site_url=f"{self.base_url}/",
             hub_url=self.hub_url,
             language=spec.language,
-            updated=max(changed, default=EPOCH),
+            updated=updated,
             story_url_template=f"{self.base_url}/stories/{{guid}}.html",
             rights=self._rights.get(spec.name),
             provider=self._providers.get(spec.name),
@@ -451,6 +473,8 @@ class Publisher:
             current=self_url if archive else None,
             archive=archive,
         )
+        self._metas[memo] = meta
+        return meta
 
     @staticmethod
     def wrap(body: bytes, content_type: str, *, modified: datetime) -> Rendered:
