@@ -95,8 +95,10 @@ class Poller:
     index: int
     limit: asyncio.Semaphore
     etags: dict[str, str]
+    requests: int = 0
 
     async def get(self, fmt: str) -> bytes | None:
+        self.requests += 1
         headers = {"Authorization": f"Bearer {token(self.index)}", "Accept-Encoding": "gzip"}
         if fmt in self.etags:
             headers["If-None-Match"] = self.etags[fmt]
@@ -126,6 +128,7 @@ class Result:
     latencies: list[float]  # seconds, one per partner per push
     cpu_shared: float  # server CPU seconds per push every partner sees
     cpu_one: float  # server CPU seconds of a push only partner 0 sees, beyond the polls
+    requests: float  # polls per push, all partners together
 
 
 async def push(http: aiohttp.ClientSession, base: str, body: bytes) -> None:
@@ -145,6 +148,7 @@ async def measure(base: str, pid: int, partners: int, args: argparse.Namespace) 
         await asyncio.gather(*(p.get(fmt) for p in pollers for fmt in FORMATS))
         latencies: list[float] = []
         cpu = 0.0
+        sent = sum(p.requests for p in pollers)
         for k in range(args.pushes):
             marker = f"m{partners}x{k:04d}"
             before = server_cpu(pid)
@@ -152,7 +156,9 @@ async def measure(base: str, pid: int, partners: int, args: argparse.Namespace) 
             await push(http, base, story(args.preload + k, marker))
             latencies += await asyncio.gather(*(p.until(marker.encode(), started) for p in pollers))
             cpu += server_cpu(pid) - before
-        # A change only partner 0 can see; then every partner polls once, as they would.
+        requests = (
+            (sum(p.requests for p in pollers) - sent) / args.pushes
+        )  # A change only partner 0 can see; then every partner polls once, as they would.
         marker = f"own{partners}"
         before = server_cpu(pid)
         started = time.perf_counter()
@@ -164,7 +170,7 @@ async def measure(base: str, pid: int, partners: int, args: argparse.Namespace) 
         before = server_cpu(pid)
         await asyncio.gather(*(p.get(fmt) for p in pollers for fmt in FORMATS))
         cpu_one -= server_cpu(pid) - before
-    return Result(partners, latencies, cpu / args.pushes, max(cpu_one, 0.0))
+    return Result(partners, latencies, cpu / args.pushes, max(cpu_one, 0.0), requests)
 
 
 def run(partners: int, args: argparse.Namespace) -> Result:
@@ -197,7 +203,7 @@ def main() -> None:
     print(f"push -> every partner's 4 formats show the story ({args.preload}-story feed)")
     print(
         f"{'partners':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'× N=1 p99':>10}"
-        f" {'CPU/push s':>11} {'CPU one-view push s':>20}"
+        f" {'CPU/push s':>11} {'CPU one-view push s':>20} {'polls/push':>11}"
     )
     for r in results:
         p99 = percentile(r.latencies, 0.99)
@@ -205,7 +211,7 @@ def main() -> None:
             f"{r.partners:>9} {statistics.median(r.latencies) * 1000:>8.0f}"
             f" {p99 * 1000:>8.0f} {max(r.latencies) * 1000:>8.0f}"
             f" {p99 / percentile(base.latencies, 0.99):>10.1f}"
-            f" {r.cpu_shared:>11.2f} {r.cpu_one:>20.2f}"
+            f" {r.cpu_shared:>11.2f} {r.cpu_one:>20.2f} {r.requests:>11.0f}"
         )
     print(f"(machine: {os.cpu_count()} cores; N = 1 is the baseline)")
 

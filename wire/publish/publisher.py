@@ -53,7 +53,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 THREAD_THRESHOLD = 20  # fragments to render; more leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
 _EVERY_STORY = Audience(name="every story", embargo_rights=True, partner=True)
-SELECTIONS_KEPT = 512  # (feed, view) selections shared by the formats of a view
+SELECTIONS_KEPT = 8192  # (feed, view) selections shared by the formats of a view (refs, ~2 KB)
 
 
 def _policies(config: Config, spec: FeedSpec) -> list[SourcePolicy]:
@@ -111,13 +111,13 @@ class Publisher:
             maxsize=config.server.render_cache_mb * megabyte,
             getsizeof=lambda d: len(d.body) + len(d.gzipped),
         )
-        self._newest: dict[str, tuple[int, list[Story]]] = {}
+        self._newest: dict[str, tuple[int, asyncio.Future[list[Story]]]] = {}
         self._metas: LRUCache[tuple[object, ...], FeedMeta] = LRUCache(maxsize=SELECTIONS_KEPT)
         self._keys_by_object: LRUCache[tuple[int, str], tuple[Story, StoryKey]] = LRUCache(
             maxsize=KEYS_KEPT
         )
         self._changes = 0  # story changes seen: the withdrawals read below stand until the next
-        self._withdrawn: tuple[int, datetime, list[Entry]] | None = None
+        self._withdrawn: tuple[int, datetime, asyncio.Future[list[Entry]]] | None = None
         self.base_url = config.server.base_url.rstrip("/")
         self.specs = {spec.name: spec for spec in config.feeds}
         self._links = {
@@ -272,16 +272,20 @@ class Publisher:
     async def _candidates(self, spec: FeedSpec, now: datetime) -> list[Story]:
         """The feed's newest stories whatever the reader's entitlements or embargo
         rights, read once per change of the feed and shared by its views (with
-        embargo rights the answer does not depend on ``now``)."""
+        embargo rights the answer does not depend on ``now``). After a change every
+        view asks at once: they all wait for the one read."""
         generation = self.cache.generation(spec.name)
         known = self._newest.get(spec.name)
-        if known is not None and known[0] == generation:
-            return known[1]
-        found = await self.store.latest(
-            spec.filter, audience=_EVERY_STORY, now=now, limit=spec.size
-        )
-        self._newest[spec.name] = (generation, found)
-        return found
+        if known is None or known[0] != generation:
+            read = self.store.latest(spec.filter, audience=_EVERY_STORY, now=now, limit=spec.size)
+            known = (generation, asyncio.ensure_future(read))
+            self._newest[spec.name] = known
+        try:
+            return await asyncio.shield(known[1])
+        except BaseException:
+            if self._newest.get(spec.name) is known:
+                del self._newest[spec.name]  # the next view tries again
+            raise
 
     async def _select(
         self, spec: FeedSpec, view: Audience, *, before: tuple[datetime, str] | None
@@ -431,12 +435,17 @@ class Publisher:
         if before is not None:
             return await self.store.withdrawals(since=since, limit=WITHDRAWAL_PAGE, before=before)
         known = self._withdrawn
-        if known is not None and known[0] == self._changes and known[1] <= since:
-            return [e for e in known[2] if e.withdrawn_at is not None and e.withdrawn_at > since]
-        changes = self._changes
-        page = await self.store.withdrawals(since=since, limit=WITHDRAWAL_PAGE)
-        self._withdrawn = (changes, since, page)
-        return page
+        if known is None or known[0] != self._changes or known[1] > since:
+            read = self.store.withdrawals(since=since, limit=WITHDRAWAL_PAGE)
+            known = (self._changes, since, asyncio.ensure_future(read))
+            self._withdrawn = known
+        try:
+            page = await asyncio.shield(known[2])
+        except BaseException:
+            if self._withdrawn is known:
+                self._withdrawn = None
+            raise
+        return [e for e in page if e.withdrawn_at is not None and e.withdrawn_at > since]
 
     def _meta(
         self,
