@@ -170,7 +170,9 @@ class FeedShortcut:
         publisher raises (the store unreachable with nothing cached): the caller
         hands the request to aiohttp, which answers the problem."""
         rendered = await self._publisher.rendered(miss.feed, miss.fmt, miss.audience)
-        return self._reply(miss.method, miss.headers, rendered, miss)
+        return self._reply(
+            miss.method, miss.headers, rendered, miss.feed, miss.fmt, miss.audience, miss.spec
+        )
 
     def _answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
         method, request = parse_plain_get(head)
@@ -193,21 +195,27 @@ class FeedShortcut:
         # aiohttp, checking again, answers 429 with the same Retry-After.
         if self._limiter.check(client) > 0:
             return None
-        miss = Miss(method, request.headers, name, fmt, audience, spec)
         rendered = self._publisher.cached(name, fmt, audience)
         if rendered is None:
-            return miss
-        return self._reply(method, request.headers, rendered, miss)
+            return Miss(method, request.headers, name, fmt, audience, spec)
+        return self._reply(method, request.headers, rendered, name, fmt, audience, spec)
 
     def _reply(
-        self, method: bytes, headers: dict[str, str], rendered: Rendered, asked: Miss
+        self,
+        method: bytes,
+        headers: dict[str, str],
+        rendered: Rendered,
+        feed: str,
+        fmt: str,
+        audience: Audience,
+        spec: FeedSpec,
     ) -> list[bytes]:
         reply = cached_reply(
             headers,
             rendered,
-            max_age=asked.spec.refresh_interval,
-            public=asked.audience.is_public,
-            links=self._publisher.link_header(asked.feed, asked.fmt),
+            max_age=spec.refresh_interval,
+            public=audience.is_public,
+            links=self._publisher.link_header(feed, fmt),
         )
         lines = [STATUS_LINES[reply.status]]
         lines += [f"{key}: {value}\r\n" for key, value in reply.headers.items()]
