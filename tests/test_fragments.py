@@ -10,6 +10,7 @@ that cannot show it as they were, and memory stays within its bounds.
 from __future__ import annotations
 
 import gzip
+import random
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -26,10 +27,24 @@ from wire.config import Config, parse_config
 from wire.formats import Format
 from wire.model import Audience, Origin, Story
 from wire.publish.assembly import Fragment, Frame, assemble
+from wire.publish.atom import ATOM
+from wire.publish.feedmeta import FeedMeta, fragment_meta
+from wire.publish.fragments import FragmentCache
+from wire.publish.newsml import NEWSML
+from wire.publish.ninjs import NINJS
+from wire.publish.rss import RSS
 from wire.runtime import Runtime, running
 from wire.tokens import hash_token
 
 chunks = st.binary(max_size=3000)
+META = FeedMeta(
+    name="all",
+    title="All",
+    description="Everything",
+    self_url="http://wire.test/feeds/all.atom",
+    site_url="http://wire.test/",
+    updated=START,
+)
 separators = st.sampled_from([b"", b", "])
 
 
@@ -70,6 +85,34 @@ def test_the_same_fragments_give_the_same_etag() -> None:
     first = assemble(frame, [Fragment.of(p) for p in parts])
     again = assemble(frame, [Fragment.of(p) for p in parts])
     assert first == again
+
+
+def test_an_assembled_gzip_body_is_about_as_small_as_compressing_it_whole() -> None:
+    """Segments refer back into the stories before them, so joining them costs
+    little against compressing the document in one piece."""
+    words = [f"word{n}" for n in range(400)]
+    rng = random.Random(7)
+    stories = [
+        story(
+            n,
+            "alpha",
+            headline=" ".join(rng.choices(words, k=8)),
+            body=tuple(" ".join(rng.choices(words, k=60)) for _ in range(5)),
+        )
+        for n in range(60)
+    ]
+    cache = FragmentCache()
+    for layout in (RSS, ATOM, NEWSML, NINJS):
+        fragments = [
+            Fragment.of(layout.fragment(fragment_meta(META, s), s))
+            for s in stories
+            if layout.carries(s)
+        ]
+        document = assemble(
+            layout.frame(META, stories), fragments, layout.separator, after=cache.follow
+        )
+        assert gzip.decompress(document.gzipped) == document.body
+        assert len(document.gzipped) <= 1.08 * len(gzip.compress(document.body, 6))
 
 
 # the publisher over a real store -------------------------------------------------------

@@ -20,7 +20,7 @@ from datetime import datetime
 from cachetools import LRUCache
 
 from wire.model import Story
-from wire.publish.assembly import Fragment, Layout
+from wire.publish.assembly import Fragment, Layout, follow
 from wire.publish.feedmeta import FeedMeta, fragment_meta
 
 
@@ -100,10 +100,15 @@ class FragmentCache:
     """Fragments by (format, story version as shown, fragment context), LRU by bytes."""
 
     def __init__(self, *, max_bytes: int = 128 << 20) -> None:
+        # A fragment's gzip segments are about a quarter of its bytes: the budget
+        # is shared in that proportion.
         self._lru: LRUCache[FragmentKey, Fragment] = LRUCache(
-            maxsize=max_bytes, getsizeof=lambda fragment: fragment.size
+            maxsize=max_bytes - max_bytes // 4, getsizeof=lambda fragment: fragment.size
         )
         self._keys: LRUCache[StoryKey, StoryKey] = LRUCache(maxsize=KEYS_KEPT)
+        self._segments: LRUCache[tuple[tuple[bytes, ...], bytes, bytes], bytes] = LRUCache(
+            maxsize=max_bytes // 4, getsizeof=lambda segment: len(segment) + 150
+        )
         self.rendered = 0  # fragments rendered so far (benchmarks and tests read it)
 
     @staticmethod
@@ -112,14 +117,25 @@ class FragmentCache:
 
     @property
     def size(self) -> int:
-        """Bytes held."""
-        return int(self._lru.currsize)
+        """Bytes held by fragments and by their gzip segments."""
+        return int(self._lru.currsize + self._segments.currsize)
 
     def get(self, key: FragmentKey) -> Fragment | None:
         try:
             return self._lru[key]
         except KeyError:
             return None
+
+    def follow(self, context: Sequence[Fragment], separator: bytes, fragment: Fragment) -> bytes:
+        """``assembly.follow``, once per run of neighbouring fragments."""
+        key = (tuple(f.digest for f in context), separator, fragment.digest)
+        try:
+            return self._segments[key]
+        except KeyError:
+            segment = follow(context, separator, fragment)
+            if len(segment) + 150 <= self._segments.maxsize:
+                self._segments[key] = segment
+            return segment
 
     def intern(self, key: StoryKey) -> StoryKey:
         """The key already in use for an equal story and context, else ``key``: later

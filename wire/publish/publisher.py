@@ -379,7 +379,7 @@ class Publisher:
             found = fragment if fragment is not None else made[key]
             if isinstance(found, Fragment) and id(key[1].story) not in left_out:
                 fragments.append(found)
-        document = assemble(frame, fragments, layout.separator)
+        document = assemble(frame, fragments, layout.separator, after=self.fragments.follow)
         if not bad and len(document.body) + len(document.gzipped) <= self._documents.maxsize:
             self._documents[document_key] = document
         return document, bad
