@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from tests.desk_client import EDITOR, ClientFactory, api_config, push, story_doc
 from tests.pg_cluster import own_cluster
@@ -58,10 +60,7 @@ async def test_a_database_outage_degrades_and_recovers(
         assert not [r for r in caplog.records if r.exc_info]  # no traceback per request
 
         cluster.start()
-        for _ in range(50):
-            if (await client.get("/readyz")).status == 200:
-                break
-            await asyncio.sleep(0.1)
+        await until_ready(client)
         fresh = await client.get("/feeds/all.atom")
         assert fresh.status == 200
         assert "Just before" in await fresh.text()
@@ -83,10 +82,15 @@ async def test_a_poll_the_shortcut_cannot_assemble_gets_aiohttps_problem(
         assert away.content_type == "application/problem+json"
         assert away.headers["Retry-After"] == "5"
         cluster.start()
-        for _ in range(50):
-            if (await client.get("/readyz")).status == 200:
-                break
-            await asyncio.sleep(0.1)
+        await until_ready(client)
         back = await client.get("/feeds/all.rss")
         assert back.status == 200
         assert "Before the outage" in await back.text()
+
+
+async def until_ready(client: TestClient[Any, Any]) -> None:
+    """Until ``/readyz`` says the database is back (5 s at most)."""
+    for _ in range(50):
+        if (await client.get("/readyz")).status == 200:
+            return
+        await asyncio.sleep(0.1)
