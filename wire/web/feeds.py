@@ -6,8 +6,12 @@ answer 304 or the (gzipped) body with validators and cache headers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from aiohttp import web
 
+from wire.access import Authenticator
 from wire.config import FeedSpec
 from wire.errors import AuthError
 from wire.formats import (
@@ -27,32 +31,57 @@ from wire.web.auth import bearer_token
 from wire.web.conditional import cached_reply
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import Problem
+from wire.web.ratelimit import RateLimiter
 
 
-async def audience_of(request: web.Request) -> Audience:
-    """The reader behind a request (public without a token) after the rate limit.
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who is asking, as far as it is known without the store: the audience, or
+    (``audience`` None) the hash of a token the store must be asked about."""
+
+    audience: Audience | None
+    digest: str | None
+
+
+def admit(
+    token: str | None, peer: str, auth: Authenticator, limiter: RateLimiter, now: datetime
+) -> Reader:
+    """The rate limit, then the reader behind a token: the one step every feed
+    request takes first, on aiohttp's path and on the shortcut.
 
     A known token is limited on its own bucket; a request without one, or with a
     token not (yet) known, on the client address's, so rotating made-up tokens
     buys no extra allowance (and unknown tokens are remembered as such briefly,
-    costing no store lookup)."""
-    token = bearer_token(request, allow_query=True)
+    costing no store lookup). Raises the 429 ``Problem`` over the limit."""
     digest = hash_token(token) if token else None
-    auth = request.app[AUTH]
-    now = request.app[WIRE].clock()
     known = auth.known_audience(digest, now) if digest is not None else None
-    limiter = request.app[RATE_LIMITER]
-    wait = limiter.check(
-        digest if digest is not None and known is not None else request.remote or "unknown"
-    )
+    wait = limiter.check(digest if digest is not None and known is not None else peer)
     if wait > 0:
         retry = limiter.retry_after(wait)
         raise Problem(
             429, f"rate limit exceeded; retry in {retry} s", headers={"Retry-After": retry}
         )
     if digest is None:
-        return PUBLIC
-    return known if known is not None else await auth.audience_of_hash(digest, now)
+        return Reader(PUBLIC, None)
+    return Reader(known, digest)
+
+
+async def audience_of_reader(reader: Reader, auth: Authenticator, now: datetime) -> Audience:
+    """The reader's audience, asking the store about a token not known yet.
+    Raises ``AuthError`` (401) for a token that does not stand."""
+    if reader.audience is not None:
+        return reader.audience
+    assert reader.digest is not None
+    return await auth.audience_of_hash(reader.digest, now)
+
+
+async def audience_of(request: web.Request) -> Audience:
+    """The reader behind a request (public without a token) after the rate limit."""
+    token = bearer_token(request, allow_query=True)
+    app = request.app
+    now = app[WIRE].clock()
+    reader = admit(token, request.remote or "unknown", app[AUTH], app[RATE_LIMITER], now)
+    return await audience_of_reader(reader, app[AUTH], now)
 
 
 def entitled_feed(publisher: Publisher, name: str, fmt: str | None, audience: Audience) -> FeedSpec:

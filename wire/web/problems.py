@@ -60,7 +60,8 @@ class Problem(Exception):
         self.extra = extra
 
 
-def problem_response(problem: Problem, instance: str) -> web.Response:
+def problem_body(problem: Problem, instance: str) -> bytes:
+    """The RFC 9457 document of a problem at ``instance`` (the request's path)."""
     body: dict[str, Any] = {
         "type": TYPE_BASE + problem.kind,
         "title": HTTPStatus(problem.status).phrase,
@@ -69,12 +70,21 @@ def problem_response(problem: Problem, instance: str) -> web.Response:
         "instance": instance,
         **problem.extra,
     }
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def problem_response(problem: Problem, instance: str) -> web.Response:
     return web.Response(
         status=problem.status,
-        body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        body=problem_body(problem, instance),
         content_type=PROBLEM_TYPE,
         headers=problem.headers,
     )
+
+
+def as_problem(exc: Problem | WireError) -> Problem:
+    """The problem an error is answered with (what the middleware answers)."""
+    return exc if isinstance(exc, Problem) else problem_from_error(exc)
 
 
 def problem_from_error(exc: WireError) -> Problem:
@@ -125,10 +135,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except Problem as problem:
-        return problem_response(problem, request.path)
-    except WireError as exc:
-        return problem_response(problem_from_error(exc), request.path)
+    except (Problem, WireError) as exc:
+        return problem_response(as_problem(exc), request.path)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -2,15 +2,17 @@
 
 Polls are nearly all of wire's traffic; for them, building aiohttp's request and
 response objects costs several times what the answer itself does. The shortcut
-answers only the plain case — an HTTP/1.1 keep-alive GET or HEAD without a body,
-of a feed URL, from a reader with no token or a valid one already known, who is
-within the rate limit — with the same functions the aiohttp handler uses
-(entitlement, conditional GET, gzip). When the rendering is cached the answer is
-immediate; when it is not (the first poll after a change), ``answer`` returns a
-``Miss`` whose ``render`` assembles the view and answers, so the connection stays
-on the shortcut through a newsroom's stream of changes. Everything else,
-malformed requests included, is declined (``None``) and answered by aiohttp,
-precise problems and all.
+answers the plain case — an HTTP/1.1 keep-alive GET or HEAD without a body, of a
+feed URL, its query empty or only ``token=`` — with the steps and functions the
+aiohttp handler uses, in its order: the bearer token, the rate limit and the
+reader (``wire.web.feeds.admit``), entitlement, conditional GET, gzip. Refusals
+(401, 403, 429) are answered here too, with the same problem document
+(``problem_body``), so a reader that was refused once keeps its connection on
+the shortcut. When the answer needs more than memory holds — the view is not
+cached (the first poll after a change), or the token must be looked up in the
+store — ``answer`` returns a ``Miss`` whose ``render`` does that and answers.
+Everything else, malformed requests included, is declined (``None``) and
+answered by aiohttp.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
+from http import HTTPStatus
+from urllib.parse import unquote
 
 import httptools
 from aiohttp import web
@@ -30,15 +34,14 @@ from wire.access import Authenticator
 from wire.config import FeedSpec
 from wire.errors import WireError
 from wire.formats import feed_path
-from wire.model import PUBLIC, Audience
+from wire.model import Audience
 from wire.publish.cache import Rendered
 from wire.publish.publisher import Publisher
-from wire.tokens import hash_token
 from wire.web.auth import token_from
 from wire.web.conditional import cached_reply
-from wire.web.feeds import entitled_feed
+from wire.web.feeds import Reader, admit, audience_of_reader, entitled_feed
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
-from wire.web.problems import Problem
+from wire.web.problems import PROBLEM_TYPE, Problem, as_problem, problem_body
 from wire.web.ratelimit import RateLimiter
 
 STATUS_LINES = {200: "HTTP/1.1 200 OK\r\n", 304: "HTTP/1.1 304 Not Modified\r\n"}
@@ -120,14 +123,16 @@ def query_token(query: bytes) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Miss:
-    """A plain poll whose rendering is not cached: ``FeedShortcut.render`` answers it."""
+    """A plain poll that cannot be answered from what is in memory: its view is
+    not cached, or its token must be looked up. ``FeedShortcut.render`` answers it."""
 
     method: bytes
     headers: dict[str, str]
     feed: str
     fmt: str
-    audience: Audience
-    spec: FeedSpec
+    instance: str  # the path, as problems name it
+    reader: Reader
+    spec: FeedSpec | None  # None until the reader's audience is known
 
 
 class FeedShortcut:
@@ -145,7 +150,7 @@ class FeedShortcut:
         self._limiter = limiter
         self._clock = clock
         self._routes = {
-            feed_path(spec.name, fmt).encode(): (spec.name, fmt)
+            feed_path(spec.name, fmt).encode(): (spec.name, fmt, unquote(feed_path(spec.name, fmt)))
             for spec in publisher.specs.values()
             for fmt in spec.formats
         }
@@ -162,17 +167,20 @@ class FeedShortcut:
         aiohttp must answer it."""
         try:
             return self._answer(head, peer)
-        except (Declined, Problem, WireError):
+        except Declined:
             return None
 
     async def render(self, miss: Miss) -> list[bytes]:
-        """Assemble the view a ``Miss`` asked for and answer it. Raises what the
-        publisher raises (the store unreachable with nothing cached): the caller
-        hands the request to aiohttp, which answers the problem."""
-        rendered = await self._publisher.rendered(miss.feed, miss.fmt, miss.audience)
-        return self._reply(
-            miss.method, miss.headers, rendered, miss.feed, miss.fmt, miss.audience, miss.spec
-        )
+        """Answer a ``Miss``: look the token up if need be, then assemble the view.
+        Raises what is not a problem of the request's (a bug): the caller hands
+        the request to aiohttp."""
+        try:
+            audience = await audience_of_reader(miss.reader, self._auth, self._clock())
+            spec = miss.spec or entitled_feed(self._publisher, miss.feed, miss.fmt, audience)
+            rendered = await self._publisher.rendered(miss.feed, miss.fmt, audience)
+        except (Problem, WireError) as exc:
+            return self._problem(miss.method, as_problem(exc), miss.instance)
+        return self._reply(miss.method, miss.headers, rendered, miss.feed, miss.fmt, audience, spec)
 
     def _answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
         method, request = parse_plain_get(head)
@@ -180,25 +188,34 @@ class FeedShortcut:
         route = self._routes.get(path)
         if route is None:
             return None
-        name, fmt = route
-        token = token_from(request.headers.get("authorization"), query_token(query))
-        if token is None:
-            audience, client = PUBLIC, peer
-        else:
-            client = hash_token(token)
-            known = self._auth.known_audience(client, self._clock())
-            if known is None:
-                return None
-            audience = known
-        spec = entitled_feed(self._publisher, name, fmt, audience)
-        # Checked last, so a declined request has taken nothing from the bucket and
-        # aiohttp, checking again, answers 429 with the same Retry-After.
-        if self._limiter.check(client) > 0:
-            return None
-        rendered = self._publisher.cached(name, fmt, audience)
+        name, fmt, instance = route
+        token_query = query_token(query)
+        # The steps and their order are aiohttp's (``wire.web.feeds.get_feed``),
+        # so each refusal is the same answer, taken from the same bucket.
+        try:
+            token = token_from(request.headers.get("authorization"), token_query)
+            reader = admit(token, peer, self._auth, self._limiter, self._clock())
+            if reader.audience is None:
+                return Miss(method, request.headers, name, fmt, instance, reader, None)
+            spec = entitled_feed(self._publisher, name, fmt, reader.audience)
+        except (Problem, WireError) as exc:
+            return self._problem(method, as_problem(exc), instance)
+        rendered = self._publisher.cached(name, fmt, reader.audience)
         if rendered is None:
-            return Miss(method, request.headers, name, fmt, audience, spec)
-        return self._reply(method, request.headers, rendered, name, fmt, audience, spec)
+            return Miss(method, request.headers, name, fmt, instance, reader, spec)
+        return self._reply(method, request.headers, rendered, name, fmt, reader.audience, spec)
+
+    def _problem(self, method: bytes, problem: Problem, instance: str) -> list[bytes]:
+        """The problem answer aiohttp's middleware gives (``problem_response``)."""
+        body = problem_body(problem, instance)
+        lines = [
+            f"HTTP/1.1 {problem.status} {HTTPStatus(problem.status).phrase}\r\n",
+            f"Content-Type: {PROBLEM_TYPE}\r\n",
+        ]
+        lines += [f"{key}: {value}\r\n" for key, value in problem.headers.items()]
+        lines.append(f"Content-Length: {len(body)}\r\n")
+        status_and_headers = "".join(lines).encode("utf-8") + self._date()
+        return [status_and_headers] if method == b"HEAD" else [status_and_headers, body]
 
     def _reply(
         self,
