@@ -645,6 +645,45 @@ async def test_a_delivery_id_is_queued_once(store: SQLStore) -> None:
     assert await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=10) == [delivery(1)]
 
 
+async def test_a_change_queues_its_deliveries_in_one_call(store: SQLStore) -> None:
+    await store.enqueue(delivery(1))
+    batch = [delivery(n, chain=f"websub\ntopic\ncb-{n}") for n in range(1, 1201)]
+    queued = await store.enqueue_many(batch)
+    assert [d.id for d in queued] == [f"msg_{n}" for n in range(2, 1201)]  # msg_1 was there
+    due = await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=2000)
+    assert [d.id for d in due] == [f"msg_{n}" for n in range(1, 1201)]  # in the order queued
+
+
+async def test_within_one_batch_the_later_delivery_of_a_chain_wins(store: SQLStore) -> None:
+    await store.enqueue(delivery(1, chain="webhook\nacme\nurn:t:1"))
+    queued = await store.enqueue_many(
+        [
+            delivery(2, chain="webhook\nacme\nurn:t:1"),
+            delivery(3, chain="webhook\nacme\nurn:t:1"),
+        ]
+    )
+    assert [d.id for d in queued] == ["msg_3"]
+    due = await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=10)
+    assert [d.id for d in due] == ["msg_3"]
+    for superseded in ("msg_1", "msg_2"):
+        found = await store.get_delivery(superseded)
+        assert found is not None
+        assert found.state == DeliveryState.SUPERSEDED
+
+
+async def test_an_attempt_writes_its_state_never_the_body(store: SQLStore) -> None:
+    await store.enqueue(delivery(1))
+    queued = await store.get_delivery("msg_1")
+    assert queued is not None
+    await store.update_delivery(
+        replace(queued, body=b"other", attempts=1, last_error="HTTP 500", next_attempt_at=NOW)
+    )
+    after = await store.get_delivery("msg_1")
+    assert after is not None
+    assert after.body == queued.body
+    assert (after.attempts, after.last_error, after.next_attempt_at) == (1, "HTTP 500", NOW)
+
+
 async def test_due_deliveries_come_oldest_first_and_only_when_due(store: SQLStore) -> None:
     await store.enqueue(delivery(1, next_attempt_at=T0 + 2 * MIN))
     await store.enqueue(delivery(2))

@@ -163,6 +163,7 @@ class Webhooks:
         never two at once, a newer one superseding an older one not yet delivered."""
         now = self.wire.clock()
         config = self.wire.config
+        batch: list[Delivery] = []
         for partner in config.partners:
             if not partner.webhook_url or not partner.webhook_secret:
                 continue
@@ -181,7 +182,9 @@ class Webhooks:
                 created_at=now,
                 chain=f"webhook\n{partner.name}\n{story.guid}",
             )
-            await self.wire.store.enqueue(delivery)
+            batch.append(delivery)
+        # One transaction for the change's deliveries, then every send at once.
+        for delivery in await self.wire.store.enqueue_many(batch):
             self.courier.start(delivery)
 
     async def run_due(self) -> list[Delivery]:

@@ -252,6 +252,7 @@ class Hub:
             return
         now = self.wire.clock()
         tokens: dict[str, Audience | AuthError] = {}  # each token checked once per change
+        batch: list[Delivery] = []
         for fmt in spec.formats:
             topic = self.publisher.feed_url(feed, fmt)
             subs = await self.wire.store.subscriptions(topic, now=now)
@@ -285,9 +286,13 @@ class Hub:
                         created_at=now,
                         chain=f"websub\n{topic}\n{sub.callback}",
                     )
-                    await self.wire.store.enqueue(delivery)
-                    self._queued[(topic, sub.callback)] = ident
-                    self.courier.start(delivery)
+                    batch.append(delivery)
+        # Every subscriber's delivery in one transaction, then every send at once.
+        queued = await self.wire.store.enqueue_many(batch)
+        for delivery in batch:
+            self._queued[(delivery.subject, delivery.target)] = delivery.id
+        for delivery in queued:
+            self.courier.start(delivery)
 
     async def _audience(
         self,

@@ -400,13 +400,20 @@ class Deliveries(Protocol):
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
+    async def enqueue_many(self, batch: Sequence[Delivery]) -> list[Delivery]:
+        """``enqueue`` each delivery, in order, in one transaction; returns those
+        newly queued.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
     async def due(self, *, kind: DeliveryKind, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries of one kind whose next attempt is due, oldest first.
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
     async def update_delivery(self, delivery: Delivery) -> None:
-        """Record an attempt's outcome; a superseded delivery stays superseded.
+        """Record an attempt's outcome (state, attempts, next attempt, last error;
+        never the body); a superseded delivery stays superseded.
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wire.errors import NotFound
 from wire.store.base import Delivery, DeliveryKind, DeliveryState
@@ -23,26 +26,62 @@ class DeliveriesSQL(SQLBase):
         """Queue a delivery; an id already queued is not queued again. Pending
         deliveries of the same chain are superseded in the same transaction, so a
         newer version never waits behind, or goes out before, an older one."""
-        d = deliveries.c
+        await self.enqueue_many([delivery])
+
+    async def enqueue_many(self, batch: Sequence[Delivery]) -> list[Delivery]:
+        """Queue every delivery of one change in one transaction (``enqueue`` for
+        each, in order); returns those newly queued. A thousand subscribers cost
+        one commit, not a thousand."""
+        unique = list({delivery.id: delivery for delivery in batch}.values())
+        if not unique:
+            return []
         try:
             async with self._write() as conn:
-                known = await conn.execute(select(d.id).where(d.id == delivery.id))
-                if known.first() is not None:
-                    return
-                if delivery.chain is not None:
-                    await conn.execute(
-                        update(deliveries)
-                        .where(d.chain == delivery.chain, d.state == DeliveryState.PENDING)
-                        .values(state=DeliveryState.SUPERSEDED, next_attempt_at=None)
-                    )
-                order = await self._next(conn, DELIVERY_SEQ)
-                await conn.execute(
-                    insert(deliveries).values(
-                        id=delivery.id, enqueued=order, **delivery_values(delivery)
-                    )
-                )
+                return await self._enqueue_in(conn, unique)
         except IntegrityError:
-            return  # queued by a concurrent writer under the same id
+            # An id queued by a concurrent writer meanwhile: one at a time, each
+            # skipped if it is there.
+            queued = []
+            for delivery in unique:
+                try:
+                    async with self._write() as conn:
+                        queued += await self._enqueue_in(conn, [delivery])
+                except IntegrityError:
+                    continue
+            return queued
+
+    async def _enqueue_in(self, conn: AsyncConnection, batch: list[Delivery]) -> list[Delivery]:
+        d = deliveries.c
+        known: set[str] = set()
+        for chunk in _chunks([delivery.id for delivery in batch]):
+            known |= {r.id for r in await conn.execute(select(d.id).where(d.id.in_(chunk)))}
+        fresh = [delivery for delivery in batch if delivery.id not in known]
+        if not fresh:
+            return []
+        chains = sorted({delivery.chain for delivery in fresh if delivery.chain is not None})
+        for chunk in _chunks(chains):
+            await conn.execute(
+                update(deliveries)
+                .where(d.chain.in_(chunk), d.state == DeliveryState.PENDING)
+                .values(state=DeliveryState.SUPERSEDED, next_attempt_at=None)
+            )
+        # Within the batch too, the later delivery of a chain supersedes the earlier.
+        newest = {delivery.chain: delivery.id for delivery in fresh if delivery.chain is not None}
+        rows = []
+        for delivery in fresh:
+            if delivery.chain is not None and newest[delivery.chain] != delivery.id:
+                delivery = replace(delivery, state=DeliveryState.SUPERSEDED, next_attempt_at=None)
+            rows.append(delivery)
+        last = await self._next(conn, DELIVERY_SEQ, len(rows))
+        first = last - len(rows) + 1
+        await conn.execute(
+            insert(deliveries),
+            [
+                {"id": delivery.id, "enqueued": first + n, **delivery_values(delivery)}
+                for n, delivery in enumerate(rows)
+            ],
+        )
+        return [delivery for delivery in rows if delivery.state is not DeliveryState.SUPERSEDED]
 
     async def due(self, *, kind: DeliveryKind, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries of one kind whose next attempt is due, oldest first."""
@@ -62,14 +101,20 @@ class DeliveriesSQL(SQLBase):
 
     async def update_delivery(self, delivery: Delivery) -> None:
         """Record an attempt's outcome; ``NotFound`` if the id was never queued.
-        A superseded delivery stays so: an attempt that was in flight when a newer
-        one arrived must not put it back in the queue."""
+        Only the attempt's state is written (the body and headers were written once,
+        when queued). A superseded delivery stays so: an attempt that was in flight
+        when a newer one arrived must not put it back in the queue."""
         d = deliveries.c
         async with self._write() as conn:
             result = await conn.execute(
                 update(deliveries)
                 .where(d.id == delivery.id, d.state != DeliveryState.SUPERSEDED)
-                .values(**delivery_values(delivery))
+                .values(
+                    state=delivery.state,
+                    attempts=delivery.attempts,
+                    next_attempt_at=delivery.next_attempt_at,
+                    last_error=delivery.last_error,
+                )
             )
             if not result.rowcount:
                 known = await conn.execute(select(d.id).where(d.id == delivery.id))
@@ -94,3 +139,9 @@ class DeliveriesSQL(SQLBase):
                 .limit(limit)
             )
             return [delivery_from_row(r) for r in rows]
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """``values`` in pieces small enough for any backend's bound-parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
