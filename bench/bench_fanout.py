@@ -152,7 +152,8 @@ def main() -> None:
     base = statistics.median(results[0].last)
     print(f"push -> N WebSub subscribers of a {args.preload}-story Atom feed (ms)")
     print(
-        f"{'N':>6} {'first p50':>10} {'last p50':>10} {'last p99':>10} {'× N=1':>7} {'DB MB/push':>11}"
+        f"{'N':>6} {'first p50':>10} {'last p50':>10} {'last p99':>10}"
+        f" {'× N=1':>7} {'DB MB/push':>11}"
     )
     for r in results:
         print(
