@@ -37,7 +37,7 @@ from wire.store.base import (
     Subscription,
 )
 from wire.store.sql import head_revision
-from wire.store.tables import counters, story_versions
+from wire.store.tables import counters, delivery_bodies, story_versions
 from wire.storyjson import story_from_dict
 from wire.visibility import NO_EXPOSURE, Verdict, decide
 
@@ -652,6 +652,22 @@ async def test_a_change_queues_its_deliveries_in_one_call(store: SQLStore) -> No
     assert [d.id for d in queued] == [f"msg_{n}" for n in range(2, 1201)]  # msg_1 was there
     due = await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=2000)
     assert [d.id for d in due] == [f"msg_{n}" for n in range(1, 1201)]  # in the order queued
+
+
+async def test_a_body_sent_to_many_is_stored_once(store: SQLStore) -> None:
+    body = b"<feed>" + b"x" * 100_000 + b"</feed>"
+    await store.enqueue_many(
+        [delivery(n, body=body, target=f"https://s{n}.example/") for n in range(50)]
+    )
+    async with store._read() as conn:
+        rows = (await conn.execute(select(func.count()).select_from(delivery_bodies))).scalar_one()
+    assert rows == 1
+    for n in (0, 49):
+        found = await store.get_delivery(f"msg_{n}")
+        assert found is not None
+        assert found.body == body
+    due = await store.due(kind=DeliveryKind.WEBHOOK, now=T0, limit=100)
+    assert {d.body for d in due} == {body}
 
 
 async def test_within_one_batch_the_later_delivery_of_a_chain_wins(store: SQLStore) -> None:

@@ -220,8 +220,18 @@ deliveries = Table(
     Column("created_at", Instant),
     Column("enqueued", BigInteger, nullable=False),  # insertion order, for "oldest first"
     Column("chain", _key()),
+    # When set, the body is ``delivery_bodies.body`` of this digest (and ``body`` is
+    # empty): a change fanned out to many subscribers stores its body once.
+    Column("body_digest", Text),
 )
 Index("ix_deliveries_due", deliveries.c.state, deliveries.c.next_attempt_at)
+
+delivery_bodies = Table(
+    "delivery_bodies",
+    metadata,
+    Column("digest", _key(), primary_key=True),  # sha256 hex of the body
+    Column("body", LargeBinary, nullable=False),
+)
 Index("ix_deliveries_chain", deliveries.c.chain, deliveries.c.state)
 
 idempotency_keys = Table(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +17,7 @@ from wire.errors import NotFound
 from wire.store.base import Delivery, DeliveryKind, DeliveryState
 from wire.store.rows import delivery_from_row, delivery_values
 from wire.store.sql.engine import SQLBase
-from wire.store.tables import DELIVERY_SEQ, deliveries
+from wire.store.tables import DELIVERY_SEQ, deliveries, delivery_bodies
 
 
 class DeliveriesSQL(SQLBase):
@@ -72,12 +75,28 @@ class DeliveriesSQL(SQLBase):
             if delivery.chain is not None and newest[delivery.chain] != delivery.id:
                 delivery = replace(delivery, state=DeliveryState.SUPERSEDED, next_attempt_at=None)
             rows.append(delivery)
+        # Each distinct body once: the same feed bytes go to every subscriber of a view.
+        bodies = {hashlib.sha256(delivery.body).hexdigest(): delivery.body for delivery in rows}
+        b = delivery_bodies.c
+        stored: set[str] = set()
+        for chunk in _chunks(list(bodies)):
+            found = await conn.execute(select(b.digest).where(b.digest.in_(chunk)))
+            stored |= {r.digest for r in found}
+        missing = [{"digest": k, "body": v} for k, v in bodies.items() if k not in stored]
+        if missing:
+            await conn.execute(insert(delivery_bodies), missing)
         last = await self._next(conn, DELIVERY_SEQ, len(rows))
         first = last - len(rows) + 1
         await conn.execute(
             insert(deliveries),
             [
-                {"id": delivery.id, "enqueued": first + n, **delivery_values(delivery)}
+                {
+                    "id": delivery.id,
+                    "enqueued": first + n,
+                    **delivery_values(delivery),
+                    "body": b"",
+                    "body_digest": hashlib.sha256(delivery.body).hexdigest(),
+                }
                 for n, delivery in enumerate(rows)
             ],
         )
@@ -97,36 +116,47 @@ class DeliveriesSQL(SQLBase):
                 .order_by(d.next_attempt_at.asc().nulls_first(), d.enqueued)
                 .limit(limit)
             )
-            return [delivery_from_row(r) for r in rows]
+            return await _with_bodies(conn, list(rows))
 
     async def update_delivery(self, delivery: Delivery) -> None:
         """Record an attempt's outcome; ``NotFound`` if the id was never queued.
         Only the attempt's state is written (the body and headers were written once,
         when queued). A superseded delivery stays so: an attempt that was in flight
-        when a newer one arrived must not put it back in the queue."""
+        when a newer one arrived must not put it back in the queue.
+
+        Outcomes are committed in groups: the attempts of one fan-out finish
+        together, and those that finish while a commit is under way share the
+        next one, so a thousand subscribers cost a few transactions, not a
+        thousand. Each caller returns once its outcome is committed."""
+        outcomes = self.__dict__.setdefault("_outcomes", _Outcomes(self._record_outcomes))
+        await outcomes.record(delivery)
+
+    async def _record_outcomes(self, batch: list[Delivery]) -> set[str]:
+        """Write the outcomes in one transaction; the ids that were never queued."""
         d = deliveries.c
         async with self._write() as conn:
-            result = await conn.execute(
-                update(deliveries)
-                .where(d.id == delivery.id, d.state != DeliveryState.SUPERSEDED)
-                .values(
-                    state=delivery.state,
-                    attempts=delivery.attempts,
-                    next_attempt_at=delivery.next_attempt_at,
-                    last_error=delivery.last_error,
+            for delivery in batch:
+                await conn.execute(
+                    update(deliveries)
+                    .where(d.id == delivery.id, d.state != DeliveryState.SUPERSEDED)
+                    .values(
+                        state=delivery.state,
+                        attempts=delivery.attempts,
+                        next_attempt_at=delivery.next_attempt_at,
+                        last_error=delivery.last_error,
+                    )
                 )
-            )
-            if not result.rowcount:
-                known = await conn.execute(select(d.id).where(d.id == delivery.id))
-                if known.first() is None:
-                    raise NotFound(f"no delivery {delivery.id!r}")
+            known: set[str] = set()
+            for chunk in _chunks([delivery.id for delivery in batch]):
+                known |= {r.id for r in await conn.execute(select(d.id).where(d.id.in_(chunk)))}
+        return {delivery.id for delivery in batch} - known
 
     async def get_delivery(self, id: str) -> Delivery | None:
         """One delivery by id, whatever its state; None if never queued."""
         async with self._read() as conn:
             rows = await conn.execute(select(deliveries).where(deliveries.c.id == id))
-            row = rows.first()
-        return delivery_from_row(row) if row is not None else None
+            found = await _with_bodies(conn, list(rows))
+        return found[0] if found else None
 
     async def dead_letters(self, *, limit: int = 100) -> list[Delivery]:
         """Deliveries given up on, most recently queued first."""
@@ -138,10 +168,68 @@ class DeliveriesSQL(SQLBase):
                 .order_by(d.enqueued.desc())
                 .limit(limit)
             )
-            return [delivery_from_row(r) for r in rows]
+            return await _with_bodies(conn, list(rows))
+
+
+async def _with_bodies(conn: AsyncConnection, rows: list[Any]) -> list[Delivery]:
+    """The deliveries of ``rows``, each with its body (read once per distinct body)."""
+    digests = sorted({r.body_digest for r in rows if r.body_digest is not None})
+    bodies: dict[str, bytes] = {}
+    b = delivery_bodies.c
+    for chunk in _chunks(digests):
+        found = await conn.execute(select(b.digest, b.body).where(b.digest.in_(chunk)))
+        bodies |= {r.digest: bytes(r.body) for r in found}
+    out = []
+    for row in rows:
+        delivery = delivery_from_row(row)
+        if row.body_digest is not None:
+            delivery = replace(delivery, body=bodies[row.body_digest])
+        out.append(delivery)
+    return out
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
     """``values`` in pieces small enough for any backend's bound-parameter limit."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+class _Outcomes:
+    """Group commit of attempt outcomes: callers wait for the commit that holds
+    theirs; outcomes arriving during a commit go in the next."""
+
+    def __init__(self, write: Callable[[list[Delivery]], Awaitable[set[str]]]) -> None:
+        self._write = write
+        self._waiting: list[tuple[Delivery, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def record(self, delivery: Delivery) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.ensure_future(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let the attempts finishing now join this commit
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                unknown = await self._write([delivery for delivery, _ in group])
+            except asyncio.CancelledError:
+                for _, done in [*group, *self._waiting]:
+                    done.cancel()
+                self._waiting = []
+                raise
+            except Exception as exc:  # every waiter gets the failure (the store is away…)
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for delivery, done in group:
+                if done.done():
+                    continue
+                if delivery.id in unknown:
+                    done.set_exception(NotFound(f"no delivery {delivery.id!r}"))
+                else:
+                    done.set_result(None)
