@@ -253,3 +253,21 @@ async def test_memory_stays_within_its_bounds(tmp_path: Path) -> None:
                 await rt.publisher.rendered("all", fmt, v)
         again = await rt.publisher.rendered("all", "atom", view("both"))
         assert (again.etag, again.last_modified) == (first.etag, first.last_modified)
+
+
+async def test_views_with_the_same_stories_count_their_bytes_once(tmp_path: Path) -> None:
+    settings = config(tmp_path, render_cache_mb=1)
+    async with running(settings, clock=FakeClock(START)) as rt:
+        for n in range(30):
+            await rt.wire.save(story(n, "alpha", body=(f"Paragraph {n}. " * 300,)))
+        # Twenty partners whose extra source has nothing in the feed: one document.
+        views = [
+            Audience(name=f"p{i}", sources=frozenset({"alpha", f"extra-{i}"}), partner=True)
+            for i in range(20)
+        ]
+        first = await rt.publisher.rendered("all", "atom", views[0])
+        assert 20 * len(first.body) > 1 << 20  # counted per view, they would not fit
+        for v in views:
+            await rt.publisher.rendered("all", "atom", v)
+        assert all(rt.publisher.cached("all", "atom", v) is not None for v in views)
+        assert rt.publisher.cache.size <= 1 << 20

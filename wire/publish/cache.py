@@ -90,13 +90,50 @@ RenderFn = Callable[[str, str, Audience], Awaitable[Assembled]]
 Key = tuple[str, str, Audience]
 
 
+class _Renderings(LRUCache[Key, Rendered]):
+    """An LRU by bytes in which renderings that share one document's bytes (views
+    whose entitlements differ but whose stories do not) count them once: the
+    first holder counts the bytes, the others a few hundred bytes each. Holders of
+    one body are made by the same change, so they age out together."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize=maxsize, getsizeof=self._sizeof)
+        self._holders: dict[int, int] = {}  # id(body) → renderings holding it
+        self._body_of: dict[Key, int] = {}
+
+    def _sizeof(self, rendered: Rendered) -> int:
+        return 200 if self._holders.get(id(rendered.body)) else _size(rendered)
+
+    def __setitem__(self, key: Key, value: Rendered) -> None:
+        self._release(key)
+        super().__setitem__(key, value)
+        body = id(value.body)
+        self._holders[body] = self._holders.get(body, 0) + 1
+        self._body_of[key] = body
+
+    def popitem(self) -> tuple[Key, Rendered]:
+        key, value = super().popitem()
+        self._release(key)
+        return key, value
+
+    def _release(self, key: Key) -> None:
+        body = self._body_of.pop(key, None)
+        if body is None:
+            return
+        left = self._holders[body] - 1
+        if left:
+            self._holders[body] = left
+        else:
+            del self._holders[body]
+
+
 class RenderCache:
     """Renders on demand, once per key at a time, and remembers the bytes."""
 
     def __init__(self, render: RenderFn, clock: Clock, *, max_bytes: int = 256 << 20) -> None:
         self._render = render
         self._clock = clock
-        self._rendered: LRUCache[Key, Rendered] = LRUCache(maxsize=max_bytes, getsizeof=_size)
+        self._rendered = _Renderings(max_bytes)
         self._fresh: set[Key] = set()
         self._validators: dict[Key, Validators] = {}
         self._pending: dict[tuple[str, str, Audience, int], asyncio.Future[Rendered]] = {}
