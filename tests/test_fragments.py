@@ -23,12 +23,13 @@ from hypothesis import strategies as st
 
 from tests.clocks import START, FakeClock
 from tests.store_fixtures import on_database
+from tests.validators import feed_meta
 from wire.config import Config, parse_config
 from wire.formats import Format
 from wire.model import Audience, Origin, Story
 from wire.publish.assembly import Fragment, Frame, assemble
 from wire.publish.atom import ATOM
-from wire.publish.feedmeta import FeedMeta, fragment_meta
+from wire.publish.feedmeta import fragment_meta
 from wire.publish.fragments import FragmentCache
 from wire.publish.newsml import NEWSML
 from wire.publish.ninjs import NINJS
@@ -37,14 +38,7 @@ from wire.runtime import Runtime, running
 from wire.tokens import hash_token
 
 chunks = st.binary(max_size=3000)
-META = FeedMeta(
-    name="all",
-    title="All",
-    description="Everything",
-    self_url="http://wire.test/feeds/all.atom",
-    site_url="http://wire.test/",
-    updated=START,
-)
+META = feed_meta("atom")
 separators = st.sampled_from([b"", b", "])
 
 

@@ -21,7 +21,7 @@ from cachetools import LRUCache
 
 from wire.model import Story
 from wire.publish.assembly import Fragment, Layout, follow
-from wire.publish.feedmeta import FeedMeta, fragment_meta
+from wire.publish.feedmeta import FeedMeta
 
 
 class StoryKey:
@@ -110,10 +110,6 @@ class FragmentCache:
             maxsize=max_bytes // 4, getsizeof=lambda segment: len(segment) + 150
         )
         self.rendered = 0  # fragments rendered so far (benchmarks and tests read it)
-
-    @staticmethod
-    def key(fmt: str, story: Story, meta: FeedMeta) -> FragmentKey:
-        return (fmt, StoryKey(story, fragment_meta(meta, story)))
 
     @property
     def size(self) -> int:
