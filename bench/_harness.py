@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -48,6 +52,21 @@ size = {size}
         encoding="utf-8",
     )
     return path
+
+
+@contextmanager
+def wire_server(config: Path, *, prefix: Sequence[str] = ()) -> Iterator[subprocess.Popen[bytes]]:
+    """``wire serve`` on ``config`` as a process of its own (``prefix``: a
+    ``taskset`` pin), stopped on the way out."""
+    server = subprocess.Popen(
+        [*prefix, sys.executable, "-m", "wire", "serve", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield server
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 async def wait_ready(url: str) -> None:

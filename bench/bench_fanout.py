@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import free_port, percentile, wait_ready
+from _harness import free_port, percentile, wait_ready, wire_server
 from bench_push import EDITOR_KEY, story_json, write_config
 
 
@@ -128,15 +127,8 @@ def run(count: int, args: argparse.Namespace) -> Result:
         folder = Path(tmp)
         port = free_port()
         config = write_config(folder, port, args.preload)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "wire", "serve", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
+        with wire_server(config):
             return asyncio.run(measure(f"http://127.0.0.1:{port}", folder, count, args))
-        finally:
-            server.terminate()
-            server.wait(10)
 
 
 def main() -> None:

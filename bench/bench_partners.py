@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ import aiohttp
 from wire.tokens import hash_token
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import free_port, percentile, server_cpu, wait_ready
+from _harness import free_port, percentile, server_cpu, wait_ready, wire_server
 from _harness import write_config as harness_config
 
 EDITOR_KEY = "wire_ed_benchmark-key"
@@ -178,15 +177,8 @@ def run(partners: int, args: argparse.Namespace) -> Result:
         folder = Path(tmp)
         port = free_port()
         config = write_config(folder, port, partners, args.preload)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "wire", "serve", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
+        with wire_server(config) as server:
             return asyncio.run(measure(f"http://127.0.0.1:{port}", server.pid, partners, args))
-        finally:
-            server.terminate()
-            server.wait(10)
 
 
 def main() -> None:

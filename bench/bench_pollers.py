@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import shutil
 import subprocess
@@ -28,14 +27,11 @@ from pathlib import Path
 
 import aiohttp
 
-from wire.tokens import hash_token
-
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import free_port, server_cpu, wait_ready
-from _harness import write_config as harness_config
+from _harness import free_port, server_cpu, wait_ready, wire_server
+from bench_push import EDITOR_KEY, story_json, write_config
 from bench_serve import pinned
 
-EDITOR_KEY = "wire_ed_benchmark-key"
 POLLER_SCRIPT = """
 local etag = nil
 request = function()
@@ -49,23 +45,11 @@ end
 """
 
 
-def story(n: int) -> bytes:
-    return json.dumps(
-        {
-            "headline": f"Pushed story {n}",
-            "language": "en",
-            "body": [f"Paragraph one of pushed story {n}.", "Paragraph two, longer. " * 8],
-            "byline": ["Bench Reporter"],
-            "origin": {"source": "agency"},
-        }
-    ).encode()
-
-
 async def push(base: str, n: int) -> None:
     auth = {"Authorization": f"Bearer {EDITOR_KEY}", "Content-Type": "application/json"}
     async with (
         aiohttp.ClientSession() as http,
-        http.post(f"{base}/api/v1/stories", data=story(n), headers=auth) as response,
+        http.post(f"{base}/api/v1/stories", data=story_json(n, "pushed"), headers=auth) as response,
     ):
         assert response.status == 201, await response.text()
 
@@ -114,18 +98,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         port = free_port()
-        extra = (
-            f'[[editor_keys]]\nname = "bench"\nrole = "admin"\nhash = "{hash_token(EDITOR_KEY)}"'
-        )
-        config = harness_config(folder, port, args.preload, extra=extra)
+        config = write_config(folder, port, args.preload)
         script = folder / "poller.lua"
         script.write_text(POLLER_SCRIPT, encoding="utf-8")
-        server = subprocess.Popen(
-            [*pinned(0), sys.executable, "-m", "wire", "serve", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-        )
         base = f"http://127.0.0.1:{port}"
-        try:
+        with wire_server(config, prefix=pinned(0)) as server:
             asyncio.run(wait_ready(base))
             for n in range(args.preload):
                 asyncio.run(push(base, n))
@@ -140,9 +117,6 @@ def main() -> None:
             busy_cpu = (server_cpu(server.pid) - before) / args.seconds
             stop.set()
             thread.join()
-        finally:
-            server.terminate()
-            server.wait(10)
     print(f"{args.connections} keep-alive pollers, {args.preload}-story Atom feed, gzip, ETags")
     for name, (rps, pct), cpu in (
         ("no pushes", quiet, quiet_cpu),

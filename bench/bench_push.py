@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from aiohttp import web
 from wire.tokens import hash_token
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import free_port, percentile, wait_ready
+from _harness import free_port, percentile, wait_ready, wire_server
 from _harness import write_config as harness_config
 
 EDITOR_KEY = "wire_ed_benchmark-key"
@@ -137,15 +136,8 @@ def main() -> None:
         folder = Path(tmp)
         port = free_port()
         config = write_config(folder, port, args.preload)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "wire", "serve", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
+        with wire_server(config):
             latencies = asyncio.run(run(args, f"http://127.0.0.1:{port}"))
-        finally:
-            server.terminate()
-            server.wait(10)
     print(f"push latency over {len(latencies)} stories, {args.preload}-story Atom feed (ms):")
     print(
         f"  median {statistics.median(latencies):.1f}  p90 {percentile(latencies, 0.9):.1f}"
