@@ -1,15 +1,17 @@
 """Serving a cached 100-story feed: wire against nginx serving the same bytes.
 
-One wire process and one nginx worker, each loaded in turn by wrk (one thread,
-16 connections) on loopback, for 200s and for 304s, with a partner token on
-wire. A bare aiohttp application serving the same bytes (``aiohttp_floor.py``)
-runs too: what wire would cost without its cached-feed shortcut. With two or
-more CPUs the servers share CPU 0 (one runs at a time) and wrk gets CPU 1, so no
-server competes with the load generator. Each figure is the median of
-``--rounds`` interleaved runs. Prints requests/second and the ratios measured in
-this run.
+One wire process and one nginx worker, each loaded in turn by wrk (one thread)
+on loopback at 16 and at 1,000 keep-alive connections, for identity 200s, 304s
+and gzip 200s (nginx serves a precompressed copy with ``gzip_static``, as wire
+serves its own), with a partner token on wire. A bare aiohttp application
+serving the same bytes (``aiohttp_floor.py``) runs too: what wire would cost
+without its cached-feed shortcut. With two or more CPUs the servers share CPU 0
+(one runs at a time) and wrk gets CPU 1, so no server competes with the load
+generator. Each figure is the median of ``--rounds`` interleaved runs. Prints
+requests/second, p99 latency and the ratios measured in this run.
 
     .venv/bin/python bench/bench_serve.py [--seconds 5] [--rounds 3] [--stories 100]
+        [--connections 16 1000]
 
 Needs `nginx` and `wrk` on PATH (Debian: apt-get install nginx-light wrk).
 """
@@ -109,25 +111,32 @@ def pinned(cpu: int) -> list[str]:
 SERVER_CPU, LOAD_CPU = 0, 1
 
 
-def wrk(url: str, seconds: int, headers: dict[str, str]) -> float:
-    note(f"wrk {url} {sorted(headers)}")
-    cmd = [*pinned(LOAD_CPU), "wrk", "-t1", "-c16", f"-d{seconds}s", "--latency"]
+def wrk(url: str, seconds: int, headers: dict[str, str], connections: int) -> tuple[float, float]:
+    """(requests/second, p99 latency in ms) of one wrk run."""
+    note(f"wrk -c{connections} {url} {sorted(headers)}")
+    cmd = [*pinned(LOAD_CPU), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if non2xx:
         raise SystemExit(f"wrk saw {non2xx.group(1)} error responses from {url}")
-    assert match, out
-    return float(match.group(1))
+    if errors and int(errors.group(1)) + int(errors.group(2)) + int(errors.group(3)):
+        raise SystemExit(f"wrk saw socket errors from {url}: {errors.group(0)}")
+    assert match and p99, out
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    return float(match.group(1)), float(p99.group(1)) * scale
 
 
-def start_nginx(folder: Path, body: bytes, port: int) -> subprocess.Popen[bytes]:
+def start_nginx(folder: Path, body: bytes, gzipped: bytes, port: int) -> subprocess.Popen[bytes]:
     root = folder / "www"
     root.mkdir()
     (root / "all.rss").write_bytes(body)
-    for path in (folder, root, root / "all.rss"):  # nginx's worker runs as nobody
+    (root / "all.rss.gz").write_bytes(gzipped)  # served by gzip_static, as wire serves its own
+    for path in (folder, root, root / "all.rss", root / "all.rss.gz"):  # nginx's worker runs as nobody
         path.chmod(0o755)
     conf = folder / "nginx.conf"
     conf.write_text(
@@ -136,7 +145,8 @@ worker_processes 1;
 daemon off;
 pid {folder / "nginx.pid"};
 error_log {folder / "nginx-error.log"};
-events {{ worker_connections 1024; }}
+worker_rlimit_nofile 8192;
+events {{ worker_connections 4096; }}
 http {{
   access_log off;
   sendfile on;
@@ -144,9 +154,10 @@ http {{
   keepalive_requests 1000000;
   types {{ application/rss+xml rss; }}
   server {{
-    listen 127.0.0.1:{port};
+    listen 127.0.0.1:{port} backlog=2048;
     root {root};
     etag on;
+    gzip_static on;
   }}
 }}
 """,
@@ -162,6 +173,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stories", type=int, default=100)
+    parser.add_argument("--connections", type=int, nargs="+", default=[16, 1000])
     args = parser.parse_args()
     for tool in ("nginx", "wrk"):
         if shutil.which(tool) is None:
@@ -180,12 +192,14 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         auth = {"Authorization": f"Bearer {TOKEN}"}
+        gzip = {"Accept-Encoding": "gzip"}
         wire_url = f"http://127.0.0.1:{wire_port}/feeds/all.rss"
         nginx: subprocess.Popen[bytes] | None = None
         floor: subprocess.Popen[bytes] | None = None
         try:
             body, headers = wait_for(wire_url, auth)
-            nginx = start_nginx(folder, body, nginx_port)
+            gzipped, _ = wait_for(wire_url, {**auth, **gzip})
+            nginx = start_nginx(folder, body, gzipped, nginx_port)
             nginx_url = f"http://127.0.0.1:{nginx_port}/all.rss"
             _, nginx_headers = wait_for(nginx_url)
             floor_port = free_port()
@@ -201,40 +215,58 @@ def main() -> None:
             )
             floor_url = f"http://127.0.0.1:{floor_port}/all.rss"
             _, floor_headers = wait_for(floor_url)
-            runs = {
-                "aiohttp app 200": (floor_url, {}),
-                "aiohttp app 304": (floor_url, {"If-None-Match": floor_headers["ETag"]}),
-                "wire 200 (partner token)": (wire_url, auth),
-                "nginx 200": (nginx_url, {}),
-                "wire 304 (partner token)": (wire_url, {**auth, "If-None-Match": headers["ETag"]}),
-                "nginx 304": (nginx_url, {"If-None-Match": nginx_headers["ETag"]}),
+            variants = {
+                "200": ({}, {}, {}),
+                "304": (
+                    {"If-None-Match": headers["ETag"]},
+                    {"If-None-Match": nginx_headers["ETag"]},
+                    {"If-None-Match": floor_headers["ETag"]},
+                ),
+                "gzip 200": (gzip, gzip, None),
             }
-            figures: dict[str, list[float]] = {name: [] for name in runs}
+            runs: dict[tuple[int, str, str], tuple[str, dict[str, str]]] = {}
+            for connections in args.connections:
+                for variant, (on_wire, on_nginx, on_floor) in variants.items():
+                    runs[connections, variant, "wire"] = (wire_url, {**auth, **on_wire})
+                    runs[connections, variant, "nginx"] = (nginx_url, on_nginx)
+                    if on_floor is not None:
+                        runs[connections, variant, "aiohttp app"] = (floor_url, on_floor)
+            figures: dict[tuple[int, str, str], list[tuple[float, float]]] = {k: [] for k in runs}
             for _ in range(args.rounds):
-                for name, (url, request_headers) in runs.items():
-                    figures[name].append(wrk(url, args.seconds, request_headers))
-            results = {name: statistics.median(values) for name, values in figures.items()}
+                for key, (url, request_headers) in runs.items():
+                    figures[key].append(wrk(url, args.seconds, request_headers, key[0]))
         finally:
             for proc in (server, nginx, floor):
                 if proc is not None:
                     proc.terminate()
                     proc.wait(10)
     print(
-        f"feed: {args.stories} stories, {len(body):,} bytes; wrk -t1 -c16 -d{args.seconds}s; "
-        f"median of {args.rounds} rounds{'; pinned' if pinned(0) else ''}"
+        f"feed: {args.stories} stories, {len(body):,} bytes ({len(gzipped):,} gzipped); "
+        f"wrk -t1 -d{args.seconds}s; median of {args.rounds} rounds"
+        f"{'; pinned' if pinned(0) else ''}; wire with a partner token"
     )
-    for name, rps in results.items():
-        spread = ", ".join(f"{v:,.0f}" for v in figures[name])
-        print(f"  {name:<26} {rps:>10,.0f} req/s   ({spread})")
-    for status in ("200", "304"):
-        wire_rps = results[f"wire {status} (partner token)"]
-        nginx_rps = results[f"nginx {status}"]
-        app_rps = results[f"aiohttp app {status}"]
-        print(
-            f"  {status}: wire/nginx {wire_rps / nginx_rps:.2f}   "
-            f"aiohttp app/nginx {app_rps / nginx_rps:.2f}   "
-            f"wire/aiohttp app {wire_rps / app_rps:.2f}"
+    results = {
+        key: (
+            statistics.median(rps for rps, _ in values),
+            statistics.median(p99 for _, p99 in values),
         )
+        for key, values in figures.items()
+    }
+    for (connections, variant, server_name), (rps, p99) in results.items():
+        spread = ", ".join(f"{rps:,.0f}" for rps, _ in figures[connections, variant, server_name])
+        print(
+            f"  c={connections:<5} {variant:<9} {server_name:<12} {rps:>10,.0f} req/s  "
+            f"p99 {p99:>7.2f} ms   ({spread})"
+        )
+    for connections in args.connections:
+        for variant in variants:
+            wire_rps = results[connections, variant, "wire"][0]
+            nginx_rps = results[connections, variant, "nginx"][0]
+            line = f"  c={connections:<5} {variant:<9} wire/nginx {wire_rps / nginx_rps:.2f}"
+            app = results.get((connections, variant, "aiohttp app"))
+            if app is not None:
+                line += f"   aiohttp app/nginx {app[0] / nginx_rps:.2f}"
+            print(line)
 
 
 if __name__ == "__main__":

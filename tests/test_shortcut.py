@@ -8,6 +8,8 @@ import asyncio
 import json
 import shutil
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ from wire.service import Wire
 from wire.store import open_store
 from wire.web.app import create_app
 from wire.web.front import WRITTEN_FOR_AIOHTTP, Front, ShortcutSite
-from wire.web.keys import WIRE
+from wire.web.keys import PUBLISHER, WIRE
 from wire.web.ratelimit import RateLimiter
 from wire.web.shortcut import FeedShortcut, Miss
 
@@ -283,6 +285,56 @@ async def test_a_miss_answers_as_aiohttp_does(
         assert {k: v for k, v in ours.headers.items() if k not in drop} == {
             k: v for k, v in theirs.headers.items() if k not in drop
         }
+
+
+async def test_a_repeated_head_is_answered_as_aiohttp_does_before_and_after_a_change(
+    fast: TestClient[Any, Any], plain: TestClient[Any, Any]
+) -> None:
+    """The shortcut remembers what each distinct head says and the answer it made
+    for the rendering it served: the same head after a change gets the new
+    rendering, as aiohttp's answer does."""
+    first = await plain.get("/feeds/all.rss")
+    held = {"If-None-Match": first.headers["ETag"]}
+    polls = [*VARIANTS, ("GET", "/feeds/all.rss", held), ("GET", "/feeds/agency.rss", AUTH)]
+    for round_ in range(3):
+        if round_:
+            for client in (fast, plain):
+                await wire_of(client).save(story(f"urn:t:pushed-{round_}"))
+                await wire_of(client).bus.drain()
+        for method, path, headers in polls * 2:
+            ours = await fast.request(method, path, headers=headers, auto_decompress=False)
+            theirs = await plain.request(method, path, headers=headers, auto_decompress=False)
+            assert ours.status == theirs.status
+            assert await ours.read() == await theirs.read()
+            drop = {"Date"}
+            assert {k: v for k, v in ours.headers.items() if k not in drop} == {
+                k: v for k, v in theirs.headers.items() if k not in drop
+            }
+
+
+async def test_a_remembered_head_is_refused_once_its_token_expires(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    now = [NOW]
+    config = make_config(tmp_path)
+    daily = config.partners[0]
+    expiring = replace(daily.tokens[0], expires=NOW + timedelta(minutes=1))
+    config = replace(config, partners=(replace(daily, tokens=(expiring,)),))
+    app = create_app(config, clock=lambda: now[0], start_jobs=False)
+    client = await aiohttp_client(ShortcutTestServer(app))
+    await fill_and_render(app[WIRE], app[PUBLISHER], config)
+    front = front_of(client)
+    reader, writer = await connect(client)
+    head = GET.format("/feeds/agency.rss", f"Authorization: Bearer {PARTNER_TOKEN}\r\n").encode()
+    for expected in (200, 200):
+        writer.write(head)
+        assert (await read_response(reader))[0] == expected
+    now[0] = NOW + timedelta(minutes=2)
+    answered = front.answered
+    writer.write(head)
+    assert (await read_response(reader))[0] == 401
+    assert front.answered == answered + 1
+    writer.close()
 
 
 async def test_a_head_split_into_single_bytes_is_answered(fast: TestClient[Any, Any]) -> None:

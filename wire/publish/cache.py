@@ -30,8 +30,11 @@ from wire.model import Audience
 from wire.publish.assembly import Assembled
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Rendered:
+    """One view's bytes, ready to serve (weakly referable: the feed shortcut
+    remembers which rendering its prepared answers were made for)."""
+
     body: bytes
     gzipped: bytes
     etag: str

@@ -47,13 +47,20 @@ def admit(
     token: str | None, peer: str, auth: Authenticator, limiter: RateLimiter, now: datetime
 ) -> Reader:
     """The rate limit, then the reader behind a token: the one step every feed
-    request takes first, on aiohttp's path and on the shortcut.
+    request takes first, on aiohttp's path and on the shortcut."""
+    return admit_digest(hash_token(token) if token else None, peer, auth, limiter, now)
+
+
+def admit_digest(
+    digest: str | None, peer: str, auth: Authenticator, limiter: RateLimiter, now: datetime
+) -> Reader:
+    """``admit`` for a token already hashed (the shortcut hashes each distinct
+    request head's token once).
 
     A known token is limited on its own bucket; a request without one, or with a
     token not (yet) known, on the client address's, so rotating made-up tokens
     buys no extra allowance (and unknown tokens are remembered as such briefly,
     costing no store lookup). Raises the 429 ``Problem`` over the limit."""
-    digest = hash_token(token) if token else None
     known = auth.known_audience(digest, now) if digest is not None else None
     wait = limiter.check(digest if digest is not None and known is not None else peer)
     if wait > 0:

@@ -13,12 +13,21 @@ cached (the first poll after a change), or the token must be looked up in the
 store — ``answer`` returns a ``Miss`` whose ``render`` does that and answers.
 Everything else, malformed requests included, is declined (``None``) and
 answered by aiohttp.
+
+Pollers send the same head again and again (the same URL, token and
+validators), so what a head says is worked out once per distinct head and kept
+(``Poll``, in a bounded memo keyed by the head's bytes): the parse, the token's
+hash, the route, and the answer's status line and headers for the rendering
+they were made for. A repeated poll then costs the rate limit, the token's
+validity, the entitlement (when the reader's audience is another object than
+last time), a cache lookup and a write; only ``Date`` is added per request.
 """
 
 from __future__ import annotations
 
 import re
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,11 +44,12 @@ from wire.config import FeedSpec
 from wire.errors import WireError
 from wire.formats import feed_path
 from wire.model import Audience
-from wire.publish.cache import Rendered
+from wire.publish.cache import Rendered, view_of
 from wire.publish.publisher import Publisher
+from wire.tokens import hash_token
 from wire.web.auth import token_from
 from wire.web.conditional import cached_reply
-from wire.web.feeds import Reader, admit, audience_of_reader, entitled_feed
+from wire.web.feeds import Reader, admit_digest, audience_of_reader, entitled_feed
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import PROBLEM_TYPE, Problem, as_problem, problem_body
 from wire.web.ratelimit import RateLimiter
@@ -51,6 +61,7 @@ READ_HEADERS = {
     for name in ("authorization", "if-none-match", "if-modified-since", "accept-encoding")
 }
 QUERY_TOKEN = re.compile(rb"token=([A-Za-z0-9._~-]+)")
+POLLS_KEPT = 8192  # distinct request heads whose parse is remembered (a few hundred bytes each)
 
 
 class Declined(Exception):
@@ -121,18 +132,59 @@ def query_token(query: bytes) -> str | None:
     return match.group(1).decode("ascii")
 
 
+class Poll:
+    """What one distinct request head says, worked out once: the route, the
+    headers the answer depends on, the token's hash (or the refusal of a
+    malformed token), and the answer last prepared for it.
+
+    ``prepared_for`` refers weakly to the rendering the prepared head was made
+    for, so the memo never keeps an evicted rendering's bytes alive; ``audience``
+    is the reader's audience the entitlement was last checked for."""
+
+    __slots__ = (
+        "audience",
+        "body",
+        "digest",
+        "feed",
+        "fmt",
+        "headers",
+        "instance",
+        "method",
+        "prepared",
+        "prepared_for",
+        "refusal",
+        "spec",
+        "view",
+    )
+
+    def __init__(
+        self,
+        method: bytes,
+        headers: dict[str, str],
+        route: tuple[str, str, str],
+        digest: str | None,
+        refusal: Problem | None,
+    ) -> None:
+        self.method = method
+        self.headers = headers
+        self.feed, self.fmt, self.instance = route
+        self.digest = digest
+        self.refusal = refusal
+        self.audience: Audience | None = None
+        self.spec: FeedSpec | None = None
+        self.view: Audience | None = None
+        self.prepared = b""  # status line and headers, without Date and the blank line
+        self.body = ""  # "body", "gzipped" or "" (none): which of the rendering's bytes follow
+        self.prepared_for: weakref.ref[Rendered] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Miss:
     """A plain poll that cannot be answered from what is in memory: its view is
     not cached, or its token must be looked up. ``FeedShortcut.render`` answers it."""
 
-    method: bytes
-    headers: dict[str, str]
-    feed: str
-    fmt: str
-    instance: str  # the path, as problems name it
+    poll: Poll
     reader: Reader
-    spec: FeedSpec | None  # None until the reader's audience is known
 
 
 class FeedShortcut:
@@ -154,6 +206,7 @@ class FeedShortcut:
             for spec in publisher.specs.values()
             for fmt in spec.formats
         }
+        self._polls: dict[bytes, Poll | None] = {}  # by request head; None: declined
         self._date_second = -1
         self._date_tail = b""
 
@@ -174,36 +227,95 @@ class FeedShortcut:
         """Answer a ``Miss``: look the token up if need be, then assemble the view.
         Raises what is not a problem of the request's (a bug): the caller hands
         the request to aiohttp."""
+        poll = miss.poll
         try:
             audience = await audience_of_reader(miss.reader, self._auth, self._clock())
-            spec = miss.spec or entitled_feed(self._publisher, miss.feed, miss.fmt, audience)
-            rendered = await self._publisher.rendered(miss.feed, miss.fmt, audience)
+            if audience is not poll.audience:
+                spec = entitled_feed(self._publisher, poll.feed, poll.fmt, audience)
+                poll.audience, poll.spec, poll.view = audience, spec, view_of(audience)
+                poll.prepared_for = None
+            rendered = await self._publisher.rendered(poll.feed, poll.fmt, audience)
         except (Problem, WireError) as exc:
-            return self._problem(miss.method, as_problem(exc), miss.instance)
-        return self._reply(miss.method, miss.headers, rendered, miss.feed, miss.fmt, audience, spec)
+            return self._problem(poll.method, as_problem(exc), poll.instance)
+        return self._prepared(poll, rendered)
 
     def _answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
-        method, request = parse_plain_get(head)
-        path, _, query = request.url.partition(b"?")
-        route = self._routes.get(path)
-        if route is None:
+        poll = self._polls.get(head, self)  # self: not seen yet
+        if poll is self:
+            poll = self._poll_of(head)
+            if len(self._polls) >= POLLS_KEPT:
+                del self._polls[next(iter(self._polls))]  # the oldest head goes first
+            self._polls[head] = poll
+        if not isinstance(poll, Poll):
             return None
-        name, fmt, instance = route
-        token_query = query_token(query)
+        if poll.refusal is not None:
+            return self._problem(poll.method, poll.refusal, poll.instance)
         # The steps and their order are aiohttp's (``wire.web.feeds.get_feed``),
         # so each refusal is the same answer, taken from the same bucket.
         try:
-            token = token_from(request.headers.get("authorization"), token_query)
-            reader = admit(token, peer, self._auth, self._limiter, self._clock())
-            if reader.audience is None:
-                return Miss(method, request.headers, name, fmt, instance, reader, None)
-            spec = entitled_feed(self._publisher, name, fmt, reader.audience)
+            reader = admit_digest(poll.digest, peer, self._auth, self._limiter, self._clock())
+            audience = reader.audience
+            if audience is None:
+                return Miss(poll, reader)
+            if audience is not poll.audience:
+                poll.spec = entitled_feed(self._publisher, poll.feed, poll.fmt, audience)
+                poll.audience, poll.view, poll.prepared_for = audience, view_of(audience), None
         except (Problem, WireError) as exc:
-            return self._problem(method, as_problem(exc), instance)
-        rendered = self._publisher.cached(name, fmt, reader.audience)
+            return self._problem(poll.method, as_problem(exc), poll.instance)
+        assert poll.view is not None  # set with the audience
+        rendered = self._publisher.cache.peek(poll.feed, poll.fmt, poll.view)
         if rendered is None:
-            return Miss(method, request.headers, name, fmt, instance, reader, spec)
-        return self._reply(method, request.headers, rendered, name, fmt, reader.audience, spec)
+            return Miss(poll, reader)
+        return self._prepared(poll, rendered)
+
+    def _prepared(self, poll: Poll, rendered: Rendered) -> list[bytes]:
+        """The answer to ``poll`` from ``rendered``, its head prepared once."""
+        if poll.prepared_for is None or poll.prepared_for() is not rendered:
+            self._prepare(poll, rendered)
+        if not poll.body:
+            return [poll.prepared + self._date()]
+        body: bytes = getattr(rendered, poll.body)
+        return [poll.prepared + self._date(), body]
+
+    def _poll_of(self, head: bytes) -> Poll | None:
+        """What a head says, or None when aiohttp must answer it."""
+        try:
+            method, request = parse_plain_get(head)
+            path, _, query = request.url.partition(b"?")
+            route = self._routes.get(path)
+            if route is None:
+                return None
+            token_query = query_token(query)
+        except Declined:
+            return None
+        try:
+            token = token_from(request.headers.get("authorization"), token_query)
+        except WireError as exc:
+            return Poll(method, request.headers, route, None, as_problem(exc))
+        return Poll(method, request.headers, route, hash_token(token) if token else None, None)
+
+    def _prepare(self, poll: Poll, rendered: Rendered) -> None:
+        """Make and keep the answer's head (all but ``Date``) for this rendering,
+        for the audience and feed the poll was last admitted to."""
+        assert poll.audience is not None
+        assert poll.spec is not None
+        reply = cached_reply(
+            poll.headers,
+            rendered,
+            max_age=poll.spec.refresh_interval,
+            public=poll.audience.is_public,
+            links=self._publisher.link_header(poll.feed, poll.fmt),
+        )
+        lines = [STATUS_LINES[reply.status]]
+        lines += [f"{key}: {value}\r\n" for key, value in reply.headers.items()]
+        if reply.status == 200:
+            lines.append(f"Content-Length: {len(reply.body)}\r\n")
+        poll.prepared = "".join(lines).encode("utf-8")
+        if poll.method == b"HEAD" or reply.status == 304:
+            poll.body = ""
+        else:
+            poll.body = "gzipped" if reply.body is rendered.gzipped else "body"
+        poll.prepared_for = weakref.ref(rendered)
 
     def _problem(self, method: bytes, problem: Problem, instance: str) -> list[bytes]:
         """The problem answer aiohttp's middleware gives (``problem_response``)."""
@@ -216,32 +328,6 @@ class FeedShortcut:
         lines.append(f"Content-Length: {len(body)}\r\n")
         status_and_headers = "".join(lines).encode("utf-8") + self._date()
         return [status_and_headers] if method == b"HEAD" else [status_and_headers, body]
-
-    def _reply(
-        self,
-        method: bytes,
-        headers: dict[str, str],
-        rendered: Rendered,
-        feed: str,
-        fmt: str,
-        audience: Audience,
-        spec: FeedSpec,
-    ) -> list[bytes]:
-        reply = cached_reply(
-            headers,
-            rendered,
-            max_age=spec.refresh_interval,
-            public=audience.is_public,
-            links=self._publisher.link_header(feed, fmt),
-        )
-        lines = [STATUS_LINES[reply.status]]
-        lines += [f"{key}: {value}\r\n" for key, value in reply.headers.items()]
-        if reply.status == 200:
-            lines.append(f"Content-Length: {len(reply.body)}\r\n")
-        status_and_headers = "".join(lines).encode("utf-8") + self._date()
-        if method == b"HEAD" or reply.status == 304:
-            return [status_and_headers]
-        return [status_and_headers, reply.body]
 
     def _date(self) -> bytes:
         """``Date`` and ``Server`` and the blank line that ends the head, made once a second."""
