@@ -126,7 +126,8 @@ def wrk(url: str, seconds: int, headers: dict[str, str], connections: int) -> tu
         raise SystemExit(f"wrk saw {non2xx.group(1)} error responses from {url}")
     if errors and int(errors.group(1)) + int(errors.group(2)) + int(errors.group(3)):
         raise SystemExit(f"wrk saw socket errors from {url}: {errors.group(0)}")
-    assert match and p99, out
+    assert match, out
+    assert p99, out
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     return float(match.group(1)), float(p99.group(1)) * scale
 
@@ -136,7 +137,8 @@ def start_nginx(folder: Path, body: bytes, gzipped: bytes, port: int) -> subproc
     root.mkdir()
     (root / "all.rss").write_bytes(body)
     (root / "all.rss.gz").write_bytes(gzipped)  # served by gzip_static, as wire serves its own
-    for path in (folder, root, root / "all.rss", root / "all.rss.gz"):  # nginx's worker runs as nobody
+    # nginx's worker runs as nobody
+    for path in (folder, root, root / "all.rss", root / "all.rss.gz"):
         path.chmod(0o755)
     conf = folder / "nginx.conf"
     conf.write_text(
