@@ -463,8 +463,9 @@ def test_any_head_is_declined_or_answered_with_what_the_reader_may_see(
     if isinstance(answer, Miss):
         # Looked up or assembled before it is answered; only a reader that may read
         # the feed has a spec here.
-        if answer.spec is not None and answer.reader.audience is not None:
-            assert answer.reader.audience.may_read_feed(answer.feed, public=answer.spec.public)
+        poll = answer.poll
+        if poll.spec is not None and answer.reader.audience is not None:
+            assert answer.reader.audience.may_read_feed(poll.feed, public=poll.spec.public)
         return
     status_and_headers = answer[0].decode("utf-8")
     assert status_and_headers.endswith("\r\n\r\n")
