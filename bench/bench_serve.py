@@ -5,13 +5,15 @@ on loopback at 16 and at 1,000 keep-alive connections, for identity 200s, 304s
 and gzip 200s (nginx serves a precompressed copy with ``gzip_static``, as wire
 serves its own), with a partner token on wire. A bare aiohttp application
 serving the same bytes (``aiohttp_floor.py``) runs too: what wire would cost
-without its cached-feed shortcut. With two or more CPUs the servers share CPU 0
-(one runs at a time) and wrk gets CPU 1, so no server competes with the load
-generator. Each figure is the median of ``--rounds`` interleaved runs. Prints
-requests/second, p99 latency and the ratios measured in this run.
+without its cached-feed shortcut. ``--workers N`` runs wire with N processes
+(``wire serve --workers``) against nginx with N worker processes, none pinned;
+otherwise, with two or more CPUs, the servers share CPU 0 (one runs at a time)
+and wrk gets CPU 1, so no server competes with the load generator. Each figure
+is the median of ``--rounds`` interleaved runs. Prints requests/second, p99
+latency and the ratios measured in this run.
 
     .venv/bin/python bench/bench_serve.py [--seconds 5] [--rounds 3] [--stories 100]
-        [--connections 16 1000]
+        [--connections 16 1000] [--workers 1]
 
 Needs `nginx` and `wrk` on PATH (Debian: apt-get install nginx-light wrk).
 """
@@ -100,10 +102,13 @@ def note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+WORKERS = 1  # server processes (``--workers``); with more than one nothing is pinned
+
+
 def pinned(cpu: int) -> list[str]:
     """``taskset -c CPU`` where there are CPUs to spare, so server and load generator
-    never compete for one; nothing on a single CPU."""
-    if len(os.sched_getaffinity(0)) < 2 or shutil.which("taskset") is None:
+    never compete for one; nothing on a single CPU, nor with several workers."""
+    if WORKERS > 1 or len(os.sched_getaffinity(0)) < 2 or shutil.which("taskset") is None:
         return []
     return ["taskset", "-c", str(cpu)]
 
@@ -143,7 +148,7 @@ def start_nginx(folder: Path, body: bytes, gzipped: bytes, port: int) -> subproc
     conf = folder / "nginx.conf"
     conf.write_text(
         f"""
-worker_processes 1;
+worker_processes {WORKERS};
 daemon off;
 pid {folder / "nginx.pid"};
 error_log {folder / "nginx-error.log"};
@@ -176,7 +181,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stories", type=int, default=100)
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 1000])
+    parser.add_argument("--workers", type=int, default=1, help="wire workers and nginx workers")
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
     for tool in ("nginx", "wrk"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (apt-get install nginx-light wrk)")
@@ -189,7 +197,17 @@ def main() -> None:
         asyncio.run(fill(config, args.stories))
         note("starting wire and nginx")
         server = subprocess.Popen(
-            [*pinned(SERVER_CPU), sys.executable, "-m", "wire", "serve", "--config", str(config)],
+            [
+                *pinned(SERVER_CPU),
+                sys.executable,
+                "-m",
+                "wire",
+                "serve",
+                "--config",
+                str(config),
+                "--workers",
+                str(WORKERS),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -245,7 +263,8 @@ def main() -> None:
     print(
         f"feed: {args.stories} stories, {len(body):,} bytes ({len(gzipped):,} gzipped); "
         f"wrk -t1 -d{args.seconds}s; median of {args.rounds} rounds"
-        f"{'; pinned' if pinned(0) else ''}; wire with a partner token"
+        f"{'; pinned' if pinned(0) else ''}; wire with a partner token; "
+        f"{WORKERS} worker process(es) each for wire and nginx"
     )
     results = {
         key: (

@@ -81,14 +81,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for url in feed_urls(config):
         print(f"  {url}", flush=True)
     print(f"  {base}/   {base}/api/v1/openapi.yaml   {base}/healthz", flush=True)
-    app = create_app(config)
-    app.on_startup.append(_freeze_heap)
-    with asyncio.Runner(loop_factory=_event_loop) as runner:
-        runner.run(_serve(app, host, port, backlog=config.server.listen_backlog))
-    return 0
+    workers = args.workers if args.workers is not None else config.server.workers
+
+    def serve_one(worker: int = 0) -> int:
+        app = create_app(config)
+        app.on_startup.append(_freeze_heap)
+        with asyncio.Runner(loop_factory=_event_loop) as runner:
+            runner.run(
+                _serve(
+                    app, host, port, backlog=config.server.listen_backlog, reuse_port=workers > 1
+                )
+            )
+        return 0
+
+    if workers > 1:
+        from wire.web.workers import Supervisor
+
+        print(f"  {workers} worker processes", flush=True)
+        return Supervisor(workers, serve_one).run()
+    return serve_one()
 
 
-async def _serve(app: web.Application, host: str, port: int, *, backlog: int) -> None:
+async def _serve(
+    app: web.Application, host: str, port: int, *, backlog: int, reuse_port: bool = False
+) -> None:
     """Serve until SIGINT or SIGTERM, then drain: stop listening, let requests in
     flight finish (up to 10 s), stop the jobs, close the database."""
     from aiohttp import web
@@ -102,7 +118,7 @@ async def _serve(app: web.Application, host: str, port: int, *, backlog: int) ->
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await ShortcutSite(runner, host, port, backlog=backlog).start()
+        await ShortcutSite(runner, host, port, backlog=backlog, reuse_port=reuse_port).start()
         await stop.wait()
     finally:
         await runner.cleanup()
@@ -397,6 +413,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", "Run the HTTP server and the scheduler.")
     p.add_argument("--host", help="interface to listen on (default: server.host)")
     p.add_argument("--port", type=int, help="port to listen on (default: server.port)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        choices=range(1, 65),
+        metavar="N",
+        help="server processes sharing the port (default: server.workers)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = add(

@@ -46,6 +46,7 @@ class ServerSettings:
     tombstone_days: int = 7
     rate_limit_per_minute: int = 600
     listen_backlog: int = 2048  # pending connections the kernel queues (capped by somaxconn)
+    workers: int = 1  # server processes sharing the port (wire.web.workers)
     fragment_cache_mb: int = 128  # story fragments kept rendered (wire.publish.fragments)
     render_cache_mb: int = 256  # assembled feed views kept (wire.publish.cache)
     load_demo: bool = False

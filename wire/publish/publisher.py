@@ -40,6 +40,7 @@ from wire.publish.fragments import (
     StoryKey,
     render_fragments,
 )
+from wire.publish.lifts import EmbargoLifts
 from wire.publish.newsml import NEWSML, render_newsml_story
 from wire.publish.ninjs import NINJS, render_ninjs_story
 from wire.publish.rss import RSS
@@ -130,6 +131,7 @@ class Publisher:
         self._rights = {spec.name: feed_rights(config, spec) for spec in config.feeds}
         self._reported: set[tuple[str, int, str]] = set()
         self._providers = {spec.name: feed_provider(config, spec) for spec in config.feeds}
+        self.lifts = EmbargoLifts(store.next_embargo, self._embargo_lifted, clock)
 
     # URLs ---------------------------------------------------------------
     @property
@@ -178,6 +180,12 @@ class Publisher:
             self.cache.invalidate(name, shows)
         for name in sorted(names):
             await self.bus.publish(FeedChanged(name))
+
+    def _embargo_lifted(self) -> None:
+        """An embargo lifted: every feed's cached views may now show more."""
+        self._changes += 1
+        for name in self.specs:
+            self.cache.invalidate(name)
 
     async def on_stored_elsewhere(self, event: StoredElsewhere) -> None:
         """Another process changed a story: forget what this one cached of it."""
@@ -247,6 +255,7 @@ class Publisher:
         hold only visible stories."""
         spec = self.specs[feed]
         if before is None:
+            await self.lifts.watch(self._changes)
             selection = await self._current(spec, view)
         else:
             selection = await self._select(spec, view, before=before)

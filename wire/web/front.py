@@ -197,7 +197,7 @@ class ShortcutSite(web.BaseSite):
     """An aiohttp site whose connections start on the shortcut (``wire serve`` and
     the tests' servers use it; the runner stops it like any other site)."""
 
-    __slots__ = ("_front", "_host", "_port", "_sock")
+    __slots__ = ("_front", "_host", "_port", "_reuse_port", "_sock")
 
     def __init__(
         self,
@@ -207,8 +207,10 @@ class ShortcutSite(web.BaseSite):
         *,
         sock: socket.socket | None = None,
         backlog: int = 2048,
+        reuse_port: bool = False,
     ) -> None:
         super().__init__(runner, backlog=backlog)
+        self._reuse_port = reuse_port
         assert runner.server is not None  # BaseSite refuses a runner not set up
         self._front = Front(FeedShortcut.of_app(runner.app), runner.server)
         self._host, self._port, self._sock = host, port, sock
@@ -233,7 +235,12 @@ class ShortcutSite(web.BaseSite):
             )
         else:
             self._server = await loop.create_server(
-                self._front, self._host, self._port, backlog=self._backlog, reuse_address=True
+                self._front,
+                self._host,
+                self._port,
+                backlog=self._backlog,
+                reuse_address=True,
+                reuse_port=self._reuse_port or None,
             )
         self._front.start()
 

@@ -46,7 +46,7 @@ ChangeListener = Callable[[str], Awaitable[None]]
 
 MIGRATIONS = "wire.store:migrations"
 CONNECT_TIMEOUT = 5.0  # seconds to open a PostgreSQL connection
-WATCH_INTERVAL = 0.5  # seconds between SQLite change-sequence polls for other processes' writes
+WATCH_INTERVAL = 0.1  # seconds between SQLite change-sequence polls for other processes' writes
 _SAVE_ATTEMPTS = 3
 
 
