@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ from aiohttp.test_utils import TestClient
 
 from tests.clocks import eventually
 from tests.feed_server import make_config, story
-from tests.store_fixtures import database, on_database  # noqa: F401 (fixture)
+from tests.store_fixtures import on_database
 from wire.clock import utcnow
+from wire.service import Wire
 from wire.web.app import create_app
 from wire.web.keys import WIRE
 
@@ -23,10 +25,11 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 async def instances(
     aiohttp_client: ClientFactory, tmp_path: Path, database: str, count: int
-) -> list[TestClient[Any, Any]]:
+) -> list[tuple[TestClient[Any, Any], Wire]]:
     """``count`` servers on one database, none of them running scheduled jobs."""
     config = on_database(make_config(tmp_path), database)
-    return [await aiohttp_client(create_app(config, start_jobs=False)) for _ in range(count)]
+    apps = [create_app(config, start_jobs=False) for _ in range(count)]
+    return [(await aiohttp_client(app), app[WIRE]) for app in apps]
 
 
 async def feed_holds(client: TestClient[Any, Any], guid: str) -> bool:
@@ -37,27 +40,25 @@ async def feed_holds(client: TestClient[Any, Any], guid: str) -> bool:
 async def test_a_story_stored_by_one_instance_is_served_by_another(
     aiohttp_client: ClientFactory, tmp_path: Path, database: str
 ) -> None:
-    first, second = await instances(aiohttp_client, tmp_path, database, 2)
+    (_, first), (second, _) = await instances(aiohttp_client, tmp_path, database, 2)
     assert not await feed_holds(second, "urn:t:elsewhere")  # cached before the push
-    await first.server.app[WIRE].save(story("urn:t:elsewhere"))
+    await first.save(story("urn:t:elsewhere"))
     await eventually(lambda: feed_holds(second, "urn:t:elsewhere"), within=5)
 
 
 async def test_an_embargo_lifts_in_every_instance_without_a_job_running(
     aiohttp_client: ClientFactory, tmp_path: Path, database: str
 ) -> None:
-    clients = await instances(aiohttp_client, tmp_path, database, 2)
+    running = await instances(aiohttp_client, tmp_path, database, 2)
     lifts = utcnow() + timedelta(seconds=1.5)
-    await clients[0].server.app[WIRE].save(story("urn:t:embargoed", embargoed_until=lifts))
-    for client in clients:
-        await eventually(lambda c=client: _shows_nothing_yet(c), within=5)
-    for client in clients:
-        await eventually(lambda c=client: feed_holds(c, "urn:t:embargoed"), within=10)
+    await running[0][1].save(story("urn:t:embargoed", embargoed_until=lifts))
+    for client, _ in running:
+        await _shows_nothing_yet(client)
+    for client, _ in running:
+        await eventually(partial(feed_holds, client, "urn:t:embargoed"), within=10)
     assert utcnow() >= lifts
 
 
-async def _shows_nothing_yet(client: TestClient[Any, Any]) -> bool:
-    """The instance has seen the push (its feed was re-selected) and holds the story back."""
+async def _shows_nothing_yet(client: TestClient[Any, Any]) -> None:
     if await feed_holds(client, "urn:t:embargoed"):
         pytest.fail("an embargoed story was served before its embargo lifted")
-    return True
