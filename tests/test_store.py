@@ -670,6 +670,37 @@ async def test_a_body_sent_to_many_is_stored_once(store: SQLStore) -> None:
     assert {d.body for d in due} == {body}
 
 
+async def test_finished_deliveries_are_pruned_with_the_bodies_no_one_needs(
+    store: SQLStore,
+) -> None:
+    old, recent = T0, T0 + timedelta(days=2)
+    states = {
+        1: (DeliveryState.DELIVERED, old, b"one"),
+        2: (DeliveryState.SUPERSEDED, old, b"two"),
+        3: (DeliveryState.PENDING, old, b"three"),
+        4: (DeliveryState.DEAD, old, b"four"),
+        5: (DeliveryState.DELIVERED, recent, b"five"),
+        6: (DeliveryState.DELIVERED, old, b"three"),  # its body is still pending elsewhere
+    }
+    await store.enqueue_many(
+        [delivery(n, created_at=at, body=body) for n, (_, at, body) in states.items()]
+    )
+    for n, (state, _, _) in states.items():
+        queued = await store.get_delivery(f"msg_{n}")
+        assert queued is not None
+        await store.update_delivery(replace(queued, state=state))
+    assert await store.prune_deliveries(before=T0 + timedelta(days=1)) == 3
+    kept = {n for n in states if await store.get_delivery(f"msg_{n}") is not None}
+    assert kept == {3, 4, 5}
+    for n in kept:
+        found = await store.get_delivery(f"msg_{n}")
+        assert found is not None
+        assert found.body == states[n][2]
+    async with store._read() as conn:
+        bodies = {r.body for r in await conn.execute(select(delivery_bodies.c.body))}
+    assert bodies == {b"three", b"four", b"five"}
+
+
 async def test_within_one_batch_the_later_delivery_of_a_chain_wins(store: SQLStore) -> None:
     await store.enqueue(delivery(1, chain="webhook\nacme\nurn:t:1"))
     queued = await store.enqueue_many(

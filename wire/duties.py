@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
+from wire.clock import Clock
 from wire.events import StoryChanged, embargo_lifted
 from wire.model import PubStatus
 from wire.poll.sources import SourceRunner
@@ -21,6 +23,8 @@ from wire.visibility import NO_EXPOSURE
 log = logging.getLogger(__name__)
 
 DELIVERY_INTERVAL = 2  # seconds between delivery retry sweeps
+PRUNE_INTERVAL = 600  # seconds between prunings of finished deliveries
+DELIVERED_KEPT = timedelta(days=1)  # how long a delivered or superseded push stays listed
 
 
 class EmbargoWatch:
@@ -62,9 +66,10 @@ class EmbargoWatch:
 
 
 class Leadership:
-    """With several instances on one PostgreSQL, only the lock holder polls sources,
-    releases embargoes and retries pushes; the others serve. Asked on every tick,
-    so another instance takes over when the leader goes away."""
+    """With several instances on one database, only the lock holder polls sources,
+    releases embargoes, retries pushes and prunes the finished ones; the others
+    serve. Asked on every tick, so another instance takes over when the leader
+    goes away."""
 
     def __init__(
         self,
@@ -73,8 +78,9 @@ class Leadership:
         sources: SourceRunner,
         embargo: EmbargoWatch,
         deliver: Callable[[], Awaitable[None]],
+        clock: Clock,
     ) -> None:
-        self._store, self._jobs, self._sources = store, jobs, sources
+        self._store, self._jobs, self._sources, self._clock = store, jobs, sources, clock
         self._embargo, self._deliver = embargo, deliver
         self.leading = False
 
@@ -84,8 +90,17 @@ class Leadership:
         self.leading = True
         log.info("this instance runs the scheduled jobs")
         self._jobs.every("deliveries", self._deliver, DELIVERY_INTERVAL)
+        self._jobs.every("prune-deliveries", self.prune, PRUNE_INTERVAL)
         await self._sources.start()
         await self._embargo.plan()
 
 
-__all__ = ["DELIVERY_INTERVAL", "EmbargoWatch", "Leadership"]
+    async def prune(self) -> int:
+        """Forget deliveries finished more than ``DELIVERED_KEPT`` ago (and their bodies)."""
+        pruned = await self._store.prune_deliveries(before=self._clock() - DELIVERED_KEPT)
+        if pruned:
+            log.info("pruned finished deliveries", extra={"deliveries": pruned})
+        return pruned
+
+
+__all__ = ["DELIVERED_KEPT", "DELIVERY_INTERVAL", "EmbargoWatch", "Leadership"]

@@ -427,6 +427,13 @@ class Deliveries(Protocol):
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
+    async def prune_deliveries(self, *, before: datetime) -> int:
+        """Forget delivered and superseded deliveries queued before ``before``, and
+        the bodies no delivery refers to any more; returns how many deliveries
+        went. Pending and dead ones stay (dead letters wait for a person).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
 
 class Replies(Protocol):
     """Answers kept for ``Idempotency-Key`` retries."""

@@ -225,6 +225,8 @@ deliveries = Table(
     Column("body_digest", Text),
 )
 Index("ix_deliveries_due", deliveries.c.state, deliveries.c.next_attempt_at)
+Index("ix_deliveries_body_digest", deliveries.c.body_digest)  # bodies still referred to
+Index("ix_deliveries_created", deliveries.c.state, deliveries.c.created_at)  # pruning
 
 delivery_bodies = Table(
     "delivery_bodies",

@@ -61,7 +61,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                     spec.refresh_interval,
                 )
             deliver = partial(_deliver, rt.hub, rt.hooks)
-            leader = Leadership(rt.store, rt.jobs, rt.sources, rt.embargo, deliver)
+            leader = Leadership(rt.store, rt.jobs, rt.sources, rt.embargo, deliver, rt.wire.clock)
             await leader.tick()
             rt.jobs.every("leader", leader.tick, LEADER_INTERVAL)
         yield
