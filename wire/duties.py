@@ -94,7 +94,6 @@ class Leadership:
         await self._sources.start()
         await self._embargo.plan()
 
-
     async def prune(self) -> int:
         """Forget deliveries finished more than ``DELIVERED_KEPT`` ago (and their bodies)."""
         pruned = await self._store.prune_deliveries(before=self._clock() - DELIVERED_KEPT)
