@@ -520,6 +520,38 @@ async def test_a_hanging_endpoint_times_out_without_delaying_another_partner(
     assert waiting.last_error == f"timed out after {FAST.timeout:g} s"
 
 
+async def test_a_hanging_host_holds_only_its_own_slots(
+    run_app: RunApp, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
+) -> None:
+    """Many pushes queued to a host that hangs never hold every slot: another
+    partner's push goes out while they wait."""
+    stuck, quick = await endpoint(hang=True), await endpoint()
+    config = hooks_config(
+        tmp_path,
+        [
+            {"name": "stuck", "webhook_url": stuck.url, "webhook_secret": SECRET},
+            {
+                "name": "quick",
+                "webhook_url": quick.url,
+                "webhook_secret": OTHER_SECRET,
+                "sources": ["other"],
+            },
+        ],
+    )
+    client = await run_app(config)
+    client.app[HOOKS].courier.limit(concurrency=3, per_host=2)
+    wire = client.app[WIRE]
+    for n in range(1, 6):  # five stories for the stuck partner alone
+        await wire.save(story(n))
+    await wire.bus.drain()
+    loop = asyncio.get_running_loop()
+    saved = loop.time()
+    await wire.save(story(9, source="other"))
+    await quick.next(within=FAST.timeout)
+    assert loop.time() - saved < FAST.timeout / 2
+    assert stuck.posts == 2  # its two slots, no more
+
+
 async def test_a_story_created_withheld_then_killed_sends_partners_nothing(
     run_app: RunApp, tmp_path: Path, endpoint: Callable[..., Awaitable[Endpoint]]
 ) -> None:

@@ -20,6 +20,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -183,7 +184,12 @@ class Courier:
     away in the background, then the due ones on every sweep.
 
     A delivery in flight is never started twice in this process, so the sweep and
-    the immediate attempt do not both send it."""
+    the immediate attempt do not both send it. At most ``concurrency`` attempts
+    run at once, and at most ``per_host`` to one host: a partner whose endpoint
+    hangs holds its own slots (for ``RetryPolicy.timeout`` at worst), never
+    everyone's. The host's slot is taken before the shared one, so attempts
+    queued behind a slow host wait without holding a shared slot. Connections
+    are reused across attempts (one keep-alive session)."""
 
     def __init__(
         self,
@@ -195,7 +201,8 @@ class Courier:
         allow_private: bool,
         policy: RetryPolicy | None = None,
         headers: HeaderFn | None = None,
-        concurrency: int = 32,
+        concurrency: int = 64,
+        per_host: int = 32,
         batch: int = 500,
     ) -> None:
         self.store = store
@@ -205,12 +212,17 @@ class Courier:
         self.allow_private = allow_private
         self.policy = policy or RetryPolicy()
         self.headers = headers
-        self.concurrency = concurrency
         self.batch = batch
-        self._gate = asyncio.Semaphore(concurrency)
+        self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}  # gate, attempts using it
+        self.limit(concurrency=concurrency, per_host=per_host)
         self._in_flight: set[str] = set()
         self._chains: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, attempts using it
         self._tasks: set[asyncio.Task[object]] = set()
+
+    def limit(self, *, concurrency: int, per_host: int) -> None:
+        """Bound the attempts in flight, in all and to one host (before any is made)."""
+        self.concurrency, self._per_host = concurrency, per_host
+        self._gate = asyncio.Semaphore(concurrency)
 
     async def attempt(self, delivery: Delivery) -> Delivery | None:
         """One try, unless that delivery is already being tried; None then.
@@ -228,7 +240,7 @@ class Courier:
                     if latest is None or latest.state != PENDING:
                         return None
                     delivery = latest
-                async with self._gate:
+                async with self._host(delivery.target), self._gate:
                     return await deliver(
                         self.store,
                         self.http,
@@ -240,6 +252,22 @@ class Courier:
                     )
         finally:
             self._in_flight.discard(delivery.id)
+
+    @contextlib.asynccontextmanager
+    async def _host(self, target: str) -> AsyncIterator[None]:
+        """Hold one of the target host's ``per_host`` slots."""
+        host = urlsplit(target).netloc.lower()
+        gate, users = self._hosts.get(host, (asyncio.Semaphore(self._per_host), 0))
+        self._hosts[host] = (gate, users + 1)
+        try:
+            async with gate:
+                yield
+        finally:
+            gate, users = self._hosts[host]
+            if users == 1:
+                del self._hosts[host]
+            else:
+                self._hosts[host] = (gate, users - 1)
 
     @contextlib.asynccontextmanager
     async def _chain(self, chain: str | None) -> AsyncIterator[bool]:
