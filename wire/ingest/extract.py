@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ __all__ = [
     "extract",
     "extract_copy",
     "match_caption",
+    "parse_date",
     "parse_time",
     "words",
 ]
@@ -110,11 +112,15 @@ def detect_language(text: str, patterns: Sequence[PatternSet] | None = None) -> 
     """The likeliest language among the shipped ones: by script first (a language
     set with a ``script`` wins when enough letters are in it), then by stopwords."""
     sets = patterns or all_patterns()
-    letters = [c for c in text if c.isalpha()]
-    if letters:
-        scripts = [script_of(c) for c in letters]
+    # Counted per distinct letter: naming each letter of a long story is what cost time.
+    letters = {c: n for c, n in Counter(text).items() if c.isalpha()}
+    total = sum(letters.values())
+    if total:
+        scripts = Counter[str | None]()
+        for c, n in letters.items():
+            scripts[script_of(c)] += n
         for s in sets:
-            if s.script and scripts.count(s.script) / len(letters) >= _SCRIPT_SHARE:
+            if s.script and scripts[s.script] / total >= _SCRIPT_SHARE:
                 return s.language
     words = re.findall(r"\w+", text.casefold())
     scores = [(sum(w in s.stopwords for w in words), -i, s.language) for i, s in enumerate(sets)]
@@ -175,7 +181,7 @@ def parse_time(
     return parsed if parsed <= limit else None
 
 
-def _parse_date(text: str, fetched_at: datetime, language: str) -> str | None:
+def parse_date(text: str, fetched_at: datetime, language: str) -> str | None:
     """A dateline date as YYYY-MM-DD; of "6 Shafar 1434/19 December 2012" the
     Gregorian part (the one in a plausible year) wins."""
     for part in reversed(_ascii_digits(text).split("/")):
@@ -298,7 +304,7 @@ def _match_dateline(
             groups = m.groupdict()
             agency = (groups.get("agency") or "").strip() or None
             raw_date = (groups.get("date") or "").strip() or None
-            iso = _parse_date(raw_date, fetched_at, language) if raw_date else None
+            iso = parse_date(raw_date, fetched_at, language) if raw_date else None
             dateline = Dateline(place=m.group("place").strip(), agency=agency, date=iso)
             return dateline, text[m.end() :].strip(), raw_date or ""
     return None
