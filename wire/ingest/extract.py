@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 import dateparser
 
 from wire.ingest.clean import clean_lines
-from wire.ingest.patterns import LANGUAGES, PatternSet, all_patterns
+from wire.ingest.dates import DateNames, read_date, read_relative
+from wire.ingest.patterns import LANGUAGES, PatternSet, all_patterns, source_screen
 from wire.ingest.repair import script_of
 from wire.ingest.unwrap import unwrap
 from wire.model import Dateline, InfoSource, Picture, Provider, Related, Rights
@@ -140,6 +141,33 @@ def _is_time_phrase(text: str, sets: Sequence[PatternSet], language: str, base: 
     return parse_time(text, base, language, sets) is not None
 
 
+def _names(languages: Sequence[str], sets: Sequence[PatternSet]) -> list[DateNames]:
+    """Each language's date names in the order dateparser is given the languages:
+    dateparser reads a phrase in one language at a time, so does the fast path."""
+    by_language = {s.language: s.dates for s in sets}
+    return [by_language[lang] for lang in languages if lang in by_language]
+
+
+def _fast_time(
+    text: str, base: datetime, languages: Sequence[str], sets: Sequence[PatternSet]
+) -> datetime | None:
+    """``parse_time``'s reading without dateparser, where ``wire.ingest.dates`` can."""
+    for names in _names(languages, sets):
+        found = read_relative(text, names, base) or read_date(text, names)
+        if found is not None:
+            return found
+    return None
+
+
+def _fast_date(text: str, languages: Sequence[str], sets: Sequence[PatternSet]) -> datetime | None:
+    """``parse_date``'s reading without dateparser, where ``wire.ingest.dates`` can."""
+    for names in _names(languages, sets):
+        found = read_date(text, names)
+        if found is not None:
+            return found
+    return None
+
+
 def parse_time(
     phrase: str,
     fetched_at: datetime,
@@ -165,10 +193,12 @@ def parse_time(
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
     languages = list(dict.fromkeys([language, "en"]))
-    try:
-        parsed = dateparser.parse(text, languages=languages, settings=settings)
-    except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
-        return None
+    parsed = _fast_time(text, base, languages, sets)
+    if parsed is None:
+        try:
+            parsed = dateparser.parse(text, languages=languages, settings=settings)
+        except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
+            return None
     if parsed is None:
         return None
     parsed = parsed.astimezone(UTC)
@@ -188,14 +218,17 @@ def parse_date(text: str, fetched_at: datetime, language: str) -> str | None:
         year = _YEAR.search(part)
         if not year or not 1900 <= int(year.group(0)) <= fetched_at.year + 1:
             continue
-        try:
-            parsed = dateparser.parse(
-                part.strip(),
-                languages=list(dict.fromkeys([language, *LANGUAGES])),
-                settings={"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]},
-            )
-        except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
-            continue
+        languages = list(dict.fromkeys([language, *LANGUAGES]))
+        parsed = _fast_date(part, languages, all_patterns())
+        if parsed is None:
+            try:
+                parsed = dateparser.parse(
+                    part.strip(),
+                    languages=languages,
+                    settings={"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]},
+                )
+            except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
+                continue
         if parsed is not None:
             return str(parsed.date().isoformat())
     return None
@@ -329,7 +362,10 @@ def _is_media(name: str, noun: str | None, suffix: str | None, s: PatternSet) ->
 def _find_sources(paragraphs: Sequence[str], sets: Sequence[PatternSet]) -> tuple[InfoSource, ...]:
     found: list[tuple[int, int, InfoSource]] = []
     taken: list[tuple[int, int, int]] = []
+    screen = source_screen(tuple(sets))
     for pi, text in enumerate(paragraphs):
+        if screen.search(text) is None:
+            continue
         for s in sets:
             for pattern in s.sources:
                 for m in pattern.regex.finditer(text):
