@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
+import re
+from typing import Any
+
+import ftfy
 import pytest
+from ftfy.badness import BADNESS_RE
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wire.errors import InputTooLarge, MalformedInput, NoContent
 from wire.ingest.repair import (
+    _mojibake_alphabet,
     check_size,
+    could_be_mojibake,
     decode,
+    fix_mojibake,
     normalize_whitespace,
     repair,
     repair_split_mojibake,
@@ -107,3 +118,58 @@ def test_repair_of_the_sample_tail_leaves_no_mojibake() -> None:
 def test_repair_of_only_control_characters_is_no_content() -> None:
     with pytest.raises(NoContent):
         repair("\x07\u200b \n", "x")
+
+
+_PARSER: Any = importlib.import_module("re._parser")  # the regex parser, to read ftfy's
+_SRE: Any = importlib.import_module("re._constants")
+
+
+def test_every_pattern_of_ftfys_heuristic_needs_a_character_of_the_alphabet() -> None:
+    """The claim ``could_be_mojibake`` rests on, read from ftfy's own regex: each
+    alternative has a position only characters of the alphabet can fill."""
+    alphabet = _mojibake_alphabet()
+    tree = _PARSER.parse(BADNESS_RE.pattern, re.VERBOSE)
+    [(op, (_, branches))] = list(tree)
+    assert op is _SRE.BRANCH
+
+    def chars(item: tuple[Any, Any]) -> set[str] | None:
+        kind, value = item
+        if kind is _SRE.LITERAL:
+            return {chr(value)}
+        if kind is not _SRE.IN:
+            return None
+        found: set[str] = set()
+        for sub, arg in value:
+            if sub is _SRE.LITERAL:
+                found.add(chr(arg))
+            elif sub is _SRE.RANGE:
+                found.update(map(chr, range(arg[0], arg[1] + 1)))
+            else:
+                return None  # a class such as \w: any character
+        return found
+
+    for branch in branches:
+        assert any((c := chars(item)) is not None and c <= alphabet for item in branch), branch
+
+
+_PLAIN = "“”‘’–—…\u00a0·©®™•«»" + "إندونيسيا ترسل" + "abc XYZ 123.,;:!?'\"()\n"
+
+
+@settings(max_examples=300)
+@given(st.text(st.sampled_from(_PLAIN) | st.characters(codec="utf-8", exclude_categories=["Cs"])))
+def test_text_ftfy_is_not_asked_about_is_text_ftfy_leaves_alone(text: str) -> None:
+    if not could_be_mojibake(text):
+        assert ftfy.fix_encoding(text) == text
+
+
+@settings(max_examples=200)
+@given(st.text(st.sampled_from(_PLAIN), max_size=40))
+def test_curly_quotes_dashes_and_arabic_skip_ftfy(text: str) -> None:
+    assert not could_be_mojibake(text)
+    assert fix_mojibake(text) == repair_split_mojibake(ftfy.fix_encoding(text))
+
+
+def test_mojibake_is_still_asked_about() -> None:
+    broken = "Russia’s envoy".encode().decode("cp1252")
+    assert could_be_mojibake(broken)
+    assert fix_mojibake(broken) == "Russia’s envoy"

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -65,6 +65,19 @@ class IngestOutcome:
     @property
     def stored(self) -> int:
         return sum(1 for r in self.results if r.changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One input for ``Wire.ingest_many``: its bytes and what is known of where they came from."""
+
+    data: bytes
+    name: str
+    fmt: str = "auto"
+    source: str | None = None
+    fetched_at: datetime | None = None
+    url: str | None = None
+    media_type: str | None = None
 
 
 async def parse(
@@ -196,17 +209,73 @@ class Wire:
                 url=url,
                 workers=self.workers,
             )
-        sha = hashlib.sha256(data).hexdigest()
-        await self.store.archive_raw(
-            RawInput(sha, data, now, source=source, name=name, media_type=media_type)
-        )
+        item = Input(data, name, fmt, source, fetched_at, url, media_type)
+        return (await self.ingest_many([item]))[0]
+
+    async def ingest_many(self, inputs: Sequence[Input]) -> list[IngestOutcome]:
+        """Archive, parse and store inputs: the archive-then-save path, for one
+        input or a batch of them. Never raises ``IngestError``: each outcome
+        carries its own, and the failure is recorded with the raw bytes kept.
+
+        Every input's raw bytes are archived first (one transaction), before any
+        is parsed; then the inputs are parsed, and stored in one transaction,
+        each in a savepoint of its own: an input that fails is recorded and
+        undone alone, never half-written, and the others stand. The same bytes
+        again, in the batch or before it, store nothing (``_already_ingested``).
+        Listeners hear of each change after the commit."""
+        now = self.clock()
+        shas = [hashlib.sha256(item.data).hexdigest() for item in inputs]
+        async with self.store.transaction():
+            for item, sha in zip(inputs, shas, strict=True):
+                raw = RawInput(
+                    sha,
+                    item.data,
+                    now,
+                    source=item.source,
+                    name=item.name,
+                    media_type=item.media_type,
+                )
+                await self.store.archive_raw(raw)
+        parsed: list[list[Story] | IngestError | None] = []
+        for item, sha in zip(inputs, shas, strict=True):
+            if await self._made_from(sha, item.source):
+                parsed.append(None)  # seen before: not parsed again
+                continue
+            try:
+                parsed.append(await self._parse_input(item, item.fetched_at or now))
+            except IngestError as exc:
+                parsed.append(exc)
+        outcomes: list[IngestOutcome] = []
+        changed: list[SaveResult] = []
+        async with self._screening, self.store.transaction():
+            for item, sha, stories in zip(inputs, shas, parsed, strict=True):
+                async with self.store.transaction():
+                    outcome = await self._store_input(item, sha, stories, now)
+                outcomes.append(outcome)
+                changed.extend(outcome.results)
+        for result in changed:
+            await self._announce(result, None, self.clock())
+        return outcomes
+
+    async def _parse_input(self, item: Input, fetched_at: datetime) -> list[Story]:
+        return await self._parse(item.data, item.name, item.fmt, item.source, fetched_at, item.url)
+
+    async def _store_input(
+        self, item: Input, sha: str, parsed: list[Story] | IngestError | None, now: datetime
+    ) -> IngestOutcome:
+        """One input of ``ingest_many`` inside the batch's transaction: its failure
+        recorded, or its stories saved (each screened, stored and indexed)."""
+        name, source = item.name, item.source
         unchanged = await self._already_ingested(sha, source, name)
         if unchanged is not None:
             return unchanged
         try:
-            stories = await self._parse(data, name, fmt, source, fetched_at, url)
+            if isinstance(parsed, IngestError):
+                raise parsed
+            first = item.fetched_at or now
+            stories = parsed if parsed is not None else await self._parse_input(item, first)
             skipped: tuple[str, ...] = getattr(stories, "skipped", ())
-            stories = await self._first_fetch(stories, data, name, fmt, source, url)
+            stories = await self._first_fetch(stories, item)
         except IngestError as exc:
             log.warning("ingest failed", extra={"input": name, "reason": exc.reason})
             await self.store.record_failure(IngestFailure(sha, source, name, exc.reason, now))
@@ -219,7 +288,17 @@ class Wire:
         refused: StoryValidationError | None = None
         for story in stories:
             try:
-                results.append(await self.save(story))
+                # The pipeline checked every story it made against the schema.
+                results.append(
+                    await self._save_screened(
+                        story,
+                        self.clock(),
+                        reason=None,
+                        expected_version=None,
+                        editorial=False,
+                        validated=True,
+                    )
+                )
             except StoryValidationError as exc:
                 # One story the store refuses does not lose the others of the input.
                 refused = exc
@@ -311,8 +390,7 @@ class Wire:
         """The same bytes from the same source again are a no-op: the stories they
         made, as they stand, and no new version, no event (a re-drop, a re-push, a
         second ``wire ingest`` of one file)."""
-        made = await self.store.versions_from_raw(sha)
-        guids = dict.fromkeys(v.guid for v in made if v.origin.source == source)
+        guids = await self._made_from(sha, source)
         if not guids:
             return None
         current = [s for s in [await self.store.get(g) for g in guids] if s is not None]
@@ -320,15 +398,12 @@ class Wire:
         log.info("input unchanged", extra={"input": name, "raw_sha256": sha})
         return IngestOutcome(name, sha, tuple(current), results)
 
-    async def _first_fetch(
-        self,
-        stories: list[Story],
-        data: bytes,
-        name: str,
-        fmt: str,
-        source: str | None,
-        url: str | None,
-    ) -> list[Story]:
+    async def _made_from(self, sha: str, source: str | None) -> list[str]:
+        """The guids of the stories these bytes from this source made, if any."""
+        made = await self.store.versions_from_raw(sha)
+        return list(dict.fromkeys(v.guid for v in made if v.origin.source == source))
+
+    async def _first_fetch(self, stories: list[Story], item: Input) -> list[Story]:
         """Copy whose times are relative ("5 hours ago") read against the first
         fetch of the story, not this one, so fetching the same story again never
         moves its publication time."""
@@ -345,7 +420,7 @@ class Wire:
             ):
                 out.append(story)
                 continue
-            again = await self._parse(data, name, fmt, source, first, url)
+            again = await self._parse_input(item, first)
             out.append(next((s for s in again if s.guid == story.guid), story))
         return out
 
@@ -366,10 +441,9 @@ class Wire:
         the other story. A new story too like one already carried is held for
         review (``_screen``). ``editorial``: an editor's write without a precondition."""
         now = self.clock()
-        clean = sanitize_story(story)
-        async with self._screening:
+        async with self._screening, self.store.transaction():
             result = await self._save_screened(
-                clean, now, reason=reason, expected_version=expected_version, editorial=editorial
+                story, now, reason=reason, expected_version=expected_version, editorial=editorial
             )
         await self._announce(result, reason, now)
         return result
@@ -382,13 +456,18 @@ class Wire:
         reason: ChangeReason | None,
         expected_version: int | None,
         editorial: bool,
+        validated: bool = False,
     ) -> SaveResult:
-        """``save`` under the screening lock: screen, store (with the hold of a
-        held story in the same transaction), index the text written."""
+        """``save`` under the screening lock, in one store transaction: the story
+        sanitized, screened, stored (with the hold of a held story), the text
+        written indexed. ``validated``: the pipeline checked it against the schema."""
+        story = sanitize_story(story)
         id_space = self.config.id_space(story.origin.source)
         screened = await self._screen(story, reason, now, editorial=editorial)
         try:
-            result = await self._store(screened, now, expected_version, editorial, id_space)
+            result = await self._store(
+                screened, now, expected_version, editorial, id_space, validated=validated
+            )
         except IdentityCollision as exc:
             apart = scoped_guid(story.guid, story.origin.source)
             note = (
@@ -409,6 +488,8 @@ class Wire:
         expected_version: int | None,
         editorial: bool,
         id_space: frozenset[str] | None,
+        *,
+        validated: bool = False,
     ) -> SaveResult:
         if screened.drop:
             current = await self.current(screened.story.guid)
@@ -424,6 +505,7 @@ class Wire:
             editorial=editorial,
             id_space=id_space,
             hold=hold,
+            validated=validated,
         )
 
     async def _announce(

@@ -208,12 +208,17 @@ def loads(text: str | bytes) -> Story:
     return story_from_dict(data)
 
 
-def encode_story(story: Story) -> str:
+def encode_story(story: Story, *, validate: bool = True) -> str:
     """The stored JSON document; raises ``StoryValidationError`` for a story that
     would not read back (better refused now than unreadable later), including text
-    with a lone surrogate (JSON's ``"\\ud800"``), which no database text column holds."""
+    with a lone surrogate (JSON's ``"\\ud800"``), which no database text column holds.
+
+    ``validate=False``: the story's content was checked against the schema
+    already (the ingest pipeline's ``encode_story``); the schema is the dearest
+    part of a save, and checked once is enough. Lone surrogates are still refused."""
     data = story_to_dict(story)
-    validate_story_dict(data)
+    if validate:
+        validate_story_dict(data)
     doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     try:
         doc.encode("utf-8")

@@ -164,6 +164,8 @@ class Hub:
         self.verify_timeout = 10.0
         self._tasks: set[asyncio.Task[None]] = set()
         self._queued: dict[tuple[str, str], str] = {}  # (topic, callback) → last delivery id
+        self._distributing: set[str] = set()  # feeds whose distribution is under way
+        self._again: set[str] = set()  # … and changed again meanwhile
 
     async def accept(
         self,
@@ -245,8 +247,28 @@ class Hub:
 
     # distribution -----------------------------------------------------------
     async def on_feed_changed(self, event: FeedChanged) -> None:
-        """Queue the new body of each format of the feed for its subscribers, and send now."""
+        """Queue the new body of each format of the feed for its subscribers, and send now.
+
+        Changes that arrive while the feed is being distributed (a batch of
+        stories, each changing the feed) are distributed once more after it, not
+        once each: every subscriber is sent the feed as it stands after the last
+        change, without the subscription lookups and renders of every change
+        between (which cost more than the batch's writes)."""
         feed = event.feed
+        if feed in self._distributing:
+            self._again.add(feed)
+            return
+        self._distributing.add(feed)
+        try:
+            while True:
+                self._again.discard(feed)
+                await self._distribute(feed)
+                if feed not in self._again:
+                    break
+        finally:
+            self._distributing.discard(feed)
+
+    async def _distribute(self, feed: str) -> None:
         spec = self.wire.config.feed(feed)
         if spec is None:
             return

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 import dateparser
 
 from wire.ingest.clean import clean_lines
-from wire.ingest.patterns import LANGUAGES, PatternSet, all_patterns
+from wire.ingest.dates import DateNames, read_date, read_relative
+from wire.ingest.patterns import LANGUAGES, PatternSet, all_patterns, source_screen
 from wire.ingest.repair import script_of
 from wire.ingest.unwrap import unwrap
 from wire.model import Dateline, InfoSource, Picture, Provider, Related, Rights
@@ -32,6 +34,7 @@ __all__ = [
     "extract",
     "extract_copy",
     "match_caption",
+    "parse_date",
     "parse_time",
     "words",
 ]
@@ -110,11 +113,15 @@ def detect_language(text: str, patterns: Sequence[PatternSet] | None = None) -> 
     """The likeliest language among the shipped ones: by script first (a language
     set with a ``script`` wins when enough letters are in it), then by stopwords."""
     sets = patterns or all_patterns()
-    letters = [c for c in text if c.isalpha()]
-    if letters:
-        scripts = [script_of(c) for c in letters]
+    # Counted per distinct letter: naming each letter of a long story is what cost time.
+    letters = {c: n for c, n in Counter(text).items() if c.isalpha()}
+    total = sum(letters.values())
+    if total:
+        scripts = Counter[str | None]()
+        for c, n in letters.items():
+            scripts[script_of(c)] += n
         for s in sets:
-            if s.script and scripts.count(s.script) / len(letters) >= _SCRIPT_SHARE:
+            if s.script and scripts[s.script] / total >= _SCRIPT_SHARE:
                 return s.language
     words = re.findall(r"\w+", text.casefold())
     scores = [(sum(w in s.stopwords for w in words), -i, s.language) for i, s in enumerate(sets)]
@@ -132,6 +139,33 @@ def _is_time_phrase(text: str, sets: Sequence[PatternSet], language: str, base: 
     if text.endswith(".") and not text.endswith("a.m.") and not text.endswith("p.m."):
         return False
     return parse_time(text, base, language, sets) is not None
+
+
+def _names(languages: Sequence[str], sets: Sequence[PatternSet]) -> list[DateNames]:
+    """Each language's date names in the order dateparser is given the languages:
+    dateparser reads a phrase in one language at a time, so does the fast path."""
+    by_language = {s.language: s.dates for s in sets}
+    return [by_language[lang] for lang in languages if lang in by_language]
+
+
+def _fast_time(
+    text: str, base: datetime, languages: Sequence[str], sets: Sequence[PatternSet]
+) -> datetime | None:
+    """``parse_time``'s reading without dateparser, where ``wire.ingest.dates`` can."""
+    for names in _names(languages, sets):
+        found = read_relative(text, names, base) or read_date(text, names)
+        if found is not None:
+            return found
+    return None
+
+
+def _fast_date(text: str, languages: Sequence[str], sets: Sequence[PatternSet]) -> datetime | None:
+    """``parse_date``'s reading without dateparser, where ``wire.ingest.dates`` can."""
+    for names in _names(languages, sets):
+        found = read_date(text, names)
+        if found is not None:
+            return found
+    return None
 
 
 def parse_time(
@@ -159,10 +193,12 @@ def parse_time(
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
     languages = list(dict.fromkeys([language, "en"]))
-    try:
-        parsed = dateparser.parse(text, languages=languages, settings=settings)
-    except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
-        return None
+    parsed = _fast_time(text, base, languages, sets)
+    if parsed is None:
+        try:
+            parsed = dateparser.parse(text, languages=languages, settings=settings)
+        except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
+            return None
     if parsed is None:
         return None
     parsed = parsed.astimezone(UTC)
@@ -175,21 +211,24 @@ def parse_time(
     return parsed if parsed <= limit else None
 
 
-def _parse_date(text: str, fetched_at: datetime, language: str) -> str | None:
+def parse_date(text: str, fetched_at: datetime, language: str) -> str | None:
     """A dateline date as YYYY-MM-DD; of "6 Shafar 1434/19 December 2012" the
     Gregorian part (the one in a plausible year) wins."""
     for part in reversed(_ascii_digits(text).split("/")):
         year = _YEAR.search(part)
         if not year or not 1900 <= int(year.group(0)) <= fetched_at.year + 1:
             continue
-        try:
-            parsed = dateparser.parse(
-                part.strip(),
-                languages=list(dict.fromkeys([language, *LANGUAGES])),
-                settings={"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]},
-            )
-        except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
-            continue
+        languages = list(dict.fromkeys([language, *LANGUAGES]))
+        parsed = _fast_date(part, languages, all_patterns())
+        if parsed is None:
+            try:
+                parsed = dateparser.parse(
+                    part.strip(),
+                    languages=languages,
+                    settings={"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]},
+                )
+            except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
+                continue
         if parsed is not None:
             return str(parsed.date().isoformat())
     return None
@@ -298,7 +337,7 @@ def _match_dateline(
             groups = m.groupdict()
             agency = (groups.get("agency") or "").strip() or None
             raw_date = (groups.get("date") or "").strip() or None
-            iso = _parse_date(raw_date, fetched_at, language) if raw_date else None
+            iso = parse_date(raw_date, fetched_at, language) if raw_date else None
             dateline = Dateline(place=m.group("place").strip(), agency=agency, date=iso)
             return dateline, text[m.end() :].strip(), raw_date or ""
     return None
@@ -323,7 +362,10 @@ def _is_media(name: str, noun: str | None, suffix: str | None, s: PatternSet) ->
 def _find_sources(paragraphs: Sequence[str], sets: Sequence[PatternSet]) -> tuple[InfoSource, ...]:
     found: list[tuple[int, int, InfoSource]] = []
     taken: list[tuple[int, int, int]] = []
+    screen = source_screen(tuple(sets))
     for pi, text in enumerate(paragraphs):
+        if screen.search(text) is None:
+            continue
         for s in sets:
             for pattern in s.sources:
                 for m in pattern.regex.finditer(text):

@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 import ftfy
+import ftfy.badness
 
 from wire.config import MAX_INPUT_BYTES
 from wire.errors import InputTooLarge, MalformedInput, NoContent
@@ -161,11 +162,45 @@ def normalize_whitespace(text: str) -> str:
     return "\n".join(out)
 
 
+def _mojibake_alphabet() -> frozenset[str]:
+    """The characters one of which every pattern of ftfy's mojibake heuristic
+    (``ftfy.badness``) needs, besides ASCII, its "common" characters and quotation marks.
+
+    ``ftfy.fix_encoding`` changes nothing in text its heuristic finds clean, and
+    running the heuristic costs more than the rest of a story's repair; text with
+    none of these characters (ASCII copy with curly quotes and dashes, Arabic)
+    cannot match it, so it is not asked. Taken from ftfy's own tables, so the
+    alphabet follows ftfy's heuristic; ``tests/test_repair.py`` checks the claim."""
+    categories = ftfy.badness.MOJIBAKE_CATEGORIES
+    plain = {"common", "start_punctuation", "end_punctuation"}
+    every = "".join(map(chr, range(0x80, 0xD800))) + "".join(map(chr, range(0xE000, 0x10000)))
+    found: set[str] = set()
+    for name, chars in categories.items():
+        if name not in plain:
+            found.update(re.findall(f"[{chars}]", every))
+    found.update(c for c in ftfy.badness.BADNESS_RE.pattern if not c.isascii())
+    for name in plain:
+        found.difference_update(re.findall(f"[{categories[name]}]", every))
+    return frozenset(found)
+
+
+_SUSPECT = re.compile("[" + "".join(sorted(map(re.escape, _mojibake_alphabet()))) + "]")
+
+
+def could_be_mojibake(text: str) -> bool:
+    """Whether ftfy's mojibake heuristic could find anything in ``text`` (see
+    ``_mojibake_alphabet``); ``False`` means ``ftfy.fix_encoding`` leaves it as it is."""
+    return _SUSPECT.search(text) is not None
+
+
 def fix_mojibake(text: str) -> str:
     """ftfy's encoding repair over the whole document, then the split-pair pass.
 
+    ftfy is asked only about text that could hold mojibake (``could_be_mojibake``).
     Whitespace is left alone, so this also suits markup."""
-    return repair_split_mojibake(ftfy.fix_encoding(text))
+    if could_be_mojibake(text):
+        text = ftfy.fix_encoding(text)
+    return repair_split_mojibake(text)
 
 
 def repair_text(text: str) -> str:

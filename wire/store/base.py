@@ -8,6 +8,7 @@ instant is an aware UTC ``datetime``. Story versions are append-only.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -219,6 +220,21 @@ class Lifecycle(Protocol):
         is behind the code."""
 
 
+class Transactions(Protocol):
+    """Several writes as one: what an ingest batch and a save write together."""
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """Every store call the calling task makes inside joins one write
+        transaction, committed on the way out and rolled back if the block
+        raises; nested, a savepoint (the inner block's writes undone alone when
+        it raises). Reads inside see the writes before them; change listeners
+        are called after the commit. Tasks the block starts are not in it.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is
+        unreachable) when the transaction cannot begin or commit."""
+        ...
+
+
 class RawArchive(Protocol):
     """Raw inputs kept as they arrived, and the failures recorded with them."""
 
@@ -260,8 +276,13 @@ class Stories(Protocol):
         editorial: bool = False,
         id_space: frozenset[str] | None = None,
         hold: Hold | None = None,
+        validated: bool = False,
     ) -> SaveResult:
         """Store a story as its guid's next version.
+
+        ``validated``: the story's content passed the schema on its way in (the
+        ingest pipeline checks every story it makes), so it is not checked
+        again; what the store adds (version, times) is valid by construction.
 
         ``hold``: when the write creates the guid, the near-duplicate hold
         recorded with it in the same transaction (a held story never exists
@@ -523,6 +544,7 @@ class Coordination(Protocol):
 
 class Store(
     Lifecycle,
+    Transactions,
     RawArchive,
     Stories,
     Credentials,

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from wire.errors import ConfigError
+from wire.ingest.dates import DateNames
 
 __all__ = [
     "LANGUAGES",
@@ -24,6 +25,7 @@ __all__ = [
     "SourcePattern",
     "all_patterns",
     "load_patterns",
+    "source_screen",
 ]
 
 LANGUAGES = ("en", "id", "ar")
@@ -53,6 +55,7 @@ class PatternSet:
     view_counter: re.Pattern[str]
     reltime: re.Pattern[str]  # a relative time phrase, unanchored
     timezones: tuple[tuple[str, str], ...]  # (abbreviation, UTC offset)
+    dates: DateNames  # the forms read without dateparser
     byline_prefix: re.Pattern[str]
     byline_joiners: re.Pattern[str]
     outlets: frozenset[str]  # casefolded
@@ -102,6 +105,23 @@ def _list_of_patterns(
     )
 
 
+def _date_names(data: dict[str, Any], lang: str) -> DateNames:
+    units = _get(data, "time.units", lang)
+    counts = _get(data, "time.counts", lang)
+    if not isinstance(units, dict) or not isinstance(counts, dict):
+        raise ConfigError(f"patterns.{lang}.time", "units and counts must be tables")
+    try:
+        return DateNames.build(
+            months=_strings(data, "time.months", lang),
+            weekdays=_strings(data, "time.weekdays", lang),
+            ago=str(_get(data, "time.ago", lang)),
+            counts={str(k): int(v) for k, v in counts.items()},
+            units={str(k): _strings(data, f"time.units.{k}", lang) for k in units},
+        )
+    except (re.error, ValueError) as exc:
+        raise ConfigError(f"patterns.{lang}.time", str(exc)) from exc
+
+
 def parse_patterns(data: dict[str, Any], lang: str) -> PatternSet:
     """One language's TOML table → a compiled ``PatternSet``; ``ConfigError`` names a bad key."""
     outlets = _strings(data, "extract.outlets", lang)
@@ -131,6 +151,7 @@ def parse_patterns(data: dict[str, Any], lang: str) -> PatternSet:
         ),
         reltime=_compile(subs["reltime"], subs, "time.reltime", lang),
         timezones=tuple((str(k), str(v)) for k, v in dict(zones).items()),
+        dates=_date_names(data, lang),
         byline_prefix=_compile(str(_get(data, "byline.prefix", lang)), subs, "byline.prefix", lang),
         byline_joiners=_compile(
             str(_get(data, "byline.joiners", lang)), subs, "byline.joiners", lang
@@ -176,3 +197,16 @@ def load_patterns(lang: str) -> PatternSet:
 def all_patterns() -> tuple[PatternSet, ...]:
     """Every shipped language's patterns: copy often mixes furniture from several."""
     return tuple(load_patterns(lang) for lang in LANGUAGES)
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+@cache
+def source_screen(sets: tuple[PatternSet, ...]) -> re.Pattern[str]:
+    """Every source pattern of ``sets`` as one alternation, group names dropped:
+    one pass over a paragraph says whether any of them can match in it at all,
+    so the patterns one by one (whose order and overlaps decide what is found)
+    run only where one will."""
+    alternatives = (_NAMED_GROUP.sub("(?:", p.regex.pattern) for s in sets for p in s.sources)
+    return re.compile("|".join(f"(?:{a})" for a in alternatives))

@@ -168,6 +168,9 @@ class CoordinationSQL(SQLBase):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _committed(self, guid: str) -> None:
+        await self._fire(guid)
+
     async def _fire(self, guid: str, *, remote: bool = False) -> None:
         callbacks = [*self._listeners, *(self._remote_listeners if remote else ())]
         for callback in callbacks:

@@ -18,6 +18,8 @@ import time
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self, TextIO, TypeVar
 
@@ -142,6 +144,16 @@ def wrap_public_methods(cls: type[T]) -> type[T]:
     return cls
 
 
+@dataclass
+class _Joined:
+    """The write transaction a task has open (``SQLBase.transaction``): its
+    connection, and the guids whose change listeners wait for its commit."""
+
+    task: asyncio.Task[Any] | None
+    conn: AsyncConnection
+    changed: list[str] = field(default_factory=list)
+
+
 class SQLBase:
     """What every capability of the SQL store shares (see the module docstring).
 
@@ -185,6 +197,7 @@ class SQLBase:
         self._watcher: asyncio.Task[None] | None = None
         self._watched = 0  # the change sequence the SQLite watch has read up to
         self._own: set[int] = set()  # change sequence numbers of this process's writes
+        self._joined: ContextVar[_Joined | None] = ContextVar(f"wire_tx_{id(self)}", default=None)
 
     def _outage(self, exc: BaseException) -> None:
         """The database did not answer: said once per outage, not once per request."""
@@ -282,14 +295,87 @@ class SQLBase:
             raise StoreError(f"{self!r} is not open")
         return self._engine
 
+    def _open_transaction(self) -> _Joined | None:
+        """This task's open ``transaction``, if it has one (tasks it starts have their own)."""
+        joined = self._joined.get()
+        if joined is None or joined.task is not asyncio.current_task():
+            return None
+        return joined
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Every store call this task makes inside joins one write transaction,
+        committed on the way out, rolled back (and its change listeners never
+        called) if the block raises; nested, a savepoint: what the inner block
+        wrote is undone alone when it raises. Reads inside see the writes
+        before them. Change listeners are called after the commit."""
+        joined = self._open_transaction()
+        try:
+            if joined is not None:
+                mark = len(joined.changed)
+                try:
+                    async with joined.conn.begin_nested():
+                        yield
+                except BaseException:
+                    del joined.changed[mark:]
+                    raise
+                return
+            async with self._write() as conn:
+                joined = _Joined(asyncio.current_task(), conn)
+                token = self._joined.set(joined)
+                try:
+                    yield
+                finally:
+                    self._joined.reset(token)
+        except WireError:
+            raise
+        except (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            if _unreachable(exc):
+                self._outage(exc)
+                raise StoreUnavailable(f"the database is unreachable: {exc}") from exc
+            raise StoreError(f"transaction: {exc}") from exc
+        if self._joined.get() is None:
+            for guid in joined.changed:
+                await self._committed(guid)
+
+    async def _changed(self, guid: str) -> None:
+        """A write changed ``guid``: its listeners hear of it once it is committed."""
+        joined = self._open_transaction()
+        if joined is not None:
+            joined.changed.append(guid)
+        else:
+            await self._committed(guid)
+
+    async def _committed(self, guid: str) -> None:
+        """Called with each guid a committed write changed (the coordination capability listens)."""
+
     @contextlib.asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
+        joined = self._open_transaction()
+        if joined is not None:
+            yield joined.conn
+            return
         async with self._require().connect() as conn:
             yield conn
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction; on SQLite also the in-process writer lock."""
+        """One write transaction; on SQLite also the in-process writer lock.
+
+        Inside this task's ``transaction``, the write joins it: on PostgreSQL in a
+        savepoint, so a write that fails (two writers creating one guid) is undone
+        alone and can be retried; SQLite needs none, since the transaction holds
+        the database for writing and no write of another can meet it: a write's
+        own checks come before its first statement, and anything later aborts the
+        whole transaction."""
+        joined = self._open_transaction()
+        if joined is not None:
+            if self.is_postgres:
+                async with joined.conn.begin_nested():
+                    yield joined.conn
+            else:
+                yield joined.conn
+            return
         self._require()
         assert self._writer is not None
         if self._write_lock is None:

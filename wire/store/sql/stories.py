@@ -49,6 +49,7 @@ class StoriesSQL(CoordinationSQL):
         editorial: bool = False,
         id_space: frozenset[str] | None = None,
         hold: Hold | None = None,
+        validated: bool = False,
     ) -> SaveResult:
         """Store a story as its guid's next version (see ``Store.save`` and ``plan_save``);
         a new guid's ``hold`` in the same transaction."""
@@ -61,7 +62,7 @@ class StoriesSQL(CoordinationSQL):
         while True:
             try:
                 result = await self._save_once(
-                    story, now, expected_version, editorial, id_space, hold
+                    story, now, expected_version, editorial, id_space, hold, validated
                 )
                 break
             except IntegrityError as exc:
@@ -71,7 +72,7 @@ class StoriesSQL(CoordinationSQL):
                     raise StoreError(f"{story.guid}: could not save: {exc.orig}") from exc
                 attempt += 1
         if result.changed:
-            await self._fire(story.guid)
+            await self._changed(story.guid)
         return result
 
     async def _save_once(
@@ -82,6 +83,7 @@ class StoriesSQL(CoordinationSQL):
         editorial: bool,
         id_space: frozenset[str] | None,
         hold: Hold | None = None,
+        validated: bool = False,
     ) -> SaveResult:
         async with self._write() as conn:
             row = (
@@ -113,7 +115,7 @@ class StoriesSQL(CoordinationSQL):
                     previous_exposure=before,
                 )
             exposure, withdrawn_at = plan_exposure(new, entry, now)
-            doc = encode_story(new)
+            doc = encode_story(new, validate=not validated)
             seq = await self._next(conn, CHANGE_SEQ)
             if self._watcher is not None:
                 self._own.add(seq)
