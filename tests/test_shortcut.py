@@ -40,7 +40,7 @@ from wire.web.app import create_app
 from wire.web.front import WRITTEN_FOR_AIOHTTP, Front, ShortcutSite
 from wire.web.keys import PUBLISHER, WIRE
 from wire.web.ratelimit import RateLimiter
-from wire.web.shortcut import FeedShortcut, Miss
+from wire.web.shortcut import POLL_HEAD_KEPT, POLLS_KEPT, FeedShortcut, Miss
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 AUTH = {"Authorization": f"Bearer {PARTNER_TOKEN}"}
@@ -413,6 +413,23 @@ def warm_shortcut(tmp_path_factory: pytest.TempPathFactory) -> FeedShortcut:
         )
 
     return asyncio.run(prepare())
+
+
+def test_the_memo_of_request_heads_is_bounded(tmp_path: Path) -> None:
+    """Heads are remembered up to ``POLLS_KEPT``, each at most ``POLL_HEAD_KEPT``
+    bytes long: a client sending endless distinct heads costs bounded memory."""
+    config = make_config(tmp_path)
+    store = open_store(config.server.database_url)
+    publisher = Publisher(config, store, lambda: NOW)
+    shortcut = FeedShortcut(
+        publisher, Authenticator(config, store), RateLimiter(10**9), lambda: NOW
+    )
+    long = GET.format("/feeds/all.rss", f"X-Long: {'x' * POLL_HEAD_KEPT}\r\n").encode()
+    shortcut.answer(long, "127.0.0.1")
+    assert shortcut.remembered == 0
+    for n in range(POLLS_KEPT + 100):
+        shortcut.answer(GET.format("/feeds/all.rss", f"X-N: {n}\r\n").encode(), "127.0.0.1")
+    assert shortcut.remembered == POLLS_KEPT
 
 
 TOKENS = [PARTNER_TOKEN, EXPIRED_TOKEN, "unknown", ""]

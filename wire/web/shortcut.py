@@ -16,7 +16,8 @@ answered by aiohttp.
 
 Pollers send the same head again and again (the same URL, token and
 validators), so what a head says is worked out once per distinct head and kept
-(``Poll``, in a bounded memo keyed by the head's bytes): the parse, the token's
+(``Poll``, in a memo keyed by the head's bytes, bounded in heads and in each
+head's length): the parse, the token's
 hash, the route, and the answer's status line and headers for the rendering
 they were made for. A repeated poll then costs the rate limit, the token's
 validity, the entitlement (when the reader's audience is another object than
@@ -62,6 +63,7 @@ READ_HEADERS = {
 }
 QUERY_TOKEN = re.compile(rb"token=([A-Za-z0-9._~-]+)")
 POLLS_KEPT = 8192  # distinct request heads whose parse is remembered (a few hundred bytes each)
+POLL_HEAD_KEPT = 2048  # longer heads are parsed every time: the memo holds 16 MB at worst
 
 
 class Declined(Exception):
@@ -215,6 +217,11 @@ class FeedShortcut:
         """The shortcut over a started application's publisher, tokens and rate limit."""
         return cls(app[PUBLISHER], app[AUTH], app[RATE_LIMITER], app[WIRE].clock)
 
+    @property
+    def remembered(self) -> int:
+        """Distinct request heads whose parse is kept."""
+        return len(self._polls)
+
     def answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
         """The response to one request head, a ``Miss`` to ``render``, or None when
         aiohttp must answer it."""
@@ -243,9 +250,10 @@ class FeedShortcut:
         poll = self._polls.get(head, self)  # self: not seen yet
         if poll is self:
             poll = self._poll_of(head)
-            if len(self._polls) >= POLLS_KEPT:
-                del self._polls[next(iter(self._polls))]  # the oldest head goes first
-            self._polls[head] = poll
+            if len(head) <= POLL_HEAD_KEPT:
+                if len(self._polls) >= POLLS_KEPT:
+                    del self._polls[next(iter(self._polls))]  # the oldest head goes first
+                self._polls[head] = poll
         if not isinstance(poll, Poll):
             return None
         if poll.refusal is not None:
