@@ -83,8 +83,12 @@ async def served(tmp_path: Path, database: str) -> AsyncIterator[Served]:
         yield result
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+            proc.terminate()
+            try:
+                await asyncio.to_thread(proc.wait, 20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
 
 
 def _serve(config: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -163,6 +167,13 @@ async def test_sigterm_stops_every_worker_cleanly(served: Served) -> None:
     assert await asyncio.to_thread(served.proc.wait, 20) == 0
     assert not any(_running(pid) for pid in workers)
     assert "Traceback" not in served.log.read_text()
+
+
+async def test_workers_stop_when_the_supervisor_is_killed(served: Served) -> None:
+    workers = served.workers()
+    served.proc.kill()
+    await asyncio.to_thread(served.proc.wait, 10)
+    await eventually(lambda: not any(_running(pid) for pid in workers), within=20)
 
 
 def _running(pid: int) -> bool:

@@ -14,7 +14,8 @@ rate-limit buckets, the shortcut's memo — stays per process: a rate limit of
 The supervisor forks before any event loop or thread exists (each worker builds
 its own), forwards SIGTERM and SIGINT to the workers and waits for them; a
 worker that dies on its own is started again after a pause, so one crash never
-takes the port down. Written by hand because the standard library's process
+takes the port down; a supervisor that dies, even by SIGKILL, takes its workers
+with it (``PR_SET_PDEATHSIG``). Written by hand because the standard library's process
 pools hand out work items, not sockets, and a pre-fork server (gunicorn) would
 bring its own worker model around aiohttp's.
 """
@@ -22,6 +23,7 @@ bring its own worker model around aiohttp's.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -45,6 +47,7 @@ class Supervisor:
         self._serve_one = serve_one
         self._workers: dict[int, int] = {}  # pid → worker number
         self._stopping = False
+        self._supervisor = os.getpid()
 
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; 0 when every worker stopped cleanly."""
@@ -84,6 +87,7 @@ class Supervisor:
             try:
                 for sig in STOP_SIGNALS:
                     signal.signal(sig, signal.SIG_DFL)
+                _stop_with(self._supervisor)
                 code = self._serve_one(number)
             except BaseException:
                 log.exception("a worker failed", extra={"worker": number})
@@ -98,6 +102,23 @@ class Supervisor:
         for pid in list(self._workers):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def _stop_with(supervisor: int) -> None:
+    """Have the kernel send this worker SIGTERM when the supervisor dies, however
+    it dies (SIGKILL included), so no worker outlives it holding the port; and
+    stop now if it died before this was set. Linux only (``prctl``); elsewhere a
+    worker outliving a killed supervisor must be stopped by hand."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        log.warning("workers cannot follow the supervisor's death on this system")
+    if os.getppid() != supervisor:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 __all__ = ["Supervisor"]
