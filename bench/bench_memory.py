@@ -10,8 +10,9 @@ printed beside the same server's memory at start, measured in the same run:
   each format of the feed polled once;
 - *1,000 connections*: ``wrk`` holds 1,000 keep-alive connections polling the
   feed for ``--seconds``; memory is read while they are open;
-- *100 partner views*: 100 partners whose entitlements all differ, each polling
-  the four formats (400 renderings, fragments shared).
+- *100 partner views*: 100 partners whose entitlements all differ (each reads
+  the shared source's 100 stories and one of its own), each polling the four
+  formats: 400 distinct renderings, their fragments shared.
 
 The fragment and rendering caches are bounded (``server.fragment_cache_mb``,
 ``server.render_cache_mb``): the last figure stays under start + both bounds.
@@ -29,11 +30,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 
 from wire.config import load_config
+from wire.model import Origin
 from wire.store import SQLStore
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -50,15 +53,21 @@ def rss_mb(pid: int) -> float:
     raise SystemExit(f"no VmRSS for {pid}")
 
 
-async def bulk_load(config: Path, count: int) -> None:
+async def bulk_load(config: Path, count: int, partners: int) -> None:
+    """``count`` stories from the shared source, then one from each partner's own
+    source, so every partner's view of the feed differs from the others'."""
     settings = load_config(config).server
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SQLStore(settings.database_url)
     await store.open()
     try:
+        sources = ["agency"] * count + [f"own-{i}" for i in range(partners)]
         batch = 2000
-        for first in range(0, count, batch):
-            chunk = [story(i) for i in range(first, min(first + batch, count))]
+        for first in range(0, len(sources), batch):
+            chunk = [
+                replace(story(i), origin=Origin(source=sources[i]))
+                for i in range(first, min(first + batch, len(sources)))
+            ]
             await store.load_current(chunk, now=NOW)
     finally:
         await store.close()
@@ -87,8 +96,8 @@ def measure(label: str, stories: int, partners: int, connections: int, seconds: 
         folder = Path(tmp)
         port = free_port()
         config = partners_config(folder, port, partners, 100)
-        if stories:
-            asyncio.run(bulk_load(config, stories))
+        if stories or partners:
+            asyncio.run(bulk_load(config, stories, partners))
         with wire_server(config) as server:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(wait_ready(base))
@@ -119,7 +128,7 @@ def main() -> None:
     runs = {
         "start": (0, 0, 0),
         f"{args.stories:,} stories": (args.stories, 0, 0),
-        f"{args.partners} partner views": (0, args.partners, 0),
+        f"{args.partners} partner views": (100, args.partners, 0),
     }
     if shutil.which("wrk"):
         runs[f"{args.connections:,} connections"] = (0, 0, args.connections)
