@@ -1,10 +1,15 @@
-"""Does a feed query cost the same with 1,000 and 100,000 stories stored?
+"""Do a feed query, a push and a cursor read cost the same with 1 k, 100 k and
+1 M stories stored? (benchmark (e))
 
-Times ``latest(limit=50)`` for a few feed filters at two store sizes and prints
-the ratio (it should stay near 1), then the query plan, which should walk an
-index rather than scan and sort. SQLite always; PostgreSQL when reachable.
+At each store size (bulk-loaded with ``load_current``): the median of
+``latest(limit=50)`` for a few feed filters, of a push (``save`` of a new
+story), and of a resumed cursor read (``changes`` after a position 100 changes
+back, 50 rows). Prints each beside the smallest size's figure, measured in the
+same run (the ratio should stay near 1), then the feed queries' plans, which
+should walk an index rather than scan and sort. SQLite always; PostgreSQL when
+reachable.
 
-    .venv/bin/python bench/bench_store.py [--large 100000] [--small 1000]
+    .venv/bin/python bench/bench_store.py [--sizes 1000,100000,1000000]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,34 +91,64 @@ async def plans(store: SQLStore) -> None:
                 print("    " + str(row[-1]))
 
 
-async def bench(label: str, store: SQLStore, small: int, large: int) -> None:
+async def time_push(store: SQLStore, size: int, rounds: int = 50) -> float:
+    """Median seconds per ``save`` of a story new to the store."""
+    samples = []
+    for n in range(rounds):
+        fresh = replace(story(size + n), guid=f"urn:bench:push:{size}:{n}")
+        started = time.perf_counter()
+        await store.save(fresh, now=NOW)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+async def time_cursor(store: SQLStore, loaded: int, rounds: int = 200) -> float:
+    """Median seconds per resumed cursor read: 50 changes after a position 100 back."""
+    after = max(0, loaded - 100)
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        rows = await store.changes(FeedFilter(), audience=PUBLIC, now=NOW, after=after, limit=50)
+        samples.append(time.perf_counter() - started)
+        assert rows
+    return statistics.median(samples)
+
+
+async def bench(label: str, store: SQLStore, sizes: list[int]) -> None:
     print(f"== {label}")
-    await fill(store, 0, small)
-    async with store._require().begin() as conn:
-        await conn.execute(text("ANALYZE"))
-    before = {name: await time_latest(store, flt) for name, flt in FILTERS.items()}
-    started = time.perf_counter()
-    await fill(store, small, large)
-    print(f"  loaded {large - small} more stories in {time.perf_counter() - started:.1f}s")
-    async with store._require().begin() as conn:  # what autovacuum / PRAGMA optimize do
-        await conn.execute(text("ANALYZE"))
-    for name, flt in FILTERS.items():
-        after = await time_latest(store, flt)
-        print(
-            f"  latest(50) {name:>14}: {before[name] * 1e3:7.3f} ms at {small:>7}, "
-            f"{after * 1e3:7.3f} ms at {large:>7}, ratio {after / before[name]:.2f}"
+    loaded = 0
+    figures: dict[int, dict[str, float]] = {}
+    for size in sizes:
+        started = time.perf_counter()
+        await fill(store, loaded, size)
+        loaded = size
+        async with store._require().begin() as conn:  # what autovacuum / PRAGMA optimize do
+            await conn.execute(text("ANALYZE"))
+        print(f"  {size:>9,} stories (loaded in {time.perf_counter() - started:.1f} s)")
+        row = {f"latest(50) {name}": await time_latest(store, flt) for name, flt in FILTERS.items()}
+        row["cursor, 50 changes"] = await time_cursor(store, loaded)
+        row["push (save)"] = await time_push(store, size)
+        loaded += 50  # the pushes' stories
+        figures[size] = row
+    base = figures[sizes[0]]
+    for what in base:
+        cells = "  ".join(
+            f"{figures[size][what] * 1e3:7.3f} ms ({figures[size][what] / base[what]:.2f})"
+            for size in sizes
         )
+        print(f"  {what:<26} {cells}")
+    print(f"  (columns: {', '.join(f'{size:,}' for size in sizes)} stories; ratio to the first)")
     await plans(store)
 
 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=1_000)
-    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--sizes", default="1000,100000,1000000")
     args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         async with SQLStore(sqlite_dsn(Path(tmp))) as store:
-            await bench("SQLite", store, args.small, args.large)
+            await bench("SQLite", store, sizes)
     try:
         probe = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test", timeout=3)
     except (OSError, asyncpg.PostgresError) as exc:
@@ -121,7 +157,7 @@ async def main() -> int:
     schema = f"wire_bench_{uuid.uuid4().hex[:8]}"
     try:
         async with SQLStore(PG_URL, schema=schema) as store:
-            await bench("PostgreSQL", store, args.small, args.large)
+            await bench("PostgreSQL", store, sizes)
     finally:
         await probe.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await probe.close()
