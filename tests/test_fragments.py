@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.clocks import START, FakeClock
+from tests.clocks import START, FakeClock, eventually
 from tests.store_fixtures import on_database
 from tests.validators import feed_meta
 from wire.config import Config, parse_config
@@ -114,7 +114,7 @@ def test_an_assembled_gzip_body_is_about_as_small_as_compressing_it_whole() -> N
 PARTNERS = {"alpha-only": ["alpha"], "beta-only": ["beta"], "both": ["alpha", "beta"]}
 
 
-def config(folder: Path, **server: int) -> Config:
+def config(folder: Path, **server: int | bool) -> Config:
     raw = {
         "server": {
             "data_dir": str(folder),
@@ -198,6 +198,29 @@ async def test_views_that_cannot_show_a_changed_story_keep_their_bytes(runtime: 
     assert publisher.cached("all", "atom", view("beta-only")) is kept["beta-only"]
     assert publisher.cached("all", "atom", view("alpha-only")) is None
     assert publisher.cached("all", "atom", view("both")) is None
+
+
+async def test_eagerly_a_changed_view_is_assembled_before_anyone_polls_it(
+    tmp_path: Path, database: str
+) -> None:
+    settings = on_database(config(tmp_path, render_eagerly=True), database)
+    async with running(settings, clock=FakeClock(START)) as rt:
+        await rt.wire.save(story(1, "alpha"))
+        await rt.wire.bus.drain()
+        await render_all(rt)
+        await rt.wire.save(story(1, "alpha", headline="Story 1, corrected", version=2))
+        await rt.wire.bus.drain()
+        await eventually(lambda: rt.publisher.cached("all", "atom", view("both")) is not None)
+        cached = rt.publisher.cached("all", "atom", view("both"))
+        assert cached is not None
+        assert b"Story 1, corrected" in cached.body
+
+
+async def test_lazily_a_changed_view_waits_for_its_next_poll(runtime: Runtime) -> None:
+    await render_all(runtime)
+    await runtime.wire.save(story(1, "alpha", headline="Story 1, corrected", version=2))
+    await runtime.wire.bus.drain()
+    assert runtime.publisher.cached("all", "atom", view("both")) is None
 
 
 async def test_a_story_moved_away_from_a_view_leaves_it_a_removal_notice(

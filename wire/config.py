@@ -49,6 +49,7 @@ class ServerSettings:
     workers: int = 1  # server processes sharing the port (wire.web.workers)
     fragment_cache_mb: int = 128  # story fragments kept rendered (wire.publish.fragments)
     render_cache_mb: int = 256  # assembled feed views kept (wire.publish.cache)
+    render_eagerly: bool = False  # assemble a changed view at once, not on its next poll
     load_demo: bool = False
     log_level: str = "info"
 

@@ -108,7 +108,7 @@ async def running(
         yield runtime
     finally:
         sources.stop()
-        publisher.lifts.close()
+        publisher.close()
         await jobs.aclose()
         await wire.bus.drain()
         if finish_pushes:

@@ -206,14 +206,14 @@ class RenderCache:
         finally:
             del self._pending[pending_key]
 
-    def invalidate(self, feed: str, shows: Callable[[Audience], bool] | None = None) -> int:
+    def invalidate(self, feed: str, shows: Callable[[Audience], bool] | None = None) -> list[Key]:
         """Drop the renderings of a feed for the views ``shows`` selects (every view
-        when None); the next request for each assembles it afresh. Returns how many
-        cached renderings were dropped."""
+        when None); the next request for each assembles it afresh. Returns the
+        keys of the renderings dropped."""
         self._generation[feed] = self._generation.get(feed, 0) + 1
         stale = [k for k in self._fresh if k[0] == feed and (shows is None or shows(k[2]))]
         self._fresh.difference_update(stale)
-        return len(stale)
+        return stale
 
     def last(self, feed: str) -> list[tuple[str, Audience, str]]:
         """(format, view, ETag last served) for each rendering of a feed so far,

@@ -29,7 +29,7 @@ from wire.formats import STORY_PAGE, Format, feed_path
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
 from wire.publish.atom import ATOM
-from wire.publish.cache import RenderCache, Rendered, make_rendered, view_of
+from wire.publish.cache import Key, RenderCache, Rendered, make_rendered, view_of
 from wire.publish.feedmeta import FeedMeta, fragment_meta
 from wire.publish.fragments import (
     KEYS_KEPT,
@@ -132,6 +132,7 @@ class Publisher:
         self._reported: set[tuple[str, int, str]] = set()
         self._providers = {spec.name: feed_provider(config, spec) for spec in config.feeds}
         self.lifts = EmbargoLifts(store.next_embargo, self._embargo_lifted, clock)
+        self._assembling: set[asyncio.Task[None]] = set()  # eager assemblies under way
 
     # URLs ---------------------------------------------------------------
     @property
@@ -176,10 +177,34 @@ class Publisher:
             return any(view.entitled_to(f) for f in facets)
 
         self._changes += 1
-        for name in sorted(names):
-            self.cache.invalidate(name, shows)
+        stale = [key for name in sorted(names) for key in self.cache.invalidate(name, shows)]
+        if self.config.server.render_eagerly and stale:
+            self._reassemble(stale)
         for name in sorted(names):
             await self.bus.publish(FeedChanged(name))
+
+    def _reassemble(self, keys: list[Key]) -> None:
+        """``server.render_eagerly``: assemble the views a change dropped at once, in
+        the background, rather than on each one's first poll. Polls arriving
+        meanwhile wait for the same assembly (it is single-flight), so they wait
+        less; views nobody polls again cost their assembly anyway."""
+
+        async def run() -> None:
+            for feed, fmt, view in keys:
+                try:
+                    await self.cache.get(feed, fmt, view)
+                except Exception:  # the poll that needs it tries again, and says why
+                    log.debug("eager assembly failed", exc_info=True)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._assembling.add(task)
+        task.add_done_callback(self._assembling.discard)
+
+    def close(self) -> None:
+        """Stop the embargo timer and the eager assemblies under way (shutdown)."""
+        self.lifts.close()
+        for task in list(self._assembling):
+            task.cancel()
 
     def _embargo_lifted(self) -> None:
         """An embargo lifted: every feed's cached views may now show more."""
