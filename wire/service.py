@@ -236,9 +236,14 @@ class Wire:
                     media_type=item.media_type,
                 )
                 await self.store.archive_raw(raw)
+            # Asked in the same transaction: one connection for the batch's lookups.
+            seen = [
+                bool(await self._made_from(sha, item.source))
+                for item, sha in zip(inputs, shas, strict=True)
+            ]
         parsed: list[list[Story] | IngestError | None] = []
-        for item, sha in zip(inputs, shas, strict=True):
-            if await self._made_from(sha, item.source):
+        for item, before in zip(inputs, seen, strict=True):
+            if before:
                 parsed.append(None)  # seen before: not parsed again
                 continue
             try:
