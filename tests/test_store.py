@@ -857,7 +857,7 @@ async def test_change_listeners_hear_each_committed_change_once(store: SQLStore)
 
 async def test_other_instances_hear_changes_through_postgres(store: SQLStore) -> None:
     if not store.is_postgres:
-        pytest.skip("SQLite serves one instance: there is no other instance to tell")
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite instances watch the change sequence (tests/test_instances.py)")
     heard: asyncio.Queue[str] = asyncio.Queue()
 
     async def listen(guid: str) -> None:
@@ -873,7 +873,7 @@ async def test_remote_only_listeners_hear_other_instances_not_their_own(
     store: SQLStore,
 ) -> None:
     if not store.is_postgres:
-        pytest.skip("SQLite serves one instance: there is no other instance to tell")
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite instances watch the change sequence (tests/test_instances.py)")
     heard: asyncio.Queue[str] = asyncio.Queue()
 
     async def listen(guid: str) -> None:

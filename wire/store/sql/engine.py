@@ -48,6 +48,8 @@ ChangeListener = Callable[[str], Awaitable[None]]
 
 MIGRATIONS = "wire.store:migrations"
 CONNECT_TIMEOUT = 5.0  # seconds to open a PostgreSQL connection
+BACKEND_ERRORS = (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+"""What the database driver and SQLAlchemy raise; the store maps them to its own."""
 WATCH_INTERVAL = 0.1  # seconds between SQLite change-sequence polls for other processes' writes
 _SAVE_ATTEMPTS = 3
 
@@ -119,11 +121,8 @@ def backend_errors(
             result = await method(self, *args, **kwargs)
         except WireError:
             raise
-        except (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            if _unreachable(exc):
-                self._outage(exc)
-                raise StoreUnavailable(f"the database is unreachable: {exc}") from exc
-            raise StoreError(f"{method.__name__}: {exc}") from exc
+        except BACKEND_ERRORS as exc:
+            raise self._failed(method.__name__, exc) from exc
         self._recovered()
         return result
 
@@ -198,6 +197,14 @@ class SQLBase:
         self._watched = 0  # the change sequence the SQLite watch has read up to
         self._own: set[int] = set()  # change sequence numbers of this process's writes
         self._joined: ContextVar[_Joined | None] = ContextVar(f"wire_tx_{id(self)}", default=None)
+
+    def _failed(self, what: str, exc: BaseException) -> StoreError:
+        """The store's error for a backend failure: ``StoreUnavailable`` (the outage
+        logged once) when the database cannot be reached, ``StoreError`` otherwise."""
+        if _unreachable(exc):
+            self._outage(exc)
+            return StoreUnavailable(f"the database is unreachable: {exc}")
+        return StoreError(f"{what}: {exc}")
 
     def _outage(self, exc: BaseException) -> None:
         """The database did not answer: said once per outage, not once per request."""
@@ -329,11 +336,8 @@ class SQLBase:
                     self._joined.reset(token)
         except WireError:
             raise
-        except (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            if _unreachable(exc):
-                self._outage(exc)
-                raise StoreUnavailable(f"the database is unreachable: {exc}") from exc
-            raise StoreError(f"transaction: {exc}") from exc
+        except BACKEND_ERRORS as exc:
+            raise self._failed("transaction", exc) from exc
         if self._joined.get() is None:
             for guid in joined.changed:
                 await self._committed(guid)
