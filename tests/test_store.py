@@ -49,6 +49,10 @@ __all__ = ["store"]  # the fixture, imported to be found by pytest
 T0 = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=30)
 MIN = timedelta(minutes=1)
+NOTIFY_IS_POSTGRES = (
+    "LISTEN/NOTIFY is PostgreSQL's; SQLite instances watch the change sequence "
+    "(tests/test_instances.py)"
+)
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -857,7 +861,7 @@ async def test_change_listeners_hear_each_committed_change_once(store: SQLStore)
 
 async def test_other_instances_hear_changes_through_postgres(store: SQLStore) -> None:
     if not store.is_postgres:
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite instances watch the change sequence (tests/test_instances.py)")
+        pytest.skip(NOTIFY_IS_POSTGRES)
     heard: asyncio.Queue[str] = asyncio.Queue()
 
     async def listen(guid: str) -> None:
@@ -873,7 +877,7 @@ async def test_remote_only_listeners_hear_other_instances_not_their_own(
     store: SQLStore,
 ) -> None:
     if not store.is_postgres:
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite instances watch the change sequence (tests/test_instances.py)")
+        pytest.skip(NOTIFY_IS_POSTGRES)
     heard: asyncio.Queue[str] = asyncio.Queue()
 
     async def listen(guid: str) -> None:
