@@ -36,7 +36,6 @@ class EmbargoLifts:
         self._clock = clock
         self._seen = -1  # the change count the timer was last set at
         self._timer: asyncio.TimerHandle | None = None
-        self.due: datetime | None = None  # when the timer fires (for tests and /metrics)
 
     async def watch(self, changes: int) -> None:
         """Set the timer for the next lift, unless it was set at this change count."""
@@ -48,13 +47,12 @@ class EmbargoLifts:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self.due = due
         if due is not None:
             delay = max(0.0, (due - now).total_seconds()) + MARGIN
             self._timer = asyncio.get_running_loop().call_later(delay, self._fire)
 
     def _fire(self) -> None:
-        self._timer, self.due = None, None
+        self._timer = None
         self._seen = -1  # set it again at the next selection, whatever the count
         self._lifted()
 

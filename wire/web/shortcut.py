@@ -225,10 +225,16 @@ class FeedShortcut:
     def answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
         """The response to one request head, a ``Miss`` to ``render``, or None when
         aiohttp must answer it."""
-        try:
-            return self._answer(head, peer)
-        except Declined:
+        poll = self._polls.get(head, self)  # self: not seen yet
+        if poll is self:
+            poll = self._poll_of(head)
+            if len(head) <= POLL_HEAD_KEPT:
+                if len(self._polls) >= POLLS_KEPT:
+                    del self._polls[next(iter(self._polls))]  # the oldest head goes first
+                self._polls[head] = poll
+        if not isinstance(poll, Poll):
             return None
+        return self._answer(poll, peer)
 
     async def render(self, miss: Miss) -> list[bytes]:
         """Answer a ``Miss``: look the token up if need be, then assemble the view.
@@ -246,16 +252,7 @@ class FeedShortcut:
             return self._problem(poll.method, as_problem(exc), poll.instance)
         return self._prepared(poll, rendered)
 
-    def _answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
-        poll = self._polls.get(head, self)  # self: not seen yet
-        if poll is self:
-            poll = self._poll_of(head)
-            if len(head) <= POLL_HEAD_KEPT:
-                if len(self._polls) >= POLLS_KEPT:
-                    del self._polls[next(iter(self._polls))]  # the oldest head goes first
-                self._polls[head] = poll
-        if not isinstance(poll, Poll):
-            return None
+    def _answer(self, poll: Poll, peer: str) -> list[bytes] | Miss:
         if poll.refusal is not None:
             return self._problem(poll.method, poll.refusal, poll.instance)
         # The steps and their order are aiohttp's (``wire.web.feeds.get_feed``),
