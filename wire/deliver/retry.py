@@ -20,6 +20,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -41,6 +42,8 @@ __all__ = [
     "record",
     "send",
 ]
+
+P = TypeVar("P", asyncio.Lock, asyncio.Semaphore)
 
 PENDING, DELIVERED, DEAD = DeliveryState.PENDING, DeliveryState.DELIVERED, DeliveryState.DEAD
 ERROR_LIMIT = 500  # characters of an error kept with the delivery
@@ -179,6 +182,30 @@ async def deliver(
     return updated
 
 
+class Shared(Generic[P]):
+    """One lock or semaphore per key while attempts use it, dropped with its last
+    user, so the table follows the attempts in flight."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[P, int]] = {}  # key → primitive, attempts using it
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str, make: Callable[[], P]) -> AsyncIterator[int]:
+        """Acquire the key's primitive (made if none is in use); yields how many
+        other attempts were using it when this one came."""
+        primitive, users = self._held.get(key) or (make(), 0)
+        self._held[key] = (primitive, users + 1)
+        try:
+            async with primitive:
+                yield users
+        finally:
+            primitive, users = self._held[key]
+            if users == 1:
+                del self._held[key]
+            else:
+                self._held[key] = (primitive, users - 1)
+
+
 class Courier:
     """Sends one kind of delivery (``websub`` or ``webhook``): a first attempt right
     away in the background, then the due ones on every sweep.
@@ -213,10 +240,10 @@ class Courier:
         self.policy = policy or RetryPolicy()
         self.headers = headers
         self.batch = batch
-        self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}  # gate, attempts using it
+        self._hosts: Shared[asyncio.Semaphore] = Shared()
         self.limit(concurrency=concurrency, per_host=per_host)
         self._in_flight: set[str] = set()
-        self._chains: dict[str, tuple[asyncio.Lock, int]] = {}  # lock, attempts using it
+        self._chains: Shared[asyncio.Lock] = Shared()
         self._tasks: set[asyncio.Task[object]] = set()
 
     def limit(self, *, concurrency: int, per_host: int) -> None:
@@ -253,21 +280,11 @@ class Courier:
         finally:
             self._in_flight.discard(delivery.id)
 
-    @contextlib.asynccontextmanager
-    async def _host(self, target: str) -> AsyncIterator[None]:
+    def _host(self, target: str) -> contextlib.AbstractAsyncContextManager[int]:
         """Hold one of the target host's ``per_host`` slots."""
+        per_host = self._per_host
         host = urlsplit(target).netloc.lower()
-        gate, users = self._hosts.get(host, (asyncio.Semaphore(self._per_host), 0))
-        self._hosts[host] = (gate, users + 1)
-        try:
-            async with gate:
-                yield
-        finally:
-            gate, users = self._hosts[host]
-            if users == 1:
-                del self._hosts[host]
-            else:
-                self._hosts[host] = (gate, users - 1)
+        return self._hosts.hold(host, lambda: asyncio.Semaphore(per_host))
 
     @contextlib.asynccontextmanager
     async def _chain(self, chain: str | None) -> AsyncIterator[bool]:
@@ -275,17 +292,8 @@ class Courier:
         if chain is None:
             yield False
             return
-        lock, users = self._chains.get(chain, (asyncio.Lock(), 0))
-        self._chains[chain] = (lock, users + 1)
-        try:
-            async with lock:
-                yield users > 0
-        finally:
-            lock, users = self._chains[chain]
-            if users == 1:
-                del self._chains[chain]
-            else:
-                self._chains[chain] = (lock, users - 1)
+        async with self._chains.hold(chain, asyncio.Lock) as others:
+            yield others > 0
 
     def start(self, delivery: Delivery) -> None:
         """Try now, in the background: the caller (an event listener) does not wait."""
