@@ -52,6 +52,7 @@ class DateNames:
     ago: re.Pattern[str]  # a relative phrase, with groups ``count`` and ``unit``
     counts: dict[str, int]  # number words a relative phrase may count with ("an" → 1)
     units: dict[str, str]  # a unit's word → a key of ``_UNITS``
+    absolute: re.Pattern[str] | None  # a printed date in these names (None without months)
 
     @classmethod
     def build(
@@ -68,38 +69,32 @@ class DateNames:
         unknown = set(units) - set(_UNITS)
         if unknown:
             raise ValueError(f"units must be among {sorted(_UNITS)}, not {sorted(unknown)}")
+        month_numbers = {
+            n.casefold(): i for i, names in enumerate(months, 1) for n in names.split()
+        }
+        weekday_names = frozenset(w.casefold() for w in weekdays)
         return cls(
-            months={n.casefold(): i for i, names in enumerate(months, 1) for n in names.split()},
-            weekdays=frozenset(w.casefold() for w in weekdays),
+            months=month_numbers,
+            weekdays=weekday_names,
             ago=re.compile(ago, re.IGNORECASE),
             counts={k.casefold(): v for k, v in counts.items()},
             units={w.casefold(): unit for unit, words in units.items() for w in words},
+            absolute=_absolute(month_numbers, weekday_names),
         )
-
-    @property
-    def absolute(self) -> re.Pattern[str] | None:
-        return _absolute(self.months, self.weekdays)
-
-
-_ABSOLUTE: dict[tuple[frozenset[str], frozenset[str]], re.Pattern[str] | None] = {}
 
 
 def _absolute(months: dict[str, int], weekdays: frozenset[str]) -> re.Pattern[str] | None:
     """'[Weekday,] Month D, YYYY' or '[Weekday,] D Month YYYY', then a time and an offset."""
-    key = (frozenset(months), weekdays)
-    if key not in _ABSOLUTE:
-        if not months:
-            _ABSOLUTE[key] = None
-        else:
-            month = "|".join(sorted(map(re.escape, months), key=len, reverse=True))
-            day = "|".join(sorted(map(re.escape, weekdays), key=len, reverse=True))
-            weekday = rf"(?:(?:{day}),?\s+)?" if weekdays else ""
-            _ABSOLUTE[key] = re.compile(
-                rf"{weekday}(?:(?P<name>{month})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})"
-                rf"|(?P<day2>\d{{1,2}})\s+(?P<name2>{month})\s+(?P<year2>\d{{4}})){_TIME}",
-                re.IGNORECASE,
-            )
-    return _ABSOLUTE[key]
+    if not months:
+        return None
+    month = "|".join(sorted(map(re.escape, months), key=len, reverse=True))
+    day = "|".join(sorted(map(re.escape, weekdays), key=len, reverse=True))
+    weekday = rf"(?:(?:{day}),?\s+)?" if weekdays else ""
+    return re.compile(
+        rf"{weekday}(?:(?P<name>{month})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})"
+        rf"|(?P<day2>\d{{1,2}})\s+(?P<name2>{month})\s+(?P<year2>\d{{4}})){_TIME}",
+        re.IGNORECASE,
+    )
 
 
 def read_relative(text: str, names: DateNames, base: datetime) -> datetime | None:

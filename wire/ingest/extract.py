@@ -148,21 +148,14 @@ def _names(languages: Sequence[str], sets: Sequence[PatternSet]) -> list[DateNam
     return [by_language[lang] for lang in languages if lang in by_language]
 
 
-def _fast_time(
-    text: str, base: datetime, languages: Sequence[str], sets: Sequence[PatternSet]
+def _fast_read(
+    text: str, languages: Sequence[str], sets: Sequence[PatternSet], base: datetime | None
 ) -> datetime | None:
-    """``parse_time``'s reading without dateparser, where ``wire.ingest.dates`` can."""
+    """What dateparser would read, where ``wire.ingest.dates`` can read it without
+    dateparser: a relative phrase too when there is a ``base`` to count back from."""
     for names in _names(languages, sets):
-        found = read_relative(text, names, base) or read_date(text, names)
-        if found is not None:
-            return found
-    return None
-
-
-def _fast_date(text: str, languages: Sequence[str], sets: Sequence[PatternSet]) -> datetime | None:
-    """``parse_date``'s reading without dateparser, where ``wire.ingest.dates`` can."""
-    for names in _names(languages, sets):
-        found = read_date(text, names)
+        found = read_relative(text, names, base) if base is not None else None
+        found = found or read_date(text, names)
         if found is not None:
             return found
     return None
@@ -193,7 +186,7 @@ def parse_time(
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
     languages = list(dict.fromkeys([language, "en"]))
-    parsed = _fast_time(text, base, languages, sets)
+    parsed = _fast_read(text, languages, sets, base)
     if parsed is None:
         try:
             parsed = dateparser.parse(text, languages=languages, settings=settings)
@@ -219,7 +212,7 @@ def parse_date(text: str, fetched_at: datetime, language: str) -> str | None:
         if not year or not 1900 <= int(year.group(0)) <= fetched_at.year + 1:
             continue
         languages = list(dict.fromkeys([language, *LANGUAGES]))
-        parsed = _fast_date(part, languages, all_patterns())
+        parsed = _fast_read(part, languages, all_patterns(), None)
         if parsed is None:
             try:
                 parsed = dateparser.parse(
