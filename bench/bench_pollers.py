@@ -71,7 +71,7 @@ def pushing(base: str, stop: threading.Event, start: int) -> threading.Thread:
 
 
 def wrk(url: str, seconds: int, connections: int, script: Path) -> tuple[float, dict[str, float]]:
-    cmd = [*pinned(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    cmd = [*pinned(1, workers=1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     out = subprocess.run(
         [*cmd, "-s", str(script), url], capture_output=True, text=True, check=True
     ).stdout
@@ -102,7 +102,7 @@ def main() -> None:
         script = folder / "poller.lua"
         script.write_text(POLLER_SCRIPT, encoding="utf-8")
         base = f"http://127.0.0.1:{port}"
-        with wire_server(config, prefix=pinned(0)) as server:
+        with wire_server(config, prefix=pinned(0, workers=1)) as server:
             asyncio.run(wait_ready(base))
             for n in range(args.preload):
                 asyncio.run(push(base, n))

@@ -102,13 +102,10 @@ def note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-WORKERS = 1  # server processes (``--workers``); with more than one nothing is pinned
-
-
-def pinned(cpu: int) -> list[str]:
+def pinned(cpu: int, workers: int) -> list[str]:
     """``taskset -c CPU`` where there are CPUs to spare, so server and load generator
-    never compete for one; nothing on a single CPU, nor with several workers."""
-    if WORKERS > 1 or len(os.sched_getaffinity(0)) < 2 or shutil.which("taskset") is None:
+    never compete for one; nothing on a single CPU, nor with several server workers."""
+    if workers > 1 or len(os.sched_getaffinity(0)) < 2 or shutil.which("taskset") is None:
         return []
     return ["taskset", "-c", str(cpu)]
 
@@ -116,10 +113,19 @@ def pinned(cpu: int) -> list[str]:
 SERVER_CPU, LOAD_CPU = 0, 1
 
 
-def wrk(url: str, seconds: int, headers: dict[str, str], connections: int) -> tuple[float, float]:
+def wrk(
+    url: str, seconds: int, headers: dict[str, str], connections: int, workers: int
+) -> tuple[float, float]:
     """(requests/second, p99 latency in ms) of one wrk run."""
     note(f"wrk -c{connections} {url} {sorted(headers)}")
-    cmd = [*pinned(LOAD_CPU), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    cmd = [
+        *pinned(LOAD_CPU, workers),
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+    ]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -137,7 +143,9 @@ def wrk(url: str, seconds: int, headers: dict[str, str], connections: int) -> tu
     return float(match.group(1)), float(p99.group(1)) * scale
 
 
-def start_nginx(folder: Path, body: bytes, gzipped: bytes, port: int) -> subprocess.Popen[bytes]:
+def start_nginx(
+    folder: Path, body: bytes, gzipped: bytes, port: int, workers: int
+) -> subprocess.Popen[bytes]:
     root = folder / "www"
     root.mkdir()
     (root / "all.rss").write_bytes(body)
@@ -148,7 +156,7 @@ def start_nginx(folder: Path, body: bytes, gzipped: bytes, port: int) -> subproc
     conf = folder / "nginx.conf"
     conf.write_text(
         f"""
-worker_processes {WORKERS};
+worker_processes {workers};
 daemon off;
 pid {folder / "nginx.pid"};
 error_log {folder / "nginx-error.log"};
@@ -171,7 +179,7 @@ http {{
         encoding="utf-8",
     )
     return subprocess.Popen(
-        [*pinned(SERVER_CPU), "nginx", "-c", str(conf)], stderr=subprocess.DEVNULL
+        [*pinned(SERVER_CPU, workers), "nginx", "-c", str(conf)], stderr=subprocess.DEVNULL
     )
 
 
@@ -183,8 +191,6 @@ def main() -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 1000])
     parser.add_argument("--workers", type=int, default=1, help="wire workers and nginx workers")
     args = parser.parse_args()
-    global WORKERS
-    WORKERS = args.workers
     for tool in ("nginx", "wrk"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (apt-get install nginx-light wrk)")
@@ -198,7 +204,7 @@ def main() -> None:
         note("starting wire and nginx")
         server = subprocess.Popen(
             [
-                *pinned(SERVER_CPU),
+                *pinned(SERVER_CPU, args.workers),
                 sys.executable,
                 "-m",
                 "wire",
@@ -206,7 +212,7 @@ def main() -> None:
                 "--config",
                 str(config),
                 "--workers",
-                str(WORKERS),
+                str(args.workers),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -219,13 +225,13 @@ def main() -> None:
         try:
             body, headers = wait_for(wire_url, auth)
             gzipped, _ = wait_for(wire_url, {**auth, **gzip})
-            nginx = start_nginx(folder, body, gzipped, nginx_port)
+            nginx = start_nginx(folder, body, gzipped, nginx_port, args.workers)
             nginx_url = f"http://127.0.0.1:{nginx_port}/all.rss"
             _, nginx_headers = wait_for(nginx_url)
             floor_port = free_port()
             floor = subprocess.Popen(
                 [
-                    *pinned(SERVER_CPU),
+                    *pinned(SERVER_CPU, args.workers),
                     sys.executable,
                     str(Path(__file__).with_name("aiohttp_floor.py")),
                     str(folder / "www" / "all.rss"),
@@ -254,7 +260,9 @@ def main() -> None:
             figures: dict[tuple[int, str, str], list[tuple[float, float]]] = {k: [] for k in runs}
             for _ in range(args.rounds):
                 for key, (url, request_headers) in runs.items():
-                    figures[key].append(wrk(url, args.seconds, request_headers, key[0]))
+                    figures[key].append(
+                        wrk(url, args.seconds, request_headers, key[0], args.workers)
+                    )
         finally:
             for proc in (server, nginx, floor):
                 if proc is not None:
@@ -263,8 +271,8 @@ def main() -> None:
     print(
         f"feed: {args.stories} stories, {len(body):,} bytes ({len(gzipped):,} gzipped); "
         f"wrk -t1 -d{args.seconds}s; median of {args.rounds} rounds"
-        f"{'; pinned' if pinned(0) else ''}; wire with a partner token; "
-        f"{WORKERS} worker process(es) each for wire and nginx"
+        f"{'; pinned' if pinned(0, args.workers) else ''}; wire with a partner token; "
+        f"{args.workers} worker process(es) each for wire and nginx"
     )
     results = {
         key: (
