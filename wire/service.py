@@ -252,10 +252,18 @@ class Wire:
                 parsed.append(exc)
         outcomes: list[IngestOutcome] = []
         changed: list[SaveResult] = []
+        # Whether an input's bytes may have made stories by the time it is stored:
+        # seen at archiving, or the same bytes earlier in this batch. The others are
+        # not looked up again.
+        earlier: set[tuple[str, str | None]] = set()
+        recheck = []
+        for item, sha, before in zip(inputs, shas, seen, strict=True):
+            recheck.append(before or (sha, item.source) in earlier)
+            earlier.add((sha, item.source))
         async with self._screening, self.store.transaction():
-            for item, sha, stories in zip(inputs, shas, parsed, strict=True):
+            for item, sha, stories, again in zip(inputs, shas, parsed, recheck, strict=True):
                 async with self.store.transaction():
-                    outcome = await self._store_input(item, sha, stories, now)
+                    outcome = await self._store_input(item, sha, stories, now, recheck=again)
                 outcomes.append(outcome)
                 changed.extend(outcome.results)
         for result in changed:
@@ -266,12 +274,19 @@ class Wire:
         return await self._parse(item.data, item.name, item.fmt, item.source, fetched_at, item.url)
 
     async def _store_input(
-        self, item: Input, sha: str, parsed: list[Story] | IngestError | None, now: datetime
+        self,
+        item: Input,
+        sha: str,
+        parsed: list[Story] | IngestError | None,
+        now: datetime,
+        *,
+        recheck: bool,
     ) -> IngestOutcome:
         """One input of ``ingest_many`` inside the batch's transaction: its failure
-        recorded, or its stories saved (each screened, stored and indexed)."""
+        recorded, or its stories saved (each screened, stored and indexed).
+        ``recheck``: its bytes may have made stories already (``_already_ingested``)."""
         name, source = item.name, item.source
-        unchanged = await self._already_ingested(sha, source, name)
+        unchanged = await self._already_ingested(sha, source, name) if recheck else None
         if unchanged is not None:
             return unchanged
         try:
