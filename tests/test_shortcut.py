@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,12 @@ from tests.feed_server import (
 from tests.servers import ShortcutTestServer
 from wire.access import Authenticator
 from wire.config import ServerSettings
+from wire.model import PubStatus
 from wire.publish.publisher import Publisher
 from wire.service import Wire
 from wire.store import open_store
+from wire.store.base import Credential
+from wire.tokens import hash_token
 from wire.web.app import create_app
 from wire.web.front import WRITTEN_FOR_AIOHTTP, Front, ShortcutSite
 from wire.web.keys import PUBLISHER, WIRE
@@ -302,6 +306,78 @@ async def test_a_repeated_head_is_answered_as_aiohttp_does_before_and_after_a_ch
             ours = await fast.request(method, path, headers=headers, auto_decompress=False)
             theirs = await plain.request(method, path, headers=headers, auto_decompress=False)
             await assert_same_answer(ours, theirs)
+
+
+STORED_TOKEN = "wire_pt_stored-daily-token"
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_random_polls_and_changes_get_aiohttps_answers(
+    aiohttp_client: ClientFactory, tmp_path: Path, seed: int
+) -> None:
+    """A random sequence of polls (every variant, validators last seen, a token kept
+    in the store and then revoked), of changes (new stories, corrections in
+    either source, withholds and kills) and of time passing (the revocation
+    reaching memory): after each, the shortcut, remembering its heads, answers
+    exactly as aiohttp does."""
+    rng = random.Random(seed)
+    now = [NOW]
+    clients = []
+    for name, shortcut in (("fast", True), ("plain", False)):
+        config = make_config(tmp_path / name)
+        app = create_app(config, clock=lambda: now[0], start_jobs=False)
+        clients.append(await aiohttp_client(ShortcutTestServer(app) if shortcut else app))
+        await fill_and_render(app[WIRE], app[PUBLISHER], config)
+    fast, plain = clients
+    stored = {"Authorization": f"Bearer {STORED_TOKEN}"}
+    for client in (fast, plain):
+        store = wire_of(client).store
+        await store.add_credential(
+            Credential(hash_token(STORED_TOKEN), "partner", "daily", None, NOW, None)
+        )
+    paths = ["/feeds/all.rss", "/feeds/agency.atom", "/feeds/agency.json", "/feeds/all.xml"]
+    seen: dict[tuple[str, str], str] = {}  # (path, reader) → the ETag aiohttp gave last
+    guids: list[tuple[str, str]] = []
+    revoked: datetime | None = None
+    for step in range(60):
+        roll = rng.random()
+        if roll < 0.25:
+            if guids and rng.random() < 0.5:
+                guid, source = rng.choice(guids)
+                status = rng.choice(list(PubStatus))
+                version = {"pub_status": status, "headline": f"Changed at {step}"}
+            else:
+                guid, source = f"urn:t:random-{step}", rng.choice(["agency", "other"])
+                guids.append((guid, source))
+                version = {}
+            for client in (fast, plain):
+                changed = replace(story(guid, source), **version)  # type: ignore[arg-type]
+                await wire_of(client).save(changed, editorial=True)
+                await wire_of(client).bus.drain()
+            continue
+        if roll < 0.28:
+            for client in (fast, plain):
+                await wire_of(client).store.delete_credential(hash_token(STORED_TOKEN))
+            revoked = revoked or now[0]
+            continue
+        if roll < 0.33:
+            now[0] += timedelta(seconds=31)  # past what tokens are remembered for
+            continue
+        path = rng.choice(paths)
+        reader, auth = rng.choice([("public", {}), ("partner", AUTH), ("stored", stored)])
+        headers = dict(auth)
+        if rng.random() < 0.5 and (path, reader) in seen:
+            headers["If-None-Match"] = seen[path, reader]
+        if rng.random() < 0.5:
+            headers["Accept-Encoding"] = "gzip"
+        method = rng.choice(["GET", "GET", "HEAD"])
+        ours = await fast.request(method, path, headers=headers, auto_decompress=False)
+        theirs = await plain.request(method, path, headers=headers, auto_decompress=False)
+        await assert_same_answer(ours, theirs)
+        if reader == "stored" and revoked and now[0] - revoked > timedelta(seconds=30):
+            assert ours.status == 401  # the revocation has reached every path
+        if "ETag" in theirs.headers:
+            seen[path, reader] = theirs.headers["ETag"]
 
 
 async def test_a_remembered_head_is_refused_once_its_token_expires(
