@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -17,6 +18,7 @@ import pytest
 
 from wire.cli import build_parser, feed_urls, main
 from wire.config import parse_config
+from wire.store import SQLStore, sqlite_dsn
 
 from .conftest import ROOT
 
@@ -290,3 +292,35 @@ def test_revoking_an_unknown_prefix_fails(
 ) -> None:
     assert main(["keys", "revoke", "sha256:0000", "--config", str(write_config(tmp_path))]) == 1
     assert "no key" in capsys.readouterr().err
+
+
+def test_ingest_keeps_batches_in_the_order_of_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Batches are read while the one before is stored, and still stored in the
+    order of the files: seven undated versions of one story, two per batch, end
+    up as versions 1 to 7 in that order; a missing file is reported in its place."""
+    config = write_config(tmp_path)
+    paths = []
+    for n in range(1, 8):
+        doc = {"uri": "urn:mina:one", "headline": "Talks resume", "body_text": f"copy {n} " * 20}
+        path = tmp_path / f"v{n}.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        paths.append(str(path))
+    paths.insert(3, str(tmp_path / "missing.json"))
+    args = ["ingest", *paths, "--config", str(config), "--source", "mina-en", "--batch", "2"]
+    assert main(args) == 1  # the missing file
+    captured = capsys.readouterr()
+    named = [line.split(":")[0] for line in captured.out.splitlines()]
+    assert named == [p for p in paths if "missing" not in p]
+    assert "missing.json" in captured.err
+    assert [line.split()[-2:] for line in captured.out.splitlines()][:2] == [
+        ["v1", "created"],
+        ["v2", "updated"],
+    ]
+
+    async def bodies() -> list[str]:
+        async with SQLStore(sqlite_dsn(tmp_path / "data")) as store:
+            return [v.body[0].split()[1] for v in await store.history("urn:mina:one")]
+
+    assert asyncio.run(bodies()) == ["1", "2", "3", "4", "5", "6", "7"]

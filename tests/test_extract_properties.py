@@ -3,13 +3,16 @@ and finds nothing more to do on its own clean output."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from wire.errors import IngestError, NoContent
 from wire.ingest.extract import Extraction, clean_text, extract_copy, words
+from wire.ingest.patterns import SourcePattern, all_patterns, family_screen
 from wire.ingest.repair import repair_text
 from wire.ingest.textcopy import extract_text
 
@@ -117,3 +120,53 @@ def test_extraction_is_idempotent_on_its_own_clean_output(text: str) -> None:
     assert again.headline == first.headline
     assert again.body == first.body
     assert again.removed == ()
+
+
+SOURCE_PATTERNS = [(s.language, p) for s in all_patterns() for p in s.sources]
+
+
+@pytest.mark.parametrize(
+    ("language", "pattern"),
+    SOURCE_PATTERNS,
+    ids=[f"{lang}-{p.role}" for lang, p in SOURCE_PATTERNS],
+)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_match_of_a_source_pattern_holds_its_cue(
+    language: str, pattern: SourcePattern, data: st.DataObject
+) -> None:
+    """The screen that passes over paragraphs without a cue never hides a source:
+    whatever text a source pattern finds something in, its cue (and so the
+    screen) finds something too."""
+    text = data.draw(st.from_regex(pattern.regex, fullmatch=False))
+    assert pattern.regex.search(text) is not None
+    assert pattern.cue.search(text) is not None
+    screen = family_screen(all_patterns(), "sources")
+    assert screen is not None
+    assert screen.search(text) is not None
+
+
+LINE_PATTERNS = [
+    (s.language, family, regex)
+    for s in all_patterns()
+    for family in ("captions", "related", "datelines", "editors")
+    for regex in getattr(s, family)
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "family", "regex"),
+    LINE_PATTERNS,
+    ids=[f"{lang}-{family}-{i}" for i, (lang, family, _) in enumerate(LINE_PATTERNS)],
+)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_line_a_family_pattern_fits_passes_the_familys_screen(
+    language: str, family: str, regex: re.Pattern[str], data: st.DataObject
+) -> None:
+    """A line the screen passes over is one none of the family's patterns fits."""
+    text = data.draw(st.from_regex(regex, fullmatch=False))
+    assert regex.search(text) is not None
+    screen = family_screen(all_patterns(), family)
+    assert screen is not None
+    assert screen.search(text) is not None

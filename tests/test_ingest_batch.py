@@ -11,7 +11,8 @@ import pytest
 from wire.config import Config, ServerSettings
 from wire.errors import NoContent
 from wire.events import StoryChanged
-from wire.service import Input, Wire
+from wire.intake import Input
+from wire.service import Wire
 from wire.store import SQLStore
 from wire.store.base import RawInput
 

@@ -12,7 +12,7 @@ import gc
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +23,10 @@ from wire.config import Config, SourceKind, default_config, load_config
 from wire.errors import ConfigError, NotFound, WireError
 from wire.formats import FEED_FORMATS, INPUT_CHOICES, feed_path
 from wire.instants import format_instant, parse_instant
+from wire.intake import IngestOutcome, Input
 from wire.model import PUBLIC, Role, Story
 from wire.runtime import running
-from wire.service import SHA256, IngestOutcome, Input, Wire, dry_run_of, raw_summary
+from wire.service import SHA256, Readings, Received, Wire, dry_run_of, raw_summary
 from wire.store import open_store
 from wire.store.base import Credential, RawInput
 from wire.storyjson import story_to_dict
@@ -185,30 +186,56 @@ async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcom
     (no store is even opened). Errors are printed in the order of the paths."""
     outcomes: list[IngestOutcome] = []
 
-    async def run(wire: Wire | None) -> None:
+    def report(batch: list[tuple[str, Input | str]], done: Iterator[IngestOutcome]) -> None:
+        for path, item in batch:
+            if not isinstance(item, Input):
+                print(f"wire ingest: {path}: {item}", file=sys.stderr)
+                continue
+            outcome = next(done)
+            if outcome.error:
+                print(f"wire ingest: {outcome.error}", file=sys.stderr)
+            outcomes.append(outcome)
+
+    def read(paths: Sequence[str]) -> list[tuple[str, Input | str]]:
+        batch: list[tuple[str, Input | str]] = []
+        for path in paths:
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                batch.append((path, exc.strerror or str(exc)))
+                continue
+            fetched_at = args.fetched_at or utcnow()
+            batch.append((path, Input(data, path, args.format, args.source, fetched_at)))
+        return batch
+
+    async def batches() -> AsyncIterator[list[tuple[str, Input | str]]]:
         for start in range(0, len(args.paths), args.batch):
-            batch: list[tuple[str, Input | str]] = []
-            for path in args.paths[start : start + args.batch]:
-                try:
-                    data = await asyncio.to_thread(Path(path).read_bytes)
-                except OSError as exc:
-                    batch.append((path, exc.strerror or str(exc)))
-                    continue
-                fetched_at = args.fetched_at or utcnow()
-                batch.append((path, Input(data, path, args.format, args.source, fetched_at)))
-            inputs = [item for _, item in batch if isinstance(item, Input)]
-            if wire is not None:
-                done = iter(await wire.ingest_many(inputs))
-            else:
-                done = iter([await _dry_run(config, item) for item in inputs])
-            for path, item in batch:
-                if not isinstance(item, Input):
-                    print(f"wire ingest: {path}: {item}", file=sys.stderr)
-                    continue
-                outcome = next(done)
-                if outcome.error:
-                    print(f"wire ingest: {outcome.error}", file=sys.stderr)
-                outcomes.append(outcome)
+            yield await asyncio.to_thread(read, args.paths[start : start + args.batch])
+
+    def inputs_of(batch: list[tuple[str, Input | str]]) -> list[Input]:
+        return [item for _, item in batch if isinstance(item, Input)]
+
+    async def run(wire: Wire | None) -> None:
+        if wire is None:
+            async for batch in batches():
+                done = [await _dry_run(config, item) for item in inputs_of(batch)]
+                report(batch, iter(done))
+            return
+        # Overlapped: each batch is read (parsed, on the parse workers) while the
+        # one before is kept (stored, here), and batches are kept in order.
+        before: tuple[list[tuple[str, Input | str]], Received, asyncio.Task[Readings]] | None = None
+        try:
+            async for batch in batches():
+                received = await wire.receive(inputs_of(batch))
+                reading = asyncio.create_task(wire.read(received))
+                if before is not None:
+                    report(before[0], iter(await wire.keep(before[1], await before[2])))
+                before = (batch, received, reading)
+            if before is not None:
+                report(before[0], iter(await wire.keep(before[1], await before[2])))
+        finally:
+            if before is not None and not before[2].done():
+                before[2].cancel()
 
     if args.dry_run:
         await run(None)

@@ -22,6 +22,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
@@ -60,23 +62,53 @@ def words(story: Story) -> list[str]:
     """The words the comparison sees: headline, summary and body, case and
     compatibility forms folded. Attribution is left out on purpose: two sources'
     credit lines differ while their copy is the same story."""
-    text = "\n".join((story.headline, story.summary or "", *story.body))
+    return _words(story.headline, story.summary, story.body)
+
+
+def _words(headline: str, summary: str | None, body: tuple[str, ...]) -> list[str]:
+    text = "\n".join((headline, summary or "", *body))
     return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+TextKey = tuple[str, str | None, tuple[str, ...]]
+"""What a fingerprint is made of: headline, summary and body."""
+
+
+def text_key(story: Story) -> TextKey:
+    return story.headline, story.summary, story.body
 
 
 def fingerprint(story: Story) -> Fingerprint | None:
     """The story's fingerprint, or ``None`` when it has too few words to judge."""
-    tokens = words(story)
+    return _fingerprint_of(*text_key(story))
+
+
+@lru_cache(maxsize=1024)
+def _fingerprint_of(
+    headline: str, summary: str | None, body: tuple[str, ...]
+) -> Fingerprint | None:
+    """Kept for the words it was computed from: a batch asks for each story's
+    before it is saved (to read the stories it resembles at once), the save again."""
+    tokens = _words(headline, summary, body)
     if len(tokens) < MIN_WORDS:
         return None
     shingles = {
         " ".join(tokens[i : i + SHINGLE_WORDS]).encode()
         for i in range(len(tokens) - SHINGLE_WORDS + 1)
     }
-    minhash = MinHash(num_perm=PERMUTATIONS, seed=_SEED, scheme=_HASHING)
+    minhash = MinHash(
+        num_perm=PERMUTATIONS, seed=_SEED, scheme=_HASHING, permutations=_permutations()
+    )
     minhash.update_batch(sorted(shingles))
     values = np.asarray(minhash.hashvalues, dtype=np.uint32)
     return Fingerprint(values.tobytes(), _bands(values))
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> Any:
+    """The scheme's permutations, drawn once from its seed (datasketch would draw
+    them again for every signature: a third of a fingerprint's cost)."""
+    return MinHash(num_perm=PERMUTATIONS, seed=_SEED, scheme=_HASHING).permutations
 
 
 def _bands(values: np.ndarray) -> tuple[str, ...]:

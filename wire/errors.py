@@ -83,6 +83,11 @@ class StoreUnavailable(StoreError):
     """The database cannot be reached now; the operation may succeed later."""
 
 
+class WriteConflict(StoreError):
+    """Another writer created a guid a batch of saves meant to create; the batch
+    wrote nothing and is saved again one story at a time."""
+
+
 class NotFound(StoreError):
     """No such record."""
 

@@ -118,4 +118,5 @@ async def running(
         await hooks.aclose()
         await push.close()
         await http.close()
+        await wire.workers.close()
         await store.close()

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -20,64 +20,75 @@ from wire.attribution import apply_policy
 from wire.clock import Clock, utcnow
 from wire.config import Config
 from wire.desk import desk_story
-from wire.duplicates import Fingerprint, Match, best_match, fingerprint
+from wire.duplicates import Fingerprint, TextKey, fingerprint, text_key
 from wire.errors import (
     AlreadyDecided,
-    IdentityCollision,
     IngestError,
     Killed,
-    MalformedInput,
     NotFound,
     OnHold,
     StoryValidationError,
+    WriteConflict,
 )
 from wire.events import ChangeReason, EventBus, StoryChanged
-from wire.ingest.identity import scoped_guid
 from wire.ingest.limits import Limits
 from wire.ingest.pipeline import parse_input
-from wire.ingest.workers import ParseWorkers
+from wire.ingest.skipped import Parsed
+from wire.ingest.workers import Job, ParseWorkers
 from wire.instants import format_instant
+from wire.intake import KEEP_BOTH, MERGE, IngestOutcome, Input, Intake
 from wire.model import Origin, PubStatus, Story
-from wire.sanitize import sanitize_story
 from wire.store.base import Hold, IngestFailure, RawInput, SaveResult, Store
+from wire.store.batch import Batch, SaveDB
 
 log = logging.getLogger(__name__)
 
-RELATIVE_TIME_FORMATS = ("text", "html")
-"""Formats whose copy may date itself relative to when it was fetched."""
-
 
 @dataclass(frozen=True, slots=True)
-class IngestOutcome:
-    """What became of one input: stored results, or the error that stopped it.
+class Received:
+    """A batch of inputs archived by ``Wire.receive``: their sha256s, whether the
+    same source sent each before (``seen``), and when they were received."""
 
-    ``parsed`` is what was read from the input (empty when the same bytes were
-    ingested before and nothing was parsed); ``stories`` the stored current
-    versions."""
-
-    name: str
-    raw_sha256: str
-    stories: tuple[Story, ...] = ()
-    results: tuple[SaveResult, ...] = ()
-    error: IngestError | None = None
-    parsed: tuple[Story, ...] = ()
-
-    @property
-    def stored(self) -> int:
-        return sum(1 for r in self.results if r.changed)
+    inputs: tuple[Input, ...]
+    shas: tuple[str, ...]
+    seen: tuple[bool, ...]
+    now: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
-    """One input for ``Wire.ingest_many``: its bytes and what is known of where they came from."""
+Readings = list[list[Story] | IngestError | None]
+"""What ``Wire.read`` made of each input of a batch: its stories, its error, or
+``None`` for bytes the same source sent before (not parsed again)."""
 
-    data: bytes
-    name: str
-    fmt: str = "auto"
-    source: str | None = None
-    fetched_at: datetime | None = None
-    url: str | None = None
-    media_type: str | None = None
+_Work = tuple[Input, str, "list[Story] | IngestError | None"]
+"""An input of a batch, its sha256, and what parsing it gave (``None``: its bytes
+were ingested before, and it was not parsed)."""
+
+
+def parse_job(
+    config: Config,
+    data: bytes,
+    *,
+    name: str,
+    fmt: str,
+    source: str | None,
+    fetched_at: datetime,
+    url: str | None = None,
+) -> Job:
+    """The arguments of ``parse_input`` for one input: the source's policy, the
+    config's limits."""
+    src = config.source(source)
+    server = config.server
+    return {
+        "name": name,
+        "data": data,
+        "fetched_at": fetched_at,
+        "fmt": fmt,
+        "source": source,
+        "policy": src.policy if src else None,
+        "url": url,
+        "max_bytes": server.max_body_bytes,
+        "limits": Limits(server.max_elements, server.max_depth),
+    }
 
 
 async def parse(
@@ -93,22 +104,9 @@ async def parse(
 ) -> list[Story]:
     """Parse off the event loop with the source's policy, within the config's
     limits (a large input in a worker process it may be killed in); stores nothing."""
-    src = config.source(source)
-    server = config.server
-    pool = workers or ParseWorkers(seconds=server.parse_seconds)
-    return await pool.parse(
-        parse_input,
-        size=len(data),
-        name=name,
-        data=data,
-        fetched_at=fetched_at,
-        fmt=fmt,
-        source=source,
-        policy=src.policy if src else None,
-        url=url,
-        max_bytes=server.max_body_bytes,
-        limits=Limits(server.max_elements, server.max_depth),
-    )
+    pool = workers or ParseWorkers(seconds=config.server.parse_seconds)
+    job = parse_job(config, data, name=name, fmt=fmt, source=source, fetched_at=fetched_at, url=url)
+    return await pool.parse(parse_input, size=len(data), **job)
 
 
 async def dry_run_of(
@@ -140,29 +138,6 @@ async def dry_run_of(
     except IngestError as exc:
         return IngestOutcome(name, sha, error=exc)
     return IngestOutcome(name, sha, stories=tuple(stories), parsed=tuple(stories))
-
-
-MERGE, KEEP_BOTH = "merge", "keep-both"
-"""An editor's two answers to a near-duplicate hold."""
-
-
-@dataclass(frozen=True, slots=True)
-class Screened:
-    """A story as the near-duplicate rule lets it in: its ``fingerprint`` to
-    index once it is stored, the ``match`` it is held for, or ``drop``: not to
-    be stored at all (an upstream version of a merged story)."""
-
-    story: Story
-    fingerprint: Fingerprint | None = None
-    match: Match | None = None
-    drop: bool = False
-
-
-def _held_note(duplicate_of: str, similarity: float) -> str:
-    return (
-        f"held for review: resembles {duplicate_of!r} (similarity {similarity:.2f}); "
-        "an editor merges it into that story or keeps both"
-    )
 
 
 @dataclass
@@ -217,119 +192,122 @@ class Wire:
         input or a batch of them. Never raises ``IngestError``: each outcome
         carries its own, and the failure is recorded with the raw bytes kept.
 
-        Every input's raw bytes are archived first (one transaction), before any
-        is parsed; then the inputs are parsed, and stored in one transaction,
-        each in a savepoint of its own: an input that fails is recorded and
-        undone alone, never half-written, and the others stand. The same bytes
-        again, in the batch or before it, store nothing (``_already_ingested``).
-        Listeners hear of each change after the commit."""
+        The three steps are ``receive`` (every input's raw bytes archived, in one
+        transaction, before any is parsed), ``read`` (the inputs parsed, on every
+        core) and ``keep`` (stored in one transaction: an input that fails is
+        recorded, never half-written, and the others stand). A caller with many
+        batches may run them overlapped, reading one batch while keeping the one
+        before (``wire ingest`` does); each batch still goes through all three in
+        order, and batches are kept in the order they were received."""
+        received = await self.receive(inputs)
+        return await self.keep(received, await self.read(received))
+
+    async def receive(self, inputs: Sequence[Input]) -> Received:
+        """Archive the inputs' raw bytes (one transaction), and note which the
+        same source sent before: those are not parsed again."""
         now = self.clock()
         shas = [hashlib.sha256(item.data).hexdigest() for item in inputs]
+        raws = [
+            RawInput(
+                sha, item.data, now, source=item.source, name=item.name, media_type=item.media_type
+            )
+            for item, sha in zip(inputs, shas, strict=True)
+        ]
         async with self.store.transaction():
-            for item, sha in zip(inputs, shas, strict=True):
-                raw = RawInput(
-                    sha,
-                    item.data,
-                    now,
-                    source=item.source,
-                    name=item.name,
-                    media_type=item.media_type,
-                )
-                await self.store.archive_raw(raw)
-            # Asked in the same transaction: one connection for the batch's lookups.
-            seen = [
-                bool(await self._made_from(sha, item.source))
-                for item, sha in zip(inputs, shas, strict=True)
-            ]
-        parsed: list[list[Story] | IngestError | None] = []
-        for item, before in zip(inputs, seen, strict=True):
-            if before:
-                parsed.append(None)  # seen before: not parsed again
-                continue
+            await self.store.archive_many(raws)
+            made = (await self.store.snapshot(guids=(), shas=shas, bands=(), since=now)).made
+        seen = tuple(
+            any(s.origin.source == item.source for s in made[sha])
+            for item, sha in zip(inputs, shas, strict=True)
+        )
+        return Received(tuple(inputs), tuple(shas), seen, now)
+
+    async def read(self, received: Received) -> Readings:
+        """Each received input parsed (``None`` for those seen before), its
+        ``IngestError`` in its place; on the parse workers, every core."""
+        fresh = [
+            item for item, before in zip(received.inputs, received.seen, strict=True) if not before
+        ]
+        jobs = [
+            {**self._job(item, item.fetched_at or received.now), "fingerprints": True}
+            for item in fresh
+        ]
+        done = iter(await self.workers.parse_many(parse_input, jobs))
+        return [None if before else next(done) for before in received.seen]
+
+    async def keep(self, received: Received, parsed: Readings) -> list[IngestOutcome]:
+        """Store what ``read`` made of ``received``, through a ``Batch`` (a few
+        statements for all of it); should another writer create one of its guids
+        meanwhile, input by input, each in a savepoint of its own. The same bytes
+        again, in the batch or before it, store nothing (``Intake.already_ingested``).
+        Listeners hear of each change after the commit."""
+        now = received.now
+        work = list(zip(received.inputs, received.shas, parsed, strict=True))
+        async with self._screening:
             try:
-                parsed.append(await self._parse_input(item, item.fetched_at or now))
-            except IngestError as exc:
-                parsed.append(exc)
-        outcomes: list[IngestOutcome] = []
-        changed: list[SaveResult] = []
-        # Whether an input's bytes may have made stories by the time it is stored:
-        # seen at archiving, or the same bytes earlier in this batch. The others are
-        # not looked up again.
-        earlier: set[tuple[str, str | None]] = set()
-        recheck = []
-        for item, sha, before in zip(inputs, shas, seen, strict=True):
-            recheck.append(before or (sha, item.source) in earlier)
-            earlier.add((sha, item.source))
-        async with self._screening, self.store.transaction():
-            for item, sha, stories, again in zip(inputs, shas, parsed, recheck, strict=True):
+                outcomes = await self._store_batch(work, now)
+            except WriteConflict as exc:
+                log.info(
+                    "batch met another writer; stored input by input", extra={"reason": str(exc)}
+                )
                 async with self.store.transaction():
-                    outcome = await self._store_input(item, sha, stories, now, recheck=again)
-                outcomes.append(outcome)
-                changed.extend(outcome.results)
-        for result in changed:
-            await self._announce(result, None, self.clock())
+                    outcomes = await self._store_inputs(self.store, work, now)
+        for outcome in outcomes:
+            for result in outcome.results:
+                await self._announce(result, None, self.clock())
         return outcomes
 
-    async def _parse_input(self, item: Input, fetched_at: datetime) -> list[Story]:
-        return await self._parse(item.data, item.name, item.fmt, item.source, fetched_at, item.url)
+    async def _store_batch(self, work: list[_Work], now: datetime) -> list[IngestOutcome]:
+        """The inputs stored through one ``Batch``: read at once, written at once."""
+        stories = [s for _, _, p in work if isinstance(p, list) for s in p]
+        shas = [sha for _, sha, _ in work]
+        since = now - self.config.duplicates.window
+        known = {
+            text_key(s): print_
+            for _, _, p in work
+            if isinstance(p, Parsed) and p.prints is not None
+            for s, print_ in zip(p, p.prints, strict=True)
+        }
+        prints = [known[k] if (k := text_key(s)) in known else fingerprint(s) for s in stories]
+        async with self.store.transaction():
+            batch = await Batch.read(self.store, stories, shas, prints, since=since)
+            outcomes = await self._store_inputs(batch, work, now, known)
+            await batch.flush()
+        return outcomes
 
-    async def _store_input(
+    async def _store_inputs(
         self,
-        item: Input,
-        sha: str,
-        parsed: list[Story] | IngestError | None,
+        db: SaveDB,
+        work: list[_Work],
         now: datetime,
-        *,
-        recheck: bool,
-    ) -> IngestOutcome:
-        """One input of ``ingest_many`` inside the batch's transaction: its failure
-        recorded, or its stories saved (each screened, stored and indexed).
-        ``recheck``: its bytes may have made stories already (``_already_ingested``)."""
-        name, source = item.name, item.source
-        unchanged = await self._already_ingested(sha, source, name) if recheck else None
-        if unchanged is not None:
-            return unchanged
-        try:
-            if isinstance(parsed, IngestError):
-                raise parsed
-            first = item.fetched_at or now
-            stories = parsed if parsed is not None else await self._parse_input(item, first)
-            skipped: tuple[str, ...] = getattr(stories, "skipped", ())
-            stories = await self._first_fetch(stories, item)
-        except IngestError as exc:
-            log.warning("ingest failed", extra={"input": name, "reason": exc.reason})
-            await self.store.record_failure(IngestFailure(sha, source, name, exc.reason, now))
-            return IngestOutcome(name, sha, error=exc)
-        for reason in skipped:
-            # An item left out of an input otherwise read: named, kept with the raw.
-            log.warning("item skipped", extra={"input": name, "reason": reason})
-            await self.store.record_failure(IngestFailure(sha, source, name, reason, now))
-        results: list[SaveResult] = []
-        refused: StoryValidationError | None = None
-        for story in stories:
-            try:
-                # The pipeline checked every story it made against the schema.
-                results.append(
-                    await self._save_screened(
-                        story,
-                        self.clock(),
-                        reason=None,
-                        expected_version=None,
-                        editorial=False,
-                        validated=True,
-                    )
-                )
-            except StoryValidationError as exc:
-                # One story the store refuses does not lose the others of the input.
-                refused = exc
-                reason = f"story {story.guid!r}: {exc}"
-                log.warning("story refused", extra={"input": name, "reason": reason})
-                await self.store.record_failure(IngestFailure(sha, source, name, reason, now))
-        if refused is not None and not results:
-            return IngestOutcome(name, sha, error=MalformedInput(name, str(refused)))
-        return IngestOutcome(
-            name, sha, tuple(r.story for r in results), tuple(results), parsed=tuple(stories)
+        prints: Mapping[TextKey, Fingerprint | None] | None = None,
+    ) -> list[IngestOutcome]:
+        intake = self._intake(db, prints)
+        outcomes = []
+        for item, sha, stories in work:
+            async with db.transaction():
+                outcomes.append(await intake.store_input(item, sha, stories, now))
+        return outcomes
+
+    def _intake(
+        self, db: SaveDB, prints: Mapping[TextKey, Fingerprint | None] | None = None
+    ) -> Intake:
+        return Intake(self.config, db, self.clock, self._parse_input, prints or {})
+
+    def _job(self, item: Input, fetched_at: datetime) -> Job:
+        return parse_job(
+            self.config,
+            item.data,
+            name=item.name,
+            fmt=item.fmt,
+            source=item.source,
+            fetched_at=fetched_at,
+            url=item.url,
         )
+
+    async def _parse_input(self, item: Input, fetched_at: datetime) -> list[Story]:
+        job = self._job(item, fetched_at)
+        return await self.workers.parse(parse_input, size=len(item.data), **job)
 
     async def push_json(
         self,
@@ -384,66 +362,6 @@ class Wire:
             story = apply_policy(story, src.policy)
         return await self.save(story, expected_version=expected, editorial=True)
 
-    async def _parse(
-        self,
-        data: bytes,
-        name: str,
-        fmt: str,
-        source: str | None,
-        fetched_at: datetime,
-        url: str | None,
-    ) -> list[Story]:
-        return await parse(
-            self.config,
-            data,
-            name=name,
-            fmt=fmt,
-            source=source,
-            fetched_at=fetched_at,
-            url=url,
-            workers=self.workers,
-        )
-
-    async def _already_ingested(
-        self, sha: str, source: str | None, name: str
-    ) -> IngestOutcome | None:
-        """The same bytes from the same source again are a no-op: the stories they
-        made, as they stand, and no new version, no event (a re-drop, a re-push, a
-        second ``wire ingest`` of one file)."""
-        guids = await self._made_from(sha, source)
-        if not guids:
-            return None
-        current = [s for s in [await self.store.get(g) for g in guids] if s is not None]
-        results = tuple(SaveResult(s, created=False, changed=False) for s in current)
-        log.info("input unchanged", extra={"input": name, "raw_sha256": sha})
-        return IngestOutcome(name, sha, tuple(current), results)
-
-    async def _made_from(self, sha: str, source: str | None) -> list[str]:
-        """The guids of the stories these bytes from this source made, if any."""
-        made = await self.store.versions_from_raw(sha)
-        return list(dict.fromkeys(v.guid for v in made if v.origin.source == source))
-
-    async def _first_fetch(self, stories: list[Story], item: Input) -> list[Story]:
-        """Copy whose times are relative ("5 hours ago") read against the first
-        fetch of the story, not this one, so fetching the same story again never
-        moves its publication time."""
-        out: list[Story] = []
-        for story in stories:
-            current = await self.store.get(story.guid)
-            first = current.origin.fetched_at if current is not None else None
-            fetched = story.origin.fetched_at
-            if (
-                first is None
-                or fetched is None
-                or first >= fetched
-                or story.origin.format not in RELATIVE_TIME_FORMATS
-            ):
-                out.append(story)
-                continue
-            again = await self._parse_input(item, first)
-            out.append(next((s for s in again if s.guid == story.guid), story))
-        return out
-
     async def save(
         self,
         story: Story,
@@ -462,71 +380,11 @@ class Wire:
         review (``_screen``). ``editorial``: an editor's write without a precondition."""
         now = self.clock()
         async with self._screening, self.store.transaction():
-            result = await self._save_screened(
+            result = await self._intake(self.store).save_screened(
                 story, now, reason=reason, expected_version=expected_version, editorial=editorial
             )
         await self._announce(result, reason, now)
         return result
-
-    async def _save_screened(
-        self,
-        story: Story,
-        now: datetime,
-        *,
-        reason: ChangeReason | None,
-        expected_version: int | None,
-        editorial: bool,
-        validated: bool = False,
-    ) -> SaveResult:
-        """``save`` under the screening lock, in one store transaction: the story
-        sanitized, screened, stored (with the hold of a held story), the text
-        written indexed. ``validated``: the pipeline checked it against the schema."""
-        story = sanitize_story(story)
-        id_space = self.config.id_space(story.origin.source)
-        screened = await self._screen(story, reason, now, editorial=editorial)
-        try:
-            result = await self._store(
-                screened, now, expected_version, editorial, id_space, validated=validated
-            )
-        except IdentityCollision as exc:
-            apart = scoped_guid(story.guid, story.origin.source)
-            note = (
-                f"guid {story.guid!r} is a story of source {exc.owner!r}; "
-                f"this source's item is kept apart as {apart!r}"
-            )
-            log.warning("guid collision across sources", extra={"guid": story.guid})
-            kept = replace(story, guid=apart, review=_noted(story.review, note))
-            screened = await self._screen(kept, reason, now, editorial=editorial)
-            result = await self._store(screened, now, None, False, id_space)
-        await self._index(result, screened.fingerprint, now)
-        return result
-
-    async def _store(
-        self,
-        screened: Screened,
-        now: datetime,
-        expected_version: int | None,
-        editorial: bool,
-        id_space: frozenset[str] | None,
-        *,
-        validated: bool = False,
-    ) -> SaveResult:
-        if screened.drop:
-            current = await self.current(screened.story.guid)
-            return SaveResult(current, created=False, changed=False)
-        hold = None
-        if screened.match is not None:
-            match = screened.match
-            hold = Hold(screened.story.guid, match.guid, match.similarity, now)
-        return await self.store.save(
-            screened.story,
-            now=now,
-            expected_version=expected_version,
-            editorial=editorial,
-            id_space=id_space,
-            hold=hold,
-            validated=validated,
-        )
 
     async def _announce(
         self, result: SaveResult, reason: ChangeReason | None, now: datetime
@@ -548,82 +406,6 @@ class Wire:
                 previous_until=now,
             )
         )
-
-    async def _screen(
-        self, story: Story, reason: ChangeReason | None, now: datetime, *, editorial: bool
-    ) -> Screened:
-        """What a story becomes on its way in, by the near-duplicate rule: a
-        story under an open hold stays withheld, an upstream version of a merged
-        one is not stored at all (it stays out: killed, which showed nothing to
-        anyone), and a new story resembling one carried in the window is held
-        (``wire.duplicates``).
-
-        Copy that arrives on its own (polls, drop folders, pushed copy, the CLI)
-        is compared with every story; an editor's own story JSON only with other
-        sources' stories, as a desk writing a follow-up of its own story means to."""
-        hold = await self.store.get_hold(story.guid)
-        if hold is not None and hold.decision != KEEP_BOTH:
-            if hold.decision == MERGE:
-                if reason is None and not editorial:
-                    return Screened(story, drop=True)
-                return Screened(story)
-            noted = replace(
-                story, review=_noted(story.review, _held_note(hold.duplicate_of, hold.similarity))
-            )
-            if story.pub_status is PubStatus.USABLE:
-                return Screened(replace(noted, pub_status=PubStatus.WITHHELD))
-            return Screened(noted)
-        if story.pub_status is not PubStatus.USABLE:
-            return Screened(story)
-        print_ = fingerprint(story)
-        settings = self.config.duplicates
-        if print_ is None or reason is not None or not settings.hold:
-            return Screened(story, print_)
-        if await self.store.get(story.guid) is not None:
-            return Screened(story, print_)
-        candidates = await self._candidates(story, print_, now, other_sources=editorial)
-        match = best_match(print_, candidates, threshold=settings.threshold)
-        if match is None:
-            return Screened(story, print_)
-        log.info("near duplicate held", extra={"guid": story.guid, "duplicate_of": match.guid})
-        note = _held_note(match.guid, match.similarity)
-        held = replace(story, pub_status=PubStatus.WITHHELD, review=_noted(story.review, note))
-        return Screened(held, match=match)
-
-    async def _candidates(
-        self, story: Story, print_: Fingerprint, now: datetime, *, other_sources: bool
-    ) -> list[tuple[str, bytes]]:
-        """Stories sharing a band with this one, other than itself, held ones, and
-        the same source's earlier days of a daily series (or, with
-        ``other_sources``, any of the same source's stories). Killed stories are
-        not indexed (``_index``): a killed story re-sent under a new guid is
-        simply a new story."""
-        source = self.config.source(story.origin.source)
-        same_source_apart = other_sources or (
-            source is not None and source.policy.in_series(story.headline)
-        )
-        out = []
-        since = now - self.config.duplicates.window
-        for other in await self.store.similar(print_, since=since):
-            if other.guid == story.guid or (
-                same_source_apart and other.source == story.origin.source
-            ):
-                continue
-            hold = await self.store.get_hold(other.guid)
-            if hold is None or hold.decision == KEEP_BOTH:
-                out.append((other.guid, other.signature))
-        return out
-
-    async def _index(self, result: SaveResult, print_: Fingerprint | None, now: datetime) -> None:
-        """Keep the near-duplicate index in step with what was written: the text of
-        a usable version, nothing of a killed one."""
-        if not result.changed:
-            return
-        story = result.story
-        if story.pub_status is PubStatus.CANCELED:
-            await self.store.put_fingerprint(story.guid, story.origin.source, None, now=now)
-        elif print_ is not None:
-            await self.store.put_fingerprint(story.guid, story.origin.source, print_, now=now)
 
     async def archived(self, sha256: str) -> tuple[RawInput, list[Story]]:
         """An archived raw input and every story version made from it, for editors
@@ -670,7 +452,7 @@ class Wire:
             if story is not None:
                 id_space = self.config.id_space(story.origin.source)
                 result = await self.store.save(story, now=now, editorial=True, id_space=id_space)
-                await self._index(result, fingerprint(result.story), now)
+                await self._intake(self.store).index(result, fingerprint(result.story), now)
             await self.store.put_hold(
                 replace(hold, decision=decision, decided_at=now, decided_by=editor)
             )
@@ -747,10 +529,6 @@ def raw_summary(raw: RawInput, made: list[Story]) -> dict[str, object]:
         "media_type": raw.media_type,
         "versions": [{"guid": s.guid, "version": s.version} for s in made],
     }
-
-
-def _noted(review: tuple[str, ...], note: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((*review, note)))
 
 
 def _reason(story: Story, previous: Story | None) -> ChangeReason:

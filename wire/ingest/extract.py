@@ -21,7 +21,12 @@ import dateparser
 
 from wire.ingest.clean import clean_lines
 from wire.ingest.dates import DateNames, read_date, read_relative
-from wire.ingest.patterns import LANGUAGES, PatternSet, all_patterns, source_screen
+from wire.ingest.patterns import (
+    LANGUAGES,
+    PatternSet,
+    all_patterns,
+    family_screen,
+)
 from wire.ingest.repair import script_of
 from wire.ingest.unwrap import unwrap
 from wire.model import Dateline, InfoSource, Picture, Provider, Related, Rights
@@ -123,8 +128,11 @@ def detect_language(text: str, patterns: Sequence[PatternSet] | None = None) -> 
         for s in sets:
             if s.script and scripts[s.script] / total >= _SCRIPT_SHARE:
                 return s.language
-    words = re.findall(r"\w+", text.casefold())
-    scores = [(sum(w in s.stopwords for w in words), -i, s.language) for i, s in enumerate(sets)]
+    words = Counter(re.findall(r"\w+", text.casefold()))
+    scores = [
+        (sum(words[w] for w in s.stopwords & words.keys()), -i, s.language)
+        for i, s in enumerate(sets)
+    ]
     candidates = [sc for sc in scores if not sets[-sc[1]].script]
     return max(candidates or scores)[2]
 
@@ -266,7 +274,16 @@ def _match_byline(
     return None
 
 
+def _none_fit(line: str, sets: Sequence[PatternSet], family: str) -> bool:
+    """Whether no pattern of the family fits ``line``, asked of all of them at
+    once (``family_screen``)."""
+    screen = family_screen(tuple(sets), family)
+    return screen is not None and screen.search(line) is None
+
+
 def match_caption(line: str, sets: Sequence[PatternSet]) -> tuple[Picture, str] | None:
+    if _none_fit(line, sets, "captions"):
+        return None
     for s in sets:
         for regex in s.captions:
             m = regex.match(line)
@@ -280,6 +297,8 @@ def match_caption(line: str, sets: Sequence[PatternSet]) -> tuple[Picture, str] 
 
 
 def _match_related(line: str, sets: Sequence[PatternSet]) -> tuple[Related, str] | None:
+    if _none_fit(line, sets, "related"):
+        return None
     for s in sets:
         for regex in s.related:
             m = regex.match(line)
@@ -310,6 +329,8 @@ def _match_signature(
 
 def _match_editor(text: str, sets: Sequence[PatternSet]) -> tuple[str, str] | None:
     """(editor, text before the sign-off) when ``text`` ends with a sign-off."""
+    if _none_fit(text, sets, "editors"):
+        return None
     for s in sets:
         for regex in s.editors:
             m = regex.search(text)
@@ -322,6 +343,8 @@ def _match_dateline(
     text: str, sets: Sequence[PatternSet], fetched_at: datetime, language: str
 ) -> tuple[Dateline, str, str] | None:
     """(dateline, the paragraph without it, the date as printed) for a dateline opening."""
+    if _none_fit(text, sets, "datelines"):
+        return None
     for s in sets:
         for regex in s.datelines:
             m = regex.match(text)
@@ -355,12 +378,15 @@ def _is_media(name: str, noun: str | None, suffix: str | None, s: PatternSet) ->
 def _find_sources(paragraphs: Sequence[str], sets: Sequence[PatternSet]) -> tuple[InfoSource, ...]:
     found: list[tuple[int, int, InfoSource]] = []
     taken: list[tuple[int, int, int]] = []
-    screen = source_screen(tuple(sets))
     for pi, text in enumerate(paragraphs):
-        if screen.search(text) is None:
+        if _none_fit(text, sets, "sources"):
             continue
         for s in sets:
+            if _none_fit(text, (s,), "sources"):
+                continue
             for pattern in s.sources:
+                if pattern.cue.search(text) is None:
+                    continue
                 for m in pattern.regex.finditer(text):
                     hit = _source_from_match(text, m, pattern.role, s)
                     if hit is None:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from wire.attribution import SourcePolicy
 from wire.config import MAX_INPUT_BYTES
+from wire.duplicates import fingerprint
 from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
 from wire.formats import INPUT_CHOICES
 from wire.ingest.detect import decode_text, detect_format, root_element
@@ -92,11 +93,14 @@ def parse_input(
     url: str | None = None,
     max_bytes: int = MAX_INPUT_BYTES,
     limits: Limits | None = None,
+    fingerprints: bool = False,
 ) -> Parsed:
     """Parse one input into stories; every failure is an ``IngestError`` naming ``name``.
 
     ``limits`` (elements, depth) hold for the whole parse, checked as it goes.
-    The result's ``skipped`` names items left out of an input that was otherwise read."""
+    The result's ``skipped`` names items left out of an input that was otherwise
+    read; with ``fingerprints``, its ``prints`` are the stories' fingerprints, so
+    that a batch parsed on worker processes has them computed there too."""
     with applied(limits or Limits()), collecting() as skipped:
         stories = _parse(
             data,
@@ -110,6 +114,8 @@ def parse_input(
         )
     parsed = Parsed(stories)
     parsed.skipped = tuple(skipped)
+    if fingerprints:
+        parsed.prints = tuple(fingerprint(story) for story in stories)
     return parsed
 
 

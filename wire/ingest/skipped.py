@@ -13,15 +13,19 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
+from wire.duplicates import Fingerprint
 from wire.model import Story
 
 _CURRENT: ContextVar[list[str] | None] = ContextVar("wire_skipped", default=None)
 
 
 class Parsed(list[Story]):
-    """The stories of one input, and the reasons items of it were left out."""
+    """The stories of one input, the reasons items of it were left out, and, when
+    the parse was asked for them, the stories' near-duplicate fingerprints (one
+    per story, computed where the parse ran: on a parse worker's core)."""
 
     skipped: tuple[str, ...] = ()
+    prints: tuple[Fingerprint | None, ...] | None = None
 
 
 def skip(reason: str) -> None:

@@ -10,6 +10,14 @@ system when it exits. Small inputs, nearly all of them, are parsed in a thread:
 for them a process would cost more than it saves. At most ``processes``
 workers run at once.
 
+A batch of inputs (``parse_many``: ``wire ingest``, a drop of many files) is
+parsed on every core instead: small inputs go to long-lived worker processes in
+runs of ``RUN`` (one round trip for the run), each answered on its own and
+timed on its own, so a worker that runs over ``parse_seconds`` on one input is
+killed and replaced, and the rest of its run goes to another; large inputs
+still get a process of their own. A worker is replaced after ``JOBS_PER_WORKER`` inputs,
+so whatever memory parsing leaves behind goes back to the system.
+
 Written by hand rather than with ``ProcessPoolExecutor`` because an executor
 cannot kill the one worker whose task ran over its time.
 """
@@ -17,9 +25,12 @@ cannot kill the one worker whose task ran over its time.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import multiprocessing
 import multiprocessing.connection
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from wire import errors
@@ -27,21 +38,83 @@ from wire.errors import IngestError, MalformedInput
 from wire.model import Story
 
 PROCESS_THRESHOLD = 256 * 1024  # bytes; smaller inputs parse in a thread
+JOBS_PER_WORKER = 2000  # inputs a long-lived worker parses before it is replaced
+RUN = 16  # inputs sent to a long-lived worker at once: one round trip for all of them
 _PRELOAD = ["wire.ingest.pipeline"]
 
 ParseFn = Callable[..., list[Story]]
+Job = dict[str, Any]
+"""The keyword arguments of one parse, ``name`` and ``data`` among them."""
 
 
-def _work(conn: multiprocessing.connection.Connection, fn: ParseFn, kwargs: dict[str, Any]) -> None:
-    """In the worker: parse, send back the stories or the error's class and fields."""
+def _outcome(fn: ParseFn, kwargs: Job) -> tuple[Any, ...]:
+    """In a worker: the stories, or the error's class and fields (exceptions do
+    not all cross a pipe whole)."""
     try:
-        result: tuple[Any, ...] = ("ok", fn(**kwargs))
+        return ("ok", fn(**kwargs))
     except IngestError as exc:
-        result = ("error", type(exc).__name__, exc.input_name, exc.reason)
+        return ("error", type(exc).__name__, exc.input_name, exc.reason)
     except Exception as exc:  # a parser bug: reported, not lost
-        result = ("crash", f"{type(exc).__name__}: {exc}")
-    conn.send(result)
+        return ("crash", f"{type(exc).__name__}: {exc}")
+
+
+def _work(conn: multiprocessing.connection.Connection, fn: ParseFn, kwargs: Job) -> None:
+    """In a one-input worker: parse, send back the outcome, exit."""
+    conn.send(_outcome(fn, kwargs))
     conn.close()
+
+
+def _serve(conn: multiprocessing.connection.Connection) -> None:
+    """In a long-lived worker: parse each run of inputs that arrives, answering
+    input by input, until the pipe closes."""
+    while True:
+        try:
+            fn, run = conn.recv()
+        except EOFError:
+            return
+        for kwargs in run:
+            conn.send(_outcome(fn, kwargs))
+
+
+class _Worker:
+    """A long-lived parse process and its end of the pipe."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.jobs = 0
+
+    def run(
+        self, fn: ParseFn, run: list[Job], seconds: float
+    ) -> tuple[list[tuple[Any, ...]], str | None]:
+        """(In a thread.) Send a run of inputs; collect their outcomes, each within
+        ``seconds`` of the one before. Stops at the first that runs over
+        (``"timeout"``) or at the worker's death (``"died"``): the outcomes so far,
+        and why it stopped."""
+        self.conn.send((fn, run))
+        answers: list[tuple[Any, ...]] = []
+        try:
+            for _ in run:
+                if not self.conn.poll(seconds):
+                    return answers, "timeout"
+                answers.append(self.conn.recv())
+                self.jobs += 1
+        except (EOFError, OSError):
+            return answers, "died"
+        return answers, None
+
+    def stop(self, *, kill: bool = False) -> None:
+        """(In a thread.) Close the pipe, which ends the worker's loop; kill it if asked
+        or if it does not end at once."""
+        self.conn.close()
+        if kill:
+            self.process.kill()
+        self.process.join(1)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
 def _rebuilt(name: str, result: tuple[Any, ...]) -> list[Story]:
@@ -60,10 +133,13 @@ def _rebuilt(name: str, result: tuple[Any, ...]) -> list[Story]:
 class ParseWorkers:
     """Runs ``fn(**kwargs)`` — a pure parse — in a thread or a killable process."""
 
-    def __init__(self, *, seconds: float, processes: int = 2) -> None:
+    def __init__(self, *, seconds: float, processes: int = 2, pooled: int | None = None) -> None:
         self.seconds = seconds
         self._gate = asyncio.Semaphore(processes)
         self._context: Any = None
+        self.pooled = pooled or os.cpu_count() or 1
+        self._lanes = asyncio.Semaphore(self.pooled)
+        self._idle: list[_Worker] = []
 
     def _ctx(self) -> Any:
         if self._context is None:
@@ -79,6 +155,73 @@ class ParseWorkers:
             return await asyncio.to_thread(fn, name=name, **kwargs)
         async with self._gate:
             return await self._in_process(fn, name=name, **kwargs)
+
+    async def parse_many(self, fn: ParseFn, jobs: Sequence[Job]) -> list[list[Story] | IngestError]:
+        """What ``parse`` gives for each job (its ``IngestError`` in its place).
+        Small inputs are sent in runs of ``RUN`` to ``pooled`` long-lived worker
+        processes, large ones each to a process of its own. A single job is
+        parsed as ``parse`` parses it."""
+        if len(jobs) < 2 or self.pooled < 2:
+            return [await self._one(fn, job) for job in jobs]
+        results: list[list[Story] | IngestError] = [[] for _ in jobs]
+        small = collections.deque(
+            i for i, j in enumerate(jobs) if len(j["data"]) < PROCESS_THRESHOLD
+        )
+        large = [i for i, j in enumerate(jobs) if len(j["data"]) >= PROCESS_THRESHOLD]
+
+        async def lane() -> None:
+            while small:
+                run = [small.popleft() for _ in range(min(RUN, len(small)))]
+                done = await self._pooled(fn, [jobs[i] for i in run])
+                for i, result in zip(run, done, strict=False):
+                    results[i] = result
+                small.extendleft(reversed(run[len(done) :]))  # after a worker was lost
+
+        async def alone(i: int) -> None:
+            results[i] = await self._one(fn, jobs[i])
+
+        lanes = min(self.pooled, len(small))
+        await asyncio.gather(*(lane() for _ in range(lanes)), *(alone(i) for i in large))
+        return results
+
+    async def _one(self, fn: ParseFn, job: Job) -> list[Story] | IngestError:
+        try:
+            return await self.parse(fn, size=len(job["data"]), **job)
+        except IngestError as exc:
+            return exc
+
+    async def _pooled(self, fn: ParseFn, run: list[Job]) -> list[list[Story] | IngestError]:
+        """The outcomes of a run on one long-lived worker, in order. Shorter than the
+        run when the worker was lost: its last entry is the refusal of the input
+        that ran over or killed it, and the rest is still to parse."""
+        async with self._lanes:
+            worker = self._idle.pop() if self._idle else _Worker(self._ctx())
+            answers, failure = await asyncio.to_thread(worker.run, fn, run, self.seconds)
+            if failure is None and worker.jobs < JOBS_PER_WORKER:
+                self._idle.append(worker)
+            else:  # ran over or died: killed; or retired after its share of inputs
+                await asyncio.to_thread(worker.stop, kill=failure is not None)
+        done: list[list[Story] | IngestError] = []
+        for job, answer in zip(run, answers, strict=False):
+            try:
+                done.append(_rebuilt(job["name"], answer))
+            except IngestError as exc:
+                done.append(exc)
+        if failure is not None:
+            name = run[len(answers)]["name"]
+            if failure == "timeout":
+                reason = f"parsing took longer than {self.seconds:g} s; refused"
+            else:
+                reason = "the parser's process died"
+            done.append(MalformedInput(name, reason))
+        return done
+
+    async def close(self) -> None:
+        """Stop the long-lived workers (they also end with this process)."""
+        idle, self._idle = self._idle, []
+        for worker in idle:
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(worker.stop)
 
     async def _in_process(self, fn: ParseFn, *, name: str, **kwargs: Any) -> list[Story]:
         ctx = self._ctx()

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from wire.config import SourceConfig
 from wire.errors import DropFolderError, StoreError
-from wire.service import IngestOutcome, Wire
+from wire.intake import IngestOutcome
+from wire.service import Wire
 from wire.store.base import IngestFailure
 
 log = logging.getLogger(__name__)

@@ -25,12 +25,13 @@ from wire.config import SourceConfig, SourceKind
 from wire.errors import DropFolderError, UnsafeURL, WireError
 from wire.events import ChangeReason
 from wire.instants import format_instant
+from wire.intake import IngestOutcome
 from wire.model import Story
 from wire.net.urlcheck import check_callback_async
 from wire.poll import dropdir
 from wire.poll.fetch import BACKOFF_CAP, Verdict, fetch, next_delay
 from wire.schedule import Jobs
-from wire.service import IngestOutcome, Wire
+from wire.service import Wire
 from wire.store.base import RawInput, SourceState
 
 log = logging.getLogger(__name__)

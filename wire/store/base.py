@@ -193,6 +193,56 @@ class SourceState:
     items_stored: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One version to write, as ``wire.store.plan.plan_write`` decided it: the
+    stored document, the exposure and withdrawal time of the head, and the
+    near-duplicate ``hold`` recorded with a new guid. ``created``: no version of
+    the guid existed; ``now``: when the write was decided."""
+
+    story: Story
+    doc: str
+    exposure: Exposure
+    withdrawn_at: datetime | None
+    created: bool
+    now: datetime
+    hold: Hold | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """A story's fingerprint as indexed: ``None`` un-indexes it (a killed story)."""
+
+    guid: str
+    source: str | None
+    fingerprint: Fingerprint | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a batch of saves reads, read at once (``Batches.snapshot``).
+
+    ``entries`` and ``holds`` have a key for every guid asked (``None``: there is
+    none); ``made`` the versions each raw sha256 asked made; ``banded`` the
+    stories indexed since ``since`` under each band asked, with when they were."""
+
+    entries: dict[str, Entry | None]
+    holds: dict[str, Hold | None]
+    made: dict[str, list[Story]]
+    banded: dict[str, list[tuple[SimilarStory, datetime]]]
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """What a batch of saves writes, in the order it was decided (``Batches.apply_batch``)."""
+
+    writes: list[Write] = field(default_factory=list)
+    indexed: list[Indexed] = field(default_factory=list)
+    failures: list[IngestFailure] = field(default_factory=list)
+
+
 # Every method raises only wire's errors: ``StoreUnavailable`` (a ``StoreError``)
 # while the database cannot be reached, ``StoreError`` for anything else the
 # backend refuses, with the backend's exception chained as the cause. The store
@@ -242,6 +292,11 @@ class RawArchive(Protocol):
         """Keep raw bytes under their sha256; archiving the same bytes again is a no-op.
 
         Raises: ``StoreError`` when the sha256 does not match the bytes, or as every method."""
+
+    async def archive_many(self, raws: Sequence[RawInput]) -> None:
+        """``archive_raw`` for many inputs at once (a few statements for all of them).
+
+        Raises: as ``archive_raw``; nothing is archived when one sha256 is wrong."""
 
     async def get_raw(self, sha256: str) -> RawInput | None:
         """The archived bytes with that sha256; None if never archived.
@@ -470,6 +525,34 @@ class Replies(Protocol):
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
 
+class Batches(Protocol):
+    """Many saves read and written at once (``wire.store.batch``)."""
+
+    async def snapshot(
+        self,
+        *,
+        guids: Sequence[str],
+        shas: Sequence[str],
+        bands: Sequence[str],
+        since: datetime,
+    ) -> Snapshot:
+        """The current entries and holds of ``guids`` (locked for the calling
+        transaction, as ``save`` locks one), the versions made from ``shas``, and
+        the stories indexed since ``since`` under ``bands`` and their holds (all
+        of one scheme, ``wire.duplicates.SCHEME``).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def apply_batch(self, staged: Staged) -> None:
+        """Write what a batch decided, in a few statements: versions as ``save``
+        writes them, the index as ``put_fingerprint`` keeps it, the failures.
+        Meant for the calling task's ``transaction``, which read the snapshot.
+
+        Raises: ``WriteConflict`` when another writer created one of the guids
+        since the snapshot was read (nothing of the batch is written), or as
+        every method."""
+
+
 class DuplicateIndex(Protocol):
     """Fingerprints of stories' texts, and the holds of near duplicates."""
 
@@ -547,6 +630,7 @@ class Store(
     Transactions,
     RawArchive,
     Stories,
+    Batches,
     Credentials,
     Subscriptions,
     Deliveries,

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from wire.errors import IdentityCollision, VersionConflict
+from wire.errors import IdentityCollision, StoreError, StoryValidationError, VersionConflict
 from wire.model import Origin, PubStatus, Story
+from wire.store.base import Entry, Hold, SaveResult, Write
+from wire.storyjson import encode_story
 from wire.visibility import NO_EXPOSURE, Exposure, withdrawn
-
-if TYPE_CHECKING:
-    from wire.store.base import Entry
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -138,3 +136,74 @@ def plan_exposure(
     ):
         return exposure, current.withdrawn_at
     return exposure, now
+
+
+def check_guid(guid: str) -> None:
+    """Refuse a guid no store can key a story by, before it is looked up: raises
+    ``StoreError`` for none, ``StoryValidationError`` for one holding NUL
+    (PostgreSQL text cannot hold it, SQLite cuts a key at it)."""
+    if not guid:
+        raise StoreError("a story needs a guid before it is stored")
+    if "\x00" in guid:
+        raise StoryValidationError("/guid", "must not contain a NUL character")
+
+
+def plan_write(
+    story: Story,
+    entry: Entry | None,
+    *,
+    now: datetime,
+    expected_version: int | None = None,
+    editorial: bool = False,
+    id_space: frozenset[str] | None = None,
+    hold: Hold | None = None,
+    validated: bool = False,
+) -> tuple[SaveResult, Write | None]:
+    """What saving ``story`` over the current ``entry`` answers, and what it
+    writes (``None``: nothing). The whole of ``Store.save`` but the statements:
+    the single save and a batch of saves (``wire.store.batch``) both run it.
+
+    Raises what ``plan_save`` and ``check_guid`` raise."""
+    check_guid(story.guid)
+    current = entry.story if entry else None
+    before = entry.exposure if entry else NO_EXPOSURE
+    new, stale = plan_save(
+        story,
+        current,
+        now=now,
+        expected_version=expected_version,
+        editorial=editorial,
+        id_space=id_space,
+    )
+    if new is None:
+        assert current is not None
+        kept = SaveResult(
+            current,
+            created=False,
+            changed=False,
+            stale=stale,
+            exposure=before,
+            previous_exposure=before,
+        )
+        return kept, None
+    exposure, withdrawn_at = plan_exposure(new, entry, now)
+    doc = encode_story(new, validate=not validated)
+    created = current is None
+    write = Write(
+        new,
+        doc,
+        exposure,
+        withdrawn_at,
+        created,
+        now,
+        replace(hold, guid=new.guid) if created and hold is not None else None,
+    )
+    result = SaveResult(
+        new,
+        created=created,
+        changed=True,
+        previous=current,
+        exposure=exposure,
+        previous_exposure=before,
+    )
+    return result, write

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -24,8 +24,8 @@ __all__ = [
     "PatternSet",
     "SourcePattern",
     "all_patterns",
+    "family_screen",
     "load_patterns",
-    "source_screen",
 ]
 
 LANGUAGES = ("en", "id", "ar")
@@ -36,15 +36,23 @@ _PLACEHOLDER = re.compile(r"\{(name|noun|suffix|outlet|reltime|date)\}")
 
 @dataclass(frozen=True, slots=True)
 class SourcePattern:
-    """A phrase naming an outlet the story relies on, and the role it gives it."""
+    """A phrase naming an outlet the story relies on, and the role it gives it.
+
+    ``cue``: a cheap pattern every match of ``regex`` contains (the phrase's
+    verb: "reported", "according"), so a paragraph without any cue is passed
+    over without running the patterns, whose outlet names make them slow to
+    search (``family_screen``). Without one, the pattern is its own cue."""
 
     role: str
     regex: re.Pattern[str]
+    cue: re.Pattern[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class PatternSet:
-    """Every pattern for one language, compiled."""
+    """Every pattern for one language, compiled. Compared and hashed by identity:
+    a set is compiled once (``load_patterns``), and the screens built over sets
+    (``family_screen``) are looked up by them on every line of copy."""
 
     language: str
     script: str | None
@@ -69,6 +77,11 @@ class PatternSet:
     editors: tuple[re.Pattern[str], ...]
     signature: re.Pattern[str]
     copyright: re.Pattern[str]
+    cues: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    """Per family (``sources``, ``captions``, ``related``, ``datelines``,
+    ``editors``): a pattern that finds something (``search``) in every text one
+    of the family's patterns fits, joined from each entry's ``cue`` (the pattern itself where it
+    has none). See ``family_screen``."""
 
 
 def _get(data: dict[str, Any], key: str, lang: str) -> Any:
@@ -103,6 +116,26 @@ def _list_of_patterns(
         _compile(str(e["pattern"]), subs, f"{key}[{i}].pattern", lang)
         for i, e in enumerate(entries)
     )
+
+
+_FAMILIES = {
+    "sources": "source",
+    "captions": "caption",
+    "related": "related",
+    "datelines": "dateline",
+    "editors": "editor",
+}
+"""The line families with a cue, and their TOML array of tables."""
+
+
+def _cues(data: dict[str, Any], key: str, subs: dict[str, str], lang: str) -> re.Pattern[str]:
+    entries = data.get(key, [])
+    cues = [
+        _compile(str(e.get("cue", e["pattern"])), subs, f"{key}[{i}].cue", lang).pattern
+        for i, e in enumerate(entries)
+    ]
+    joined = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', c)})" for c in cues)
+    return _compile(joined, {}, f"{key}.cues", lang)
 
 
 def _date_names(data: dict[str, Any], lang: str) -> DateNames:
@@ -164,6 +197,7 @@ def parse_patterns(data: dict[str, Any], lang: str) -> PatternSet:
             SourcePattern(
                 role=str(e["role"]),
                 regex=_compile(str(e["pattern"]), subs, f"source[{i}].pattern", lang),
+                cue=_compile(str(e.get("cue", e["pattern"])), subs, f"source[{i}].cue", lang),
             )
             for i, e in enumerate(data.get("source", []))
         ),
@@ -177,6 +211,11 @@ def parse_patterns(data: dict[str, Any], lang: str) -> PatternSet:
         copyright=_compile(
             str(_get(data, "copyright.pattern", lang)), subs, "copyright.pattern", lang
         ),
+        cues={
+            family: _cues(data, key, subs, lang)
+            for family, key in _FAMILIES.items()
+            if data.get(key)
+        },
     )
 
 
@@ -203,10 +242,11 @@ _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
 @cache
-def source_screen(sets: tuple[PatternSet, ...]) -> re.Pattern[str]:
-    """Every source pattern of ``sets`` as one alternation, group names dropped:
-    one pass over a paragraph says whether any of them can match in it at all,
-    so the patterns one by one (whose order and overlaps decide what is found)
-    run only where one will."""
-    alternatives = (_NAMED_GROUP.sub("(?:", p.regex.pattern) for s in sets for p in s.sources)
-    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+def family_screen(sets: tuple[PatternSet, ...], family: str) -> re.Pattern[str] | None:
+    """The cues of a family (``sources``, ``captions``, ``related``,
+    ``datelines``, ``editors``) across ``sets`` as one alternation: where its
+    ``search`` finds nothing, none of the family's patterns fits, so the line or
+    paragraph is passed over in one call instead of one per pattern (most fit no
+    family). ``None`` when no set has the family."""
+    cues = [s.cues[family].pattern for s in sets if family in s.cues]
+    return re.compile("|".join(f"(?:{c})" for c in cues)) if cues else None

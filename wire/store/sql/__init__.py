@@ -15,13 +15,15 @@ dialects is kept to the edges:
 What to write is decided by the pure ``plan_save`` (``wire.store.plan``), rows are
 mapped in ``wire.store.rows`` and feed queries built in ``wire.store.queries``:
 these modules only run them. ``engine`` connects and migrates; ``stories``,
-``archive``, ``deliveries``, ``records``, ``duplicates`` and ``coordination``
+``batches``, ``archive``, ``deliveries``, ``records``, ``duplicates`` and
+``coordination``
 each implement one capability protocol of ``wire.store.base``.
 """
 
 from __future__ import annotations
 
 from wire.store.sql.archive import RawArchiveSQL
+from wire.store.sql.batches import BatchesSQL
 from wire.store.sql.coordination import CoordinationSQL
 from wire.store.sql.deliveries import DeliveriesSQL
 from wire.store.sql.duplicates import DuplicatesSQL
@@ -34,7 +36,14 @@ __all__ = ["SQLStore", "head_revision"]
 
 @wrap_public_methods
 class SQLStore(
-    StoriesSQL, RawArchiveSQL, DeliveriesSQL, RecordsSQL, DuplicatesSQL, CoordinationSQL, SQLBase
+    BatchesSQL,
+    StoriesSQL,
+    RawArchiveSQL,
+    DeliveriesSQL,
+    RecordsSQL,
+    DuplicatesSQL,
+    CoordinationSQL,
+    SQLBase,
 ):
     """The ``Store`` protocol on SQLite or PostgreSQL, chosen by the URL.
 

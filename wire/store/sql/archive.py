@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Sequence
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -22,18 +24,35 @@ class RawArchiveSQL(SQLBase):
 
     async def archive_raw(self, raw: RawInput) -> None:
         """Keep raw bytes under their sha256 (checked); the same bytes again are a no-op."""
-        if hashlib.sha256(raw.data).hexdigest() != raw.sha256:
-            raise StoreError(f"raw input {raw.name!r}: sha256 does not match its bytes")
+        await self.archive_many([raw])
+
+    async def archive_many(self, raws: Sequence[RawInput]) -> None:
+        """``archive_raw`` for many inputs: one lookup and one insert of those not kept."""
+        for raw in raws:
+            if hashlib.sha256(raw.data).hexdigest() != raw.sha256:
+                raise StoreError(f"raw input {raw.name!r}: sha256 does not match its bytes")
+        fresh = {raw.sha256: raw for raw in reversed(raws)}  # the first of equal bytes stands
         try:
-            async with self._write() as conn:
-                exists = await conn.execute(
-                    select(raw_inputs.c.sha256).where(raw_inputs.c.sha256 == raw.sha256)
-                )
-                if exists.first() is not None:
-                    return
-                await conn.execute(insert(raw_inputs).values(raw_values(raw)))
+            await self._archive(list(fresh.values()))
         except IntegrityError:
-            return  # archived by a concurrent writer: same bytes, nothing to add
+            # a concurrent writer archived some of them: the same bytes, so each is
+            # archived alone and the ones already kept are passed over
+            for raw in fresh.values():
+                with contextlib.suppress(IntegrityError):
+                    await self._archive([raw])
+
+    async def _archive(self, raws: list[RawInput]) -> None:
+        async with self._write() as conn:
+            shas = [raw.sha256 for raw in raws]
+            kept: set[str] = set()
+            for start in range(0, len(shas), 500):
+                query = select(raw_inputs.c.sha256).where(
+                    raw_inputs.c.sha256.in_(shas[start : start + 500])
+                )
+                kept.update((await conn.execute(query)).scalars())
+            rows = [raw_values(raw) for raw in raws if raw.sha256 not in kept]
+            if rows:
+                await conn.execute(insert(raw_inputs), rows)
 
     async def get_raw(self, sha256: str) -> RawInput | None:
         async with self._read() as conn:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from wire.errors import StoreError, StoryValidationError
+from wire.errors import StoreError
 from wire.model import Audience, FeedFilter, Story
-from wire.store.base import Entry, Hold, SaveResult
-from wire.store.plan import plan_exposure, plan_save
+from wire.store.base import Entry, Hold, SaveResult, Write
+from wire.store.plan import check_guid, plan_save, plan_write
 from wire.store.queries import (
     changes_query,
     embargoes_query,
@@ -32,7 +32,6 @@ from wire.store.sql.coordination import CoordinationSQL
 from wire.store.sql.engine import _SAVE_ATTEMPTS
 from wire.store.tables import CHANGE_SEQ, holds, stories, story_terms, story_versions
 from wire.storyjson import encode_story
-from wire.visibility import NO_EXPOSURE
 
 
 class StoriesSQL(CoordinationSQL):
@@ -51,19 +50,32 @@ class StoriesSQL(CoordinationSQL):
         hold: Hold | None = None,
         validated: bool = False,
     ) -> SaveResult:
-        """Store a story as its guid's next version (see ``Store.save`` and ``plan_save``);
+        """Store a story as its guid's next version (see ``Store.save`` and ``plan_write``);
         a new guid's ``hold`` in the same transaction."""
-        if not story.guid:
-            raise StoreError("a story needs a guid before it is stored")
-        if "\x00" in story.guid:
-            # PostgreSQL text cannot hold NUL and SQLite cuts the key at it
-            raise StoryValidationError("/guid", "must not contain a NUL character")
+        check_guid(story.guid)
         attempt = 1
         while True:
             try:
-                result = await self._save_once(
-                    story, now, expected_version, editorial, id_space, hold, validated
-                )
+                async with self._write() as conn:
+                    row = (
+                        await conn.execute(
+                            select(stories.c.doc, stories.c.exposure, stories.c.withdrawn_at)
+                            .where(stories.c.guid == story.guid)
+                            .with_for_update()
+                        )
+                    ).first()
+                    result, write = plan_write(
+                        story,
+                        entry_from_row(row) if row else None,
+                        now=now,
+                        expected_version=expected_version,
+                        editorial=editorial,
+                        id_space=id_space,
+                        hold=hold,
+                        validated=validated,
+                    )
+                    if write is not None:
+                        await self._apply_writes(conn, [write])
                 break
             except IntegrityError as exc:
                 # two writers created the same new guid at once; the loser retries and
@@ -75,77 +87,54 @@ class StoriesSQL(CoordinationSQL):
             await self._changed(story.guid)
         return result
 
-    async def _save_once(
-        self,
-        story: Story,
-        now: datetime,
-        expected_version: int | None,
-        editorial: bool,
-        id_space: frozenset[str] | None,
-        hold: Hold | None = None,
-        validated: bool = False,
-    ) -> SaveResult:
-        async with self._write() as conn:
-            row = (
-                await conn.execute(
-                    select(stories.c.doc, stories.c.exposure, stories.c.withdrawn_at)
-                    .where(stories.c.guid == story.guid)
-                    .with_for_update()
-                )
-            ).first()
-            entry = entry_from_row(row) if row else None
-            current = entry.story if entry else None
-            before = entry.exposure if entry else NO_EXPOSURE
-            new, stale = plan_save(
-                story,
-                current,
-                now=now,
-                expected_version=expected_version,
-                editorial=editorial,
-                id_space=id_space,
-            )
-            if new is None:
-                assert current is not None
-                return SaveResult(
-                    current,
-                    created=False,
-                    changed=False,
-                    stale=stale,
-                    exposure=before,
-                    previous_exposure=before,
-                )
-            exposure, withdrawn_at = plan_exposure(new, entry, now)
-            doc = encode_story(new, validate=not validated)
-            seq = await self._next(conn, CHANGE_SEQ)
-            if self._watcher is not None:
-                self._own.add(seq)
-            await conn.execute(insert(story_versions).values(version_values(new, doc=doc, now=now)))
-            head = head_values(new, seq=seq, doc=doc, exposure=exposure, withdrawn_at=withdrawn_at)
-            if current is None:
-                await conn.execute(insert(stories).values(head))
-                if hold is not None:
-                    await conn.execute(delete(holds).where(holds.c.guid == new.guid))
-                    await conn.execute(
-                        insert(holds).values(record_values(replace(hold, guid=new.guid)))
-                    )
-            else:
-                await conn.execute(update(stories).where(stories.c.guid == new.guid).values(head))
-                await conn.execute(delete(story_terms).where(story_terms.c.guid == new.guid))
-            terms = term_values(new)
-            if terms:
-                await conn.execute(insert(story_terms), terms)
-            if self.is_postgres:
-                await conn.execute(
-                    select(func.pg_notify(self._channel, f"{self._instance} {new.guid}"))
-                )
-        return SaveResult(
-            new,
-            created=current is None,
-            changed=True,
-            previous=current,
-            exposure=exposure,
-            previous_exposure=before,
+    async def _apply_writes(self, conn: AsyncConnection, writes: Sequence[Write]) -> None:
+        """Carry out planned writes, in order, in a fixed handful of statements however
+        many there are: every version appended; of each guid, the head, terms and
+        hold of its last write. One change number per guid, in the order of their
+        last writes, so a cursor sees each change once."""
+        if not writes:
+            return
+        last: dict[str, Write] = {}
+        created: set[str] = set()
+        for write in writes:
+            last.pop(write.story.guid, None)  # re-inserted: ordered by its last write
+            last[write.story.guid] = write
+            if write.created:
+                created.add(write.story.guid)
+        top = await self._next(conn, CHANGE_SEQ, len(last))
+        seqs = range(top - len(last) + 1, top + 1)
+        if self._watcher is not None:
+            self._own.update(seqs)
+        await conn.execute(
+            insert(story_versions), [version_values(w.story, doc=w.doc, now=w.now) for w in writes]
         )
+        heads = {
+            guid: head_values(
+                w.story, seq=seq, doc=w.doc, exposure=w.exposure, withdrawn_at=w.withdrawn_at
+            )
+            for seq, (guid, w) in zip(seqs, last.items(), strict=True)
+        }
+        fresh = [head for guid, head in heads.items() if guid in created]
+        if fresh:
+            await conn.execute(insert(stories), fresh)
+        kept = [{**head, "key": guid} for guid, head in heads.items() if guid not in created]
+        if kept:
+            await conn.execute(update(stories).where(stories.c.guid == bindparam("key")), kept)
+        replaced = [guid for guid in last if guid not in created]
+        if replaced:
+            await conn.execute(delete(story_terms).where(story_terms.c.guid.in_(replaced)))
+        terms = [term for w in last.values() for term in term_values(w.story)]
+        if terms:
+            await conn.execute(insert(story_terms), terms)
+        held = [w.hold for w in writes if w.hold is not None]
+        if held:
+            await conn.execute(delete(holds).where(holds.c.guid.in_([h.guid for h in held])))
+            await conn.execute(insert(holds), [record_values(h) for h in held])
+        if self.is_postgres:
+            for guid in last:
+                await conn.execute(
+                    select(func.pg_notify(self._channel, f"{self._instance} {guid}"))
+                )
 
     async def get(self, guid: str) -> Story | None:
         """The current version."""

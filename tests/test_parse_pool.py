@@ -1,0 +1,132 @@
+"""``ParseWorkers.parse_many``: a batch parsed on every core, each input on its own.
+
+The long-lived workers must give exactly what parsing in the server's own
+process gives, keep each input's refusal in its place, and lose nothing when
+one input runs over its time or kills its worker.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wire.errors import IngestError, MalformedInput, NoContent
+from wire.ingest import workers as workers_module
+from wire.ingest.pipeline import parse_input
+from wire.ingest.workers import PROCESS_THRESHOLD, ParseWorkers
+from wire.model import Story
+
+BATCH = Path(__file__).resolve().parent / "fixtures" / "batch"
+FETCHED = datetime(2025, 7, 4, 2, 0, tzinfo=UTC)
+
+
+def jobs() -> list[dict[str, Any]]:
+    """The batch fixtures (one of them empty: refused), each twice over."""
+    paths = sorted(BATCH.glob("*.txt")) * 2
+    return [{"name": p.name, "data": p.read_bytes(), "fetched_at": FETCHED} for p in paths]
+
+
+def parsed_here(job: dict[str, Any]) -> list[Story] | str:
+    try:
+        return parse_input(**job)
+    except IngestError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def comparable(result: list[Story] | IngestError) -> list[Story] | str:
+    return f"{type(result).__name__}: {result}" if isinstance(result, IngestError) else result
+
+
+def stall_or_parse(**job: Any) -> list[Story]:
+    """A parser that never ends on the input ``stall`` (run in a worker)."""
+    if job["data"] == b"stall":
+        time.sleep(60)
+    return parse_input(**job)
+
+
+def die_or_parse(**job: Any) -> list[Story]:
+    """A parser whose process dies on the input ``die`` (run in a worker)."""
+    if job["data"] == b"die":
+        os._exit(3)
+    return parse_input(**job)
+
+
+async def test_a_batch_parses_to_what_each_input_parses_to_alone() -> None:
+    pool = ParseWorkers(seconds=30, pooled=2)
+    try:
+        results = await pool.parse_many(parse_input, jobs())
+    finally:
+        await pool.close()
+    assert [comparable(r) for r in results] == [parsed_here(j) for j in jobs()]
+    assert sum(isinstance(r, NoContent) for r in results) == 2
+
+
+async def test_an_input_over_its_time_is_refused_and_the_others_still_parse() -> None:
+    batch = jobs()
+    batch.insert(3, {"name": "stalled", "data": b"stall", "fetched_at": FETCHED})
+    pool = ParseWorkers(seconds=3, pooled=2)
+    try:
+        results = await pool.parse_many(stall_or_parse, batch)
+    finally:
+        await pool.close()
+    stalled = results.pop(3)
+    assert isinstance(stalled, MalformedInput)
+    assert "longer than 3 s" in str(stalled)
+    assert [comparable(r) for r in results] == [parsed_here(j) for j in jobs()]
+
+
+async def test_an_input_that_kills_its_worker_is_refused_and_the_others_still_parse() -> None:
+    batch = jobs()
+    batch.insert(1, {"name": "deadly", "data": b"die", "fetched_at": FETCHED})
+    pool = ParseWorkers(seconds=30, pooled=2)
+    try:
+        results = await pool.parse_many(die_or_parse, batch)
+    finally:
+        await pool.close()
+    deadly = results.pop(1)
+    assert isinstance(deadly, MalformedInput)
+    assert "process died" in str(deadly)
+    assert [comparable(r) for r in results] == [parsed_here(j) for j in jobs()]
+
+
+async def test_workers_are_replaced_after_their_share_of_inputs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers_module, "JOBS_PER_WORKER", 2)
+    pool = ParseWorkers(seconds=30, pooled=2)
+    try:
+        results = await pool.parse_many(parse_input, jobs())
+        kept = list(pool._idle)
+    finally:
+        await pool.close()
+    assert [comparable(r) for r in results] == [parsed_here(j) for j in jobs()]
+    assert all(worker.jobs < 2 for worker in kept)  # each retired at its second input
+
+
+async def test_a_large_input_in_a_batch_gets_a_process_of_its_own() -> None:
+    big = ("Big story\n\n" + "A paragraph of copy that goes on. " * 9000).encode()
+    assert len(big) > PROCESS_THRESHOLD
+    batch = [*jobs()[:2], {"name": "big", "data": big, "fetched_at": FETCHED}]
+    pool = ParseWorkers(seconds=60, pooled=2)
+    try:
+        results = await pool.parse_many(parse_input, batch)
+        pooled = sum(worker.jobs for worker in pool._idle)
+    finally:
+        await pool.close()
+    assert [comparable(r) for r in results] == [parsed_here(j) for j in batch]
+    assert pooled == 2  # the big one went elsewhere
+
+
+async def test_closing_stops_every_worker() -> None:
+    pool = ParseWorkers(seconds=30, pooled=2)
+    await pool.parse_many(parse_input, jobs())
+    processes = [worker.process for worker in pool._idle]
+    assert processes
+    assert all(p.is_alive() for p in processes)
+    await pool.close()
+    assert not any(p.is_alive() for p in processes)
