@@ -61,12 +61,13 @@ def twin(store: SQLStore) -> SQLStore:
     return SQLStore(store.url.render_as_string(hide_password=False), schema=store.schema)
 
 
-@pytest.fixture(params=BACKENDS)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLStore]:
-    """An opened, empty store on the requested backend, removed afterwards."""
+@contextlib.asynccontextmanager
+async def empty_store(backend: str, folder: Path) -> AsyncIterator[SQLStore]:
+    """An opened, empty store on ``backend``: a SQLite file in ``folder``, or a
+    PostgreSQL schema of its own; removed afterwards."""
     schema: str | None = None
-    if request.param == "sqlite":
-        opened = SQLStore(sqlite_dsn(tmp_path / "data"))
+    if backend == "sqlite":
+        opened = SQLStore(sqlite_dsn(folder / "data"))
     else:
         await _postgres_or_skip()
         schema = f"wire_test_{uuid.uuid4().hex[:16]}"
@@ -78,6 +79,13 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await opened.close()
         if schema is not None:
             await drop_schema(schema)
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLStore]:
+    """An opened, empty store on the requested backend, removed afterwards."""
+    async with empty_store(request.param, tmp_path) as opened:
+        yield opened
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,6 @@ import asyncio
 import json
 import logging
 import random
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.store_fixtures import POSTGRES_URL, drop_schema, twin
+from tests.store_fixtures import empty_store, twin
 from wire.config import Config, ServerSettings, SourceConfig, SourceKind
 from wire.intake import IngestOutcome, Input
 from wire.model import Audience, FeedFilter
@@ -145,19 +144,9 @@ async def state(store: Store, guids: set[str]) -> dict[str, Any]:
 @pytest.fixture
 async def other(store: SQLStore, tmp_path: Path) -> AsyncIterator[SQLStore]:
     """A second empty store on the same backend as ``store``."""
-    schema = None
-    if store.is_postgres:
-        schema = f"wire_test_{uuid.uuid4().hex[:16]}"
-        opened = SQLStore(POSTGRES_URL, schema=schema)
-    else:
-        opened = SQLStore(sqlite_dsn(tmp_path / "other"))
-    await opened.open()
-    try:
+    backend = "postgres" if store.is_postgres else "sqlite"
+    async with empty_store(backend, tmp_path / "other") as opened:
         yield opened
-    finally:
-        await opened.close()
-        if schema is not None:
-            await drop_schema(schema)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])

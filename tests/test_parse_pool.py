@@ -66,31 +66,27 @@ async def test_a_batch_parses_to_what_each_input_parses_to_alone() -> None:
     assert sum(isinstance(r, NoContent) for r in results) == 2
 
 
-async def test_an_input_over_its_time_is_refused_and_the_others_still_parse() -> None:
+@pytest.mark.parametrize(
+    ("parser", "data", "seconds", "refusal"),
+    [
+        (stall_or_parse, b"stall", 3, "longer than 3 s"),
+        (die_or_parse, b"die", 30, "process died"),
+    ],
+    ids=["over its time", "kills its worker"],
+)
+async def test_an_input_that_loses_its_worker_is_refused_and_the_others_still_parse(
+    parser: Any, data: bytes, seconds: float, refusal: str
+) -> None:
     batch = jobs()
-    batch.insert(3, {"name": "stalled", "data": b"stall", "fetched_at": FETCHED})
-    pool = ParseWorkers(seconds=3, pooled=2)
+    batch.insert(3, {"name": "lost", "data": data, "fetched_at": FETCHED})
+    pool = ParseWorkers(seconds=seconds, pooled=2)
     try:
-        results = await pool.parse_many(stall_or_parse, batch)
+        results = await pool.parse_many(parser, batch)
     finally:
         await pool.close()
-    stalled = results.pop(3)
-    assert isinstance(stalled, MalformedInput)
-    assert "longer than 3 s" in str(stalled)
-    assert [comparable(r) for r in results] == [parsed_here(j) for j in jobs()]
-
-
-async def test_an_input_that_kills_its_worker_is_refused_and_the_others_still_parse() -> None:
-    batch = jobs()
-    batch.insert(1, {"name": "deadly", "data": b"die", "fetched_at": FETCHED})
-    pool = ParseWorkers(seconds=30, pooled=2)
-    try:
-        results = await pool.parse_many(die_or_parse, batch)
-    finally:
-        await pool.close()
-    deadly = results.pop(1)
-    assert isinstance(deadly, MalformedInput)
-    assert "process died" in str(deadly)
+    lost = results.pop(3)
+    assert isinstance(lost, MalformedInput)
+    assert refusal in str(lost)
     assert [comparable(r) for r in results] == [parsed_here(j) for j in jobs()]
 
 

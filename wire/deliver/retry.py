@@ -38,9 +38,10 @@ __all__ = [
     "Courier",
     "HeaderFn",
     "RetryPolicy",
-    "deliver",
     "record",
     "send",
+    "store_outcome",
+    "try_once",
 ]
 
 P = TypeVar("P", asyncio.Lock, asyncio.Semaphore)
@@ -151,8 +152,7 @@ async def send(
         return Attempt(False, error=f"{type(exc).__name__}: {exc}")
 
 
-async def deliver(
-    store: Store,
+async def try_once(
     http: aiohttp.ClientSession,
     delivery: Delivery,
     *,
@@ -162,24 +162,31 @@ async def deliver(
     headers: HeaderFn | None = None,
     rand: Callable[[], float] = random.random,
 ) -> Delivery:
-    """Try one delivery and store what happened; returns the updated record."""
+    """Try one delivery; the record of what happened, not yet stored (``store_outcome``)."""
     extra = headers(delivery, now()) if headers is not None else None
     attempt = await send(
         http, delivery, time_limit=policy.timeout, allow_private=allow_private, extra_headers=extra
     )
-    updated = record(delivery, attempt, now=now(), policy=policy, rand=rand())
+    return record(delivery, attempt, now=now(), policy=policy, rand=rand())
+
+
+async def store_outcome(store: Store, updated: Delivery) -> None:
+    """Store an attempt's outcome, and say in the log what became of a failure."""
     await store.update_delivery(updated)
     if updated.state == DEAD:
         log.warning(
             "delivery dead",
             extra={"delivery": updated.id, "target": updated.target, "error": updated.last_error},
         )
-    elif not attempt.ok:
+    elif updated.state == PENDING:
         log.info(
             "delivery failed, will retry",
-            extra={"delivery": updated.id, "attempts": updated.attempts, "error": attempt.error},
+            extra={
+                "delivery": updated.id,
+                "attempts": updated.attempts,
+                "error": updated.last_error,
+            },
         )
-    return updated
 
 
 class Shared(Generic[P]):
@@ -267,9 +274,11 @@ class Courier:
                     if latest is None or latest.state != PENDING:
                         return None
                     delivery = latest
+                # The slots are for sending: they are given back before the
+                # outcome is stored, so the next sends start while it commits
+                # (the chain stays held, so a newer attempt of it still waits).
                 async with self._host(delivery.target), self._gate:
-                    return await deliver(
-                        self.store,
+                    updated = await try_once(
                         self.http,
                         delivery,
                         now=self.clock,
@@ -277,6 +286,8 @@ class Courier:
                         allow_private=self.allow_private,
                         headers=self.headers,
                     )
+                await store_outcome(self.store, updated)
+                return updated
         finally:
             self._in_flight.discard(delivery.id)
 

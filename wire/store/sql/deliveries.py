@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -140,18 +140,28 @@ class DeliveriesSQL(SQLBase):
     async def _record_outcomes(self, batch: list[Delivery]) -> set[str]:
         """Write the outcomes in one transaction; the ids that were never queued."""
         d = deliveries.c
+        outcome = (
+            update(deliveries)
+            .where(d.id == bindparam("key"), d.state != DeliveryState.SUPERSEDED)
+            .values(
+                state=bindparam("b_state"),
+                attempts=bindparam("b_attempts"),
+                next_attempt_at=bindparam("b_next"),
+                last_error=bindparam("b_error"),
+            )
+        )
+        rows = [
+            {
+                "key": delivery.id,
+                "b_state": delivery.state,
+                "b_attempts": delivery.attempts,
+                "b_next": delivery.next_attempt_at,
+                "b_error": delivery.last_error,
+            }
+            for delivery in batch
+        ]
         async with self._write() as conn:
-            for delivery in batch:
-                await conn.execute(
-                    update(deliveries)
-                    .where(d.id == delivery.id, d.state != DeliveryState.SUPERSEDED)
-                    .values(
-                        state=delivery.state,
-                        attempts=delivery.attempts,
-                        next_attempt_at=delivery.next_attempt_at,
-                        last_error=delivery.last_error,
-                    )
-                )
+            await conn.execute(outcome, rows)  # one statement, every row
             known: set[str] = set()
             for chunk in _chunks([delivery.id for delivery in batch]):
                 known |= {r.id for r in await conn.execute(select(d.id).where(d.id.in_(chunk)))}
