@@ -320,7 +320,7 @@ class Intake:
         """Stories sharing a band with this one, other than itself, held ones, and
         the same source's earlier days of a daily series (or, with
         ``other_sources``, any of the same source's stories). Killed stories are
-        not indexed (``_index``): a killed story re-sent under a new guid is
+        not indexed (``index``): a killed story re-sent under a new guid is
         simply a new story."""
         source = self.config.source(story.origin.source)
         same_source_apart = other_sources or (

@@ -377,7 +377,7 @@ class Wire:
         source's story (outside the sources sharing its ``id_space``) is kept
         apart under ``<guid>#<source>``, with a review note, never written over
         the other story. A new story too like one already carried is held for
-        review (``_screen``). ``editorial``: an editor's write without a precondition."""
+        review (``Intake.screen``). ``editorial``: an editor's write without a precondition."""
         now = self.clock()
         async with self._screening, self.store.transaction():
             result = await self._intake(self.store).save_screened(
