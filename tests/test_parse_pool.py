@@ -7,7 +7,10 @@ one input runs over its time or kills its worker.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,3 +129,30 @@ async def test_closing_stops_every_worker() -> None:
     assert all(p.is_alive() for p in processes)
     await pool.close()
     assert not any(p.is_alive() for p in processes)
+
+
+async def test_a_worker_that_died_idle_is_replaced_and_its_run_sent_again() -> None:
+    pool = ParseWorkers(seconds=30, pooled=2)
+    try:
+        await pool.parse_many(parse_input, jobs())
+        for worker in pool._idle:
+            os.kill(worker.process.pid, signal.SIGKILL)
+            worker.process.join()
+        results = await pool.parse_many(parse_input, jobs())
+    finally:
+        await pool.close()
+    assert [comparable(r) for r in results] == [parsed_here(j) for j in jobs()]
+
+
+async def test_a_read_given_up_halfway_leaves_no_worker_running() -> None:
+    batch = [{"name": "stalled", "data": b"stall", "fetched_at": FETCHED}, *jobs()]
+    pool = ParseWorkers(seconds=60, pooled=2)
+    reading = asyncio.create_task(pool.parse_many(stall_or_parse, batch))
+    await asyncio.sleep(2)
+    children = multiprocessing.active_children()
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    await pool.close()
+    assert children
+    assert not any(p.is_alive() for p in children)

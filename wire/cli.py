@@ -224,6 +224,7 @@ async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcom
         # Overlapped: each batch is read (parsed, on the parse workers) while the
         # one before is kept (stored, here), and batches are kept in order.
         before: tuple[list[tuple[str, Input | str]], Received, asyncio.Task[Readings]] | None = None
+        reading: asyncio.Task[Readings] | None = None
         try:
             async for batch in batches():
                 received = await wire.receive(inputs_of(batch))
@@ -234,8 +235,9 @@ async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcom
             if before is not None:
                 report(before[0], iter(await wire.keep(before[1], await before[2])))
         finally:
-            if before is not None and not before[2].done():
-                before[2].cancel()
+            if reading is not None and not reading.done():
+                reading.cancel()
+                await asyncio.gather(reading, return_exceptions=True)
 
     if args.dry_run:
         await run(None)

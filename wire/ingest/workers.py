@@ -92,8 +92,12 @@ class _Worker:
         """(In a thread.) Send a run of inputs; collect their outcomes, each within
         ``seconds`` of the one before. Stops at the first that runs over
         (``"timeout"``) or at the worker's death (``"died"``): the outcomes so far,
-        and why it stopped."""
-        self.conn.send((fn, run))
+        and why it stopped; ``"unsent"`` when the worker was already gone (it died
+        idle), so that none of the run was tried."""
+        try:
+            self.conn.send((fn, run))
+        except OSError:
+            return [], "unsent"
         answers: list[tuple[Any, ...]] = []
         try:
             for _ in run:
@@ -140,6 +144,7 @@ class ParseWorkers:
         self.pooled = pooled or os.cpu_count() or 1
         self._lanes = asyncio.Semaphore(self.pooled)
         self._idle: list[_Worker] = []
+        self._closed = False
 
     def _ctx(self) -> Any:
         if self._context is None:
@@ -150,9 +155,12 @@ class ParseWorkers:
 
     async def parse(self, fn: ParseFn, *, size: int, name: str, **kwargs: Any) -> list[Story]:
         """The stories ``fn`` finds; an ``IngestError`` if it refuses the input, runs
-        over ``seconds``, or crashes."""
+        over ``seconds`` (in a process: a thread cannot be stopped, so a small
+        input alone is not timed), or crashes (reported the same way wherever it
+        ran)."""
         if size < PROCESS_THRESHOLD:
-            return await asyncio.to_thread(fn, name=name, **kwargs)
+            outcome = await asyncio.to_thread(_outcome, fn, {"name": name, **kwargs})
+            return _rebuilt(name, outcome)
         async with self._gate:
             return await self._in_process(fn, name=name, **kwargs)
 
@@ -195,12 +203,7 @@ class ParseWorkers:
         run when the worker was lost: its last entry is the refusal of the input
         that ran over or killed it, and the rest is still to parse."""
         async with self._lanes:
-            worker = self._idle.pop() if self._idle else _Worker(self._ctx())
-            answers, failure = await asyncio.to_thread(worker.run, fn, run, self.seconds)
-            if failure is None and worker.jobs < JOBS_PER_WORKER:
-                self._idle.append(worker)
-            else:  # ran over or died: killed; or retired after its share of inputs
-                await asyncio.to_thread(worker.stop, kill=failure is not None)
+            answers, failure = await self._on_a_worker(fn, run)
         done: list[list[Story] | IngestError] = []
         for job, answer in zip(run, answers, strict=False):
             try:
@@ -216,8 +219,31 @@ class ParseWorkers:
             done.append(MalformedInput(name, reason))
         return done
 
+    async def _on_a_worker(
+        self, fn: ParseFn, run: list[Job]
+    ) -> tuple[list[tuple[Any, ...]], str | None]:
+        """``_Worker.run`` on an idle worker (or a new one), the worker given back,
+        retired or killed after; a worker found dead before the run is replaced
+        once, the run sent again."""
+        for _ in range(2):
+            worker = self._idle.pop() if self._idle else _Worker(self._ctx())
+            healthy = False
+            try:
+                answers, failure = await asyncio.to_thread(worker.run, fn, run, self.seconds)
+                healthy = failure is None
+            finally:
+                if healthy and worker.jobs < JOBS_PER_WORKER and not self._closed:
+                    self._idle.append(worker)
+                else:  # lost, cancelled or closed: killed; or retired after its share
+                    await asyncio.shield(asyncio.to_thread(worker.stop, kill=not healthy))
+            if failure != "unsent":
+                return answers, failure
+        return [], "died"
+
     async def close(self) -> None:
-        """Stop the long-lived workers (they also end with this process)."""
+        """Stop the long-lived workers (they also end with this process); a worker
+        still busy is stopped when its run ends."""
+        self._closed = True
         idle, self._idle = self._idle, []
         for worker in idle:
             with contextlib.suppress(OSError):

@@ -13,7 +13,7 @@ from wire.errors import StoreError
 from wire.model import Story
 from wire.store.base import IngestFailure, RawInput
 from wire.store.rows import decode_story, raw_from_row, raw_values, record_from_row, record_values
-from wire.store.sql.engine import SQLBase
+from wire.store.sql.engine import SQLBase, chunks
 from wire.store.tables import ingest_failures, raw_inputs, story_versions
 
 
@@ -45,10 +45,8 @@ class RawArchiveSQL(SQLBase):
         async with self._write() as conn:
             shas = [raw.sha256 for raw in raws]
             kept: set[str] = set()
-            for start in range(0, len(shas), 500):
-                query = select(raw_inputs.c.sha256).where(
-                    raw_inputs.c.sha256.in_(shas[start : start + 500])
-                )
+            for chunk in chunks(shas):
+                query = select(raw_inputs.c.sha256).where(raw_inputs.c.sha256.in_(chunk))
                 kept.update((await conn.execute(query)).scalars())
             rows = [raw_values(raw) for raw in raws if raw.sha256 not in kept]
             if rows:

@@ -9,9 +9,8 @@ statements instead of a dozen per story.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +20,7 @@ from wire.errors import WriteConflict
 from wire.model import Story
 from wire.store.base import Entry, Hold, SimilarStory, Snapshot, Staged
 from wire.store.rows import decode_story, entry_from_row, record_from_row, record_values
+from wire.store.sql.engine import chunks
 from wire.store.sql.stories import StoriesSQL
 from wire.store.tables import (
     fingerprint_bands,
@@ -30,16 +30,6 @@ from wire.store.tables import (
     stories,
     story_versions,
 )
-
-CHUNK = 500
-"""Values per ``IN`` list: far below SQLite's 32,766 and PostgreSQL's 32,767 parameters."""
-
-T = TypeVar("T")
-
-
-def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 class BatchesSQL(StoriesSQL):
@@ -55,12 +45,13 @@ class BatchesSQL(StoriesSQL):
     ) -> Snapshot:
         """What the saves of a batch read, each kind in one statement per chunk."""
         guids, shas, bands = (list(dict.fromkeys(v)) for v in (guids, shas, bands))
-        guids = [g for g in guids if g and "\x00" not in g]  # refused before any read
+        # refused before any read; sorted, so that two batches lock heads in one order
+        guids = sorted(g for g in guids if g and "\x00" not in g)
         s, v, f, b = stories.c, story_versions.c, fingerprints.c, fingerprint_bands.c
         made: dict[str, list[Story]] = {sha: [] for sha in shas}
         banded: dict[str, list[tuple[SimilarStory, datetime]]] = {band: [] for band in bands}
         async with self._write() as conn:
-            for chunk in _chunks(shas):
+            for chunk in chunks(shas):
                 query = (
                     select(v.raw_sha256, v.doc)
                     .where(v.raw_sha256.in_(chunk))
@@ -70,9 +61,9 @@ class BatchesSQL(StoriesSQL):
                     made[version.raw_sha256].append(decode_story(version.doc))
             # the stories those bytes made too: their saves answer "ingested before"
             made_guids = [story.guid for versions in made.values() for story in versions]
-            guids = list(dict.fromkeys([*guids, *made_guids]))
+            guids = sorted({*guids, *made_guids})
             entries: dict[str, Entry | None] = dict.fromkeys(guids)
-            for chunk in _chunks(guids):
+            for chunk in chunks(guids):
                 query = (
                     select(s.guid, s.doc, s.exposure, s.withdrawn_at)
                     .where(s.guid.in_(chunk))
@@ -80,7 +71,7 @@ class BatchesSQL(StoriesSQL):
                 )
                 for head in await conn.execute(query):
                     entries[head.guid] = entry_from_row(head)
-            for chunk in _chunks(bands):
+            for chunk in chunks(bands):
                 query = (
                     select(b.band, f.guid, f.source, f.signature, f.recorded_at)
                     .join(fingerprints, f.guid == b.guid)
@@ -92,7 +83,7 @@ class BatchesSQL(StoriesSQL):
                     banded[hit.band].append((similar, hit.recorded_at))
             asked = list(dict.fromkeys([*guids, *(x.guid for r in banded.values() for x, _ in r)]))
             held: dict[str, Hold | None] = dict.fromkeys(asked)
-            for chunk in _chunks(asked):
+            for chunk in chunks(asked):
                 for row in await conn.execute(select(holds).where(holds.c.guid.in_(chunk))):
                     held[row.guid] = record_from_row(Hold, row)
         return Snapshot(entries, held, made, banded, since)
@@ -103,7 +94,7 @@ class BatchesSQL(StoriesSQL):
             async with self._write() as conn:
                 await self._apply_writes(conn, staged.writes)
                 indexed = {i.guid: i for i in staged.indexed}  # the last of each guid stands
-                for chunk in _chunks(list(indexed)):
+                for chunk in chunks(list(indexed)):
                     await conn.execute(
                         delete(fingerprint_bands).where(fingerprint_bands.c.guid.in_(chunk))
                     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from wire.errors import NotFound
 from wire.store.base import Delivery, DeliveryKind, DeliveryState
 from wire.store.rows import delivery_from_row, delivery_values
-from wire.store.sql.engine import SQLBase
+from wire.store.sql.engine import SQLBase, chunks
 from wire.store.tables import DELIVERY_SEQ, deliveries, delivery_bodies
 
 
@@ -56,13 +56,13 @@ class DeliveriesSQL(SQLBase):
     async def _enqueue_in(self, conn: AsyncConnection, batch: list[Delivery]) -> list[Delivery]:
         d = deliveries.c
         known: set[str] = set()
-        for chunk in _chunks([delivery.id for delivery in batch]):
+        for chunk in chunks([delivery.id for delivery in batch]):
             known |= {r.id for r in await conn.execute(select(d.id).where(d.id.in_(chunk)))}
         fresh = [delivery for delivery in batch if delivery.id not in known]
         if not fresh:
             return []
         chains = sorted({delivery.chain for delivery in fresh if delivery.chain is not None})
-        for chunk in _chunks(chains):
+        for chunk in chunks(chains):
             await conn.execute(
                 update(deliveries)
                 .where(d.chain.in_(chunk), d.state == DeliveryState.PENDING)
@@ -85,7 +85,7 @@ class DeliveriesSQL(SQLBase):
         bodies = {digest_of[id(delivery.body)]: delivery.body for delivery in rows}
         b = delivery_bodies.c
         stored: set[str] = set()
-        for chunk in _chunks(list(bodies)):
+        for chunk in chunks(list(bodies)):
             found = await conn.execute(select(b.digest).where(b.digest.in_(chunk)))
             stored |= {r.digest for r in found}
         missing = [{"digest": k, "body": v} for k, v in bodies.items() if k not in stored]
@@ -163,7 +163,7 @@ class DeliveriesSQL(SQLBase):
         async with self._write() as conn:
             await conn.execute(outcome, rows)  # one statement, every row
             known: set[str] = set()
-            for chunk in _chunks([delivery.id for delivery in batch]):
+            for chunk in chunks([delivery.id for delivery in batch]):
                 known |= {r.id for r in await conn.execute(select(d.id).where(d.id.in_(chunk)))}
         return {delivery.id for delivery in batch} - known
 
@@ -208,7 +208,7 @@ async def _with_bodies(conn: AsyncConnection, rows: list[Any]) -> list[Delivery]
     digests = sorted({r.body_digest for r in rows if r.body_digest is not None})
     bodies: dict[str, bytes] = {}
     b = delivery_bodies.c
-    for chunk in _chunks(digests):
+    for chunk in chunks(digests):
         found = await conn.execute(select(b.digest, b.body).where(b.digest.in_(chunk)))
         bodies |= {r.digest: bytes(r.body) for r in found}
     out = []
@@ -218,12 +218,6 @@ async def _with_bodies(conn: AsyncConnection, rows: list[Any]) -> list[Delivery]
             delivery = replace(delivery, body=bodies[row.body_digest])
         out.append(delivery)
     return out
-
-
-def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
-    """``values`` in pieces small enough for any backend's bound-parameter limit."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 class _Outcomes:

@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +52,18 @@ BACKEND_ERRORS = (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.Inter
 """What the database driver and SQLAlchemy raise; the store maps them to its own."""
 WATCH_INTERVAL = 0.1  # seconds between SQLite change-sequence polls for other processes' writes
 _SAVE_ATTEMPTS = 3
+
+
+CHUNK = 500
+"""Values per ``IN`` list: far below SQLite's 32,766 and PostgreSQL's 32,767 parameters."""
+
+V = TypeVar("V")
+
+
+def chunks(values: Sequence[V], size: int = CHUNK) -> Iterator[Sequence[V]]:
+    """``values`` in pieces small enough for any backend's bound-parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _lock_key(purpose: str, schema: str | None) -> int:

@@ -29,7 +29,7 @@ from wire.store.rows import (
     version_values,
 )
 from wire.store.sql.coordination import CoordinationSQL
-from wire.store.sql.engine import _SAVE_ATTEMPTS
+from wire.store.sql.engine import _SAVE_ATTEMPTS, chunks
 from wire.store.tables import CHANGE_SEQ, holds, stories, story_terms, story_versions
 from wire.storyjson import encode_story
 
@@ -121,14 +121,15 @@ class StoriesSQL(CoordinationSQL):
         if kept:
             await conn.execute(update(stories).where(stories.c.guid == bindparam("key")), kept)
         replaced = [guid for guid in last if guid not in created]
-        if replaced:
-            await conn.execute(delete(story_terms).where(story_terms.c.guid.in_(replaced)))
+        for chunk in chunks(replaced):
+            await conn.execute(delete(story_terms).where(story_terms.c.guid.in_(chunk)))
         terms = [term for w in last.values() for term in term_values(w.story)]
         if terms:
             await conn.execute(insert(story_terms), terms)
         held = [w.hold for w in writes if w.hold is not None]
+        for chunk in chunks([h.guid for h in held]):
+            await conn.execute(delete(holds).where(holds.c.guid.in_(chunk)))
         if held:
-            await conn.execute(delete(holds).where(holds.c.guid.in_([h.guid for h in held])))
             await conn.execute(insert(holds), [record_values(h) for h in held])
         if self.is_postgres:
             for guid in last:
