@@ -10,13 +10,16 @@ system when it exits. Small inputs, nearly all of them, are parsed in a thread:
 for them a process would cost more than it saves. At most ``processes``
 workers run at once.
 
-A batch of inputs (``parse_many``: ``wire ingest``, a drop of many files) is
-parsed on every core instead: small inputs go to long-lived worker processes in
-runs of ``RUN`` (one round trip for the run), each answered on its own and
-timed on its own, so a worker that runs over ``parse_seconds`` on one input is
-killed and replaced, and the rest of its run goes to another; large inputs
-still get a process of their own. A worker is replaced after ``JOBS_PER_WORKER`` inputs,
-so whatever memory parsing leaves behind goes back to the system.
+A batch of inputs (``parse_many``: the batches of ``wire ingest``) is parsed
+on every core instead: small inputs go to long-lived worker processes in runs
+of ``RUN`` (one round trip for the run), each answered and timed on its own, so
+a worker that runs over ``parse_seconds`` on one input is killed and replaced,
+and the rest of its run goes to another; large inputs still get a process of
+their own. A worker is replaced after ``JOBS_PER_WORKER`` inputs, so whatever
+memory parsing leaves behind goes back to the system. In a batch every input is
+held to ``parse_seconds``, since a worker can be killed; a small input parsed
+alone, in a thread, is not (a thread cannot be stopped), so a slow small input
+may pass alone and be refused in a batch: the batch is the stricter.
 
 Written by hand rather than with ``ProcessPoolExecutor`` because an executor
 cannot kill the one worker whose task ran over its time.
