@@ -58,11 +58,13 @@ def schema_validator(name: str = "story.schema.json") -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-_PYTHON_SPACE = "".join(c for c in map(chr, range(0x3001)) if re.match(r"\s", c))
-r"""What Python's ``\s`` matches (none of it above U+3000). ECMA-262's ``\s``,
-which ``jsonschema_rs`` follows, leaves out U+001C–U+001F and U+0085."""
-
-_NOT_SPACE = "[^" + "".join(f"\\u{ord(c):04x}" for c in _PYTHON_SPACE) + "]"
+@cache
+def _not_space() -> str:
+    r"""Python's ``\S`` as a class of ECMA-262, which ``jsonschema_rs`` follows: its
+    ``\s`` leaves out U+001C–U+001F and U+0085, which Python's takes in (none of
+    Python's is above U+3000). Worked out when first needed, not at import."""
+    space = (c for c in map(chr, range(0x3001)) if re.match(r"\s", c))
+    return "[^" + "".join(f"\\u{ord(c):04x}" for c in space) + "]"
 
 
 def _as_python_reads_it(node: Any) -> Any:
@@ -71,7 +73,7 @@ def _as_python_reads_it(node: Any) -> Any:
     differences go the safe way: ECMA's ``\d`` and ``$`` are the stricter.)"""
     if isinstance(node, dict):
         return {
-            k: v.replace("\\S", _NOT_SPACE)
+            k: v.replace("\\S", _not_space())
             if k == "pattern" and isinstance(v, str)
             else _as_python_reads_it(v)
             for k, v in node.items()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wire.errors import StoreError
 from wire.model import Story
@@ -15,6 +16,12 @@ from wire.store.base import IngestFailure, RawInput
 from wire.store.rows import decode_story, raw_from_row, raw_values, record_from_row, record_values
 from wire.store.sql.engine import SQLBase, chunks
 from wire.store.tables import ingest_failures, raw_inputs, story_versions
+
+
+async def insert_failures(conn: AsyncConnection, failures: Sequence[IngestFailure]) -> None:
+    """One save's failure, or a batch's, in one statement."""
+    if failures:
+        await conn.execute(insert(ingest_failures), [record_values(f) for f in failures])
 
 
 class RawArchiveSQL(SQLBase):
@@ -71,7 +78,7 @@ class RawArchiveSQL(SQLBase):
 
     async def record_failure(self, failure: IngestFailure) -> None:
         async with self._write() as conn:
-            await conn.execute(insert(ingest_failures).values(record_values(failure)))
+            await insert_failures(conn, [failure])
 
     async def failures(self, *, limit: int = 100) -> list[IngestFailure]:
         """Newest first."""

@@ -12,21 +12,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wire.duplicates import SCHEME
 from wire.errors import WriteConflict
 from wire.model import Story
 from wire.store.base import Entry, Hold, SimilarStory, Snapshot, Staged
-from wire.store.rows import decode_story, entry_from_row, record_from_row, record_values
+from wire.store.rows import decode_story, entry_from_row, record_from_row
+from wire.store.sql.archive import insert_failures
+from wire.store.sql.duplicates import write_index
 from wire.store.sql.engine import chunks
 from wire.store.sql.stories import StoriesSQL
 from wire.store.tables import (
     fingerprint_bands,
     fingerprints,
     holds,
-    ingest_failures,
     stories,
     story_versions,
 )
@@ -93,35 +94,8 @@ class BatchesSQL(StoriesSQL):
         try:
             async with self._write() as conn:
                 await self._apply_writes(conn, staged.writes)
-                indexed = {i.guid: i for i in staged.indexed}  # the last of each guid stands
-                for chunk in chunks(list(indexed)):
-                    await conn.execute(
-                        delete(fingerprint_bands).where(fingerprint_bands.c.guid.in_(chunk))
-                    )
-                    await conn.execute(delete(fingerprints).where(fingerprints.c.guid.in_(chunk)))
-                kept = [(i, i.fingerprint) for i in indexed.values() if i.fingerprint is not None]
-                if kept:
-                    rows = [
-                        {
-                            "guid": i.guid,
-                            "source": i.source,
-                            "scheme": fp.scheme,
-                            "signature": fp.signature,
-                            "recorded_at": i.recorded_at,
-                        }
-                        for i, fp in kept
-                    ]
-                    await conn.execute(insert(fingerprints), rows)
-                    bands = [
-                        {"band": band, "guid": i.guid}
-                        for i, fp in kept
-                        for band in dict.fromkeys(fp.bands)
-                    ]
-                    await conn.execute(insert(fingerprint_bands), bands)
-                if staged.failures:
-                    await conn.execute(
-                        insert(ingest_failures), [record_values(x) for x in staged.failures]
-                    )
+                await write_index(conn, staged.indexed)
+                await insert_failures(conn, staged.failures)
         except IntegrityError as exc:
             raise WriteConflict(
                 f"another writer created a story of this batch: {exc.orig}"

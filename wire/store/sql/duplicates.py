@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wire.duplicates import Fingerprint
-from wire.store.base import Hold, SimilarStory
+from wire.store.base import Hold, Indexed, SimilarStory
 from wire.store.rows import record_from_row, record_values
-from wire.store.sql.engine import SQLBase
+from wire.store.sql.engine import SQLBase, chunks
 from wire.store.tables import fingerprint_bands, fingerprints, holds
+
+
+async def write_index(conn: AsyncConnection, indexed: Sequence[Indexed]) -> None:
+    """Replace the index entries of these guids (the last of each stands), in a
+    few statements however many there are: one save's, or a batch's."""
+    last = {i.guid: i for i in indexed}
+    for chunk in chunks(list(last)):
+        await conn.execute(delete(fingerprint_bands).where(fingerprint_bands.c.guid.in_(chunk)))
+        await conn.execute(delete(fingerprints).where(fingerprints.c.guid.in_(chunk)))
+    kept = [(i, i.fingerprint) for i in last.values() if i.fingerprint is not None]
+    if not kept:
+        return
+    rows = [
+        {
+            "guid": i.guid,
+            "source": i.source,
+            "scheme": fp.scheme,
+            "signature": fp.signature,
+            "recorded_at": i.recorded_at,
+        }
+        for i, fp in kept
+    ]
+    await conn.execute(insert(fingerprints), rows)
+    bands = [{"band": b, "guid": i.guid} for i, fp in kept for b in dict.fromkeys(fp.bands)]
+    await conn.execute(insert(fingerprint_bands), bands)
 
 
 class DuplicatesSQL(SQLBase):
@@ -23,22 +50,7 @@ class DuplicatesSQL(SQLBase):
     ) -> None:
         """Index (or, with ``None``, un-index) a story's current text for ``similar``."""
         async with self._write() as conn:
-            await conn.execute(delete(fingerprint_bands).where(fingerprint_bands.c.guid == guid))
-            await conn.execute(delete(fingerprints).where(fingerprints.c.guid == guid))
-            if fingerprint is None:
-                return
-            await conn.execute(
-                insert(fingerprints).values(
-                    guid=guid,
-                    source=source,
-                    scheme=fingerprint.scheme,
-                    signature=fingerprint.signature,
-                    recorded_at=now,
-                )
-            )
-            await conn.execute(
-                insert(fingerprint_bands), [{"band": b, "guid": guid} for b in fingerprint.bands]
-            )
+            await write_index(conn, [Indexed(guid, source, fingerprint, now)])
 
     async def similar(self, fingerprint: Fingerprint, *, since: datetime) -> list[SimilarStory]:
         """Stories indexed since ``since`` sharing a band with ``fingerprint``."""
