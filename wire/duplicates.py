@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -78,9 +78,15 @@ def text_key(story: Story) -> TextKey:
     return story.headline, story.summary, story.body
 
 
-def fingerprint(story: Story) -> Fingerprint | None:
-    """The story's fingerprint, or ``None`` when it has too few words to judge."""
-    return _fingerprint_of(*text_key(story))
+def fingerprint(
+    story: Story, known: Mapping[TextKey, Fingerprint | None] | None = None
+) -> Fingerprint | None:
+    """The story's fingerprint, or ``None`` when it has too few words to judge;
+    taken from ``known`` (computed elsewhere, by text) when it is there."""
+    key = text_key(story)
+    if known is not None and key in known:
+        return known[key]
+    return _fingerprint_of(*key)
 
 
 @lru_cache(maxsize=1024)

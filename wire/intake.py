@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from wire.config import Config
-from wire.duplicates import Fingerprint, Match, TextKey, best_match, fingerprint, text_key
+from wire.duplicates import Fingerprint, Match, TextKey, best_match, fingerprint
 from wire.errors import (
     IdentityCollision,
     IngestError,
@@ -104,10 +104,6 @@ class Intake:
     parse: Callable[[Input, datetime], Awaitable[list[Story]]]
     prints: Mapping[TextKey, Fingerprint | None] = field(default_factory=dict)
     """Fingerprints already computed (where the batch was parsed), by their text."""
-
-    def fingerprint(self, story: Story) -> Fingerprint | None:
-        key = text_key(story)
-        return self.prints[key] if key in self.prints else fingerprint(story)
 
     async def store_input(
         self,
@@ -299,7 +295,7 @@ class Intake:
             return Screened(noted)
         if story.pub_status is not PubStatus.USABLE:
             return Screened(story)
-        print_ = self.fingerprint(story)
+        print_ = fingerprint(story, self.prints)
         settings = self.config.duplicates
         if print_ is None or reason is not None or not settings.hold:
             return Screened(story, print_)

@@ -55,13 +55,14 @@ class Received:
     now: datetime
 
 
-Readings = list[list[Story] | IngestError | None]
-"""What ``Wire.read`` made of each input of a batch: its stories, its error, or
-``None`` for bytes the same source sent before (not parsed again)."""
+Reading = list[Story] | IngestError | None
+"""What ``Wire.read`` made of one input: its stories, its error, or ``None`` for
+bytes the same source sent before (not parsed again)."""
 
-_Work = tuple[Input, str, "list[Story] | IngestError | None"]
-"""An input of a batch, its sha256, and what parsing it gave (``None``: its bytes
-were ingested before, and it was not parsed)."""
+Readings = list[Reading]
+
+_Work = tuple[Input, str, Reading]
+"""An input of a batch, its sha256, and what reading it gave."""
 
 
 def parse_job(
@@ -91,24 +92,6 @@ def parse_job(
     }
 
 
-async def parse(
-    config: Config,
-    data: bytes,
-    *,
-    name: str,
-    fmt: str,
-    source: str | None,
-    fetched_at: datetime,
-    url: str | None = None,
-    workers: ParseWorkers | None = None,
-) -> list[Story]:
-    """Parse off the event loop with the source's policy, within the config's
-    limits (a large input in a worker process it may be killed in); stores nothing."""
-    pool = workers or ParseWorkers(seconds=config.server.parse_seconds)
-    job = parse_job(config, data, name=name, fmt=fmt, source=source, fetched_at=fetched_at, url=url)
-    return await pool.parse(parse_input, size=len(data), **job)
-
-
 async def dry_run_of(
     config: Config,
     data: bytes,
@@ -124,17 +107,10 @@ async def dry_run_of(
     with nothing archived or stored (no store is needed: ``wire ingest
     --dry-run`` opens none). Never raises ``IngestError``: the outcome carries it."""
     sha = hashlib.sha256(data).hexdigest()
+    pool = workers or ParseWorkers(seconds=config.server.parse_seconds)
+    job = parse_job(config, data, name=name, fmt=fmt, source=source, fetched_at=fetched_at, url=url)
     try:
-        stories = await parse(
-            config,
-            data,
-            name=name,
-            fmt=fmt,
-            source=source,
-            fetched_at=fetched_at,
-            url=url,
-            workers=workers,
-        )
+        stories = await pool.parse(parse_input, size=len(data), **job)
     except IngestError as exc:
         return IngestOutcome(name, sha, error=exc)
     return IngestOutcome(name, sha, stories=tuple(stories), parsed=tuple(stories))
@@ -268,7 +244,7 @@ class Wire:
             if isinstance(p, Parsed) and p.prints is not None
             for s, print_ in zip(p, p.prints, strict=True)
         }
-        prints = [known[k] if (k := text_key(s)) in known else fingerprint(s) for s in stories]
+        prints = [fingerprint(s, known) for s in stories]
         async with self.store.transaction():
             batch = await Batch.read(self.store, stories, shas, prints, since=since)
             outcomes = await self._store_inputs(batch, work, now, known)
