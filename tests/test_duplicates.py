@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from datasketch import LeanMinHash, MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ from wire.config import (
     SourceConfig,
     SourceKind,
 )
-from wire.duplicates import MIN_WORDS, best_match, fingerprint, similarity
+from wire.duplicates import MIN_WORDS, PERMUTATIONS, best_match, fingerprint, signature, similarity
 from wire.errors import AlreadyDecided, NotFound, OnHold, StoryValidationError
 from wire.events import ChangeReason
 from wire.intake import KEEP_BOTH, MERGE
@@ -455,3 +456,22 @@ def test_a_signature_is_the_one_stored_by_earlier_releases() -> None:
     assert print_ is not None
     digest = hashlib.sha256(print_.signature).hexdigest()
     assert digest == "b38fb0ba25785cf63dd856869b0442acd57324df43d19092f5ac60aea559cdf9"
+
+
+@given(st.sets(st.binary(min_size=0, max_size=40), min_size=1, max_size=300))
+def test_a_signature_is_datasketchs_affine32_minhash(shingles: set[bytes]) -> None:
+    """wire computes the MinHash itself (datasketch's import loads scipy); its
+    values are datasketch's own, bit for bit, for any set of shingles."""
+    expected = MinHash(num_perm=PERMUTATIONS, seed=1, scheme="affine32")
+    expected.update_batch(sorted(shingles))
+    assert signature(shingles).tobytes() == expected.hashvalues.astype("<u4").tobytes()
+
+
+@given(
+    st.sets(st.binary(max_size=12), min_size=1, max_size=60),
+    st.sets(st.binary(max_size=12), min_size=1, max_size=60),
+)
+def test_similarity_is_datasketchs_jaccard_estimate(first: set[bytes], second: set[bytes]) -> None:
+    a, b = signature(first), signature(second)
+    lean = [LeanMinHash(seed=1, hashvalues=v, scheme="affine32") for v in (a, b)]
+    assert similarity(a.tobytes(), b.tobytes()) == lean[0].jaccard(lean[1])

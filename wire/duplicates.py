@@ -4,11 +4,20 @@ An agency carries a story once. The same copy pushed under a second source, a
 re-sent item whose headline or lead was touched up, or an upstream re-post
 under a new guid is *nearly* the same text, so exact comparison misses it.
 What measures "nearly" is the resemblance of the two texts as sets of word
-shingles (Jaccard similarity of 3-word runs), estimated by MinHash signatures
-(``datasketch``), and found without comparing against every story by LSH
-banding: a signature is cut into bands, stories sharing one band's values
-are the candidates. With 16 bands of 4 values, two texts resembling each other
-at 0.8 become candidates with probability > 0.999, at 0.3 with < 0.13.
+shingles (Jaccard similarity of 3-word runs), estimated by MinHash signatures,
+and found without comparing against every story by LSH banding: a signature is
+cut into bands, stories sharing one band's values are the candidates. With 16
+bands of 4 values, two texts resembling each other at 0.8 become candidates
+with probability > 0.999, at 0.3 with < 0.13.
+
+The signature is datasketch's "affine32" MinHash (SHA-1 of each shingle, the
+MurmurHash3 finalizer, then 64 affine permutations mod 2^32 drawn from seed 1),
+computed here in a few lines of numpy rather than by importing datasketch:
+its package import loads scipy (half a second, in every process that parses:
+most of a ``wire ingest`` worker's start), for a computation that is one
+vectorised expression. The values are bit for bit datasketch's, so signatures
+stored by earlier versions still compare; ``tests/test_duplicates.py`` checks
+them against datasketch itself.
 
 Pure: signatures and bands are values; the store indexes the bands, the desk
 decides what a match means (``wire.service``: a new story too like an existing
@@ -20,13 +29,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from wire.model import Story
 
@@ -36,8 +43,8 @@ PERMUTATIONS = 64
 BANDS = 16
 ROWS = PERMUTATIONS // BANDS
 MIN_WORDS = 15  # shorter copy (a headline, a one-line flash) is too little to judge by
-_SEED = 1
-_HASHING = "affine32"  # datasketch's permutation scheme; fixed, since signatures are stored
+_SEED = 1  # of the permutations; fixed, since signatures are stored
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # MurmurHash3's 32-bit finalizer
 _WORD = re.compile(r"\w+")
 
 
@@ -102,19 +109,38 @@ def _fingerprint_of(
         " ".join(tokens[i : i + SHINGLE_WORDS]).encode()
         for i in range(len(tokens) - SHINGLE_WORDS + 1)
     }
-    minhash = MinHash(
-        num_perm=PERMUTATIONS, seed=_SEED, scheme=_HASHING, permutations=_permutations()
-    )
-    minhash.update_batch(sorted(shingles))
-    values = np.asarray(minhash.hashvalues, dtype=np.uint32)
+    values = signature(shingles)
     return Fingerprint(values.tobytes(), _bands(values))
 
 
+def signature(shingles: Collection[bytes]) -> np.ndarray:
+    """The MinHash signature of a non-empty set of shingles: for each of the
+    ``PERMUTATIONS`` permutations, the least permuted hash (uint32)."""
+    hashed = np.fromiter(
+        (int.from_bytes(hashlib.sha1(s).digest()[:4], "little") for s in shingles),
+        dtype=np.uint32,
+        count=len(shingles),
+    )
+    first, times, second, again, third = (np.uint32(c) for c in _FMIX32)
+    mixed = hashed ^ (hashed >> first)
+    mixed = mixed * times
+    mixed = mixed ^ (mixed >> second)
+    mixed = mixed * again
+    mixed = mixed ^ (mixed >> third)
+    a, b = _permutations()
+    permuted = mixed.reshape(-1, 1) * a + b  # wraps: arithmetic mod 2^32
+    least: np.ndarray = permuted.min(axis=0)
+    return least
+
+
 @lru_cache(maxsize=1)
-def _permutations() -> Any:
-    """The scheme's permutations, drawn once from its seed (datasketch would draw
-    them again for every signature: a third of a fingerprint's cost)."""
-    return MinHash(num_perm=PERMUTATIONS, seed=_SEED, scheme=_HASHING).permutations
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The permutations h → a·h + b (mod 2^32, ``a`` odd: a bijection), drawn
+    once from the seed, in datasketch's order."""
+    draw = np.random.RandomState(_SEED)
+    a = draw.randint(0, 1 << 31, PERMUTATIONS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, PERMUTATIONS, dtype=np.uint32)
+    return a, b
 
 
 def _bands(values: np.ndarray) -> tuple[str, ...]:
@@ -127,15 +153,11 @@ def _bands(values: np.ndarray) -> tuple[str, ...]:
 
 
 def similarity(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of the texts behind two signatures."""
-    first = _lean(a)
-    second = _lean(b)
-    return float(first.jaccard(second))
-
-
-def _lean(signature: bytes) -> LeanMinHash:
-    values = np.frombuffer(signature, dtype=np.uint32)
-    return LeanMinHash(seed=_SEED, hashvalues=values, scheme=_HASHING)
+    """Estimated Jaccard similarity of the texts behind two signatures: the
+    share of permutations whose least values agree."""
+    first = np.frombuffer(a, dtype=np.uint32)
+    second = np.frombuffer(b, dtype=np.uint32)
+    return float(np.count_nonzero(first == second)) / len(first)
 
 
 def best_match(
