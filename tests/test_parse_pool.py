@@ -8,9 +8,13 @@ one input runs over its time or kills its worker.
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,3 +160,56 @@ async def test_a_read_given_up_halfway_leaves_no_worker_running() -> None:
     await pool.close()
     assert children
     assert not any(p.is_alive() for p in children)
+
+
+def test_workers_are_not_forked_while_another_thread_runs() -> None:
+    """A fork copies the locks other threads hold, never the threads: with one
+    running, the workers come from the forkserver later instead."""
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        pool = ParseWorkers(seconds=30, pooled=2)
+        assert pool.prefork() is False
+        assert pool._idle == []
+    finally:
+        release.set()
+        other.join()
+
+
+PREFORKED = """
+import asyncio, json, sys
+from tests.test_parse_pool import comparable, jobs, parsed_here
+from wire.ingest.pipeline import parse_input
+from wire.ingest.workers import ParseWorkers
+
+pool = ParseWorkers(seconds=30, pooled=2)
+forked = pool.prefork()
+processes = [worker.process for worker in pool._idle]
+
+async def batch():
+    try:
+        return await pool.parse_many(parse_input, jobs())
+    finally:
+        await pool.close()
+
+results = asyncio.run(batch())
+print(json.dumps({
+    "forked": forked,
+    "workers": len(processes),
+    "same": [comparable(r) for r in results] == [parsed_here(j) for j in jobs()],
+    "exits": [p.exitcode for p in processes],
+}))
+"""
+
+
+def test_workers_forked_at_a_commands_start_parse_as_the_server_does_and_end_on_close() -> None:
+    """``wire ingest`` forks its workers from its own single-threaded process
+    (``prefork``): they parse what the forkserver's workers parse, and each ends
+    by itself when its pipe closes (exit code 0: not killed)."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", PREFORKED], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"forked": True, "workers": 2, "same": True, "exits": [0, 0]}

@@ -22,6 +22,7 @@ from wire.clock import utcnow
 from wire.config import Config, SourceKind, default_config, load_config
 from wire.errors import ConfigError, NotFound, WireError
 from wire.formats import FEED_FORMATS, INPUT_CHOICES, feed_path
+from wire.ingest.workers import ParseWorkers
 from wire.instants import format_instant, parse_instant
 from wire.intake import IngestOutcome, Input
 from wire.model import PUBLIC, Role, Story
@@ -180,7 +181,9 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 # ingest ---------------------------------------------------------------------
-async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcome]:
+async def _ingest(
+    args: argparse.Namespace, config: Config, workers: ParseWorkers | None
+) -> list[IngestOutcome]:
     """Each path read and ingested in order; stored through the desk in batches of
     ``--batch`` inputs (one write transaction each), or in a dry run only parsed
     (no store is even opened). Errors are printed in the order of the paths."""
@@ -245,8 +248,12 @@ async def _ingest(args: argparse.Namespace, config: Config) -> list[IngestOutcom
     config.server.data_dir.mkdir(parents=True, exist_ok=True)
     # The server's change path: caches told through the store, pushes sent from here
     # (and retried by the server's sweep), exactly as for a story pushed over HTTP.
-    async with running(config, finish_pushes=True) as runtime:
-        await run(runtime.wire)
+    try:
+        async with running(config, finish_pushes=True, workers=workers) as runtime:
+            await run(runtime.wire)
+    finally:
+        if workers is not None:  # also when the store would not open
+            await workers.close()
     return outcomes
 
 
@@ -271,7 +278,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    outcomes = asyncio.run(_ingest(args, config))
+    workers = None
+    if not args.dry_run and min(args.batch, len(args.paths)) > 1:
+        # Forked now, while this process has no other thread and has imported the
+        # parsers: ready at once, where a forkserver would import them all again.
+        workers = ParseWorkers(seconds=config.server.parse_seconds)
+        workers.prefork()
+    outcomes = asyncio.run(_ingest(args, config, workers))
     # What was read from each input; an input seen before (the same bytes) was not
     # read again, and is shown as it stands.
     stories = [s for o in outcomes for s in (o.parsed or o.stories)]

@@ -28,6 +28,7 @@ from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.duties import EmbargoWatch
 from wire.events import FeedChanged, StoredElsewhere
+from wire.ingest.workers import ParseWorkers
 from wire.net.session import make_guarded_session
 from wire.poll.sources import SourceRunner
 from wire.publish.publisher import Publisher
@@ -61,16 +62,21 @@ class Runtime:
 
 @asynccontextmanager
 async def running(
-    config: Config, *, clock: Clock = utcnow, finish_pushes: bool = False
+    config: Config,
+    *,
+    clock: Clock = utcnow,
+    finish_pushes: bool = False,
+    workers: ParseWorkers | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open the store and build the rest; close it all in reverse on the way out.
 
     ``finish_pushes`` (the command line): wait for the first attempt of every
     push already started before closing, instead of cancelling it (a server
-    shutting down cancels them: they stay queued in the store)."""
+    shutting down cancels them: they stay queued in the store). ``workers``: the
+    parse workers, when the caller started them (``Wire`` makes its own otherwise)."""
     store = open_store(config.server.database_url)
     await store.open()
-    wire = Wire(config, store, clock)
+    wire = Wire(config, store, clock, parse_workers=workers)
     publisher = Publisher(config, store, clock, bus=wire.bus)
     # URLs wire did not choose — callbacks, upstream sources and every redirect they
     # lead to, feed links — go through sessions that refuse private addresses as

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -124,11 +124,13 @@ class Wire:
     store: Store
     clock: Clock = utcnow
     bus: EventBus = field(default_factory=EventBus)
+    parse_workers: InitVar[ParseWorkers | None] = None
+    """Started by the caller (``wire ingest`` forks them early); made here otherwise."""
     workers: ParseWorkers = field(init=False)
     _screening: asyncio.Lock = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.workers = ParseWorkers(seconds=self.config.server.parse_seconds)
+    def __post_init__(self, parse_workers: ParseWorkers | None) -> None:
+        self.workers = parse_workers or ParseWorkers(seconds=self.config.server.parse_seconds)
         # One write at a time is screened and stored, so two copies of a story
         # arriving together are compared with each other, not both let in.
         self._screening = asyncio.Lock()
