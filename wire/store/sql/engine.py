@@ -51,6 +51,7 @@ CONNECT_TIMEOUT = 5.0  # seconds to open a PostgreSQL connection
 BACKEND_ERRORS = (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 """What the database driver and SQLAlchemy raise; the store maps them to its own."""
 WATCH_INTERVAL = 0.1  # seconds between SQLite change-sequence polls for other processes' writes
+SQLITE_CACHE_KIB = 64 * 1024  # page cache per SQLite connection (KiB), grown only as used
 _SAVE_ATTEMPTS = 3
 
 
@@ -449,6 +450,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=30000",
             "PRAGMA synchronous=NORMAL",
+            # SQLite's own default is 2 MB of pages per connection: at a million
+            # stories a save's index pages no longer fit, and each is read again.
+            f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}",
         ):
             cursor.execute(pragma)
         cursor.close()
