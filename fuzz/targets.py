@@ -47,6 +47,7 @@ def _corpus() -> list[bytes]:
         *sorted((ROOT / "raw").glob("*.txt")),
         *sorted((ROOT / "pages").glob("*.html")),
         *sorted((ROOT / "upstream").glob("*.*")),
+        *sorted(p for p in (ROOT / "wires").glob("*.*") if p.suffix != ".json"),
     ]
     return [f.read_bytes() for f in files]
 

@@ -21,10 +21,10 @@ from wire.model import (
     Story,
 )
 
-_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
-text = st.text(st.characters(codec="utf-8", exclude_categories=_SURROGATES), max_size=30)
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+text = st.text(st.characters(codec="utf-8", exclude_categories=SURROGATES), max_size=30)
 words = st.text(
-    st.characters(codec="utf-8", exclude_categories=_SURROGATES), min_size=1, max_size=20
+    st.characters(codec="utf-8", exclude_categories=SURROGATES), min_size=1, max_size=20
 )
 maybe = st.none() | text
 instants = st.datetimes(

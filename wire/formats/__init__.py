@@ -104,7 +104,17 @@ def extension_pattern(extensions: tuple[str, ...]) -> str:
     return "|".join(extensions)
 
 
-INPUT_FORMATS: Final = ("text", "html", "rss", "atom", "newsml", "nitf", "ninjs")
+INPUT_FORMATS: Final = (
+    "text",
+    "html",
+    "rss",
+    "atom",
+    "newsml",
+    "nitf",
+    "ninjs",
+    "anpa",  # ANPA 1312, the AP wire
+    "iptc7901",  # IPTC 7901, dpa and the European agencies' wire
+)
 """What the parsers read (``auto``: recognised by content, never by name)."""
 AUTO: Final = "auto"
 INPUT_CHOICES: Final = (AUTO, *INPUT_FORMATS)

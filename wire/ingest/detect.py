@@ -18,12 +18,16 @@ from typing import Final
 
 from wire.formats import INPUT_FORMATS
 from wire.formats.namespaces import NAR_NS
+from wire.ingest.anpa import is_anpa
 from wire.ingest.encodings import bom_of
+from wire.ingest.iptc7901 import is_iptc7901
+from wire.ingest.wireframes import ETX, SOH, STX, SYN
 
-DETECTED: Final = (*INPUT_FORMATS, "xml")
-"""What ``detect_format`` answers: a parser's format, or ``xml`` for XML of no known kind."""
-"""What ``detect_format`` may answer; ``xml`` is XML in a vocabulary wire does not
-read, which the pipeline refuses by name rather than reading it as something else."""
+DETECTED: Final = (*INPUT_FORMATS, "xml", "framed")
+"""What ``detect_format`` may answer: a parser's format; ``xml``, XML in a
+vocabulary wire does not read, and ``framed``, text framed by control
+characters (SOH, STX, ETX) in a layout it does not read, both of which the
+pipeline refuses by name rather than reading them as something else."""
 
 _NEWSML_ROOTS = frozenset(
     {"newsMessage", "newsItem", "packageItem", "conceptItem", "conceptSet", "knowledgeItem"}
@@ -185,7 +189,9 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
     its root element (``rss``/``rdf:RDF``, Atom ``feed``, a NewsML-G2 item or
     message, ``nitf``, ``html``); a document that declares itself XML (an XML
     declaration or a non-HTML DOCTYPE) with any other root is ``xml``, refused
-    later by name; other markup is ``html``; JSON is ``ninjs``; the rest ``text``.
+    later by name; other markup is ``html``; JSON is ``ninjs``. Text framed by
+    control characters is ``anpa`` or ``iptc7901`` by its header lines, else
+    ``framed``, refused later by name. The rest is ``text``.
     ``text``: the document already decoded (``decode_text``), when the caller has it."""
     if text is None:
         text = decode_text(data)
@@ -194,6 +200,13 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
     # refuses other shapes (and a truncated object) with the reason.
     if stripped.startswith("{") or (stripped.startswith("[") and _is_json(data)):
         return "ninjs"
+    if stripped.startswith((SYN, SOH)) or (STX in text and ETX in text):
+        # The older agency wires: told apart by their header lines, never by name.
+        if is_anpa(stripped):
+            return "anpa"
+        if is_iptc7901(stripped):
+            return "iptc7901"
+        return "framed"
     if not stripped.startswith("<"):
         return "html" if _HTML_HINT.match(stripped) else "text"
     prolog = read_prolog(text)

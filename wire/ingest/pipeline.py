@@ -14,8 +14,10 @@ from wire.config import MAX_INPUT_BYTES
 from wire.duplicates import fingerprint
 from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
 from wire.formats import INPUT_CHOICES
+from wire.ingest.anpa import parse_anpa
 from wire.ingest.detect import decode_text, detect_format, root_element
 from wire.ingest.feeds import parse_feed
+from wire.ingest.iptc7901 import parse_iptc7901
 from wire.ingest.limits import Limits, applied, check_markup
 from wire.ingest.newsml import parse_newsml
 from wire.ingest.ninjs import parse_ninjs
@@ -79,6 +81,8 @@ _PARSERS: dict[str, Parser] = {
     "newsml": parse_newsml,
     "nitf": parse_nitf,
     "ninjs": parse_ninjs,
+    "anpa": parse_anpa,
+    "iptc7901": parse_iptc7901,
 }
 
 
@@ -142,6 +146,12 @@ def _parse(
             name,
             f"an XML document in a vocabulary wire does not read (root <{root or '?'}>); "
             "it reads RSS, Atom, NewsML-G2 and NITF",
+        )
+    if kind == "framed":
+        raise MalformedInput(
+            name,
+            "text framed by control characters (SOH, STX, ETX) in a layout wire does not "
+            "read; it reads ANPA 1312 and IPTC 7901",
         )
     if kind in ("text", "html"):
         refuse_declarations(text, name)
