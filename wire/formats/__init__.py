@@ -114,6 +114,7 @@ INPUT_FORMATS: Final = (
     "ninjs",
     "anpa",  # ANPA 1312, the AP wire
     "iptc7901",  # IPTC 7901, dpa and the European agencies' wire
+    "email",  # RFC 5322 and MIME: how stringers file
 )
 """What the parsers read (``auto``: recognised by content, never by name)."""
 AUTO: Final = "auto"

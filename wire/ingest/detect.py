@@ -21,6 +21,7 @@ from wire.formats.namespaces import NAR_NS
 from wire.ingest.anpa import is_anpa
 from wire.ingest.encodings import bom_of
 from wire.ingest.iptc7901 import is_iptc7901
+from wire.ingest.mail import is_email
 from wire.ingest.wireframes import ETX, SOH, STX, SYN
 
 DETECTED: Final = (*INPUT_FORMATS, "xml", "framed")
@@ -191,7 +192,8 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
     declaration or a non-HTML DOCTYPE) with any other root is ``xml``, refused
     later by name; other markup is ``html``; JSON is ``ninjs``. Text framed by
     control characters is ``anpa`` or ``iptc7901`` by its header lines, else
-    ``framed``, refused later by name. The rest is ``text``.
+    ``framed``, refused later by name. Text opening with a mail header block is
+    ``email``. The rest is ``text``.
     ``text``: the document already decoded (``decode_text``), when the caller has it."""
     if text is None:
         text = decode_text(data)
@@ -208,6 +210,8 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
             return "iptc7901"
         return "framed"
     if not stripped.startswith("<"):
+        if is_email(stripped):
+            return "email"
         return "html" if _HTML_HINT.match(stripped) else "text"
     prolog = read_prolog(text)
     html_doctype = (prolog.doctype or "").lower() == "html"

@@ -19,6 +19,7 @@ from wire.ingest.detect import decode_text, detect_format, root_element
 from wire.ingest.feeds import parse_feed
 from wire.ingest.iptc7901 import parse_iptc7901
 from wire.ingest.limits import Limits, applied, check_markup
+from wire.ingest.mail import parse_email
 from wire.ingest.newsml import parse_newsml
 from wire.ingest.ninjs import parse_ninjs
 from wire.ingest.nitf import parse_nitf
@@ -83,6 +84,7 @@ _PARSERS: dict[str, Parser] = {
     "ninjs": parse_ninjs,
     "anpa": parse_anpa,
     "iptc7901": parse_iptc7901,
+    "email": parse_email,
 }
 
 

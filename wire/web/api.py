@@ -71,6 +71,7 @@ INPUT_FORMATS: dict[str, str] = {
     "application/vnd.iptc.g2.newsitem+xml": "auto",
     "application/vnd.iptc.g2.newsmessage+xml": "auto",
     "application/nitf+xml": "auto",
+    "message/rfc822": "email",
 }
 """What ``POST /stories`` takes, by media type: story JSON or a parser format."""
 
