@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wire.errors import IngestError, NoContent
+from wire.errors import IngestError, MalformedInput, NoContent
 from wire.ingest.detect import detect_format
 from wire.ingest.mail import is_email, parse_email
 from wire.ingest.pipeline import parse_input
@@ -120,3 +120,10 @@ def test_any_message_gives_a_valid_story_or_a_named_refusal(
         return
     for story in stories:
         validate_story_dict(story_to_dict(story))
+
+
+def test_copy_forced_to_be_read_as_mail_is_refused_by_name() -> None:
+    with pytest.raises(MalformedInput, match="not an e-mail"):
+        parse_input(
+            b"Floods in Jakarta\n\nJAKARTA - Roads cut.", name="x", fetched_at=FETCHED, fmt="email"
+        )

@@ -25,8 +25,8 @@ from datetime import datetime
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import derived_guid
-from wire.ingest.values import finish, origin_of
-from wire.ingest.wireframes import Message, at_zone, decode_wire, messages, plain, title_case_caps
+from wire.ingest.values import origin_of
+from wire.ingest.wireframes import Message, at_zone, parse_messages, plain, title_case_caps
 from wire.model import Dateline, Picture, Story
 
 _IDENT = re.compile(r"(?P<service>[A-Za-z])(?P<number>\d{4})(?:\x1f(?P<selector>[\w-]*))?")
@@ -237,9 +237,6 @@ def parse_anpa(
     """Every message of an ANPA 1312 document as a draft story, in order (a
     later take of the same keyword on the same day is the same story's next
     version). Raises ``MalformedInput`` or ``NoContent``."""
-    found = messages(decode_wire(data), name)
-    stories = [
-        _story(m, data=data, name=name, fetched_at=fetched_at, source=source, url=url)
-        for m in found
-    ]
-    return finish(stories, name=name, policy=policy)
+    return parse_messages(
+        _story, data, name=name, fetched_at=fetched_at, source=source, policy=policy, url=url
+    )

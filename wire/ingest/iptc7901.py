@@ -21,8 +21,8 @@ from datetime import datetime
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
 from wire.ingest.identity import copy_guid, derived_guid
-from wire.ingest.values import finish, origin_of
-from wire.ingest.wireframes import Message, at_zone, decode_wire, messages, plain
+from wire.ingest.values import origin_of
+from wire.ingest.wireframes import Message, at_zone, parse_messages, plain
 from wire.model import Dateline, Story
 
 _HEADER = re.compile(
@@ -184,9 +184,6 @@ def parse_iptc7901(
     """Every message of an IPTC 7901 document as a draft story, in order (a lead
     under the same keywords on the same day is the same story's next version).
     Raises ``MalformedInput`` or ``NoContent``."""
-    found = messages(decode_wire(data), name)
-    stories = [
-        _story(m, data=data, name=name, fetched_at=fetched_at, source=source, url=url)
-        for m in found
-    ]
-    return finish(stories, name=name, policy=policy)
+    return parse_messages(
+        _story, data, name=name, fetched_at=fetched_at, source=source, policy=policy, url=url
+    )

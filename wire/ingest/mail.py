@@ -24,9 +24,8 @@ from email.utils import parseaddr, parsedate_to_datetime
 
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput, NoContent
-from wire.ingest.extract import extract_copy
-from wire.ingest.repair import check_size, repair
-from wire.ingest.textcopy import story_from_extraction
+from wire.ingest.repair import check_size
+from wire.ingest.textcopy import story_of_copy
 from wire.ingest.values import finish, html_paragraphs
 from wire.model import Picture, Story
 
@@ -36,6 +35,7 @@ _MAIL_HEADERS = frozenset(
 )
 _FORWARDED = re.compile(r"^(?:(?:fwd?|fw|re|aw|wg)\s*:\s*)+", re.I)
 _HEAD_LINES = 200
+_HEAD_BYTES = 64 * 1024
 
 
 def is_email(text: str) -> bool:
@@ -109,6 +109,8 @@ def parse_email(
     ``MalformedInput`` (an undecodable text part) or ``NoContent`` (no subject
     and no text)."""
     check_size(data, name)
+    if not is_email(data[:_HEAD_BYTES].decode("latin-1")):  # header names are ASCII
+        raise MalformedInput(name, "not an e-mail: no RFC 5322 header block with From")
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)  # what policy.default builds
     subject = _FORWARDED.sub("", str(message.get("Subject") or "")).strip()
@@ -118,17 +120,15 @@ def parse_email(
         text = f"{subject}\n\n{text}"
     if not text.strip():
         raise NoContent(name, "an e-mail with neither a subject nor text")
-    ex = extract_copy(repair(text, name), fetched_at=fetched_at)
-    if not ex.headline:
-        raise NoContent(name, "nothing but page furniture in the e-mail")
-    story = story_from_extraction(
-        ex,
-        source=source,
+    story = story_of_copy(
+        text,
+        name=name,
         fmt="email",
-        fetched_at=fetched_at,
         raw_sha256=hashlib.sha256(data).hexdigest(),
-        url=url,
+        fetched_at=fetched_at,
+        source=source,
         policy=policy,
+        url=url,
     )
     sender, _address = parseaddr(str(message.get("From") or ""))
     review = list(story.review)

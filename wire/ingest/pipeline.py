@@ -74,6 +74,10 @@ def _page(
     ]
 
 
+_READ_AS_TEXT = frozenset({"text", "html", "email", "anpa", "iptc7901"})
+"""Formats read as text, not parsed as XML: markup declarations in them (a
+hostile XML document forced into one) are refused before they are read."""
+
 _PARSERS: dict[str, Parser] = {
     "text": _text,
     "html": _page,
@@ -155,7 +159,7 @@ def _parse(
             "text framed by control characters (SOH, STX, ETX) in a layout wire does not "
             "read; it reads ANPA 1312 and IPTC 7901",
         )
-    if kind in ("text", "html"):
+    if kind in _READ_AS_TEXT:
         refuse_declarations(text, name)
         if kind == "html":
             check_markup(text, name)

@@ -13,7 +13,7 @@ from wire.ingest.repair import check_size, repair
 from wire.ingest.values import finish
 from wire.model import Origin, Story
 
-__all__ = ["extract_text", "story_from_extraction"]
+__all__ = ["extract_text", "story_from_extraction", "story_of_copy"]
 
 
 def story_from_extraction(
@@ -84,16 +84,41 @@ def extract_text(
     ``MalformedInput`` (undecodable), each naming ``name``."""
     check_size(data, name)
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    text = repair(data, name)
-    ex = extract_copy(text, fetched_at=fetched_at)
-    if not ex.headline:
-        raise NoContent(name, "nothing but page furniture in the copy")
-    story = story_from_extraction(
-        ex,
-        source=source,
+    story = story_of_copy(
+        data,
+        name=name,
         fmt="text",
-        fetched_at=fetched_at,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
+        fetched_at=fetched_at,
+        source=source,
         policy=policy,
     )
     return finish([story], name=name, policy=policy)[0]
+
+
+def story_of_copy(
+    copy: bytes | str,
+    *,
+    name: str,
+    fmt: str,
+    raw_sha256: str,
+    fetched_at: datetime,
+    source: str | None,
+    policy: SourcePolicy | None,
+    url: str | None = None,
+) -> Story:
+    """Copy repaired and extracted → its draft story, the policy not yet applied:
+    raw copy, and the text of inputs that carry raw copy (an e-mail's). Raises
+    ``NoContent`` when nothing but furniture is left, or what ``repair`` raises."""
+    ex = extract_copy(repair(copy, name), fetched_at=fetched_at)
+    if not ex.headline:
+        raise NoContent(name, "nothing but page furniture in the copy")
+    return story_from_extraction(
+        ex,
+        source=source,
+        fmt=fmt,
+        fetched_at=fetched_at,
+        raw_sha256=raw_sha256,
+        url=url,
+        policy=policy,
+    )

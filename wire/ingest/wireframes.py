@@ -14,10 +14,14 @@ that a few regular expressions describe exactly.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput
+from wire.ingest.values import finish
+from wire.model import Story
 
 SYN, SOH, STX, ETX, EOT = "\x16", "\x01", "\x02", "\x03", "\x04"
 FRAMING = frozenset(SYN + SOH + STX + ETX + EOT)
@@ -112,3 +116,27 @@ def at_zone(moment: datetime, zone: str) -> datetime | None:
     if hours is None:
         return None
     return moment.replace(tzinfo=timezone(timedelta(hours=hours)))
+
+
+MessageReader = Callable[..., Story]
+"""One layout's reader of a message: ``(message, *, data, name, fetched_at,
+source, url) → Story``."""
+
+
+def parse_messages(
+    read: MessageReader,
+    data: bytes,
+    *,
+    name: str,
+    fetched_at: datetime,
+    source: str | None,
+    policy: SourcePolicy | None,
+    url: str | None,
+) -> list[Story]:
+    """Every message of the document read by ``read``, in order, then finished
+    (``wire.ingest.values.finish``) like every parser's stories."""
+    found = messages(decode_wire(data), name)
+    stories = [
+        read(m, data=data, name=name, fetched_at=fetched_at, source=source, url=url) for m in found
+    ]
+    return finish(stories, name=name, policy=policy)
