@@ -23,10 +23,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wire.attribution import SourcePolicy
-from wire.errors import MalformedInput, NoContent
+from wire.errors import MalformedInput
 from wire.ingest.identity import derived_guid
 from wire.ingest.values import origin_of
-from wire.ingest.wireframes import Message, at_zone, parse_messages, plain, title_case_caps
+from wire.ingest.wireframes import (
+    Message,
+    at_zone,
+    headline_and_review,
+    parse_messages,
+    plain,
+    title_case_caps,
+)
 from wire.model import Dateline, Picture, Story
 
 _IDENT = re.compile(r"(?P<service>[A-Za-z])(?P<number>\d{4})(?:\x1f(?P<selector>[\w-]*))?")
@@ -194,16 +201,10 @@ def _story(
         raise MalformedInput(name, "not an ANPA 1312 header (service, number, priority line)")
     text = _read_text(message.text)
     dateline = _dateline(text.paragraphs)
-    review: list[str] = []
-    headline = text.headline
-    if not headline:
-        if not text.paragraphs:
-            raise NoContent(name, "ANPA message with neither a headline nor text")
-        headline = text.paragraphs[0][:120]
-        review.append("no headline line (an alert): headline taken from the first paragraph")
     sent = _sent_at(message.trailer)
-    if sent is None:
-        review.append("no time stamp after ETX: the time of receipt is used")
+    headline, review = headline_and_review(
+        text.headline, text.paragraphs, sent, name=name, layout="ANPA"
+    )
     category = CATEGORIES.get(head["category"].lower())
     keyword = head["keyword"]
     return Story(
@@ -221,7 +222,7 @@ def _story(
         ed_note=" ".join(text.notes) or None,
         subjects=(category,) if category else (),
         origin=origin_of(data, fmt="anpa", source=source, fetched_at=fetched_at, url=url),
-        review=tuple(review),
+        review=review,
     )
 
 

@@ -19,10 +19,10 @@ import re
 from datetime import datetime
 
 from wire.attribution import SourcePolicy
-from wire.errors import MalformedInput, NoContent
+from wire.errors import MalformedInput
 from wire.ingest.identity import copy_guid, derived_guid
 from wire.ingest.values import origin_of
-from wire.ingest.wireframes import Message, at_zone, parse_messages, plain
+from wire.ingest.wireframes import Message, at_zone, headline_and_review, parse_messages, plain
 from wire.model import Dateline, Story
 
 _HEADER = re.compile(
@@ -131,15 +131,10 @@ def _story(
     if paragraphs and (m := _DATELINE.match(paragraphs[0])):
         paragraphs[0] = paragraphs[0][m.end() :]
         dateline = Dateline(place=m["place"], agency=m["agency"])
-    review: list[str] = []
-    if not headline:
-        if not paragraphs:
-            raise NoContent(name, "IPTC 7901 message with neither a headline nor text")
-        headline = paragraphs[0][:120]
-        review.append("no headline: headline taken from the first paragraph")
     sent = _stamp(message.trailer)
-    if sent is None:
-        review.append("no time stamp after ETX: the time of receipt is used")
+    headline, review = headline_and_review(
+        headline, paragraphs, sent, name=name, layout="IPTC 7901"
+    )
     day = (sent or fetched_at).date().isoformat()
     guid = (
         derived_guid(source, f"iptc7901\n{slug.casefold()}\n{day}")
@@ -168,7 +163,7 @@ def _story(
         ed_note="; ".join(notes) or None,
         keywords=tuple(dict.fromkeys(keywords)),
         origin=origin_of(data, fmt="iptc7901", source=source, fetched_at=fetched_at, url=url),
-        review=tuple(review),
+        review=review,
     )
 
 

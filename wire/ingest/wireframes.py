@@ -14,14 +14,15 @@ that a few regular expressions describe exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from wire.attribution import SourcePolicy
-from wire.errors import MalformedInput
+from wire.errors import MalformedInput, NoContent
 from wire.ingest.values import finish
 from wire.model import Story
+from wire.text import one_line
 
 SYN, SOH, STX, ETX, EOT = "\x16", "\x01", "\x02", "\x03", "\x04"
 FRAMING = frozenset(SYN + SOH + STX + ETX + EOT)
@@ -29,7 +30,6 @@ FRAMING = frozenset(SYN + SOH + STX + ETX + EOT)
 _MESSAGE_START = re.compile(r"\x16*\x01")
 _LINE_END = re.compile(r"\r\n|\r")
 _OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SPACES = re.compile(r"[ \t\u00a0]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ def messages(text: str, name: str) -> list[Message]:
 def plain(line: str) -> str:
     """A line of wire text as it prints: other control characters gone, runs of
     spaces one space."""
-    return _SPACES.sub(" ", _OTHER_CONTROLS.sub(" ", line)).strip()
+    return one_line(_OTHER_CONTROLS.sub(" ", line))
 
 
 def title_case_caps(text: str) -> str:
@@ -116,6 +116,28 @@ def at_zone(moment: datetime, zone: str) -> datetime | None:
     if hours is None:
         return None
     return moment.replace(tzinfo=timezone(timedelta(hours=hours)))
+
+
+def headline_and_review(
+    headline: str | None,
+    paragraphs: Sequence[str],
+    sent: datetime | None,
+    *,
+    name: str,
+    layout: str,
+) -> tuple[str, tuple[str, ...]]:
+    """A message's headline, and what the desk is told of it: a message with no
+    headline (an alert) is headed by its first paragraph, one with no time stamp
+    is dated at its receipt. ``NoContent`` when there is neither headline nor text."""
+    review: list[str] = []
+    if not headline:
+        if not paragraphs:
+            raise NoContent(name, f"{layout} message with neither a headline nor text")
+        headline = paragraphs[0][:120]
+        review.append("no headline (an alert): headline taken from the first paragraph")
+    if sent is None:
+        review.append("no time stamp after ETX: the time of receipt is used")
+    return headline, tuple(review)
 
 
 MessageReader = Callable[..., Story]
