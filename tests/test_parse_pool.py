@@ -213,3 +213,42 @@ def test_workers_forked_at_a_commands_start_parse_as_the_server_does_and_end_on_
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"forked": True, "workers": 2, "same": True, "exits": [0, 0]}
+
+
+PREFORKED_LOSS = """
+import asyncio, json
+from tests.test_parse_pool import FETCHED, comparable, die_or_parse, jobs, parsed_here
+from wire.ingest.workers import ParseWorkers
+
+pool = ParseWorkers(seconds=30, pooled=2)
+pool.prefork()
+
+async def batch():
+    try:
+        return await pool.parse_many(die_or_parse, [{"name": "die", "data": b"die",
+                                                     "fetched_at": FETCHED}, *jobs()])
+    finally:
+        await pool.close()
+
+results = asyncio.run(batch())
+print(json.dumps({
+    "lost": comparable(results[0]),
+    "same": [comparable(r) for r in results[1:]] == [parsed_here(j) for j in jobs()],
+}))
+"""
+
+
+def test_a_preforked_worker_that_is_lost_is_replaced_and_the_rest_still_parse() -> None:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", PREFORKED_LOSS],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "lost": "MalformedInput: die: the parser's process died",
+        "same": True,
+    }
