@@ -13,6 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from yarl import URL
 
 from tests.clocks import FakeClock
 from tests.desk_client import (
@@ -28,6 +29,7 @@ from tests.desk_client import (
 from wire.cursors import MAX_PENDING, decode_position, encode_position
 from wire.errors import BadCursor
 from wire.events import ChangeReason
+from wire.formats import STORY_FORMATS
 from wire.model import Origin, PubStatus, Story
 from wire.visibility import KILL_NOTICE, WITHHOLD_NOTICE
 from wire.web.app import create_app
@@ -384,3 +386,17 @@ async def test_a_bad_cursor_is_the_same_400_naming_its_parameter(
     body = await problem(await client.get(path), 400)
     assert body["type"].endswith("invalid-parameter")
     assert body["parameter"] == parameter
+
+
+async def test_each_item_links_its_renditions_which_answer_for_the_same_reader(
+    client: Client,
+) -> None:
+    await push(client, story_doc(guid="urn:c:forms"))
+    [item] = (await page(client, "all"))["items"]
+    assert set(item["renditions"]) == {s.name for s in STORY_FORMATS}
+    for fmt in STORY_FORMATS:
+        url = URL(item["renditions"][fmt.name])
+        assert url.path == f"/stories/urn:c:forms.{fmt.extension}"
+        resp = await client.get(url.path)
+        assert resp.status == 200, fmt.name
+        assert resp.headers["Content-Type"] == fmt.media_type

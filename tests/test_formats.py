@@ -11,10 +11,12 @@ import pytest
 from wire.formats import (
     FEED_FORMATS,
     INPUT_CHOICES,
+    STORY_FORMATS,
     Format,
     by_extension,
     feed_path,
     story_extensions,
+    story_links,
     story_type,
 )
 from wire.formats.roles import IPTC_ROLE, role_of_code
@@ -26,9 +28,9 @@ SCHEMA = json.loads(
 )
 
 
-def test_every_format_has_a_feed_renderer_and_every_story_extension_a_story_renderer() -> None:
+def test_every_format_has_a_feed_renderer_and_every_story_format_a_story_renderer() -> None:
     assert set(_LAYOUTS) == set(Format)
-    assert set(_STORY_RENDERERS) == set(story_extensions())
+    assert set(_STORY_RENDERERS) == {s.name for s in STORY_FORMATS}
 
 
 @pytest.mark.parametrize("fmt", list(Format))
@@ -38,10 +40,24 @@ def test_a_feed_is_found_again_by_its_extension(fmt: Format) -> None:
 
 
 def test_single_stories_are_served_in_the_story_formats_and_as_a_page() -> None:
-    assert story_type("xml") == Format.NEWSML.item_type
-    assert story_type("json") == Format.NINJS.item_type
+    assert story_type("xml") == "application/vnd.iptc.g2.newsitem+xml; charset=utf-8"
+    assert story_type("json") == "application/json"
+    assert story_type("nitf") == "text/vnd.iptc.nitf; charset=utf-8"
+    assert story_type("txt") == "text/plain; charset=utf-8"
     assert story_type("html") == "text/html; charset=utf-8"
     assert story_type("rss") is None
+
+
+def test_the_story_formats_have_distinct_names_and_extensions() -> None:
+    assert len({s.name for s in STORY_FORMATS}) == len(STORY_FORMATS)
+    assert set(story_extensions()) == {s.extension for s in STORY_FORMATS}
+    assert len(story_extensions()) == len(STORY_FORMATS)
+
+
+def test_a_story_link_is_one_per_story_format_with_the_guid_encoded_whole() -> None:
+    links = story_links("https://wire.example/", "urn:a/b c")
+    assert list(links) == [s.name for s in STORY_FORMATS]
+    assert links["nitf"] == "https://wire.example/stories/urn%3Aa%2Fb%20c.nitf"
 
 
 def test_the_config_schema_offers_exactly_the_formats_there_are() -> None:

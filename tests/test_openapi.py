@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.desk_client import ADMIN, API, WIDE_TOKEN, api_config
+from wire.formats import STORY_FORMATS, Format, story_extensions
 from wire.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,10 +117,18 @@ def test_every_route_the_server_answers_is_in_the_spec(tmp_path: Path) -> None:
     served = {(m, p) for m, p in _routes(app)}
     documented = set()
     for method, path in _spec_routes():
-        for ext in ("rss", "atom", "xml", "json", "html"):
+        for ext in {*(f.extension for f in Format), *story_extensions()}:
             path = path.replace(f"}}.{ext}", "}.{ext}")
         documented.add((method, path))
     assert served == documented
+
+
+def test_every_story_format_is_documented_with_its_media_type() -> None:
+    spec = SPEC["paths"]
+    for fmt in STORY_FORMATS:
+        operation = spec[f"/stories/{{guid}}.{fmt.extension}"]["get"]
+        documented = operation["responses"]["200"]["content"]
+        assert fmt.media_type.split(";")[0] in documented, fmt.name
 
 
 def test_every_operation_has_an_id_and_problem_responses_for_its_errors() -> None:

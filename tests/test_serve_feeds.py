@@ -23,6 +23,7 @@ from tests.feed_server import (
 )
 from wire.config import parse_config
 from wire.events import FeedChanged
+from wire.formats import story_extensions
 from wire.model import PubStatus
 from wire.web.app import create_app
 from wire.web.keys import PUBLISHER, WIRE
@@ -207,7 +208,7 @@ async def test_rate_limit_answers_429_with_retry_after(
 
 
 async def test_story_endpoints(client: TestClient[Any, Any]) -> None:
-    for ext in ("xml", "json", "html"):
+    for ext in story_extensions():
         resp = await client.get(f"/stories/urn:t:1.{ext}")
         assert resp.status == 200, ext
 

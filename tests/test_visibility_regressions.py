@@ -35,6 +35,7 @@ from tests.desk_client import (
     story_doc,
 )
 from tests.servers import Recorder, recording
+from wire.formats import story_extensions
 from wire.model import Origin, PubStatus, Story
 from wire.store.base import Credential
 from wire.tokens import hash_token
@@ -82,7 +83,7 @@ async def test_story_urls_answer_only_to_audiences_that_read_a_feed_selecting_th
     app = create_app(replace(config, feeds=only), start_jobs=False)
     client = await aiohttp_client(app)
     await app[WIRE].save(Story(guid="urn:paid:2", headline="Paid", origin=Origin(source="agency")))
-    for ext in ("json", "xml", "html"):
+    for ext in story_extensions():
         assert (await client.get(f"/stories/urn:paid:2.{ext}")).status == 404
         assert (await client.get(f"/stories/urn:paid:2.{ext}", headers=DAILY)).status == 200
     # "wide" may read every feed: the partners-only one too
@@ -227,7 +228,7 @@ async def test_a_kill_is_announced_in_every_format_and_the_story_url_is_gone(
     rss = feedparser.parse(await (await client.get("/feeds/all.rss")).read())
     [entry] = [e for e in rss.entries if e.id == "urn:kill:1"]
     assert entry.title == KILL_NOTICE
-    for ext in ("json", "xml", "html"):
+    for ext in story_extensions():
         gone = await client.get(f"/stories/urn:kill:1.{ext}")
         assert gone.status == 410
         text = await gone.text()

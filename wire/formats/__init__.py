@@ -1,7 +1,8 @@
 """The formats wire speaks, and everything named after them, in one table.
 
 Every route, content type, file extension, label and config choice is derived
-from ``Format`` (what wire publishes) and ``INPUT_FORMATS`` (what its parsers
+from ``Format`` (the feed formats), ``STORY_FORMATS`` (what one story is served
+as at ``/stories/{guid}.<extension>``) and ``INPUT_FORMATS`` (what its parsers
 read), so adding a format is one row here plus its renderer or parser
 (docs/architecture.md has the checklist). The package's other modules hold each
 format's vocabulary shared by its parser and its renderer: ``namespaces``,
@@ -13,20 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
+from urllib.parse import quote
 
 
 @dataclass(frozen=True, slots=True)
 class FormatSpec:
-    """How one output format is named and served."""
+    """How one feed format is named and served."""
 
-    extension: str  # of the feed and, where there is one, the single story
+    extension: str  # of the feed
     feed_type: str  # media type of a feed
-    item_type: str | None  # media type of one story on its own; None: feeds only
     label: str  # what a person is shown
 
 
 class Format(StrEnum):
-    """An output format: a feed format, and for NewsML-G2 and ninjs a story format too."""
+    """A feed format (NewsML-G2 and ninjs are story formats too: ``STORY_FORMATS``)."""
 
     RSS = "rss"
     ATOM = "atom"
@@ -46,24 +47,17 @@ class Format(StrEnum):
         return self.spec.feed_type
 
     @property
-    def item_type(self) -> str | None:
-        return self.spec.item_type
-
-    @property
     def label(self) -> str:
         return self.spec.label
 
 
 _SPECS: Final = {
-    Format.RSS: FormatSpec("rss", "application/rss+xml; charset=utf-8", None, "RSS 2.0"),
-    Format.ATOM: FormatSpec("atom", "application/atom+xml; charset=utf-8", None, "Atom 1.0"),
+    Format.RSS: FormatSpec("rss", "application/rss+xml; charset=utf-8", "RSS 2.0"),
+    Format.ATOM: FormatSpec("atom", "application/atom+xml; charset=utf-8", "Atom 1.0"),
     Format.NEWSML: FormatSpec(
-        "xml",
-        "application/vnd.iptc.g2.newsmessage+xml; charset=utf-8",
-        "application/vnd.iptc.g2.newsitem+xml; charset=utf-8",
-        "NewsML-G2",
+        "xml", "application/vnd.iptc.g2.newsmessage+xml; charset=utf-8", "NewsML-G2"
     ),
-    Format.NINJS: FormatSpec("json", "application/json", "application/json", "ninjs 2.2"),
+    Format.NINJS: FormatSpec("json", "application/json", "ninjs 2.2"),
 }
 
 FEED_FORMATS: Final = tuple(f.value for f in Format)
@@ -71,9 +65,35 @@ FEED_FORMATS: Final = tuple(f.value for f in Format)
 
 _BY_EXTENSION: Final = {f.extension: f for f in Format}
 
+
+@dataclass(frozen=True, slots=True)
+class StoryFormat:
+    """One way a single story is served: ``/stories/{guid}.<extension>``.
+
+    ``name`` is what feeds and the cursor call the rendition (``nitf``); the
+    story page (``html``) is one too, so partners find every form in one list."""
+
+    name: str
+    extension: str
+    media_type: str
+    label: str
+
+
+STORY_FORMATS: Final = (
+    StoryFormat(
+        "newsml", "xml", "application/vnd.iptc.g2.newsitem+xml; charset=utf-8", "NewsML-G2"
+    ),
+    StoryFormat("ninjs", "json", "application/json", "ninjs 2.2"),
+    StoryFormat("nitf", "nitf", "text/vnd.iptc.nitf; charset=utf-8", "NITF 3.6"),
+    StoryFormat("text", "txt", "text/plain; charset=utf-8", "Plain text"),
+    StoryFormat("html", "html", "text/html; charset=utf-8", "Web page"),
+)
+"""Every single-story format, in the order links to them are listed. NITF's media
+type is the one IPTC registered with IANA (``text/vnd.IPTC.NITF``)."""
+
+_STORY_BY_EXTENSION: Final = {s.extension: s for s in STORY_FORMATS}
 STORY_PAGE: Final = "html"
 """The extension of a story's reading page (not a syndication format)."""
-STORY_PAGE_TYPE: Final = "text/html; charset=utf-8"
 
 
 def by_extension(extension: str) -> Format | None:
@@ -81,17 +101,32 @@ def by_extension(extension: str) -> Format | None:
     return _BY_EXTENSION.get(extension)
 
 
+def story_format(extension: str) -> StoryFormat | None:
+    """The single-story format served under this extension (``nitf`` → NITF 3.6)."""
+    return _STORY_BY_EXTENSION.get(extension)
+
+
 def story_extensions() -> tuple[str, ...]:
-    """The extensions a single story is served under: each story format's, and the page."""
-    return (*(f.extension for f in Format if f.item_type), STORY_PAGE)
+    """The extensions a single story is served under."""
+    return tuple(s.extension for s in STORY_FORMATS)
 
 
 def story_type(extension: str) -> str | None:
     """The media type of a single story served under this extension."""
-    if extension == STORY_PAGE:
-        return STORY_PAGE_TYPE
-    fmt = by_extension(extension)
-    return fmt.item_type if fmt is not None else None
+    found = story_format(extension)
+    return found.media_type if found is not None else None
+
+
+def story_path(guid: str, extension: str) -> str:
+    """The path of one story in one format, its guid percent-encoded whole."""
+    return f"/stories/{quote(guid, safe='')}.{extension}"
+
+
+def story_links(base_url: str, guid: str) -> dict[str, str]:
+    """Every rendition of one story by name (``{"nitf": ".../stories/g.nitf"}``):
+    what feeds and the change cursor offer with each item."""
+    base = base_url.rstrip("/")
+    return {s.name: base + story_path(guid, s.extension) for s in STORY_FORMATS}
 
 
 def feed_path(feed: str, fmt: str) -> str:

@@ -59,3 +59,16 @@ def role_of_code(code: str | None) -> SourceRole | None:
     if bare in WIRE_ROLES:
         return SourceRole(bare)
     return READ_CODES.get(bare)
+
+
+ROLE_WORDS: Final[dict[str, str]] = {
+    SourceRole.REPORTED_BY: "as reported by",
+    SourceRole.ACCORDING_TO: "according to",
+    SourceRole.TOLD: "as told to",
+    SourceRole.CITING: "citing",
+    SourceRole.ORIGINAL_SOURCE: "first published by",
+    SourceRole.QUOTED: "as quoted by",
+}
+"""How each role is printed before the outlet's name ("as reported by Al Jazeera");
+a role wire does not know is printed as ``ROLE_WORDS_FALLBACK``."""
+ROLE_WORDS_FALLBACK: Final = "from"

@@ -15,12 +15,13 @@ from lxml import etree
 from wire.attribution import SourcePolicy
 from wire.config import MAX_INPUT_BYTES
 from wire.errors import MalformedInput, NoContent
+from wire.formats.roles import role_of_code
 from wire.formats.xmlpath import all_text, attr, descendants, kid, kids, local, text_of
 from wire.ingest.identity import derived_guid
 from wire.ingest.values import finish, language_tag, origin_of
 from wire.ingest.xmlsafe import parse_xml
 from wire.instants import basic_instant
-from wire.model import Dateline, Picture, Provider, PubStatus, Rights, Story
+from wire.model import Dateline, InfoSource, Picture, Provider, PubStatus, Rights, SourceRole, Story
 from wire.text import squash
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -50,12 +51,14 @@ def read_body(nitf: etree._Element) -> NitfBody:
     """Paragraphs of ``body.content`` (not those inside a picture's caption) and its
     pictures. Preformatted blocks keep their lines, tables their rows: NITF copy
     such as results and tables is never dropped."""
-    content = next(descendants(nitf, "body.content"), None)
-    if content is None:
-        return NitfBody()
+    body = kid(nitf, "body")
+    # The body's own blocks, not those of a note in body.head (a copyright note has one).
+    contents = list(kids(body, "body.content")) if body is not None else []
+    if not contents:
+        contents = list(descendants(nitf, "body.content"))[:1]
     paragraphs: list[str] = []
     pictures: list[Picture] = []
-    for el in content.iter():
+    for el in (el for content in contents for el in content.iter()):
         name = local(el)
         if name == "media":
             if (el.get("media-type") or "image").lower() in ("image", "photo", "graphic"):
@@ -65,6 +68,7 @@ def read_body(nitf: etree._Element) -> NitfBody:
                         url=attr(ref, "source"),
                         caption=text_of(kid(el, "media-caption")),
                         credit=text_of(kid(el, "media-producer")),
+                        copyright=attr(ref, "copyright"),
                     )
                 )
         elif any(local(a) in ("media", "table", "pre") for a in el.iterancestors()):
@@ -140,16 +144,62 @@ def _version(docdata: etree._Element | None) -> int:
     return 1
 
 
-def _rights(docdata: etree._Element | None) -> Rights:
+def _rights(docdata: etree._Element | None, body_head: etree._Element | None) -> Rights:
+    """``doc.copyright``/``doc.rights``; the notice as printed in a copyright note
+    (``note noteclass="cpyrt"``) where there is one, else made from year and holder."""
     copyright_el = kid(docdata, "doc.copyright")
     rights_el = kid(docdata, "doc.rights")
     holder = attr(copyright_el, "holder") or attr(rights_el, "owner")
     year = attr(copyright_el, "year")
-    notice = f"Copyright {year} {holder}" if holder and year else None
+    printed = (
+        next((n for n in kids(body_head, "note") if attr(n, "noteclass") == "cpyrt"), None)
+        if body_head is not None
+        else None
+    )
+    notice = text_of(printed) or (f"Copyright {year} {holder}" if holder and year else None)
     return Rights(
         copyright_holder=holder,
         copyright_notice=notice,
         usage_terms=attr(rights_el, "limitations"),
+    )
+
+
+def _subject(el: etree._Element) -> str | None:
+    """A ``tobject.subject`` as wire names subjects: an IPTC code as its number, a
+    code of another scheme as ``scheme:code``, wire's own (``ipr="wire"``) as its text."""
+    refnum = attr(el, "tobject.subject.refnum")
+    ipr = attr(el, "tobject.subject.ipr")
+    if ipr == "wire":
+        return attr(el, "tobject.subject.matter") or refnum
+    if ipr and ipr.upper() != "IPTC" and refnum:
+        return f"{ipr}:{refnum}"
+    return refnum or attr(el, "tobject.subject.matter")
+
+
+def _sources(docdata: etree._Element | None) -> tuple[InfoSource, ...]:
+    """Outlets named in ``identified-content`` with their role (``idsrc="wire:role"``)."""
+    content = kid(docdata, "identified-content")
+    if content is None:
+        return ()
+    return tuple(
+        InfoSource(name=name, role=role_of_code(attr(org, "value")) or SourceRole.REPORTED_BY)
+        for org in kids(content, "org")
+        if attr(org, "idsrc") == "wire:role" and (name := text_of(org))
+    )
+
+
+def _editor(head: etree._Element | None) -> str | None:
+    return (
+        next(
+            (
+                name
+                for rev in kids(head, "revision-history")
+                if attr(rev, "function") == "editor" and (name := attr(rev, "name"))
+            ),
+            None,
+        )
+        if head is not None
+        else None
     )
 
 
@@ -214,6 +264,7 @@ def parse_nitf(
         published_at=issued,
         embargoed_until=embargoed,
         language=language_tag(root.get(_XML_LANG))
+        or language_tag(root.get("baselang"))
         or language_tag(body.get(_XML_LANG) if body is not None else None),
         headline=headline,
         summary=abstract or hl2,
@@ -222,13 +273,14 @@ def parse_nitf(
         provider=Provider(distributor) if distributor else None,
         dateline=_dateline(body_head),
         pictures=body_text.pictures,
-        rights=_rights(docdata),
+        rights=_rights(docdata, body_head),
+        credit_line=text_of(kid(kid(body, "body.end"), "tagline")) if body is not None else None,
+        sources=_sources(docdata),
+        editor=_editor(head),
+        slugline=attr(kid(docdata, "du-key"), "key"),
+        link=attr(kid(head, "pubdata"), "ex-ref"),
         subjects=tuple(
-            dict.fromkeys(
-                s
-                for el in descendants(head, "tobject.subject")
-                if (s := attr(el, "tobject.subject.refnum") or attr(el, "tobject.subject.matter"))
-            )
+            dict.fromkeys(s for el in descendants(head, "tobject.subject") if (s := _subject(el)))
         )
         if head is not None
         else (),

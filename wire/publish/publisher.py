@@ -25,7 +25,7 @@ from wire.config import Config, FeedSpec
 from wire.cursors import decode_page, encode_page
 from wire.errors import Unrenderable
 from wire.events import EventBus, FeedChanged, StoredElsewhere, StoryChanged
-from wire.formats import STORY_PAGE, Format, feed_path
+from wire.formats import Format, feed_path, story_format
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
 from wire.publish.atom import ATOM
@@ -43,6 +43,8 @@ from wire.publish.fragments import (
 from wire.publish.lifts import EmbargoLifts
 from wire.publish.newsml import NEWSML, render_newsml_story
 from wire.publish.ninjs import NINJS, render_ninjs_story
+from wire.publish.nitf import render_nitf_story
+from wire.publish.plaintext import render_text_story
 from wire.publish.rss import RSS
 from wire.publish.storyhtml import render_story_html
 from wire.store.base import Entry, IngestFailure, Store
@@ -551,7 +553,11 @@ class Publisher:
 
     @staticmethod
     def render_story(story: Story, ext: str) -> bytes:
-        return _STORY_RENDERERS[ext](story)
+        """One story's bytes in the story format served under ``ext``."""
+        found = story_format(ext)
+        if found is None:
+            raise KeyError(ext)
+        return _STORY_RENDERERS[found.name](story)
 
 
 def _frame_isolated(
@@ -590,12 +596,14 @@ _LAYOUTS: dict[str, Layout] = {
     Format.NINJS: NINJS,
 }
 _STORY_RENDERERS: dict[str, Callable[[Story], bytes]] = {
-    Format.NEWSML.extension: render_newsml_story,
-    Format.NINJS.extension: _ninjs_story,
-    STORY_PAGE: render_story_html,
+    "newsml": render_newsml_story,
+    "ninjs": _ninjs_story,
+    "nitf": render_nitf_story,
+    "text": render_text_story,
+    "html": render_story_html,
 }
-"""The layout of each feed format and the renderer of each single-story extension
-(``wire.formats`` names them; a test checks none is missing)."""
+"""The layout of each feed format and the renderer of each single-story format, by
+its name in ``wire.formats.STORY_FORMATS`` (a test checks none is missing)."""
 
 
 __all__ = ["PUBLIC", "Publisher"]

@@ -37,7 +37,7 @@ from wire.deliver.retry import delivery_summary
 from wire.desk import corrected_dict
 from wire.errors import Killed, StoryValidationError
 from wire.events import ChangeReason
-from wire.formats import INPUT_CHOICES
+from wire.formats import INPUT_CHOICES, story_links
 from wire.instants import format_instant, parse_instant
 from wire.model import PubStatus, Role, Story
 from wire.publish.changes import read_changes
@@ -636,7 +636,10 @@ async def feed_items(request: web.Request) -> web.Response:
         wire.store, spec, audience, seq, pending, limit, now=wire.clock()
     )
     body = {
-        "items": [story_to_dict(s) for s in stories],
+        "items": [
+            {**story_to_dict(s), "renditions": story_links(request.app[PUBLISHER].base_url, s.guid)}
+            for s in stories
+        ],
         "next": encode_position(seq, pending),
         "more": more,
     }

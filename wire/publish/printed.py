@@ -1,0 +1,98 @@
+"""Attribution as a partner prints it: the byline, dateline, credit, sources and
+rights of a story in words, one pure function each.
+
+Formats that carry attribution as text rather than fields — the plain-text story,
+NITF's tagline and bibliography, the story page — print it from here, so the words
+a partner is told to print are the same wherever it reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from wire.formats.roles import ROLE_WORDS, ROLE_WORDS_FALLBACK
+from wire.model import Dateline, InfoSource, Picture, Rights
+from wire.text import one_line
+
+
+def list_in_words(names: list[str] | tuple[str, ...]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def printed_byline(byline: tuple[str, ...]) -> str | None:
+    """``By Eva Novak and Piet de Vries``; None without a byline."""
+    names = [one_line(n) for n in byline if n.strip()]
+    return f"By {list_in_words(names)}" if names else None
+
+
+def printed_date(iso: str | None) -> str | None:
+    """A dateline's ISO calendar date as printed (``December 1, 2026``), else as given."""
+    if not iso:
+        return None
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def printed_dateline(dateline: Dateline | None) -> str | None:
+    """``MOSCOW, December 1, 2026 (MINA) –``: place in capitals, date, agency."""
+    if dateline is None or not dateline.place.strip():
+        return None
+    line = one_line(dateline.place).upper()
+    if (when := printed_date(dateline.date)) is not None:
+        line += f", {when}"
+    if dateline.agency:
+        line += f" ({one_line(dateline.agency)})"
+    return line + " –"
+
+
+def printed_credit(credit_line: str | None) -> str | None:
+    """``Credit: Harbour Wire``: the credit line a partner must print."""
+    return f"Credit: {one_line(credit_line)}" if credit_line and credit_line.strip() else None
+
+
+def sources_in_words(sources: tuple[InfoSource, ...]) -> str | None:
+    """``As reported by Al Jazeera and Reuters; according to AFP.``: the outlets a
+    story relies on, those of one role together, in the order the story names them."""
+    by_role: dict[str, dict[str, None]] = {}
+    for source in sources:
+        by_role.setdefault(source.role, {})[one_line(source.name)] = None
+    phrases = [
+        f"{ROLE_WORDS.get(role, ROLE_WORDS_FALLBACK)} {list_in_words(list(names))}"
+        for role, names in by_role.items()
+    ]
+    if not phrases:
+        return None
+    text = "; ".join(phrases)
+    return text[0].upper() + text[1:] + "."
+
+
+def printed_rights(rights: Rights) -> list[str]:
+    """The copyright line (the notice, else ``© holder``) and the usage terms."""
+    lines: list[str] = []
+    if rights.copyright_notice:
+        lines.append(one_line(rights.copyright_notice))
+    elif rights.copyright_holder:
+        lines.append(f"© {one_line(rights.copyright_holder)}")
+    if rights.usage_terms:
+        lines.append(f"Usage terms: {one_line(rights.usage_terms)}")
+    return lines
+
+
+def picture_line(index: int, picture: Picture) -> str:
+    """``Picture 1: The bridge at dusk. Credit: Kees Vos / HW. © HW``."""
+    parts = [f"Picture {index}:"]
+    if picture.caption:
+        parts.append(one_line(picture.caption).rstrip(".") + ".")
+    if picture.credit:
+        parts.append(f"Credit: {one_line(picture.credit)}.")
+    if picture.copyright:
+        parts.append(one_line(picture.copyright))
+    if picture.url:
+        parts.append(f"<{picture.url}>")
+    return " ".join(parts)
