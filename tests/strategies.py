@@ -35,6 +35,7 @@ stories = st.builds(
     headline=words.filter(str.strip),  # a headline is never blank
     guid=st.just("x"),
     pub_status=st.sampled_from(PubStatus),
+    urgency=st.none() | st.integers(min_value=1, max_value=9),
     version_created=st.none() | instants,
     first_created=st.none() | instants,
     published_at=st.none() | instants,

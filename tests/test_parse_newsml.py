@@ -56,6 +56,10 @@ def test_guid_version_and_times(story: Story) -> None:
     assert story.first_created == datetime(2025, 7, 1, 8, 30, tzinfo=UTC)
 
 
+def test_content_meta_urgency_is_the_urgency(story: Story) -> None:
+    assert story.urgency == 3
+
+
 def test_full_rights_info(story: Story) -> None:
     assert story.rights == Rights(
         copyright_holder="Harbour Wire Ltd",

@@ -114,6 +114,16 @@ def test_v2_ednote_version_and_times(v2: list[Story]) -> None:
     assert v2[0].version_created == datetime(2025, 7, 2, 6, 30, tzinfo=UTC)
 
 
+def test_urgency_is_read_where_given_and_none_where_not(v1: Story, v2: list[Story]) -> None:
+    assert (v1.urgency, v2[0].urgency) == (None, 2)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(1, 1), ("9", 9), (0, None), (True, None)])
+def test_only_an_urgency_of_one_to_nine_is_kept(value: object, expected: int | None) -> None:
+    (story,) = parse({"uri": "u", "headline": "h", "urgency": value})
+    assert story.urgency == expected
+
+
 def test_canceled_pubstatus_is_a_kill(v2: list[Story]) -> None:
     assert v2[1].pub_status is PubStatus.CANCELED
 

@@ -42,6 +42,20 @@ def test_doc_id_is_the_guid_and_du_key_the_version(story: Story) -> None:
     assert (story.guid, story.version) == ("HW-2025-0701-bridge", 3)
 
 
+def test_ed_urg_is_the_urgency(story: Story) -> None:
+    assert story.urgency == 4
+
+
+@pytest.mark.parametrize("value", ["0", "10", "high", ""])
+def test_an_ed_urg_outside_one_to_nine_is_no_urgency(value: str) -> None:
+    data = (
+        f'<nitf><head><docdata><urgency ed-urg="{value}"/></docdata></head>'
+        "<body><body.head><hedline><hl1>H</hl1></hedline></body.head></body></nitf>"
+    ).encode()
+    (story,) = parse_nitf(data, name="u", fetched_at=FETCHED)
+    assert story.urgency is None
+
+
 def test_hedline_and_abstract(story: Story) -> None:
     assert story.headline == "Old bridge reopens after two-year repair"
     assert story.summary == "The Willems bridge reopens to traffic."

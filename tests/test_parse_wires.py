@@ -20,13 +20,14 @@ from hypothesis import strategies as st
 
 from tests.matching import subset
 from tests.strategies import SURROGATES
+from wire.attribution import SourcePolicy
 from wire.config import Config, ServerSettings
 from wire.errors import IngestError, MalformedInput
 from wire.ingest.anpa import parse_anpa
 from wire.ingest.detect import detect_format
 from wire.ingest.iptc7901 import parse_iptc7901
 from wire.ingest.pipeline import parse_input
-from wire.model import Story
+from wire.model import Provider, Story
 from wire.service import Wire
 from wire.store import SQLStore
 from wire.storyjson import story_to_dict, validate_story_dict
@@ -113,6 +114,87 @@ def test_a_message_without_a_time_stamp_takes_the_time_of_receipt() -> None:
     (story,) = parse_iptc7901(data, name="n", fetched_at=FETCHED)
     assert story.version_created == FETCHED
     assert story.first_created is None
+
+
+def _anpa(priority: str, version: str = "") -> bytes:
+    return (
+        f"\x16\x16\x01a0001\x1fglbsm\n{priority} a\x13\x11 BC-US--Fire {version}  01-02 0100\n"
+        "\x02^Fire at the docks<\n\t   The docks burned.\n\x03AP-NY-01-02-24 1000EST\n\x04"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("letter", "urgency"),
+    [("f", 1), ("b", 2), ("u", 3), ("r", 5), ("d", 6), ("a", 7), ("x", None)],
+)
+def test_the_anpa_priority_letter_is_the_urgency(letter: str, urgency: int | None) -> None:
+    (story,) = parse_anpa(_anpa(letter), name="p", fetched_at=FETCHED)
+    assert story.urgency == urgency
+
+
+@pytest.mark.parametrize(
+    ("version", "signals"),
+    [
+        ("", ()),
+        ("1stLd-Writethru", ("update",)),
+        ("2ndAdd", ("update",)),
+        ("Correction", ("correction",)),
+        ("1stLd-Writethru-Correction", ("correction", "update")),
+    ],
+)
+def test_the_anpa_version_says_update_or_correction(version: str, signals: tuple[str, ...]) -> None:
+    (story,) = parse_anpa(_anpa("r", version), name="v", fetched_at=FETCHED)
+    assert story.signals == signals
+
+
+def _7901(header: str) -> bytes:
+    text = "\x02Fire at the docks =\r\n\r\nIt burned.\r\n\x03"
+    return f"\x01{header}\r\n\r\nPort/fire/\r\n{text}".encode()
+
+
+@pytest.mark.parametrize(
+    ("digit", "urgency"), [("1", 1), ("2", 2), ("3", 3), ("4", 5), ("5", 6), ("6", 7), ("7", None)]
+)
+def test_the_7901_priority_digit_is_the_urgency(digit: str, urgency: int | None) -> None:
+    (story,) = parse_iptc7901(_7901(f"eca001 {digit} i 10  dpa 001"), name="p", fetched_at=FETCHED)
+    assert story.urgency == urgency
+
+
+@pytest.mark.parametrize(
+    ("header", "provider"),
+    [
+        ("eca062 4 i 211 ccccb   dpa 061", "dpa"),
+        ("bkn014 4 pl 171 vvvvb KNA 170123-89-00065#2", "KNA"),
+        ("ecp0124 3 s 96  dpa-tns 0908", "dpa-tns"),
+        ("eca062 4 i 211 ccccb", None),  # a lone selector names no agency
+        ("eca062 4 i 211", None),
+    ],
+)
+def test_the_7901_originator_is_the_provider(header: str, provider: str | None) -> None:
+    (story,) = parse_iptc7901(_7901(header), name="o", fetched_at=FETCHED)
+    assert (story.provider.name if story.provider else None) == provider
+
+
+@pytest.mark.parametrize(("code", "subject"), [("pl", "Politics"), ("s", "Sports"), ("zz", None)])
+def test_the_7901_category_is_a_subject_when_it_is_known(code: str, subject: str | None) -> None:
+    (story,) = parse_iptc7901(_7901(f"eca001 4 {code} 10  dpa 001"), name="c", fetched_at=FETCHED)
+    assert story.subjects == ((subject,) if subject else ())
+
+
+def test_an_agency_named_by_the_policy_abbreviation_is_the_policy_agency() -> None:
+    policy = SourcePolicy(provider="Deutsche Presse-Agentur", abbreviation="dpa")
+    data = (WIRES / "iptc7901-dpa-politics.7901").read_bytes()
+    (story,) = parse_iptc7901(data, name="d", fetched_at=FETCHED, policy=policy)
+    assert story.provider == Provider("Deutsche Presse-Agentur", "dpa")
+    assert not any("provider" in note for note in story.review)
+
+
+def test_another_agency_than_the_policy_names_is_flagged() -> None:
+    policy = SourcePolicy(provider="Agence France-Presse", abbreviation="AFP")
+    data = (WIRES / "iptc7901-dpa-politics.7901").read_bytes()
+    (story,) = parse_iptc7901(data, name="d", fetched_at=FETCHED, policy=policy)
+    assert story.provider == Provider("dpa")
+    assert any("differs from source policy" in note for note in story.review)
 
 
 @pytest.mark.parametrize(

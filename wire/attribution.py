@@ -38,6 +38,20 @@ def _norm(text: str) -> str:
     return one_line(text.replace("’", "'").casefold())
 
 
+def _is_policy_agency(provider: Provider, policy: SourcePolicy) -> bool:
+    """Whether the copy's provider is the policy's agency: by name, or by the
+    abbreviation the policy gives it (the older wires name their agency only so:
+    ``dpa``, ``AP``)."""
+    named = {_norm(provider.name), _norm(provider.abbreviation or "")} - {""}
+    return bool(
+        policy.provider
+        and (
+            _norm(policy.provider) in named
+            or (policy.abbreviation is not None and _norm(policy.abbreviation) in named)
+        )
+    )
+
+
 def apply_policy(story: Story, policy: SourcePolicy | None) -> Story:
     """Fill the story's attribution gaps from the policy; flag disagreements for review."""
     if policy is None:
@@ -47,11 +61,14 @@ def apply_policy(story: Story, policy: SourcePolicy | None) -> Story:
     if policy.provider:
         if provider is None:
             provider = Provider(policy.provider, policy.abbreviation)
-        elif _norm(provider.name) != _norm(policy.provider):
+        elif not _is_policy_agency(provider, policy):
             review.append(
                 f"provider in copy ({provider.name!r}) differs from source policy "
                 f"({policy.provider!r})"
             )
+        elif _norm(provider.name) != _norm(policy.provider):
+            # Named by its abbreviation only: the policy spells the name out.
+            provider = Provider(policy.provider, policy.abbreviation or provider.name)
         elif provider.abbreviation is None and policy.abbreviation:
             provider = replace(provider, abbreviation=policy.abbreviation)
     credit = story.credit_line
@@ -67,9 +84,9 @@ def apply_policy(story: Story, policy: SourcePolicy | None) -> Story:
     policy_rights = Rights(policy.copyright_holder, policy.copyright_notice, policy.usage_terms)
     copy_agency = story.provider.name if story.provider else None
     other_agency = (
-        copy_agency is not None
+        story.provider is not None
         and policy.provider is not None
-        and _norm(copy_agency) != _norm(policy.provider)
+        and not _is_policy_agency(story.provider, policy)
     )
     if other_agency and policy_rights != Rights():
         # The copy is another agency's: the source's contract speaks for its own

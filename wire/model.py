@@ -118,6 +118,7 @@ class Story:
     guid: str = ""
     version: int = 1
     pub_status: PubStatus = PubStatus.USABLE
+    urgency: int | None = None  # IPTC urgency: 1 most urgent … 9 least; None when unknown
     version_created: datetime | None = None
     first_created: datetime | None = None
     published_at: datetime | None = None

@@ -2,14 +2,41 @@
 
 A message (``wire.ingest.wireframes``) opens ``SYN SYN SOH`` with a service
 letter, a four-digit message number and, after a US, the selector. Its second
-line holds the priority letter (``f`` flash, ``b`` bulletin, ``u`` urgent,
-``r`` regular, ``d`` deferred), the category letter, the format bytes (DC3
+line holds the priority letter, the category letter, the format bytes (DC3
 DC1 text, DC4 DC2 tables), the keyword (``BC-US--HarborStorm``), the version
 (``1stLd-Writethru``), the filing date and the word count. The text's header
 lines start with ``^`` and end ``<`` (slug, headline, photo, ``Eds:``) or
 ``=`` (byline and its title); paragraphs start with a tab; table rows with a
 BS, their cells parted by US and RS. After ETX, a time stamp such as
 ``AP-NY-04-15-92 1256EDT`` says when the message was sent.
+
+Where the header's fields go:
+
+- priority → ``urgency`` (``PRIORITIES``): ``f`` flash 1, ``b`` bulletin 2,
+  ``u`` urgent 3, ``r`` regular 5 (IPTC's "normal"), ``d`` deferred 6, ``a``
+  advance (copy for later use) 7. The letters are ANPA's, in its order of
+  precedence; the numbers are wire's reading of them on IPTC's 1–9 scale,
+  regular landing on IPTC's normal 5. A letter not in the table is no urgency.
+- category → ``subjects``, by AP's name for it (``CATEGORIES``); a letter not
+  in the table gives no subject.
+- keyword → ``slugline`` when the text has no slug line of its own, and the
+  guid with the filing date (a later take of the same keyword and day is the
+  same story's next version). Not a keyword: it is the story's slug, and
+  feeds filtering on keywords would match one story each.
+- version → ``signals`` (``wireframes.version_signals``): a lead,
+  write-through or add (``1stLd``, ``Writethru``, ``Update``, ``Sub``,
+  ``2ndAdd``) is ``update``, a correction (``Correction``, ``Cor``,
+  ``Corrects``) ``correction``.
+- the time stamp's agency (``AP`` in ``AP-NY-…``) → ``provider``, as the copy
+  names it (a source policy spells the name out, ``wire.attribution``); its
+  time → the story's times.
+
+Deliberately dropped: the service letter and message number (the line's
+transmission sequence, renumbered every cycle, so no identity), the selector
+(routing codes for the receiving terminal, about the subscriber, not the
+story), the format bytes (read: they say whether the text is a table), the
+word count (the body is there to count) and the time stamp's desk code
+(``NY``: the sending desk, no field for it).
 
 Typesetting conventions are printed as partners print them: ```` `` ```` and
 ``''`` as curly quotes, `` _ `` as a dash, bylines and datelines in capitals
@@ -33,8 +60,9 @@ from wire.ingest.wireframes import (
     parse_messages,
     plain,
     title_case_caps,
+    version_signals,
 )
-from wire.model import Dateline, Picture, Story
+from wire.model import Dateline, Picture, Provider, Story
 
 _IDENT = re.compile(r"(?P<service>[A-Za-z])(?P<number>\d{4})(?:\x1f(?P<selector>[\w-]*))?")
 _LINE1 = re.compile(r"\x16*\x01" + _IDENT.pattern)
@@ -81,6 +109,10 @@ CATEGORIES = {
     "w": "Washington news",
 }
 """AP's category letters, by the names AP gives them: a story's subject."""
+
+PRIORITIES = {"f": 1, "b": 2, "u": 3, "r": 5, "d": 6, "a": 7}
+"""ANPA priority letters (flash, bulletin, urgent, regular, deferred, advance)
+as IPTC urgencies (1 most urgent … 9)."""
 
 
 def is_anpa(text: str) -> bool:
@@ -172,6 +204,11 @@ def _dateline(paragraphs: list[str]) -> Dateline | None:
     return Dateline(place=title_case_caps(city) + comma + region, agency=m.group("agency"))
 
 
+def _agency(trailer: str) -> Provider | None:
+    m = _TRAILER.search(trailer)
+    return Provider(m["agency"]) if m else None
+
+
 def _sent_at(trailer: str) -> datetime | None:
     m = _TRAILER.search(trailer)
     if m is None:
@@ -209,6 +246,9 @@ def _story(
     keyword = head["keyword"]
     return Story(
         guid=derived_guid(source, f"anpa\n{keyword.casefold()}\n{head['date']}"),
+        urgency=PRIORITIES.get(head["priority"].lower()),
+        provider=_agency(message.trailer),
+        signals=version_signals(head["version"]),
         version_created=sent or fetched_at,
         first_created=sent,
         published_at=sent,

@@ -11,6 +11,32 @@ are parted by empty lines and open with the dateline (``Berlin (dpa) - ``).
 At the end: what is "not for publication" (notes to editors), then the
 sign-off (``dpa wsz jln``). After ETX a time stamp, ``DDHHMM [GMT] Mon YY``,
 whose month may be written in German (``Okt``).
+
+Where the header's fields go:
+
+- priority → ``urgency`` (``PRIORITIES``): 1 flash, 2 bulletin and 3 urgent
+  keep their numbers; 4, the regular priority, is IPTC's normal 5; 5 and 6,
+  the deferrable priorities, are 6 and 7. The spec's digits run 1–6, IPTC
+  urgency 1–9: the mapping is wire's, made so that "regular" means "normal".
+- category → ``subjects``, by name where the category is one of those
+  ``CATEGORIES`` knows (dpa's and KNA's German desk codes, the English
+  services' letters); another category gives no subject: a bare code would
+  mean nothing to a reader.
+- the keyword line(s) → ``keywords``, one each between the slashes, and all of
+  them together the ``slugline`` (and, with the day, the guid).
+- take markers (``1ST LEAD``, ``CORRECTION``) → ``signals`` (``update``,
+  ``correction``), and, as printed, the start of ``ed_note``.
+- originator (``dpa``, ``dpa-tns``, ``KNA``) → ``provider``, as the copy names
+  it (a source policy spells the name out, ``wire.attribution``). It is the
+  last word of the header's tail that is followed by the originator's own
+  reference number, or the last of several words; a lone word with no number
+  after it is taken for a selector.
+
+Deliberately dropped: the source letters and message number (the line's
+transmission sequence, no identity across cycles), the selectors (routing
+codes for the receiving desks, about the subscriber, not the story), the
+originator's reference number (its internal sequence) and the word count (the
+body is there to count).
 """
 
 from __future__ import annotations
@@ -22,8 +48,15 @@ from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput
 from wire.ingest.identity import copy_guid, derived_guid
 from wire.ingest.values import origin_of
-from wire.ingest.wireframes import Message, at_zone, headline_and_review, parse_messages, plain
-from wire.model import Dateline, Story
+from wire.ingest.wireframes import (
+    Message,
+    at_zone,
+    headline_and_review,
+    parse_messages,
+    plain,
+    version_signals,
+)
+from wire.model import Dateline, Provider, Story
 
 _HEADER = re.compile(
     r"(?P<source>[A-Za-z]{1,5})(?P<number>\d{2,5}) (?P<priority>\d) (?P<category>[A-Za-z]{1,3})"
@@ -54,6 +87,40 @@ _SIGNOFF = re.compile(r"^[a-z][\w-]{1,10}(?: [a-z]{1,4}){1,6}$")
 _DATELINE = re.compile(
     r"^(?P<place>[^\W\d_][\w .'’-]{0,40}?) \((?P<agency>[\w/&. -]{1,30})\) [-–] "
 )
+
+
+PRIORITIES = {1: 1, 2: 2, 3: 3, 4: 5, 5: 6, 6: 7}
+"""IPTC 7901 priority digits (1 flash … 6) as IPTC urgencies (1 most urgent … 9)."""
+
+CATEGORIES = {
+    "pl": "Politics",
+    "wi": "Economy",
+    "ku": "Culture",
+    "sp": "Sports",
+    "vm": "Miscellaneous",
+    "wt": "Science and technology",
+    "i": "International news",
+    "s": "Sports",
+    "e": "Economy",
+    "k": "Culture",
+}
+"""Category codes of the IPTC 7901 services: the German desks' two letters
+(politics, economy, culture, sports, "Vermischtes") and the English services'
+one letter, by the subject each names."""
+
+_REFERENCE = re.compile(r"\d")
+_WORD = re.compile(r"^[^\W\d_][\w-]*$")
+
+
+def originator(tail: str) -> Provider | None:
+    """The agency at the end of the header line: ``ccccb   dpa 061`` → dpa."""
+    words = tail.split()
+    named = [i for i, w in enumerate(words) if _WORD.match(w)]
+    if not named:
+        return None
+    last = named[-1]
+    followed = any(_REFERENCE.search(w) for w in words[last + 1 :])
+    return Provider(words[last]) if followed or len(named) > 1 else None
 
 
 def is_iptc7901(text: str) -> bool:
@@ -149,8 +216,13 @@ def _story(
         )
     )
     notes = [" / ".join(markers)] * bool(markers) + notes  # the take markers first
+    category = CATEGORIES.get(head["category"].lower())
     return Story(
         guid=guid,
+        urgency=PRIORITIES.get(int(head["priority"])),
+        provider=originator(head["rest"]),
+        subjects=(category,) if category else (),
+        signals=version_signals(" ".join(markers)),
         version_created=sent or fetched_at,
         first_created=sent,
         published_at=sent,

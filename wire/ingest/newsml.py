@@ -33,7 +33,7 @@ from wire.formats.xmlpath import all_text, attr, descendants, kid, kids, local, 
 from wire.ingest.identity import derived_guid
 from wire.ingest.nitf import nitf_headline_and_byline, read_body
 from wire.ingest.skipped import skip
-from wire.ingest.values import finish, html_paragraphs, language_tag, origin_of
+from wire.ingest.values import finish, html_paragraphs, language_tag, origin_of, urgency_of
 from wire.ingest.xmlsafe import parse_xml
 from wire.instants import read_instant
 from wire.model import (
@@ -422,6 +422,7 @@ def _item(el: etree._Element, *, origin: Origin, name: str) -> _Item:
         guid=guid,
         version=version,
         pub_status=status,
+        urgency=urgency_of(text_of(kid(cmeta, "urgency"))),
         version_created=created,
         first_created=read_instant(text_of(kid(meta, "firstCreated"))),
         # Published when the content was created (as wire writes it), else first created.

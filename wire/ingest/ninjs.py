@@ -36,7 +36,7 @@ from wire.formats.ninjs import (
 )
 from wire.ingest.identity import derived_guid
 from wire.ingest.newsml import printed_dateline
-from wire.ingest.values import finish, html_paragraphs, html_text, origin_of
+from wire.ingest.values import finish, html_paragraphs, html_text, origin_of, urgency_of
 from wire.instants import read_instant
 from wire.model import (
     InfoSource,
@@ -61,6 +61,7 @@ NINJS_KEYS = frozenset(
         "description_text", "description_html", "descriptions", "copyrightholder",
         "copyrightnotice", "usageterms", "infosources", "located", "embargoed", "ednote",
         "associations", "subject", "subjects", "language", "slugline", "renditions",
+        "urgency",
     }
 )  # fmt: skip
 """Keys only ninjs objects carry; an object with none of them is not ninjs."""
@@ -331,6 +332,7 @@ def _story(obj: JSON, *, path: str, origin: Origin) -> Story:
         guid=uri or derived_guid(origin.source, headline),
         version=_version(obj, path),
         pub_status=status,
+        urgency=urgency_of(obj.get("urgency")),
         version_created=versioncreated,
         first_created=firstcreated,
         # Published when its content was created (as wire writes it), else first created.

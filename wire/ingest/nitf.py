@@ -18,7 +18,7 @@ from wire.errors import MalformedInput, NoContent
 from wire.formats.roles import role_of_code
 from wire.formats.xmlpath import all_text, attr, descendants, kid, kids, local, text_of
 from wire.ingest.identity import derived_guid
-from wire.ingest.values import finish, language_tag, origin_of
+from wire.ingest.values import finish, language_tag, origin_of, urgency_of
 from wire.ingest.xmlsafe import parse_xml
 from wire.instants import basic_instant
 from wire.model import Dateline, InfoSource, Picture, Provider, PubStatus, Rights, SourceRole, Story
@@ -259,6 +259,7 @@ def parse_nitf(
         guid=doc_id or derived_guid(source, url or headline),
         version=_version(docdata),
         pub_status=status,
+        urgency=urgency_of(attr(kid(docdata, "urgency"), "ed-urg")),
         version_created=issued,
         first_created=issued,
         published_at=issued,

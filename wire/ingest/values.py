@@ -130,6 +130,20 @@ def language_tag(text: str | None) -> str | None:
     return value if value and _LANGUAGE.match(value) else None
 
 
+URGENCIES = range(1, 10)
+"""IPTC urgency: 1 the most urgent, 5 normal, 9 the least (NITF's ``ed-urg`` stops at 8)."""
+
+
+def urgency_of(value: object) -> int | None:
+    """An urgency as the input writes it (``4``, ``"4"``, ``" 4 "``) when it is one
+    of 1–9; None for anything else, which the parsers treat as "not stated"."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and value in URGENCIES else None
+
+
 def _url(value: str | None, what: str, review: list[str]) -> str | None:
     if value is not None and len(value) > MAX_URL:
         review.append(f"{what} longer than {MAX_URL} characters dropped")
@@ -159,8 +173,13 @@ def conform(story: Story, *, name: str) -> Story:
         except ValueError:
             review.append(f"dateline date {dateline.date!r} is not YYYY-MM-DD: dropped")
             dateline = Dateline(place=dateline.place, agency=dateline.agency)
+    urgency = story.urgency
+    if urgency is not None and urgency_of(urgency) is None:
+        review.append(f"urgency {urgency!r} is not 1-9: dropped")
+        urgency = None
     return replace(
         story,
+        urgency=urgency,
         language=language,
         dateline=dateline,
         link=_url(story.link, "link", review),

@@ -140,6 +140,25 @@ def headline_and_review(
     return headline, tuple(review)
 
 
+_UPDATE = re.compile(r"ld\b|lead|writethru|update|\bsub\b|add\b", re.I)
+_CORRECTION = re.compile(r"\bcor(?:rection|rects|rective)?\b", re.I)
+
+
+def version_signals(version: str | None) -> tuple[str, ...]:
+    """The signals a take's version names (ANPA's ``1stLd-Writethru``, IPTC
+    7901's ``1ST LEAD``) → ``update``, ``Correction`` → ``correction``; none for
+    a first take."""
+    if not version:
+        return ()
+    words = version.replace("-", " ")
+    found = []
+    if _CORRECTION.search(words):
+        found.append("correction")
+    if _UPDATE.search(words):
+        found.append("update")
+    return tuple(found)
+
+
 MessageReader = Callable[..., Story]
 """One layout's reader of a message: ``(message, *, data, name, fetched_at,
 source, url) → Story``."""
