@@ -97,6 +97,7 @@ renderable_stories = st.builds(
     guid=st.from_regex(r"urn:wire:[a-z]{1,8}:[0-9a-f]{1,16}", fullmatch=True),
     version=st.integers(min_value=1, max_value=50),
     pub_status=st.sampled_from(list(PubStatus)),
+    urgency=st.none() | st.integers(min_value=1, max_value=9),
     version_created=SECOND,
     first_created=SECOND,
     published_at=SECOND,

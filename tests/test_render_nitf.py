@@ -102,6 +102,9 @@ def test_identity_version_and_slug_are_in_docdata() -> None:
     assert issue is not None
     assert issue.get("norm") == "20250705T093000+0000"
     assert docdata.get("management-status") == "usable"
+    urgency = docdata.find("urgency")
+    assert urgency is not None
+    assert urgency.get("ed-urg") == "3"
 
 
 def test_pictures_are_media_with_caption_and_credit() -> None:
@@ -204,6 +207,7 @@ def test_wire_reads_its_own_nitf_back_with_the_attribution_intact() -> None:
         (p.url, p.caption, p.copyright) for p in FULL.pictures
     ]
     assert back.published_at == FULL.published_at
+    assert back.urgency == FULL.urgency
     assert len(back.body) == len(FULL.body)
 
 

@@ -2,6 +2,7 @@
 partners ingest, every attribution field in its NITF place.
 
 - guid, version, slugline: ``docdata/doc-id/@id-string``, ``du-key/@version``, ``@key``;
+- urgency (1 most urgent … 9): ``docdata/urgency/@ed-urg``;
 - status, embargo: ``docdata/@management-status``, ``date.release`` (the embargo's end);
 - published (else first created): ``docdata/date.issue/@norm``;
 - correction, editor's note: ``docdata/correction/@info``, ``ed-msg/@info``;
@@ -135,6 +136,8 @@ def _docdata(head: etree._Element, story: Story) -> None:
             {"info": correction_note(story) or "", "id-string": story.guid},
         )
     _sub(docdata, "doc-id", None, {"id-string": story.guid})
+    if story.urgency is not None:
+        _sub(docdata, "urgency", None, {"ed-urg": str(story.urgency)})
     issued = story.published_at or story.first_created or story.version_created
     if issued:
         _sub(docdata, "date.issue", None, {"norm": norm(issued)})
