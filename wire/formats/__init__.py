@@ -53,6 +53,11 @@ class Format(StrEnum):
     def label(self) -> str:
         return self.spec.label
 
+    @property
+    def media_type(self) -> str:
+        """The feed's media type without parameters, as a link's ``type`` says it."""
+        return self.feed_type.split(";", 1)[0].strip()
+
 
 _SPECS: Final = {
     Format.RSS: FormatSpec("rss", "application/rss+xml; charset=utf-8", None, "RSS 2.0"),
@@ -97,6 +102,12 @@ def story_type(extension: str) -> str | None:
 def feed_path(feed: str, fmt: str) -> str:
     """The path a feed is served at in a format: ``/feeds/<name>.<extension>``."""
     return f"/feeds/{feed}.{Format(fmt).extension}"
+
+
+def siblings(fmt: str, offered: tuple[str, ...]) -> tuple[Format, ...]:
+    """The other formats a feed offered in ``offered`` is served in, in the
+    table's order: what its ``rel="alternate"`` links point to."""
+    return tuple(f for f in Format if f.value in offered and f.value != fmt)
 
 
 def extension_pattern(extensions: tuple[str, ...]) -> str:
