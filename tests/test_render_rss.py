@@ -146,7 +146,10 @@ def test_project_namespace_carries_editor_status_version_and_related() -> None:
     assert item.findtext("wire:pubStatus", namespaces=NS) == "usable"
     assert item.findtext("wire:version", namespaces=NS) == "2"
     (related,) = item.findall("wire:relatedLinks", NS)
-    assert [related.get(f"title-{i}") for i in (1, 2)] == ["Storm closes harbour", "Weather outlook"]
+    assert [related.get(f"title-{i}") for i in (1, 2)] == [
+        "Storm closes harbour",
+        "Weather outlook",
+    ]
     assert [related.get(f"url-{i}") for i in (1, 2)] == ["https://news.example/storm-closes", None]
 
 

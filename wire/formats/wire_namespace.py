@@ -69,7 +69,7 @@ The NewsML-G2 source-role scheme alias ``wirerole`` resolves to
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -80,7 +80,7 @@ from wire.formats.namespaces import WIRE_NS
 from wire.formats.xmlpath import attr, local, namespace, text_of
 from wire.instants import format_instant, read_instant
 from wire.model import Dateline, InfoSource, Provider, PubStatus, Related, SourceRole, Story
-from wire.text import one_line
+from wire.text import one_line, squash
 
 ELEMENTS: Final = (
     "version",
@@ -103,7 +103,7 @@ ELEMENTS: Final = (
 """Every element name the namespace defines (a test keeps the docs in step)."""
 
 COUNT: Final = "count"
-_NUMBERED: Final = re.compile(r"[a-z]+-([1-9][0-9]{0,5})")
+_NUMBERED: Final = re.compile(r"([a-z]+)-([1-9][0-9]{0,5})")
 
 
 def wire_tag(name: str) -> str:
@@ -156,7 +156,9 @@ def item_elements(story: Story) -> list[etree._Element]:
     if story.embargoed_until:
         out.append(_el("embargoed", format_instant(story.embargoed_until)))
     if story.related:
-        out.append(_listed("relatedLinks", [{"title": r.title, "url": r.url} for r in story.related]))
+        out.append(
+            _listed("relatedLinks", [{"title": r.title, "url": r.url} for r in story.related])
+        )
     if signals := [s for s in story.signals if s]:
         out.append(_listed("signals", [{"signal": s} for s in signals]))
     if story.ed_note:
@@ -197,13 +199,14 @@ class WireElements:
     review: tuple[str, ...] = ()
 
 
-def _rows(el: etree._Element) -> list[Callable[[str], str | None]]:
-    """The rows of a list element in their numbered order (a number with no
-    value at all was an empty row and is skipped): each a lookup by key."""
-    numbers = sorted(
-        {int(m.group(1)) for key in el.attrib if (m := _NUMBERED.fullmatch(str(key)))}
-    )
-    return [lambda key, i=i: attr(el, f"{key}-{i}") for i in numbers]
+def _rows(el: etree._Element) -> list[dict[str, str]]:
+    """The rows of a list element in their numbered order, each its values by key
+    (a number with no value at all was an empty row: there is none)."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in el.attrib.items():
+        if (m := _NUMBERED.fullmatch(str(key))) and (text := squash(str(value))):
+            rows.setdefault(int(m.group(2)), {})[m.group(1)] = text
+    return [rows[number] for number in sorted(rows)]
 
 
 def _sources(found: dict[str, list[etree._Element]]) -> tuple[InfoSource, ...]:
@@ -214,9 +217,9 @@ def _sources(found: dict[str, list[etree._Element]]) -> tuple[InfoSource, ...]:
 
     if "sources" in found:
         return tuple(
-            source(nm, row("role"), row("evidence"), row("url"))
+            source(nm, row.get("role"), row.get("evidence"), row.get("url"))
             for row in _rows(found["sources"][0])
-            if (nm := row("name"))
+            if (nm := row.get("name"))
         )
     return tuple(
         source(nm, attr(s, "role"), attr(s, "evidence"), attr(s, "url"))
@@ -228,9 +231,9 @@ def _sources(found: dict[str, list[etree._Element]]) -> tuple[InfoSource, ...]:
 def _related(found: dict[str, list[etree._Element]]) -> tuple[Related, ...]:
     if "relatedLinks" in found:
         return tuple(
-            Related(title=t, url=row("url"))
+            Related(title=t, url=row.get("url"))
             for row in _rows(found["relatedLinks"][0])
-            if (t := row("title") or row("url"))
+            if (t := row.get("title") or row.get("url"))
         )
     return tuple(
         Related(title=t, url=attr(r, "url"))
@@ -241,9 +244,7 @@ def _related(found: dict[str, list[etree._Element]]) -> tuple[Related, ...]:
 
 def _signals(found: dict[str, list[etree._Element]]) -> tuple[str, ...]:
     if "signals" in found:
-        return tuple(
-            t for row in _rows(found["signals"][0]) if (t := row("signal"))
-        )
+        return tuple(t for row in _rows(found["signals"][0]) if (t := row.get("signal")))
     return tuple(t for s in found.get("signal", ()) if (t := text_of(s)))
 
 

@@ -2,18 +2,19 @@
 Media RSS and wire's namespace.
 
 feedgen (through ``wire.publish._feedgen``) builds feed and entries; this module
-adds the rest.
-
-The byline is one ``author`` per person. The feed has no ``author`` of its own:
-readers show a feed-level author as the byline of entries (and some of every
-multi-author entry), so an entry without a byline names its agency as its
-author instead (the story's provider, else the feed's, else the site's host),
-which RFC 4287 section 4.1.1 then asks of no feed. ``rights`` is the copyright
-notice and usage terms as one statement (``wire.formats.rights``), the terms
-alone in ``media:license``. Beside the self link, one ``link rel="alternate"``
-per other format the feed is served in (``FeedMeta.alternates``). The Atom RELAX NG grammar puts every entry after the feed's
+adds the rest. The Atom RELAX NG grammar puts every entry after the feed's
 other children, so feed-level extensions (``at:deleted-entry``, ``fh:archive``)
 are inserted before the first entry.
+
+The byline is one ``author`` per person. The feed has no ``author`` of its own:
+readers show a feed-level author as the byline of entries (one credited every
+multi-author entry to it), so an entry without a byline names its agency as
+its author (the story's provider, else the feed's, else the site's host), as
+RFC 4287 section 4.1.1 requires of an entry in a feed without an author.
+``rights`` is the copyright notice and usage terms as one statement
+(``wire.formats.rights``), the terms alone in ``media:license``. Beside the
+self link, one ``link rel="alternate"`` per other format the feed is served in
+(``FeedMeta.alternates``).
 """
 
 from __future__ import annotations

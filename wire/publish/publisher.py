@@ -92,7 +92,9 @@ def link_header(hub: str, self_url: str, alternates: tuple[Alternate, ...]) -> s
     """An RFC 8288 ``Link`` value: the WebSub hub, the feed itself, and one
     ``rel="alternate"`` (with its media type and label) per other format."""
     links = [f'<{hub}>; rel="hub"', f'<{self_url}>; rel="self"']
-    links += [f'<{a.href}>; rel="alternate"; type="{a.media_type}"; title="{a.title}"' for a in alternates]
+    links += [
+        f'<{a.href}>; rel="alternate"; type="{a.media_type}"; title="{a.title}"' for a in alternates
+    ]
     return ", ".join(links)
 
 
