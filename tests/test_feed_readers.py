@@ -14,10 +14,12 @@ from typing import Any
 import feedparser
 import jsonfeed
 import pytest
+from hypothesis import HealthCheck, given, settings
 from lxml import etree
 from pyjsonfeed import pyjsonfeed
 
 from tests.feed_server import make_config
+from tests.strategies import clean_stories
 from tests.validators import feed_meta, fixture_story, validate_atom
 from wire.config import FeedSpec
 from wire.formats import Format, siblings
@@ -25,7 +27,7 @@ from wire.formats import wire_namespace as namespace
 from wire.formats.namespaces import NINJS_FEED_KIND, WIRE_NS
 from wire.ingest.feeds import parse_feed
 from wire.ingest.ninjs import parse_ninjs
-from wire.model import InfoSource, Picture, Provider, Related, Rights, Story
+from wire.model import InfoSource, Picture, Provider, PubStatus, Related, Rights, Story
 from wire.publish.atom import render_atom
 from wire.publish.feedmeta import Alternate, FeedMeta
 from wire.publish.ninjs import render_ninjs
@@ -378,3 +380,34 @@ def test_a_feed_offered_in_some_formats_links_only_those(tmp_path: Path) -> None
         'title="ninjs 2.2"'
     )
     assert publisher.link_header("x", "atom") is None  # not served in Atom
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(story=clean_stories)
+def test_any_clean_storys_wire_elements_read_back_as_written(story: Story) -> None:
+    item = etree.Element("item")
+    item.extend(namespace.item_elements(story))
+    read = namespace.read_elements(etree.fromstring(etree.tostring(item)))
+    assert read.sources == story.sources
+    assert read.related == story.related
+    assert read.signals == tuple(s for s in story.signals if s)
+    assert read.provider == story.provider
+    assert read.byline == ", ".join(story.byline)
+    assert read.version == story.version
+    assert read.pub_status is story.pub_status
+
+
+@pytest.mark.parametrize("fmt", RENDERERS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(story=clean_stories)
+def test_any_clean_storys_attribution_survives_the_feed(fmt: str, story: Story) -> None:
+    story = replace(story, pub_status=PubStatus.USABLE)
+    (back,) = parse_feed(render(fmt, story), name=f"world.{fmt}", fetched_at=FETCHED)
+    assert back.byline == story.byline
+    assert back.sources[: len(story.sources)] == story.sources
+    assert back.related == story.related
+    assert back.signals == story.signals
+    assert back.provider == story.provider
+    assert back.rights.usage_terms == story.rights.usage_terms
+    expected_notice = story.rights.copyright_notice or story.rights.copyright_holder
+    assert back.rights.copyright_notice == (expected_notice or "© 2025 wire contributors")

@@ -5,7 +5,9 @@ from ``Format`` (what wire publishes) and ``INPUT_FORMATS`` (what its parsers
 read), so adding a format is one row here plus its renderer or parser
 (docs/architecture.md has the checklist). The package's other modules hold each
 format's vocabulary shared by its parser and its renderer: ``namespaces``,
-``wire_namespace``, ``roles``, ``ninjs``, and ``xmlpath`` for reading XML.
+``wire_namespace``, ``roles``, ``ninjs``, ``rights`` (the rights statement), and
+``xmlpath`` for reading XML. ``siblings`` names a feed's other formats, which
+every feed links to (``rel="alternate"``).
 """
 
 from __future__ import annotations
