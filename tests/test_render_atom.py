@@ -79,7 +79,9 @@ def test_author_per_person_and_provider_as_contributor() -> None:
 def test_rights_at_feed_and_entry_level() -> None:
     root = etree.fromstring(_atom("full"))
     assert root.findtext("a:rights", namespaces=NS) == "© 2025 wire contributors"
-    assert root.findtext("a:entry/a:rights", namespaces=NS) == "© 2025 Example Wire Service"
+    assert root.findtext("a:entry/a:rights", namespaces=NS) == (
+        "© 2025 Example Wire Service — Editorial use only; no archiving."
+    )
 
 
 def test_sources_with_urls_are_via_links() -> None:
@@ -91,7 +93,8 @@ def test_sources_with_urls_are_via_links() -> None:
 
 
 def test_every_source_is_in_the_project_namespace() -> None:
-    assert _entry("full").xpath("wire:source/text()", namespaces=NS) == [
+    (sources,) = _entry("full").findall("wire:sources", NS)
+    assert [sources.get(f"name-{i}") for i in (1, 2, 3)] == [
         "Port Authority Gazette",
         "Radio Coast",
         "Coastal Times",
@@ -160,7 +163,7 @@ def test_a_tombstone_is_kept_whatever_the_dates_of_other_entries() -> None:
 def test_feedparser_reads_byline_rights_picture_credits_and_sources() -> None:
     entry = feedparser.parse(_atom("full")).entries[0]
     assert [a["name"] for a in entry.authors] == ["Jane Doe", "Ahmad Rahimi"]
-    assert entry.rights == "© 2025 Example Wire Service"
+    assert entry.rights == "© 2025 Example Wire Service — Editorial use only; no archiving."
     assert [c["content"] for c in entry.media_credit] == [
         "Jane Doe/EWS",
         "Reader photo via Social Media",

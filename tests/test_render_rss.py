@@ -95,8 +95,15 @@ def test_channel_carries_copyright_and_publisher() -> None:
     assert channel.findtext("dc:publisher", namespaces=NS) == "Example Wire Service"
 
 
-def test_item_carries_dc_rights() -> None:
-    assert _item("full").findtext("dc:rights", namespaces=NS) == "© 2025 Example Wire Service"
+def test_item_dc_rights_is_the_notice_and_the_usage_terms() -> None:
+    assert _item("full").findtext("dc:rights", namespaces=NS) == (
+        "© 2025 Example Wire Service — Editorial use only; no archiving."
+    )
+
+
+def test_usage_terms_are_the_media_license() -> None:
+    license_ = _item("full").findtext("media:license", namespaces=NS)
+    assert license_ == "Editorial use only; no archiving."
 
 
 def test_self_and_hub_links() -> None:
@@ -121,8 +128,12 @@ def test_project_namespace_carries_dateline_parts() -> None:
 
 
 def test_project_namespace_carries_every_source_with_role_and_evidence() -> None:
-    sources = _item("full").findall("wire:source", NS)
-    assert [(s.text, s.get("role"), s.get("evidence")) for s in sources] == [
+    (sources,) = _item("full").findall("wire:sources", NS)
+    assert sources.get("count") == "3"
+    assert [
+        (sources.get(f"name-{i}"), sources.get(f"role-{i}"), sources.get(f"evidence-{i}"))
+        for i in (1, 2, 3)
+    ] == [
         ("Port Authority Gazette", "according-to", "according to the Port Authority Gazette"),
         ("Radio Coast", "quoted", "told Radio Coast"),
         ("Coastal Times", "original-source", None),
@@ -134,10 +145,12 @@ def test_project_namespace_carries_editor_status_version_and_related() -> None:
     assert item.findtext("wire:editor", namespaces=NS) == "M. Editor"
     assert item.findtext("wire:pubStatus", namespaces=NS) == "usable"
     assert item.findtext("wire:version", namespaces=NS) == "2"
-    assert item.xpath("wire:related/text()", namespaces=NS) == [
+    (related,) = item.findall("wire:relatedLinks", NS)
+    assert [related.get(f"title-{i}") for i in (1, 2)] == [
         "Storm closes harbour",
         "Weather outlook",
     ]
+    assert [related.get(f"url-{i}") for i in (1, 2)] == ["https://news.example/storm-closes", None]
 
 
 def test_correction_shows_a_visible_note_and_its_newer_date() -> None:
@@ -145,7 +158,9 @@ def test_correction_shows_a_visible_note_and_its_newer_date() -> None:
     assert "Correction (version 3): Corrects the name" in (item.findtext("description") or "")
     modified = item.findtext("dcterms:modified", namespaces={"dcterms": DCTERMS_NS})
     assert parse_instant(modified) == fixture_story("correction").version_created
-    assert item.findtext("wire:signal", namespaces=NS) == "correction"
+    signals = item.find("wire:signals", NS)
+    assert signals is not None
+    assert signals.get("signal-1") == "correction"
 
 
 def test_a_killed_story_keeps_its_guid_and_carries_only_the_kill_notice() -> None:
@@ -194,7 +209,7 @@ def test_rendering_is_deterministic() -> None:
 def test_feedparser_reads_byline_rights_picture_credits_and_sources() -> None:
     entry = feedparser.parse(render_rss(feed_meta(), [fixture_story("full")])).entries[0]
     assert [a["name"] for a in entry.authors] == ["Jane Doe", "Ahmad Rahimi"]
-    assert entry.rights == "© 2025 Example Wire Service"
+    assert entry.rights == "© 2025 Example Wire Service — Editorial use only; no archiving."
     assert [c["content"] for c in entry.media_credit] == [
         "Jane Doe/EWS",
         "Reader photo via Social Media",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from tests.feed_server import (
 )
 from wire.config import parse_config
 from wire.events import FeedChanged
-from wire.formats import story_extensions
+from wire.formats import Format, story_extensions
 from wire.model import PubStatus
 from wire.web.app import create_app
 from wire.web.keys import PUBLISHER, WIRE
@@ -127,6 +128,41 @@ async def test_hub_and_self_links(client: TestClient[Any, Any]) -> None:
     link = resp.headers["Link"]
     assert '<http://wire.test/websub>; rel="hub"' in link
     assert '<http://wire.test/feeds/all.atom>; rel="self"' in link
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+async def test_every_feed_links_its_other_formats_in_header_and_body(
+    client: TestClient[Any, Any], fmt: Format
+) -> None:
+    resp = await client.get(f"/feeds/all.{fmt.extension}")
+    others = [f for f in Format if f is not fmt]
+    expected = [
+        f'<http://wire.test/feeds/all.{f.extension}>; rel="alternate"; '
+        f'type="{f.media_type}"; title="{f.label}"'
+        for f in others
+    ]
+    assert resp.headers["Link"].split(", ")[2:] == expected
+    body = await resp.read()
+    if fmt in (Format.RSS, Format.ATOM):
+        links = feedparser.parse(body).feed.links
+        hrefs = [ln["href"] for ln in links if ln["rel"] == "alternate" and ln.get("title")]
+        assert hrefs == [f"http://wire.test/feeds/all.{f.extension}" for f in others]
+    elif fmt is Format.NINJS:
+        links = json.loads(body)["links"]
+        assert [ln["href"] for ln in links if ln["rel"] == "alternate"] == [
+            f"http://wire.test/feeds/all.{f.extension}" for f in others
+        ]
+
+
+async def test_a_partners_feed_links_the_same_urls_as_the_public(
+    client: TestClient[Any, Any],
+) -> None:
+    public = await client.get("/feeds/all.atom")
+    partner = await client.get(
+        "/feeds/agency.atom", headers={"Authorization": f"Bearer {PARTNER_TOKEN}"}
+    )
+    assert PARTNER_TOKEN not in partner.headers["Link"]
+    assert partner.headers["Link"] == public.headers["Link"].replace("/all.", "/agency.")
 
 
 async def test_a_change_changes_etag_and_last_modified_together(

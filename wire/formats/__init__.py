@@ -6,7 +6,9 @@ as at ``/stories/{guid}.<extension>``) and ``INPUT_FORMATS`` (what its parsers
 read), so adding a format is one row here plus its renderer or parser
 (docs/architecture.md has the checklist). The package's other modules hold each
 format's vocabulary shared by its parser and its renderer: ``namespaces``,
-``wire_namespace``, ``roles``, ``ninjs``, and ``xmlpath`` for reading XML.
+``wire_namespace``, ``roles``, ``ninjs``, ``rights`` (the rights statement), and
+``xmlpath`` for reading XML. ``siblings`` names a feed's other formats, which
+every feed links to (``rel="alternate"``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ class Format(StrEnum):
     @property
     def label(self) -> str:
         return self.spec.label
+
+    @property
+    def media_type(self) -> str:
+        """The feed's media type without parameters, as a link's ``type`` says it."""
+        return self.feed_type.split(";", 1)[0].strip()
 
 
 _SPECS: Final = {
@@ -132,6 +139,12 @@ def story_links(base_url: str, guid: str) -> dict[str, str]:
 def feed_path(feed: str, fmt: str) -> str:
     """The path a feed is served at in a format: ``/feeds/<name>.<extension>``."""
     return f"/feeds/{feed}.{Format(fmt).extension}"
+
+
+def siblings(fmt: str, offered: tuple[str, ...]) -> tuple[Format, ...]:
+    """The other formats a feed offered in ``offered`` is served in, in the
+    table's order: what its ``rel="alternate"`` links point to."""
+    return tuple(f for f in Format if f.value in offered and f.value != fmt)
 
 
 def extension_pattern(extensions: tuple[str, ...]) -> str:

@@ -31,4 +31,7 @@ FEED_GROUP_ROLE: Final = WIRE_NS + "/group-role/feed"
 """``group/@roleuri`` of a NewsML-G2 feed package's root group: "these items are
 the feed, in order" (a listing, not a set of related stories)."""
 
+NINJS_FEED_KIND: Final = WIRE_NS + "/ninjs-feed"
+"""``kind`` of wire's ninjs feed wrapper (ninjs defines no feed document)."""
+
 NINJS_SCHEMA_URI: Final = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"

@@ -37,6 +37,7 @@ from wire.formats.namespaces import (
     TOMBSTONE_NS,
     XML_LANG,
 )
+from wire.formats.rights import notice_of
 from wire.formats.wire_namespace import WireElements, read_elements
 from wire.formats.xmlpath import all_text, attr, kid, kids, local, namespace, text_of
 from wire.ingest.identity import derived_guid
@@ -317,8 +318,16 @@ def _atom_people(el: etree._Element | None, role: str) -> tuple[str, ...]:
 
 
 def _byline(
-    item: etree._Element, entry: _Entry, channel: etree._Element | None, kind: str
+    item: etree._Element,
+    entry: _Entry,
+    channel: etree._Element | None,
+    kind: str,
+    extras: WireElements,
 ) -> tuple[str, ...]:
+    if extras.byline == "":
+        # wire's empty ``wire:byline``: no byline; an Atom author is then the
+        # agency, named because RFC 4287 asks every entry for an author.
+        return ()
     # Read from the XML: feedparser re-decodes character references in 128-255 as
     # if they were bytes, which would alter names.
     if kind == "atom":
@@ -421,6 +430,7 @@ def _story(
     origin: Origin,
 ) -> Story | None:
     extras = read_elements(item)
+    terms = _ns_text(item, MEDIA_NS, "license")  # wire writes the usage terms there
     summary, body = _summary_and_body(item, kind)
     headline, review = _headline(entry, summary, body)
     if not headline:
@@ -447,7 +457,7 @@ def _story(
         summary=summary,
         body=body,
         link=link,
-        byline=_byline(item, entry, channel, kind),
+        byline=_byline(item, entry, channel, kind, extras),
         provider=_provider(item, channel, extras, head),
         credit_line=extras.credit_line or head.credit_line,
         dateline=extras.dateline,
@@ -455,7 +465,10 @@ def _story(
         pictures=tuple(_pictures(item, entry.enclosures)),
         sources=_sources(item, entry, extras, kind),
         related=_related(entry, extras),
-        rights=Rights(copyright_notice=_rights(item, kind) or _rights(channel, kind)),
+        rights=Rights(
+            copyright_notice=notice_of(_rights(item, kind), terms) or _rights(channel, kind),
+            usage_terms=terms,
+        ),
         subjects=subjects,
         keywords=keywords,
         signals=extras.signals,

@@ -5,15 +5,27 @@ feedgen (through ``wire.publish._feedgen``) builds feed and entries; this module
 adds the rest. The Atom RELAX NG grammar puts every entry after the feed's
 other children, so feed-level extensions (``at:deleted-entry``, ``fh:archive``)
 are inserted before the first entry.
+
+The byline is one ``author`` per person. The feed has no ``author`` of its own:
+readers show a feed-level author as the byline of entries (one credited every
+multi-author entry to it), so an entry without a byline names its agency as
+its author (the story's provider, else the feed's, else the site's host), as
+RFC 4287 section 4.1.1 requires of an entry in a feed without an author.
+``rights`` is the copyright notice and usage terms as one statement
+(``wire.formats.rights``), the terms alone in ``media:license``. Beside the
+self link, one ``link rel="alternate"`` per other format the feed is served in
+(``FeedMeta.alternates``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Final
+from urllib.parse import urlsplit
 
 from lxml import etree
 
+from wire.formats import rights
 from wire.formats import wire_namespace as namespace
 from wire.formats.namespaces import (
     ATOM_NS,
@@ -24,11 +36,11 @@ from wire.formats.namespaces import (
     WIRE_PREFIX,
 )
 from wire.instants import format_instant
-from wire.model import PubStatus, Story
+from wire.model import Provider, PubStatus, Story
 from wire.publish import _feedgen
 from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta, story_updated
-from wire.publish.rss import media_elements
+from wire.publish.rss import license_element, media_elements
 from wire.publish.storyhtml import content_html
 from wire.text import one_line
 
@@ -53,6 +65,8 @@ def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
         for rel in story.related
         if rel.url
     ]
+    agency = (story.provider or meta.provider or Provider(_host(meta.site_url))).name
+    authors = story.byline or (agency,)
     return _feedgen.EntryHead(
         id=story.guid,
         title=story.headline,
@@ -61,16 +75,24 @@ def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
         published=story.published_at or story.first_created,
         summary=story.summary,
         content_html=content_html(story),
-        authors=story.byline,
-        contributors=(story.provider.name,) if story.provider else (),
+        authors=authors,
+        contributors=(story.provider.name,) if story.provider and story.byline else (),
         links=tuple(links),
         categories=tuple(dict.fromkeys(t for t in story.subjects + story.keywords if t)),
-        rights=story.rights.copyright_notice or story.rights.copyright_holder,
+        rights=rights.statement(story.rights),
     )
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
 
 
 def _feed_links(meta: FeedMeta) -> tuple[_feedgen.LinkHead, ...]:
     links = [_feedgen.LinkHead(meta.self_url, "self", type="application/atom+xml")]
+    links += [
+        _feedgen.LinkHead(a.href, "alternate", title=a.title, type=a.media_type)
+        for a in meta.alternates
+    ]
     for rel, href in (
         ("hub", meta.hub_url),
         ("current", meta.current),
@@ -105,7 +127,6 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> etree._Element:
     tombstones before them (each guid once)."""
     usable = [s for s in stories if _usable(s)]
     gone = {s.guid: s for s in stories if not _usable(s)}
-    authors = (meta.provider.name,) if meta.provider else (meta.title,)
     head = _feedgen.FeedHead(
         id=meta.self_url,
         title=meta.title,
@@ -116,7 +137,6 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> etree._Element:
         language=meta.language,
         rights=meta.rights_text,
         generator=meta.generator,
-        authors=authors,
     )
     root = _feedgen.atom_tree(head, [_entry(meta, s) for s in usable])
     root = _feedgen.with_namespaces(root, _NSMAP)
@@ -136,6 +156,8 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> etree._Element:
         if story.language:
             entry.set("{http://www.w3.org/XML/1998/namespace}lang", story.language)
         entry.extend(media_elements(story, meta))
+        if (terms := license_element(story)) is not None:
+            entry.append(terms)
         entry.extend(namespace.item_elements(story))
     return root
 

@@ -10,6 +10,16 @@ from wire.model import Provider, Rights, Story
 
 
 @dataclass(frozen=True, slots=True)
+class Alternate:
+    """The same feed in another format: its URL, media type and label. Built
+    like the feed's own ``self_url`` (the same for every audience)."""
+
+    href: str
+    media_type: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class FeedMeta:
     """Everything about a feed that is not a story, for one output format.
 
@@ -17,6 +27,8 @@ class FeedMeta:
     meta always render to the same bytes and the ETag stays stable.
     ``story_url_template`` builds the ``link`` for stories that carry none of
     their own: ``{guid}`` is replaced by the percent-encoded guid.
+    ``alternates``: the feed in its other formats (feed level only: a story's
+    item never depends on it, so ``fragment_meta`` leaves it out).
     """
 
     name: str
@@ -35,6 +47,7 @@ class FeedMeta:
     next_archive: str | None = None
     current: str | None = None
     archive: bool = False
+    alternates: tuple[Alternate, ...] = ()
 
     @property
     def rights_text(self) -> str | None:

@@ -23,8 +23,14 @@ contract in ``../shared/DESIGN.md``):
 * the story's own web link → ``renditions`` (name ``web``, text/html).
 
 Feed wrapper (ninjs 2.2 defines none): a JSON object
-``{"name", "title", "description", "updated", "self", "items": [ninjs…]}``,
-items in feed order. Keys are sorted and output is UTF-8, so bytes are stable.
+``{"kind", "name", "title", "description", "updated", "self", "links",
+"items": [ninjs…]}``, items in feed order. ``kind`` is
+``https://wire.example/ns/1.0/ninjs-feed`` and says what the document is; the
+wrapper has no ``version`` key, so a JSON Feed parser (which looks for
+``version`` = ``https://jsonfeed.org/version/…``) has nothing to take it for
+one by. ``links``: ``self``, and one ``alternate`` (``href``, ``type``,
+``title``) per other format the feed is served in. Keys are sorted and output
+is UTF-8, so bytes are stable.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from wire.formats import ninjs as vocab
+from wire.formats.namespaces import NINJS_FEED_KIND
 from wire.instants import format_instant
 from wire.model import Story
 from wire.publish.assembly import Frame, Layout
@@ -160,13 +167,24 @@ def _json(value: JSON) -> bytes:
 _ITEMS_SLOT: Final = b'"items": []'
 
 
+def _links(meta: FeedMeta) -> list[JSON]:
+    links: list[JSON] = [{"rel": "self", "href": meta.self_url, "type": "application/json"}]
+    links += [
+        {"rel": "alternate", "href": a.href, "type": a.media_type, "title": a.title}
+        for a in meta.alternates
+    ]
+    return links
+
+
 def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
     wrapper: JSON = {
+        "kind": NINJS_FEED_KIND,
         "name": meta.name,
         "title": meta.title,
         "description": meta.description,
         "updated": format_instant(meta.updated),
         "self": meta.self_url,
+        "links": _links(meta),
         "items": [],
     }
     # A key's quotes cannot occur inside a JSON string (they are escaped there).

@@ -25,12 +25,12 @@ from wire.config import Config, FeedSpec
 from wire.cursors import decode_page, encode_page
 from wire.errors import Unrenderable
 from wire.events import EventBus, FeedChanged, StoredElsewhere, StoryChanged
-from wire.formats import Format, feed_path, story_format
+from wire.formats import Format, feed_path, siblings, story_format
 from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
 from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
 from wire.publish.atom import ATOM
 from wire.publish.cache import Key, RenderCache, Rendered, make_rendered, view_of
-from wire.publish.feedmeta import FeedMeta, fragment_meta
+from wire.publish.feedmeta import Alternate, FeedMeta, fragment_meta
 from wire.publish.fragments import (
     KEYS_KEPT,
     Failed,
@@ -90,6 +90,16 @@ def feed_provider(config: Config, spec: FeedSpec) -> Provider | None:
     return Provider(name, abbreviation)
 
 
+def link_header(hub: str, self_url: str, alternates: tuple[Alternate, ...]) -> str:
+    """An RFC 8288 ``Link`` value: the WebSub hub, the feed itself, and one
+    ``rel="alternate"`` (with its media type and label) per other format."""
+    links = [f'<{hub}>; rel="hub"', f'<{self_url}>; rel="self"']
+    links += [
+        f'<{a.href}>; rel="alternate"; type="{a.media_type}"; title="{a.title}"' for a in alternates
+    ]
+    return ", ".join(links)
+
+
 class Publisher:
     """Selects, renders and caches feeds; tells listeners when a feed changed."""
 
@@ -123,12 +133,17 @@ class Publisher:
         self._withdrawn: tuple[int, datetime, asyncio.Future[list[Entry]]] | None = None
         self.base_url = config.server.base_url.rstrip("/")
         self.specs = {spec.name: spec for spec in config.feeds}
-        self._links = {
-            (spec.name, fmt): (
-                f'<{self.hub_url}>; rel="hub", <{self.feed_url(spec.name, fmt)}>; rel="self"'
+        self._alternates = {
+            (spec.name, fmt): tuple(
+                Alternate(self.feed_url(spec.name, other), other.media_type, other.label)
+                for other in siblings(fmt, spec.formats)
             )
             for spec in config.feeds
             for fmt in spec.formats
+        }
+        self._links = {
+            (feed, fmt): link_header(self.hub_url, self.feed_url(feed, fmt), alternates)
+            for (feed, fmt), alternates in self._alternates.items()
         }
         self._rights = {spec.name: feed_rights(config, spec) for spec in config.feeds}
         self._reported: set[tuple[str, int, str]] = set()
@@ -145,6 +160,8 @@ class Publisher:
         return self.base_url + feed_path(feed, fmt)
 
     def link_header(self, feed: str, fmt: str) -> str | None:
+        """The ``Link`` header of every response of this feed in this format (both
+        serving paths send it): hub, self, and the feed in its other formats."""
         return self._links.get((feed, fmt))
 
     def topic(self, url: str) -> tuple[str, str] | None:
@@ -517,6 +534,7 @@ class Publisher:
             prev_archive=older,
             current=self_url if archive else None,
             archive=archive,
+            alternates=self._alternates.get((spec.name, fmt), ()),
         )
         self._metas[memo] = meta
         return meta

@@ -2,8 +2,13 @@
 
 feedgen (through ``wire.publish._feedgen``) builds the channel and items; this
 module adds what it lacks: per-picture ``media:content`` with its own
-description, credit and copyright, ``atom:link rel="hub"``, and the ``wire:``
-elements of ``wire.publish.namespace``. A killed or withheld story passed in
+description, credit and copyright, the usage terms in ``media:license``,
+``atom:link rel="hub"`` and one ``atom:link rel="alternate"`` per other format
+the feed is served in, and the ``wire:`` elements of
+``wire.formats.wire_namespace``. The byline is one ``dc:creator`` per person
+(feedparser's ``entry.authors``) and ``wire:byline`` as printed; ``dc:rights``
+is the copyright notice and usage terms as one statement
+(``wire.formats.rights``). A killed or withheld story passed in
 (the publisher passes only removals the reader may learn of) is rendered as its
 removal notice under the same guid: RSS readers that update items by guid then
 show "Withdrawn: do not use" in place of the copy. ``pubDate`` is the story's
@@ -18,6 +23,7 @@ from typing import Final
 
 from lxml import etree
 
+from wire.formats import rights
 from wire.formats import wire_namespace as namespace
 from wire.formats.namespaces import ATOM_NS, DCTERMS_NS, MEDIA_NS, WIRE_NS, WIRE_PREFIX
 from wire.instants import format_instant
@@ -30,6 +36,7 @@ from wire.text import one_line
 from wire.visibility import as_shown
 
 _M: Final = "{" + MEDIA_NS + "}"
+_A: Final = "{" + ATOM_NS + "}"
 DCTERMS: Final = "{" + DCTERMS_NS + "}"
 _NSMAP: Final = {
     "media": MEDIA_NS,
@@ -64,6 +71,16 @@ def media_elements(story: Story, meta: FeedMeta) -> list[etree._Element]:
     return out
 
 
+def license_element(story: Story) -> etree._Element | None:
+    """``media:license``: the story's usage terms on their own (Media RSS, read by
+    feedparser as ``media_license``), in RSS items and Atom entries alike."""
+    if not story.rights.usage_terms or not (terms := one_line(story.rights.usage_terms)):
+        return None
+    el = etree.Element(_M + "license")
+    el.text = terms
+    return el
+
+
 def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
     updated = story_updated(story, meta)
     return _feedgen.EntryHead(
@@ -76,7 +93,7 @@ def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
         content_html=content_html(story),
         authors=story.byline,
         categories=tuple(dict.fromkeys(story.subjects + story.keywords)),
-        rights=story.rights.copyright_notice or story.rights.copyright_holder,
+        rights=rights.statement(story.rights),
     )
 
 
@@ -100,11 +117,16 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> tuple[etree._Element, etr
     channel = root.find("channel")
     if channel is None:  # pragma: no cover - feedgen always writes one
         raise AssertionError("feedgen wrote no channel")
+    self_link = channel.find(f"{{{ATOM_NS}}}link")
+    assert self_link is not None  # feedgen writes the self link given above
+    links = [
+        etree.Element(_A + "link", href=a.href, rel="alternate", type=a.media_type, title=a.title)
+        for a in meta.alternates
+    ]
     if meta.hub_url:
-        hub = etree.Element(f"{{{ATOM_NS}}}link", href=meta.hub_url, rel="hub")
-        self_link = channel.find(f"{{{ATOM_NS}}}link")
-        if self_link is not None:
-            self_link.addnext(hub)
+        links.append(etree.Element(_A + "link", href=meta.hub_url, rel="hub"))
+    for link in reversed(links):
+        self_link.addnext(link)
     items = channel.findall("item")
     if meta.provider:
         provider = namespace.provider_element(meta.provider)
@@ -114,6 +136,8 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> tuple[etree._Element, etr
             channel.append(provider)
     for item, story in zip(items, usable, strict=True):
         item.extend(media_elements(story, meta))
+        if (terms := license_element(story)) is not None:
+            item.append(terms)
         modified = story_updated(story, meta)
         if story.sort_time is not None and modified > story.sort_time:
             etree.SubElement(item, DCTERMS + "modified").text = format_instant(modified)
