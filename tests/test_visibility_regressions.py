@@ -551,3 +551,28 @@ async def test_a_revoked_token_on_a_public_topic_falls_back_to_the_public_view(
     assert b"urn:wsp:1" not in subscriber.got[-1][1]  # the public view now
     [sub] = await app[WIRE].store.subscriptions(topic, now=app[WIRE].clock())
     assert (sub.audience, sub.token_hash) == ("public", None)
+
+
+# a kill after a move, in the feed the story left ---------------------------------------------
+
+
+async def test_a_story_killed_after_leaving_a_feed_is_announced_killed_there(
+    client: Client,
+) -> None:
+    """A story moved from the agency source to another leaves the agency feed as a
+    withhold notice; killed afterwards, that feed's cached views must change to the
+    kill notice too, although neither its old nor its new version is in the feed
+    (found by the channel property test: the feed kept showing the withhold)."""
+    doc = story_doc(guid="urn:moved:1", origin={"source": "agency"})
+    await push(client, doc)
+    moved = {**doc, "origin": {"source": "other"}}
+    assert (await client.put("/api/v1/stories/urn:moved:1", json=moved, headers=ADMIN)).ok
+    await settle(client)
+    before = feedparser.parse(await (await client.get("/feeds/agency.rss", headers=DAILY)).read())
+    assert [e.title for e in before.entries if e.id == "urn:moved:1"] != [KILL_NOTICE]
+    assert (await client.post("/api/v1/stories/urn:moved:1/kill", headers=ADMIN)).ok
+    await settle(client)
+    for fmt in ("rss", "atom", "xml", "json"):
+        assert "urn:moved:1" in await feed_guids(client, "agency", fmt, DAILY), fmt
+    after = feedparser.parse(await (await client.get("/feeds/agency.rss", headers=DAILY)).read())
+    assert [e.title for e in after.entries if e.id == "urn:moved:1"] == [KILL_NOTICE]

@@ -26,7 +26,7 @@ from wire.cursors import decode_page, encode_page
 from wire.errors import Unrenderable
 from wire.events import EventBus, FeedChanged, StoredElsewhere, StoryChanged
 from wire.formats import Format, feed_path, siblings, story_format
-from wire.model import PUBLIC, Audience, FeedFilter, Provider, Rights, Story
+from wire.model import PUBLIC, Audience, Facets, FeedFilter, Provider, Rights, Story
 from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
 from wire.publish.atom import ATOM
 from wire.publish.cache import Key, RenderCache, Rendered, make_rendered, view_of
@@ -172,8 +172,13 @@ class Publisher:
         return None
 
     # change events ------------------------------------------------------
-    def feeds_of(self, story: Story) -> list[FeedSpec]:
-        return [spec for spec in self.config.feeds if spec.filter.matches(story)]
+    def _feeds_selecting(self, facets: set[Facets]) -> set[str]:
+        """The feeds a story with these facets is, was or was seen in: a removal is
+        announced in a feed it has left (the visibility rule reads its exposure), so
+        that feed's views change with it too."""
+        return {
+            spec.name for spec in self.config.feeds if any(spec.filter.selects(f) for f in facets)
+        }
 
     async def on_story_changed(self, event: StoryChanged) -> None:
         """Drop the cached views that can show the story, before or after the change,
@@ -183,14 +188,12 @@ class Publisher:
         shown or of a version it saw (``wire.visibility.decide``); a view entitled
         to none of them showed nothing of it and shows nothing now, so its bytes
         stand and a change costs nothing in the views it does not reach."""
-        names = {spec.name for spec in self.feeds_of(event.story)}
-        if event.previous is not None:
-            names |= {spec.name for spec in self.feeds_of(event.previous)}
         facets = {event.story.facets}
         if event.previous is not None:
             facets.add(event.previous.facets)
         facets |= {seen.facets for seen in event.exposure.seen}
         facets |= {seen.facets for seen in event.previous_exposure.seen}
+        names = self._feeds_selecting(facets)
 
         def shows(view: Audience) -> bool:
             return any(view.entitled_to(f) for f in facets)
@@ -243,12 +246,9 @@ class Publisher:
         if entry is None:
             names = set(self.specs)
         else:
-            facets = [entry.story.facets, *(seen.facets for seen in entry.exposure.seen)]
-            names = {
-                spec.name
-                for spec in self.config.feeds
-                if any(spec.filter.selects(f) for f in facets)
-            }
+            names = self._feeds_selecting(
+                {entry.story.facets, *(seen.facets for seen in entry.exposure.seen)}
+            )
         self._changes += 1
         for name in sorted(names):
             self.cache.invalidate(name)
