@@ -115,6 +115,7 @@ INPUT_FORMATS: Final = (
     "anpa",  # ANPA 1312, the AP wire
     "iptc7901",  # IPTC 7901, dpa and the European agencies' wire
     "email",  # RFC 5322 and MIME: how stringers file
+    "newsml1",  # NewsML 1.x, the IPTC standard before G2 (AFP, ANA-MPA)
 )
 """What the parsers read (``auto``: recognised by content, never by name)."""
 AUTO: Final = "auto"

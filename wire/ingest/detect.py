@@ -22,6 +22,7 @@ from wire.ingest.anpa import is_anpa
 from wire.ingest.encodings import bom_of
 from wire.ingest.iptc7901 import is_iptc7901
 from wire.ingest.mail import is_email
+from wire.ingest.newsml1 import is_newsml1
 from wire.ingest.wireframes import ETX, SOH, STX, SYN
 
 DETECTED: Final = (*INPUT_FORMATS, "xml", "framed")
@@ -177,6 +178,8 @@ def _xml_kind(name: str, attrs: str) -> str | None:
         return "newsml"
     if local == "nitf":
         return "nitf"
+    if is_newsml1(local, uri):
+        return "newsml1"
     if local.lower() == "html":
         return "html"
     return None
@@ -188,7 +191,7 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
     The whole document is decoded (BOM or byte pattern) and its prolog walked,
     so no comment, padding or encoding hides what it is. XML is told apart by
     its root element (``rss``/``rdf:RDF``, Atom ``feed``, a NewsML-G2 item or
-    message, ``nitf``, ``html``); a document that declares itself XML (an XML
+    message, NewsML 1's ``NewsML``, ``nitf``, ``html``); a document that declares itself XML (an XML
     declaration or a non-HTML DOCTYPE) with any other root is ``xml``, refused
     later by name; other markup is ``html``; JSON is ``ninjs``. Text framed by
     control characters is ``anpa`` or ``iptc7901`` by its header lines, else

@@ -21,6 +21,7 @@ from wire.ingest.iptc7901 import parse_iptc7901
 from wire.ingest.limits import Limits, applied, check_markup
 from wire.ingest.mail import parse_email
 from wire.ingest.newsml import parse_newsml
+from wire.ingest.newsml1 import parse_newsml1
 from wire.ingest.ninjs import parse_ninjs
 from wire.ingest.nitf import parse_nitf
 from wire.ingest.page import extract_page
@@ -89,6 +90,7 @@ _PARSERS: dict[str, Parser] = {
     "anpa": parse_anpa,
     "iptc7901": parse_iptc7901,
     "email": parse_email,
+    "newsml1": parse_newsml1,
 }
 
 
@@ -151,7 +153,7 @@ def _parse(
         raise MalformedInput(
             name,
             f"an XML document in a vocabulary wire does not read (root <{root or '?'}>); "
-            "it reads RSS, Atom, NewsML-G2 and NITF",
+            "it reads RSS, Atom, NewsML-G2, NewsML 1 and NITF",
         )
     if kind == "framed":
         raise MalformedInput(
