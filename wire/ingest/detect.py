@@ -19,6 +19,7 @@ from typing import Final
 from wire.formats import INPUT_FORMATS
 from wire.formats.namespaces import NAR_NS
 from wire.ingest.anpa import is_anpa
+from wire.ingest.apmedia import is_apmedia
 from wire.ingest.encodings import bom_of
 from wire.ingest.iptc7901 import is_iptc7901
 from wire.ingest.mail import is_email
@@ -193,7 +194,9 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
     its root element (``rss``/``rdf:RDF``, Atom ``feed``, a NewsML-G2 item or
     message, NewsML 1's ``NewsML``, ``nitf``, ``html``); a document that declares itself XML (an XML
     declaration or a non-HTML DOCTYPE) with any other root is ``xml``, refused
-    later by name; other markup is ``html``; JSON is ``ninjs``. Text framed by
+    later by name; other markup is ``html``; JSON is ``apmedia`` when it is an AP
+    Media API response (``data.item``/``data.items`` of AP items, or an AP item
+    alone), else ``ninjs``. Text framed by
     control characters is ``anpa`` or ``iptc7901`` by its header lines, else
     ``framed``, refused later by name. Text opening with a mail header block is
     ``email``. The rest is ``text``.
@@ -201,10 +204,11 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
     if text is None:
         text = decode_text(data)
     stripped = text.lstrip("\ufeff \t\r\n")
-    # ninjs is the only JSON wire reads, so any JSON goes to its parser, which
-    # refuses other shapes (and a truncated object) with the reason.
+    # An AP Media API response is told by its shape; any other JSON goes to the
+    # ninjs parser, which takes off an API's envelope and refuses other shapes
+    # (and a truncated object) with the reason.
     if stripped.startswith("{") or (stripped.startswith("[") and _is_json(data)):
-        return "ninjs"
+        return "apmedia" if is_apmedia(data) else "ninjs"
     if stripped.startswith((SYN, SOH)) or (STX in text and ETX in text):
         # The older agency wires: told apart by their header lines, never by name.
         if is_anpa(stripped):

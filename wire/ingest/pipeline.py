@@ -15,6 +15,7 @@ from wire.duplicates import fingerprint
 from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
 from wire.formats import INPUT_CHOICES
 from wire.ingest.anpa import parse_anpa
+from wire.ingest.apmedia import parse_apmedia
 from wire.ingest.detect import decode_text, detect_format, root_element
 from wire.ingest.feeds import parse_feed
 from wire.ingest.iptc7901 import parse_iptc7901
@@ -91,6 +92,7 @@ _PARSERS: dict[str, Parser] = {
     "iptc7901": parse_iptc7901,
     "email": parse_email,
     "newsml1": parse_newsml1,
+    "apmedia": parse_apmedia,
 }
 
 
