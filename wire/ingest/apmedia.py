@@ -66,7 +66,7 @@ from wire.ingest.xmlsafe import parse_xml
 from wire.model import Dateline, Picture, Story
 from wire.text import squash
 
-_MARKERS = re.compile(rb'"(?:api_version|altids)"\s*:')
+_MARKERS = re.compile(r'"(?:api_version|altids)"\s*:')
 _PICTURE_TYPES = frozenset({"picture", "graphic", "photo"})
 
 
@@ -105,13 +105,13 @@ def ap_items(doc: Any) -> list[tuple[str, JSON]] | None:
     return None
 
 
-def is_apmedia(data: bytes) -> bool:
-    """Whether JSON bytes are an AP Media API response (or an AP item): cheap
-    when they are not, the document is parsed only when AP's keys appear in it."""
-    if _MARKERS.search(data) is None:
+def is_apmedia(text: str) -> bool:
+    """Whether JSON (decoded, in any encoding) is an AP Media API response or an AP
+    item: cheap when it is not, parsed only when AP's keys appear in it."""
+    if _MARKERS.search(text) is None:
         return False
     try:
-        doc = json.loads(data)
+        doc = json.loads(text.lstrip("\ufeff"))
     except (ValueError, RecursionError):
         return False
     return ap_items(doc) is not None
