@@ -214,6 +214,26 @@ def test_a_source_other_than_the_provider_is_an_original_source() -> None:
     assert [(s.name, s.role) for s in story.sources] == [("Reuters", "original-source")]
 
 
+@pytest.mark.parametrize(
+    ("line", "holder"),
+    [
+        ("Copyright 2025 AFP", "AFP"),
+        ("© AFP 2025", "AFP"),
+        ("Copyright 2025 The Associated Press. All rights reserved.", "The Associated Press"),
+        ("© 2025", None),
+    ],
+)
+def test_the_copyright_line_is_the_notice_and_names_its_holder(
+    line: str, holder: str | None
+) -> None:
+    doc = _item(
+        f"<NewsLines><HeadLine>H</HeadLine><CopyrightLine>{line}</CopyrightLine>"
+        "</NewsLines>" + _text()
+    )
+    (story,) = parse_newsml1(doc, name="c", fetched_at=FETCHED)
+    assert (story.rights.copyright_notice, story.rights.copyright_holder) == (line, holder)
+
+
 def test_greek_copy_in_iso_8859_7_is_read_in_its_declared_encoding() -> None:
     (story,) = parsed(FIXTURES / "ana-mpa-greek-8859-7.xml")
     assert story.headline.startswith("Καύσωνας")

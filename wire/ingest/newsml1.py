@@ -108,9 +108,12 @@ _SUBJECT_PARTS = ("Subject", "SubjectMatter", "SubjectDetail")
 _IPTC_SUBJECT = re.compile(r"^\d{8}$")
 _CORRECTION = re.compile(r"correct|rectif", re.I)
 _COPYRIGHT = re.compile(
-    r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?(?P<holder>[^\d©]*?[^\W\d_][^\d©]*?)[\s.,]*(?:\d{4})?\.?$",
+    r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?(?P<holder>[^\d©]*?[^\W\d_][^\d©]*?)"
+    r"[\s.,]*(?:\d{4})?(?:[\s.,]*all rights reserved)?\.?$",
     re.I,
 )
+"""A copyright line that names its holder: "Copyright 2025 AFP", "© AFP 2025",
+"(c) Harbour Wire 2025. All rights reserved."."""
 _LOOKS_LIKE_MARKUP = re.compile(r"<(?:p|br|div)\b", re.I)
 
 
