@@ -48,6 +48,8 @@ def _corpus() -> list[bytes]:
         *sorted((ROOT / "pages").glob("*.html")),
         *sorted((ROOT / "upstream").glob("*.*")),
         *sorted(p for p in (ROOT / "wires").glob("*.*") if p.suffix != ".json"),
+        *sorted((ROOT / "newsml1").glob("*.xml")),
+        *sorted(p for p in (ROOT / "apmedia").glob("*.json") if ".expected" not in p.suffixes),
     ]
     return [f.read_bytes() for f in files]
 

@@ -309,3 +309,39 @@ def test_a_language_that_is_not_a_tag_is_dropped_for_review() -> None:
     (story,) = parse({"uri": "a", "headline": "A", "language": "en[]"})
     assert story.language is None
     assert any("language" in note for note in story.review)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "headlines"),
+    [
+        ("ninjs_total_item.json", ["Ferry crews strike in Harbour Town"]),
+        (
+            "ninjs_data_items.json",
+            ["Spring tide floods the quay", "Lighthouse reopens to visitors"],
+        ),
+    ],
+)
+def test_an_api_envelope_around_ninjs_is_taken_off(
+    fixtures: Path, fixture: str, headlines: list[str]
+) -> None:
+    stories = parse((fixtures / "formats" / fixture).read_bytes())
+    assert [s.headline for s in stories] == headlines
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"data": {"uri": "u", "headline": "H"}},
+        {"data": [{"uri": "u", "headline": "H"}]},
+        {"total": 1, "item": {"uri": "u", "headline": "H"}},
+        {"result": "ok", "data": {"item": {"uri": "u", "headline": "H"}}},
+    ],
+)
+def test_every_usual_envelope_gives_the_one_story(doc: dict[str, Any]) -> None:
+    (story,) = parse(doc)
+    assert (story.guid, story.headline) == ("u", "H")
+
+
+def test_an_envelope_error_names_the_path_inside_it() -> None:
+    with pytest.raises(MalformedInput, match="/data/items/0/headline"):
+        parse({"data": {"items": [{"uri": "u", "headline": 5}]}})

@@ -163,6 +163,8 @@ INPUT_FORMATS: Final = (
     "anpa",  # ANPA 1312, the AP wire
     "iptc7901",  # IPTC 7901, dpa and the European agencies' wire
     "email",  # RFC 5322 and MIME: how stringers file
+    "newsml1",  # NewsML 1.x, the IPTC standard before G2 (AFP, ANA-MPA)
+    "apmedia",  # AP Media API JSON: its feed and item envelopes around AP's items
 )
 """What the parsers read (``auto``: recognised by content, never by name)."""
 AUTO: Final = "auto"

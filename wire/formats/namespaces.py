@@ -19,6 +19,9 @@ CONTENT_NS: Final = "http://purl.org/rss/1.0/modules/content/"
 RSS1_NS: Final = "http://purl.org/rss/1.0/"
 XHTML_NS: Final = "http://www.w3.org/1999/xhtml"
 NAR_NS: Final = "http://iptc.org/std/nar/2006-10-01/"  # NewsML-G2
+NEWSML1_NS_PREFIX: Final = "http://iptc.org/std/NewsML/"
+"""NewsML 1.x in its XML Schema form (``http://iptc.org/std/NewsML/2003-10-10/``);
+the DTD form, the usual one, has no namespace."""
 XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 XML_LANG: Final = "{" + XML_NS + "}lang"
 

@@ -52,7 +52,7 @@ from datetime import datetime
 from wire.attribution import SourcePolicy
 from wire.errors import MalformedInput
 from wire.ingest.identity import derived_guid
-from wire.ingest.values import origin_of
+from wire.ingest.values import byline_names, origin_of
 from wire.ingest.wireframes import (
     Message,
     at_zone,
@@ -77,7 +77,6 @@ _TRAILER = re.compile(
 )
 _CYCLE = re.compile(r"^(?:BC|AM|PM|AP)-", re.I)
 _BY = re.compile(r"^By\s+", re.I)
-_NAME_JOINERS = re.compile(r"\s*(?:,\s*and\s+|\s+and\s+|,\s*|\s*&\s*)\s*", re.I)
 _EDS = re.compile(r"^(?:Eds?:|EDITOR'?S NOTE\s*_?)\s*", re.I)
 _PHOTO = re.compile(r"^(?:With\s+)?(?P<credit>AP Photos?)\b", re.I)
 _DATELINE = re.compile(
@@ -145,8 +144,7 @@ def typeset(text: str) -> str:
 
 
 def _names(line: str) -> list[str]:
-    who = _BY.sub("", line)
-    return [title_case_caps(n) for n in _NAME_JOINERS.split(who) if n.strip()]
+    return [title_case_caps(n) for n in byline_names(line)]
 
 
 def _read_text(body: str) -> _Text:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from wire.formats import INPUT_FORMATS
-from wire.formats.namespaces import NAR_NS
+from wire.formats.namespaces import NAR_NS, XHTML_NS
 from wire.ingest.anpa import is_anpa
+from wire.ingest.apmedia import is_apmedia
 from wire.ingest.encodings import bom_of
 from wire.ingest.iptc7901 import is_iptc7901
 from wire.ingest.mail import is_email
+from wire.ingest.newsml1 import is_newsml1
 from wire.ingest.wireframes import ETX, SOH, STX, SYN
 
 DETECTED: Final = (*INPUT_FORMATS, "xml", "framed")
@@ -177,9 +179,23 @@ def _xml_kind(name: str, attrs: str) -> str | None:
         return "newsml"
     if local == "nitf":
         return "nitf"
+    if is_newsml1(local, uri):
+        return "newsml1"
     if local.lower() == "html":
         return "html"
     return None
+
+
+def _foreign_vocabulary(tag: re.Match[str]) -> bool:
+    """A root in a namespace other than XHTML's, or with a prefix (``<ritzau:Story
+    xmlns:ritzau=…>``, ``<svg xmlns="http://www.w3.org/2000/svg">``): XML of a
+    vocabulary of its own, even without an XML declaration, never a web page."""
+    prefix, colon, _ = tag.group("name").partition(":")
+    namespaces = {
+        m.group("prefix") or "": m.group("uri") for m in _XMLNS.finditer(tag.group("attrs"))
+    }
+    uri = namespaces.get(prefix if colon else "")
+    return bool(colon) or (uri is not None and uri != XHTML_NS)
 
 
 def detect_format(data: bytes, *, text: str | None = None) -> str:
@@ -188,20 +204,24 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
     The whole document is decoded (BOM or byte pattern) and its prolog walked,
     so no comment, padding or encoding hides what it is. XML is told apart by
     its root element (``rss``/``rdf:RDF``, Atom ``feed``, a NewsML-G2 item or
-    message, ``nitf``, ``html``); a document that declares itself XML (an XML
-    declaration or a non-HTML DOCTYPE) with any other root is ``xml``, refused
-    later by name; other markup is ``html``; JSON is ``ninjs``. Text framed by
-    control characters is ``anpa`` or ``iptc7901`` by its header lines, else
-    ``framed``, refused later by name. Text opening with a mail header block is
-    ``email``. The rest is ``text``.
+    message, NewsML 1's ``NewsML``, ``nitf``, ``html``); a document with any
+    other root that declares itself XML (an XML declaration or a non-HTML
+    DOCTYPE) or whose root is in a namespace other than XHTML's is ``xml``,
+    refused later by name; other markup is ``html``. JSON is ``apmedia`` when
+    it is an AP Media API response (``data.item``/``data.items`` of AP items,
+    or an AP item alone), else ``ninjs``. Text framed by control characters is
+    ``anpa`` or ``iptc7901`` by its header lines, else ``framed``, refused
+    later by name. Text opening with a mail header block is ``email``. The
+    rest is ``text``.
     ``text``: the document already decoded (``decode_text``), when the caller has it."""
     if text is None:
         text = decode_text(data)
     stripped = text.lstrip("\ufeff \t\r\n")
-    # ninjs is the only JSON wire reads, so any JSON goes to its parser, which
-    # refuses other shapes (and a truncated object) with the reason.
+    # An AP Media API response is told by its shape; any other JSON goes to the
+    # ninjs parser, which takes off an API's envelope and refuses other shapes
+    # (and a truncated object) with the reason.
     if stripped.startswith("{") or (stripped.startswith("[") and _is_json(data)):
-        return "ninjs"
+        return "apmedia" if is_apmedia(stripped) else "ninjs"
     if stripped.startswith((SYN, SOH)) or (STX in text and ETX in text):
         # The older agency wires: told apart by their header lines, never by name.
         if is_anpa(stripped):
@@ -223,7 +243,7 @@ def detect_format(data: bytes, *, text: str | None = None) -> str:
         kind = _xml_kind(tag.group("name"), tag.group("attrs"))
         if kind is not None:
             return kind
-        return "xml" if declared_xml else "html"
+        return "xml" if declared_xml or _foreign_vocabulary(tag) else "html"
     if declared_xml:
         return "xml"
     return "html" if html_doctype or _HTML_HINT.search(stripped) else "text"

@@ -1,4 +1,5 @@
-"""ninjs 1.x and 2.x JSON bytes → draft stories (one object, a list, or ``{"items": [...]}``).
+"""ninjs 1.x and 2.x JSON bytes → draft stories: one object, a list, or either inside
+an API's envelope (``{"items": [...]}``, ``{"total": 1, "item": {...}}``, ``{"data": ...}``).
 
 The mapping is the DESIGN table read backwards: ninjs has no credit line, so it
 comes from a ``descriptions`` entry with a credit role; the provider and the
@@ -365,27 +366,39 @@ def _story(obj: JSON, *, path: str, origin: Origin) -> Story:
     )
 
 
-def _objects_in(doc: Any, name: str) -> list[tuple[str, JSON]]:
-    if isinstance(doc, list):
-        listed = list(enumerate(doc))
-        prefix = ""
-    elif (
-        isinstance(doc, dict)
-        and isinstance(doc.get("items"), list)
-        and not (NINJS_KEYS & doc.keys())
-    ):
-        listed = list(enumerate(doc["items"]))
-        prefix = "/items"
-    elif isinstance(doc, dict):
-        return [("", doc)]
-    else:
+_WRAPPERS = ("items", "item", "data")
+"""Members an API's envelope puts ninjs in: ``{"items": [...]}``, ``{"total": 1,
+"item": {...}}``, ``{"data": {...}}`` and their nestings."""
+_MAX_WRAPPING = 4
+
+
+def _objects_in(doc: Any, name: str, path: str = "", depth: int = 0) -> list[tuple[str, JSON]]:
+    """The ninjs objects of a document: one object, a list of them, or either inside
+    an API's envelope (``_WRAPPERS``), which is taken off whatever else it says."""
+    if isinstance(doc, dict) and not (NINJS_KEYS & doc.keys()) and depth < _MAX_WRAPPING:
+        for key in _WRAPPERS:
+            if isinstance(doc.get(key), (dict, list)):
+                return _objects_in(doc[key], name, f"{path}/{key}", depth + 1)
+    if isinstance(doc, dict):
+        return [(path, doc)]
+    if not isinstance(doc, list):
         raise MalformedInput(name, f"not ninjs: top-level JSON is a {type(doc).__name__}")
     out: list[tuple[str, JSON]] = []
-    for i, item in listed:
+    for i, item in enumerate(doc):
         if not isinstance(item, dict):
-            raise MalformedInput(name, f"not ninjs: {prefix}/{i} is not an object")
-        out.append((f"{prefix}/{i}", item))
+            raise MalformedInput(name, f"not ninjs: {path}/{i} is not an object")
+        out.append((f"{path}/{i}", item))
     return out
+
+
+def read_object(obj: JSON, *, path: str, origin: Origin, name: str) -> Story:
+    """One ninjs object as a draft story (not yet finished: the caller ends with
+    ``values.finish``); ``MalformedInput`` naming ``path`` when it is not ninjs.
+    The AP Media API reader (``wire.ingest.apmedia``) reads AP's items through it."""
+    try:
+        return _story(obj, path=path, origin=origin)
+    except _NotNinjs as exc:
+        raise MalformedInput(name, f"not ninjs: {exc}") from exc
 
 
 def parse_ninjs(
@@ -411,10 +424,8 @@ def parse_ninjs(
     except RecursionError as exc:
         raise MalformedInput(name, "JSON nested too deeply") from exc
     origin = origin_of(data, fmt="ninjs", source=source, fetched_at=fetched_at, url=url)
-    stories = []
-    for path, obj in _objects_in(doc, name):
-        try:
-            stories.append(_story(obj, path=path, origin=origin))
-        except _NotNinjs as exc:
-            raise MalformedInput(name, f"not ninjs: {exc}") from exc
+    stories = [
+        read_object(obj, path=path, origin=origin, name=name)
+        for path, obj in _objects_in(doc, name)
+    ]
     return finish(stories, name=name, policy=policy)

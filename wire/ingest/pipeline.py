@@ -15,12 +15,14 @@ from wire.duplicates import fingerprint
 from wire.errors import IngestError, InputTooLarge, MalformedInput, StoryValidationError
 from wire.formats import INPUT_CHOICES
 from wire.ingest.anpa import parse_anpa
+from wire.ingest.apmedia import parse_apmedia
 from wire.ingest.detect import decode_text, detect_format, root_element
 from wire.ingest.feeds import parse_feed
 from wire.ingest.iptc7901 import parse_iptc7901
 from wire.ingest.limits import Limits, applied, check_markup
 from wire.ingest.mail import parse_email
 from wire.ingest.newsml import parse_newsml
+from wire.ingest.newsml1 import parse_newsml1
 from wire.ingest.ninjs import parse_ninjs
 from wire.ingest.nitf import parse_nitf
 from wire.ingest.page import extract_page
@@ -89,6 +91,8 @@ _PARSERS: dict[str, Parser] = {
     "anpa": parse_anpa,
     "iptc7901": parse_iptc7901,
     "email": parse_email,
+    "newsml1": parse_newsml1,
+    "apmedia": parse_apmedia,
 }
 
 
@@ -151,7 +155,7 @@ def _parse(
         raise MalformedInput(
             name,
             f"an XML document in a vocabulary wire does not read (root <{root or '?'}>); "
-            "it reads RSS, Atom, NewsML-G2 and NITF",
+            "it reads RSS, Atom, NewsML-G2, NewsML 1 and NITF",
         )
     if kind == "framed":
         raise MalformedInput(

@@ -117,6 +117,34 @@ def html_text(markup: str | None) -> str | None:
     return squash(" ".join(html_paragraphs(markup)))
 
 
+# -- bylines ------------------------------------------------------------------------------
+
+_BY = re.compile(r"^\s*by\s+", re.I)
+_NAME_JOINERS = re.compile(r"\s*(?:,\s*and\s+|\s+and\s+|;\s*|,\s*|\s*&\s*)\s*", re.I)
+_TITLE_WORDS = re.compile(
+    r"\b(?:writer|correspondent|reporter|editor|staff|bureau|chief|photographer|"
+    r"columnist|contributor|analyst|special to)\b",
+    re.I,
+)
+
+
+def byline_names(line: str, *, agencies: Iterable[str] = ()) -> list[str]:
+    """The people of a printed byline: ``By Jane Doe and John Roe`` → both.
+
+    "By" goes, the names are parted where the line joins them (``and``, ``&``,
+    ``;``, commas), and a part that is a title ("Staff Writer") or one of the
+    ``agencies`` ("AFP" in "By Jane Doe, AFP") is left out: a byline names
+    people, the agency is the provider. The ANPA and NewsML 1 readers split
+    their bylines with it."""
+    agency = {a.casefold() for a in agencies if a}
+    names = []
+    for part in _NAME_JOINERS.split(_BY.sub("", line)):
+        name = part.strip(" ,;–-")
+        if name and not _TITLE_WORDS.search(name) and name.casefold() not in agency:
+            names.append(name)
+    return names
+
+
 # -- values every parser checks -------------------------------------------------------------
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
