@@ -654,8 +654,12 @@ def extract_copy(
 
 
 def clean_text(extraction: Extraction) -> str:
-    """The story's own text as copy again: headline, then one paragraph per line."""
-    return "\n\n".join((extraction.headline, *extraction.body))
+    """The story's own text as copy again: headline, its copyright line, then one
+    paragraph per line. The copyright line comes first because the first such line
+    of a copy is its rights: a later one (another holder's) stays in the body, and
+    does again when the copy is read back."""
+    notice = extraction.rights.copyright_notice
+    return "\n\n".join((extraction.headline, *([notice] if notice else []), *extraction.body))
 
 
 def words(texts: Iterable[str]) -> set[str]:
