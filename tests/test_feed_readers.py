@@ -22,7 +22,7 @@ from tests.feed_server import make_config
 from tests.strategies import clean_stories
 from tests.validators import feed_meta, fixture_story, validate_atom
 from wire.config import FeedSpec
-from wire.formats import Format, siblings
+from wire.formats import STORY_FORMATS, STORY_PAGE, Format, siblings, story_links
 from wire.formats import wire_namespace as namespace
 from wire.formats.namespaces import NINJS_FEED_KIND, WIRE_NS
 from wire.ingest.feeds import parse_feed
@@ -411,3 +411,21 @@ def test_any_clean_storys_attribution_survives_the_feed(fmt: str, story: Story) 
     assert back.rights.usage_terms == story.rights.usage_terms
     expected_notice = story.rights.copyright_notice or story.rights.copyright_holder
     assert back.rights.copyright_notice == (expected_notice or "© 2025 wire contributors")
+
+
+# each item's renditions ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_every_item_links_the_story_in_each_single_story_format(fmt: str) -> None:
+    """NITF (what AP partners ingest), NewsML-G2, ninjs and plain text of the same
+    story, each a ``rel="alternate"`` link with its media type, as feedparser reads it."""
+    story = every_field()
+    [entry] = read(fmt, story).entries
+    alternates = {link["type"]: link["href"] for link in entry.links if link["rel"] == "alternate"}
+    for form in STORY_FORMATS:
+        if form.extension == STORY_PAGE:
+            continue
+        kind = form.media_type.split(";", 1)[0]
+        assert alternates[kind] == story_links(meta(fmt).site_url, story.guid)[form.name]
+    assert entry.link == story.link  # the item's own link stays its first alternate

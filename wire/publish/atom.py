@@ -65,6 +65,10 @@ def _entry(meta: FeedMeta, story: Story) -> _feedgen.EntryHead:
         for rel in story.related
         if rel.url
     ]
+    links += [
+        _feedgen.LinkHead(href, "alternate", title=label, type=kind)
+        for href, kind, label in meta.renditions(story.guid)
+    ]
     agency = (story.provider or meta.provider or Provider(_host(meta.site_url))).name
     authors = story.byline or (agency,)
     return _feedgen.EntryHead(

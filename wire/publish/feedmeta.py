@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+from wire.formats import STORY_FORMATS, STORY_PAGE, story_links
 from wire.model import Provider, Rights, Story
 
 
@@ -55,6 +56,16 @@ class FeedMeta:
         if self.rights is None:
             return None
         return self.rights.copyright_notice or self.rights.copyright_holder
+
+    def renditions(self, guid: str) -> list[tuple[str, str, str]]:
+        """(href, media type, label) of the story in every single-story format but
+        the page (the item's own link): NITF, NewsML-G2, ninjs, plain text."""
+        links = story_links(self.site_url, guid)
+        return [
+            (links[f.name], f.media_type.split(";", 1)[0], f.label)
+            for f in STORY_FORMATS
+            if f.extension != STORY_PAGE
+        ]
 
     def story_url(self, guid: str) -> str:
         """The public HTML page of one story on this wire instance."""

@@ -135,6 +135,10 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> tuple[etree._Element, etr
         else:
             channel.append(provider)
     for item, story in zip(items, usable, strict=True):
+        item.extend(
+            etree.Element(_A + "link", href=href, rel="alternate", type=kind, title=label)
+            for href, kind, label in meta.renditions(story.guid)
+        )
         item.extend(media_elements(story, meta))
         if (terms := license_element(story)) is not None:
             item.append(terms)
