@@ -24,6 +24,7 @@ from tests.validators import feed_meta, fixture_story, validate_atom
 from wire.config import FeedSpec
 from wire.formats import STORY_FORMATS, STORY_PAGE, Format, siblings, story_links
 from wire.formats import wire_namespace as namespace
+from wire.formats.printed import byline_in_words
 from wire.formats.namespaces import NINJS_FEED_KIND, WIRE_NS
 from wire.ingest.feeds import parse_feed
 from wire.ingest.ninjs import parse_ninjs
@@ -125,7 +126,7 @@ def test_every_attribution_value_is_read_back_from_feedparser(fmt: str) -> None:
     ]
     assert [entry.wire_signals[f"signal-{i}"] for i in (1, 2)] == ["update", "correction"]
     assert entry.wire_provider == {"name": "Example Wire Service", "abbreviation": "EWS"}
-    assert entry.wire_byline == "Jane Doe, Ahmad Rahimi, Li Wei"
+    assert entry.wire_byline == "Jane Doe, Ahmad Rahimi and Li Wei"
     assert entry.wire_dateline == {"place": "Port Town", "agency": "EWS", "date": "2025-07-05"}
     assert entry.wire_creditline == "Example Wire Service (EWS) / Harbour Desk"
     assert entry.wire_editor == "M. Editor"
@@ -392,7 +393,7 @@ def test_any_clean_storys_wire_elements_read_back_as_written(story: Story) -> No
     assert read.related == story.related
     assert read.signals == tuple(s for s in story.signals if s)
     assert read.provider == story.provider
-    assert read.byline == ", ".join(story.byline)
+    assert read.byline == byline_in_words(story.byline)
     assert read.version == story.version
     assert read.pub_status is story.pub_status
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from tests.strategies import renderable_stories
+from wire.formats.printed import printed_byline, printed_dateline, sources_in_words
 from wire.model import InfoSource, PubStatus, Story
 from wire.publish.plaintext import paragraph_lines, render_text_story, story_text
-from wire.publish.printed import printed_byline, printed_dateline, sources_in_words
 from wire.storyjson import story_from_dict
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -27,7 +27,7 @@ Item / entry level (RSS ``item``, Atom ``entry``, NewsML-G2 extension points):
 ``wire:provider name="" abbreviation=""``
     The distributing agency (also at feed level); text: its name again.
 ``wire:byline``
-    The byline as printed, names joined by ", " (one ``dc:creator`` / Atom
+    The byline as one line, ``A, B and C`` (one ``dc:creator`` / Atom
     ``author`` per person carries the names one by one). Always written:
     empty says the story has no byline (an Atom entry's author is then the
     agency, because RFC 4287 asks every entry for one).
@@ -77,6 +77,7 @@ from typing import Final
 from lxml import etree
 
 from wire.formats.namespaces import WIRE_NS
+from wire.formats.printed import byline_in_words
 from wire.formats.xmlpath import attr, local, namespace, text_of
 from wire.instants import format_instant, read_instant
 from wire.model import Dateline, InfoSource, Provider, PubStatus, Related, SourceRole, Story
@@ -138,7 +139,7 @@ def item_elements(story: Story) -> list[etree._Element]:
     ]
     if story.provider:
         out.append(provider_element(story.provider))
-    out.append(_el("byline", printed_byline(story.byline)))
+    out.append(_el("byline", byline_in_words(story.byline)))
     if story.credit_line:
         out.append(_el("creditline", one_line(story.credit_line)))
     if story.dateline:
@@ -164,11 +165,6 @@ def item_elements(story: Story) -> list[etree._Element]:
     if story.ed_note:
         out.append(_el("edNote", story.ed_note))
     return out
-
-
-def printed_byline(byline: Sequence[str]) -> str:
-    """The byline as one line is printed: the names joined by ", "."""
-    return ", ".join(byline)
 
 
 def provider_element(provider: Provider) -> etree._Element:

@@ -39,8 +39,8 @@ from typing import Final
 
 from lxml import etree, html
 
+from wire.formats.printed import printed_credit, printed_date, sources_in_words
 from wire.model import PubStatus, Rights, Story
-from wire.publish.printed import printed_credit, printed_date, sources_in_words
 from wire.publish.storyhtml import CORRECTION_SIGNAL, correction_note
 from wire.text import one_line
 

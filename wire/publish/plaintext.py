@@ -14,8 +14,7 @@ from typing import Final
 
 from lxml import etree, html
 
-from wire.model import PubStatus, Story
-from wire.publish.printed import (
+from wire.formats.printed import (
     picture_line,
     printed_byline,
     printed_credit,
@@ -23,6 +22,7 @@ from wire.publish.printed import (
     printed_rights,
     sources_in_words,
 )
+from wire.model import PubStatus, Story
 from wire.publish.storyhtml import correction_note
 from wire.text import one_line
 

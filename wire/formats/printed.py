@@ -2,12 +2,14 @@
 rights of a story in words, one pure function each.
 
 Formats that carry attribution as text rather than fields — the plain-text story,
-NITF's tagline and bibliography, the story page — print it from here, so the words
-a partner is told to print are the same wherever it reads them.
+NITF's byline, tagline and bibliography, the printed byline of feeds (``wire:byline``,
+NewsML-G2 ``by``), the story page — print it from here, so the words a partner is
+told to print are the same wherever it reads them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from wire.formats.roles import ROLE_WORDS, ROLE_WORDS_FALLBACK
@@ -15,17 +17,23 @@ from wire.model import Dateline, InfoSource, Picture, Rights
 from wire.text import one_line
 
 
-def list_in_words(names: list[str] | tuple[str, ...]) -> str:
+def list_in_words(names: Sequence[str]) -> str:
     """``A``, ``A and B``, ``A, B and C``."""
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def printed_byline(byline: tuple[str, ...]) -> str | None:
+def byline_in_words(byline: Sequence[str]) -> str:
+    """``Eva Novak and Piet de Vries``: the names as one line ("" without a byline),
+    where a reader shows a single author."""
+    return list_in_words([one_line(n) for n in byline if n.strip()])
+
+
+def printed_byline(byline: Sequence[str]) -> str | None:
     """``By Eva Novak and Piet de Vries``; None without a byline."""
-    names = [one_line(n) for n in byline if n.strip()]
-    return f"By {list_in_words(names)}" if names else None
+    names = byline_in_words(byline)
+    return f"By {names}" if names else None
 
 
 def printed_date(iso: str | None) -> str | None:
