@@ -24,8 +24,8 @@ from tests.validators import feed_meta, fixture_story, validate_atom
 from wire.config import FeedSpec
 from wire.formats import STORY_FORMATS, STORY_PAGE, Format, siblings, story_links
 from wire.formats import wire_namespace as namespace
-from wire.formats.printed import byline_in_words
 from wire.formats.namespaces import NINJS_FEED_KIND, WIRE_NS
+from wire.formats.printed import byline_in_words
 from wire.ingest.feeds import parse_feed
 from wire.ingest.ninjs import parse_ninjs
 from wire.model import InfoSource, Picture, Provider, PubStatus, Related, Rights, Story
