@@ -20,7 +20,8 @@ Strict without losing a word:
 * attributes XHTML 1.0 Strict does not define on the element are dropped, as
   are values its DTD would refuse (``dir`` other than ``ltr``/``rtl``, a
   ``lang`` that is no NMTOKEN, a repeated ``id``); an ``img`` with no ``alt``
-  gets an empty one (Strict requires it), one with no ``src`` is dropped;
+  gets an empty one (Strict requires it), one with no ``src`` is dropped, a
+  ``bdo`` with no direction becomes a ``span``;
 * content is fitted to the Strict content model: text and inline elements
   directly in ``body`` or ``blockquote`` go into a ``p``; stray list items into
   a ``ul``, ``dt``/``dd`` into a ``dl``, table parts into a ``table`` (cells
@@ -164,6 +165,8 @@ def _read(el: etree._Element) -> _Kids:
         return [_Node("div" if tag in _TO_DIV else "span", attrs, kids)]
     if tag not in _KIND or tag == "body":
         return kids
+    if _KIND[tag] == "empty":  # whatever a br, hr or img holds follows it
+        return [_Node(tag, _attrs(tag, el)), *kids]
     return [_Node(tag, _attrs(tag, el), kids)]
 
 
@@ -250,10 +253,14 @@ def _fit_table(kids: _Kids) -> _Kids:
         loose = []
     fitted = _nodes([n for node in (head, foot, *groups, *loose) if node for n in _fit(node)])
     if not fitted:
-        return _fit(_Node("p", caption.attrs, caption.kids)) if caption else []
+        return []
     if not any(n.tag in ("tbody", "tr") for n in fitted):
         fitted = [_Node("tbody", n.attrs, n.kids) for n in fitted]  # a head or foot alone
     return [*(_fit(caption) if caption else []), *fitted]
+
+
+def _caption(kids: _Kids) -> _Node | None:
+    return next((k for k in _nodes(kids) if k.tag == "caption"), None)
 
 
 _EXCLUDED: Final = {"pre": _NOT_IN_PRE, "a": frozenset({"a"})}
@@ -287,7 +294,9 @@ def _children(kids: _Kids, tag: str) -> _Kids:
                 out.append(kid)
             elif kid.tag in allowed:
                 out.extend(_fit(kid))
-            elif inner := _children(kid.kids, tag):
+            elif (inner := _children(kid.kids, tag)) and kid.tag in INLINE:
+                out.extend(inner)  # an inline element this one may not hold: its content
+            elif inner:
                 # a block or a part inside a paragraph: its content, set apart by a space
                 out.extend([*([" "] if out else []), *inner])
     elif kind in _ITEMS:
@@ -307,11 +316,14 @@ def _fit(node: _Node) -> _Kids:
         if "src" not in node.attrs:
             return []
         node.attrs.setdefault("alt", "")
+    if node.tag == "bdo" and "dir" not in node.attrs:
+        node = _Node("span", node.attrs, node.kids)  # Strict requires bdo's direction
     kids = _children(node.kids, node.tag)
     if kind in _ITEMS and not _nodes(kids):
         return []
-    if kind == "table" and not any(isinstance(k, _Node) and k.tag != "caption" for k in kids):
-        return kids  # nothing, or the caption alone as a paragraph
+    if kind == "table" and not kids:  # no rows: the caption, if any, as a paragraph
+        caption = _caption(node.kids)
+        return _fit(_Node("p", caption.attrs, caption.kids)) if caption else []
     return [_Node(node.tag, node.attrs, kids)]
 
 
