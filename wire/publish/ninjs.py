@@ -35,7 +35,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from wire.formats import ninjs as vocab
-from wire.instants import format_instant
+from wire.instants import format_instant, format_second
 from wire.model import Story
 from wire.publish.assembly import Frame, Layout
 from wire.publish.feedmeta import FeedMeta
@@ -114,10 +114,10 @@ def render_ninjs_story(story: Story) -> JSON:
         "headlines": [{"role": "main", "value": story.headline}],
     }
     optional: JSON = {
-        "versioncreated": format_instant(story.version_created),
-        "firstcreated": format_instant(story.first_created),
-        "contentcreated": format_instant(story.published_at),
-        "embargoed": format_instant(story.embargoed_until),
+        "versioncreated": format_second(story.version_created),
+        "firstcreated": format_second(story.first_created),
+        "contentcreated": format_second(story.published_at),
+        "embargoed": format_second(story.embargoed_until),
         "language": story.language,
         "slugline": story.slugline,
         "by": ", ".join(story.byline) or None,
