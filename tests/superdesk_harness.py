@@ -76,7 +76,7 @@ class _NoVocabularies:
 
 class _ParserError(Exception):
     @classmethod
-    def newsmlTwoParserError(cls, exception: Exception, provider: object = None) -> _ParserError:  # noqa: N802 (Superdesk's name)
+    def newsmlTwoParserError(cls, exception: Exception, provider: object = None) -> _ParserError:
         return cls(f"{type(exception).__name__}: {exception}")
 
 
@@ -113,7 +113,7 @@ def load() -> tuple[Callable[[bytes], Any], Callable[[str], Any], str]:
     root = Path(next(iter(spec.submodule_search_locations)))
     version = importlib.metadata.version("superdesk-core")
 
-    import flask
+    import flask  # type: ignore[import-not-found]  # only in Superdesk's interpreter
     from lxml import etree
 
     superdesk = _package(
@@ -139,7 +139,7 @@ def load() -> tuple[Callable[[bytes], Any], Callable[[str], Any], str]:
     )
     _package("superdesk.io", root / "io")
     _module("superdesk.io.registry", register_feed_parser=lambda name, parser: None)
-    superdesk.etree = _run_file("superdesk.etree", root / "etree.py")
+    superdesk.__dict__["etree"] = _run_file("superdesk.etree", root / "etree.py")
     _run_file("superdesk.utc", root / "utc.py")
     _run_file("superdesk.metadata.utils", root / "metadata" / "utils.py")
     base = root / "io" / "feed_parsers" / "__init__.py"
@@ -178,7 +178,8 @@ def _outcome(parse: Callable[[Any], Any], document: Any) -> dict[str, Any]:
         return {"items": parse(document)}
     except Exception as error:  # what Superdesk's ingest would log and refuse
         last = traceback.extract_tb(error.__traceback__)[-1]
-        return {"error": f"{type(error).__name__}: {error} (at {Path(last.filename).name}:{last.lineno})"}
+        where = f"{Path(last.filename).name}:{last.lineno}"
+        return {"error": f"{type(error).__name__}: {error} (at {where})"}
 
 
 def main() -> int:

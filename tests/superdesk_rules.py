@@ -170,9 +170,10 @@ def _groups(tree: etree._Element) -> list[dict[str, Any]]:
                         _find(ref, "itemClass", "itemRef/itemClass").get("qcode"),
                         "itemRef/itemClass/@qcode",
                     ),
-                    **{"headline": h.text for h in ref.findall(_q("headline"))},
                 }
             )
+            for headline in ref.findall(_q("headline")):  # the last one wins, as there
+                refs[-1]["headline"] = headline.text
         groups.append(
             {
                 "id": _required(group.get("id"), "group/@id"),

@@ -88,12 +88,10 @@ def test_every_group_has_a_role_qcode_that_resolves_to_its_roleuri() -> None:
     assert package is not None
     groups = package.findall("g:groupSet/g:group", NS)
     assert groups
-    schemes = {
-        s.get("alias"): s.get("uri") for s in package.findall("g:catalog/g:scheme", NS)
-    }
+    schemes = {s.get("alias"): s.get("uri") for s in package.findall("g:catalog/g:scheme", NS)}
     for group in groups:
         alias, _, code = (group.get("role") or "").partition(":")
-        assert schemes[alias] + code == group.get("roleuri") == FEED_GROUP_ROLE
+        assert f"{schemes[alias]}{code}" == group.get("roleuri") == FEED_GROUP_ROLE
 
 
 def test_feed_package_keeps_content_meta_when_the_feed_has_no_title() -> None:

@@ -147,9 +147,7 @@ def test_the_feed_package_is_a_composite_whose_groups_have_roles(read: Reader) -
 
 
 @pytest.mark.parametrize("name", ["mina", "arabic"])
-def test_each_item_has_its_headline_and_its_paragraphs_as_the_body(
-    read: Reader, name: str
-) -> None:
+def test_each_item_has_its_headline_and_its_paragraphs_as_the_body(read: Reader, name: str) -> None:
     story = fixture_story(name)
     for document in (_message(), render_newsml_story(story).decode("utf-8")):
         (item,) = [i for i in read("newsml", document) if i["uri"] == story.guid]
@@ -230,7 +228,7 @@ def test_ninjs_status_language_and_place_are_read(read: Reader) -> None:
 
 def test_ninjs_2_associations_are_refused_by_superdesks_1_x_reader(read: Reader) -> None:
     # ninjs 2.2's schema requires associations (and renditions) as arrays; Superdesk
-    # reads ninjs 1.x object maps and refuses the item (docs/formats.md says more).
+    # reads ninjs 1.x object maps and refuses the item (docs/consumers.md says more).
     with pytest.raises(Refused, match="'list' object has no attribute 'items'"):
         read("ninjs", json.dumps(render_ninjs_story(fixture_story("mina"))))
 

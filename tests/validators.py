@@ -1,5 +1,6 @@
 """Schema validators the render tests share (NewsML-G2 XSD, Atom RELAX NG, ninjs JSON
-Schema, and the XHTML 1.0 Strict DTD for NewsML-G2 bodies), plus the fixture stories and feed metadata they render.
+Schema, and the XHTML 1.0 Strict DTD for NewsML-G2 bodies), plus the fixture
+stories and feed metadata they render.
 
 Schemas are read from ``../shared/schemas`` (never copied into the repo; the W3C
 DTD, which shared/ lacks, is test data in ``tests/fixtures/xhtml1``), each
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from copy import deepcopy
 from collections.abc import Iterable
+from copy import deepcopy
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache

@@ -54,9 +54,9 @@ from wire.formats.namespaces import (
 from wire.formats.roles import IPTC_FALLBACK, IPTC_ROLE
 from wire.instants import format_second
 from wire.model import Provider, Rights, Story
+from wire.publish import xhtml1
 from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta
-from wire.publish import xhtml1
 from wire.publish.storyhtml import body_elements, format_dateline, text_direction
 from wire.text import one_line
 from wire.visibility import as_shown

@@ -249,7 +249,7 @@ def _fit_table(kids: _Kids) -> _Kids:
                 loose = []
             groups.append(_Node("tbody", part.attrs, part.kids))
     if loose and (head or foot or groups):
-        groups.append(_Node("tbody", {}, loose))
+        groups.append(_Node("tbody", {}, list[_Node | str](loose)))
         loose = []
     fitted = _nodes([n for node in (head, foot, *groups, *loose) if node for n in _fit(node)])
     if not fitted:
