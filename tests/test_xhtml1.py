@@ -84,6 +84,12 @@ def test_rows_beside_a_head_go_into_a_body() -> None:
     )
 
 
+def test_table_parts_out_of_order_are_demoted_where_they_stand() -> None:
+    assert _body("<table><tr><td>1</td></tr><caption>late</caption><thead/></table>") == (
+        "<table><tbody><tr><td>1</td></tr><tr><td>late</td></tr></tbody></table>"
+    )
+
+
 def test_a_table_with_no_rows_leaves_its_caption_as_a_paragraph() -> None:
     assert _body("<table><caption>Results</caption></table>") == "<p>Results</p>"
 

@@ -25,7 +25,8 @@ Strict without losing a word:
 * content is fitted to the Strict content model: text and inline elements
   directly in ``body`` or ``blockquote`` go into a ``p``; stray list items into
   a ``ul``, ``dt``/``dd`` into a ``dl``, table parts into a ``table`` (cells
-  into a row, rows into a ``tbody`` beside a ``thead``); a block inside a
+  into a row, rows into a ``tbody`` beside a ``thead``; a part out of the
+  DTD's order is demoted where it stands, never moved); a block inside a
   paragraph-level element gives that element its content; ``pre`` keeps the
   text of the ``img``/``big``/``small``/``sub``/``sup`` it may not hold; lists,
   rows and tables left empty are dropped (a table's caption then becomes a
@@ -224,34 +225,49 @@ def _nodes(kids: _Kids) -> list[_Node]:
     return [k for k in kids if isinstance(k, _Node)]
 
 
+def _grouped(rows: list[_Node]) -> list[_Node]:
+    """Rows and row groups as row groups only: runs of rows into a ``tbody`` each."""
+    out: list[_Node] = []
+    run: _Kids = []
+    for node in rows:
+        if node.tag == "tr":
+            run.append(node)
+            continue
+        if run:
+            out.append(_Node("tbody", {}, run))
+            run = []
+        out.append(node)
+    if run:
+        out.append(_Node("tbody", {}, run))
+    return out
+
+
 def _fit_table(kids: _Kids) -> _Kids:
+    """A table's parts in the DTD's order (caption, thead, tfoot, then rows or row
+    groups), never moved: a part out of its place is demoted where it stands (a
+    late caption to a row, a late thead or tfoot to a tbody), so text keeps its order."""
     caption: _Node | None = None
     head: _Node | None = None
     foot: _Node | None = None
-    groups: list[_Node] = []
-    loose: list[_Node] = []  # rows outside any row group, in order
+    rows: list[_Node] = []  # rows and row groups, in document order
     for part in _runs(kids, frozenset({"caption", "thead", "tfoot", "tbody", "tr"})):
         if isinstance(part, list):
-            loose.extend(_nodes(_wrapped("tr", part)))
-        elif part.tag == "caption" and caption is None:
+            rows.extend(_nodes(_wrapped("tr", part)))
+        elif part.tag == "caption" and not (caption or head or foot or rows):
             caption = part
-        elif part.tag == "caption":
-            loose.append(_Node("tr", {}, [_Node("td", {}, part.kids)]))
-        elif part.tag == "tr":
-            loose.append(part)
-        elif part.tag == "thead" and head is None:
+        elif part.tag == "thead" and not (head or foot or rows):
             head = part
-        elif part.tag == "tfoot" and foot is None:
+        elif part.tag == "tfoot" and not (foot or rows):
             foot = part
+        elif part.tag == "caption":
+            rows.append(_Node("tr", {}, [_Node("td", {}, part.kids)]))
+        elif part.tag == "tr":
+            rows.append(part)
         else:
-            if loose:
-                groups.append(_Node("tbody", {}, list(loose)))
-                loose = []
-            groups.append(_Node("tbody", part.attrs, part.kids))
-    if loose and (head or foot or groups):
-        groups.append(_Node("tbody", {}, list[_Node | str](loose)))
-        loose = []
-    fitted = _nodes([n for node in (head, foot, *groups, *loose) if node for n in _fit(node)])
+            rows.append(_Node("tbody", part.attrs, part.kids))
+    if head or foot or any(n.tag == "tbody" for n in rows):
+        rows = _grouped(rows)  # tbody+ or tr+, never both
+    fitted = _nodes([n for node in (head, foot, *rows) if node for n in _fit(node)])
     if not fitted:
         return []
     if not any(n.tag in ("tbody", "tr") for n in fitted):
