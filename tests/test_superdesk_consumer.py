@@ -7,10 +7,9 @@ interpreter with superdesk-core is available. To run those (CI needs exactly
 this; nothing of it is in wire's own dependencies, Superdesk's pins do not
 install on wire's Python)::
 
-    python3 -m venv /tmp/sdvenv
-    /tmp/sdvenv/bin/pip install --no-deps superdesk-core==2.5.3
-    /tmp/sdvenv/bin/pip install flask "arrow==0.13.0" pytz lxml
-    WIRE_SUPERDESK_PYTHON=/tmp/sdvenv/bin/python scripts/test tests/test_superdesk_consumer.py
+    scripts/superdesk-venv  # superdesk-core==2.5.3 --no-deps; flask, arrow==0.13.0, pytz
+    export WIRE_SUPERDESK_PYTHON=$PWD/.superdesk-venv/bin/python
+    scripts/test tests/test_superdesk_consumer.py
 
 What Superdesk reads of a NewsML-G2 item is what is checked (headline, body,
 byline, authors, language, status, times, edNote, signals, usage terms, the

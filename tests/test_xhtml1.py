@@ -136,7 +136,9 @@ _TAGS = sorted(
 )
 _WORD = st.text(st.characters(categories=("L", "N")), min_size=1, max_size=6)
 _ATTRS = st.dictionaries(
-    st.sampled_from(["class", "lang", "dir", "href", "src", "alt", "scope", "id", "style"]),
+    st.sampled_from(
+        ["class", "lang", "dir", "href", "hreflang", "name", "src", "alt", "scope", "id", "style"]
+    ),
     st.sampled_from(["rtl", "en", "x y", "row", "https://e.example/", "a1"]),
     max_size=3,
 )

@@ -104,7 +104,7 @@ _ENUMS: Final = {
     "dir": frozenset({"ltr", "rtl"}),
     "scope": frozenset({"row", "col", "rowgroup", "colgroup"}),
 }
-_NMTOKEN_ATTRS: Final = frozenset({"lang", XML_LANG, "hreflang"})
+_NMTOKEN_ATTRS: Final = frozenset({"lang", XML_LANG, "hreflang", "name"})
 _NMTOKEN: Final = re.compile(r"[A-Za-z0-9._:-]+\Z")
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9._:-]*\Z")
 
