@@ -118,7 +118,10 @@ def _item_meta(tree: etree._Element, item: dict[str, Any]) -> None:
     item["pubstatus"] = status.split(":")[1].lower()
     item["ednote"] = _text(meta, "edNote") or ""
     if text := _text(meta, "embargoed"):
-        item["embargoed"] = _date(text)
+        try:
+            item["embargoed"] = _date(text)
+        except ValueError:  # kept for inspection, the item is not refused
+            item["embargoed_text"] = text
     signals = [
         {"name": s.text or s.get("literal") or s.get("qcode"), "qcode": s.get("qcode")}
         for s in meta.findall(_q("signal"))
@@ -248,9 +251,12 @@ def read_newsml(data: bytes) -> Outcome:
     root = etree.fromstring(data)
     if not any(str(root.tag).endswith(t) for t in ("newsMessage", "newsItem", "packageItem")):
         raise Refused("not NewsML-G2")
-    items = [_item(tree) for item_set in root.findall(_q("itemSet")) for tree in item_set]
-    if str(root.tag).endswith(("newsItem", "packageItem")):
-        items.append(_item(root))
+    try:
+        items = [_item(tree) for item_set in root.findall(_q("itemSet")) for tree in item_set]
+        if str(root.tag).endswith(("newsItem", "packageItem")):
+            items.append(_item(root))
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        raise Refused(f"{type(error).__name__}: {error}") from error  # any error refuses all
     return Outcome(items)
 
 

@@ -213,6 +213,14 @@ def test_ninjs_instants_are_read_even_when_the_story_has_fractions(read: Reader)
     ] * 3
 
 
+def test_a_fractional_instant_as_wire_wrote_before_is_refused(read: Reader) -> None:
+    # The reported ninjs failure, kept as evidence that the reader is as strict.
+    doc = render_ninjs_story(_ninjs_story())
+    doc["versioncreated"] = "2025-07-04T02:00:00.250000Z"
+    with pytest.raises(Refused, match="does not match"):
+        read("ninjs", json.dumps(doc))
+
+
 def test_ninjs_status_language_and_place_are_read(read: Reader) -> None:
     story = _ninjs_story()
     (item,) = read("ninjs", json.dumps(render_ninjs_story(story)))
