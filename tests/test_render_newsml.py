@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.validators import NAMES, feed_meta, fixture_story, validate_newsml
+from tests.validators import (
+    NAMES,
+    feed_meta,
+    fixture_story,
+    validate_newsml,
+    validate_xhtml1_strict,
+)
 from wire.formats.namespaces import FEED_GROUP_ROLE, NAR_NS, XHTML_NS
 from wire.publish.newsml import (
     IPTC_CATALOG,
@@ -75,6 +81,32 @@ def test_feed_package_root_group_lists_every_item_in_feed_order() -> None:
         ("urn:wire:desk:corr-0002", "3"),
         ("urn:wire:mina-en:5f1c0a9e2b7d4c1e8a3f6b0d9c2e7a41", "1"),
     ]
+
+
+def test_every_group_has_a_role_qcode_that_resolves_to_its_roleuri() -> None:
+    package = _message("mina").find("g:itemSet/g:packageItem", NS)
+    assert package is not None
+    groups = package.findall("g:groupSet/g:group", NS)
+    assert groups
+    schemes = {s.get("alias"): s.get("uri") for s in package.findall("g:catalog/g:scheme", NS)}
+    for group in groups:
+        alias, _, code = (group.get("role") or "").partition(":")
+        assert f"{schemes[alias]}{code}" == group.get("roleuri") == FEED_GROUP_ROLE
+
+
+def test_feed_package_keeps_content_meta_when_the_feed_has_no_title() -> None:
+    meta = feed_meta("xml", title="", description="")
+    package = etree.fromstring(render_newsml(meta, [])).find("g:itemSet/g:packageItem", NS)
+    assert package is not None
+    assert package.find("g:contentMeta", NS) is not None
+
+
+def test_item_refs_carry_the_headline_beside_the_title() -> None:
+    ref = _message("mina").find("g:itemSet/g:packageItem/g:groupSet/g:group/g:itemRef", NS)
+    assert ref is not None
+    headline = fixture_story("mina").headline
+    assert ref.findtext("g:title", namespaces=NS) == headline
+    assert ref.findtext("g:headline", namespaces=NS) == headline
 
 
 def test_empty_feed_package_has_an_empty_root_group() -> None:
@@ -190,9 +222,77 @@ def test_embargo_is_item_meta_embargoed() -> None:
 def test_content_is_one_xhtml_html_element_with_picture_credits() -> None:
     inline = _item("full").find("g:contentSet/g:inlineXML", NS)
     assert inline is not None
+    assert inline.get("contenttype") == "application/xhtml+xml"
     assert [etree.QName(el).localname for el in inline] == ["html"]
-    credits = inline.xpath("//x:figure//x:span[@class='credit']/text()", namespaces=NS)
+    credits = inline.xpath(
+        "//x:div[contains(@class, 'wire-picture')]//x:span[@class='credit']/text()",
+        namespaces=NS,
+    )
     assert credits == ["Jane Doe/EWS", "Reader photo via\nSocial Media"]
+
+
+def test_html_is_head_with_title_then_body() -> None:
+    html = _item("mina").find("g:contentSet/g:inlineXML/x:html", NS)
+    assert html is not None
+    assert [etree.QName(el).localname for el in html] == ["head", "body"]
+    assert [etree.QName(el).localname for el in html[0]] == ["title"]
+
+
+def test_body_holds_the_paragraphs_directly() -> None:
+    # No wrapper element between body and the text: consumers read body's children.
+    story = fixture_story("mina")
+    body = _item("mina").find("g:contentSet/g:inlineXML/x:html/x:body", NS)
+    assert body is not None
+    paragraphs = [(etree.QName(el).localname, el.text) for el in body][: len(story.body)]
+    assert paragraphs == [("p", para) for para in story.body]
+
+
+def test_pictures_follow_the_paragraphs_as_divs_named_figure() -> None:
+    body = _item("full").find("g:contentSet/g:inlineXML/x:html/x:body", NS)
+    assert body is not None
+    assert [(etree.QName(el).localname, el.get("class")) for el in body][-2:] == [
+        ("div", "figure wire-picture"),
+        ("div", "figure wire-picture"),
+    ]
+    assert not body.xpath(".//x:figure | .//x:figcaption | .//x:article", namespaces=NS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_fixture_body_is_xhtml_1_0_strict(name: str) -> None:
+    html = _item(name).find("g:contentSet/g:inlineXML/x:html", NS)
+    assert html is not None
+    validate_xhtml1_strict(html)
+
+
+def test_instants_are_whole_seconds_in_utc() -> None:
+    moment = datetime(2026, 12, 1, 10, 0, 0, 987654, tzinfo=UTC)
+    story = replace(
+        fixture_story("embargoed"),
+        version_created=moment,
+        first_created=moment,
+        published_at=moment,
+        embargoed_until=moment,
+    )
+    item = etree.fromstring(render_newsml_story(story))
+    stamps = [
+        item.findtext(path, namespaces=NS)
+        for path in (
+            "g:itemMeta/g:versionCreated",
+            "g:itemMeta/g:firstCreated",
+            "g:itemMeta/g:embargoed",
+            "g:contentMeta/g:contentCreated",
+        )
+    ]
+    assert stamps == ["2026-12-01T10:00:00Z"] * 4
+
+
+def test_message_sent_and_package_version_created_are_whole_seconds() -> None:
+    meta = feed_meta("xml", updated=datetime(2026, 12, 1, 10, 0, 0, 5, tzinfo=UTC))
+    message = etree.fromstring(render_newsml(meta, []))
+    assert message.findtext("g:header/g:sent", namespaces=NS) == "2026-12-01T10:00:00Z"
+    assert message.findtext(
+        "g:itemSet/g:packageItem/g:itemMeta/g:versionCreated", namespaces=NS
+    ) == ("2026-12-01T10:00:00Z")
 
 
 def test_item_element_is_usable_on_its_own() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,30 @@ def test_empty_optional_fields_are_left_out() -> None:
 def test_rendering_is_deterministic() -> None:
     stories = [fixture_story(n) for n in NAMES]
     assert render_ninjs(feed_meta("json"), stories) == render_ninjs(feed_meta("json"), stories)
+
+
+def test_instants_are_whole_seconds_in_utc(shared: Path) -> None:
+    moment = datetime(2026, 12, 1, 10, 0, 0, 987654, tzinfo=UTC)
+    story = replace(
+        fixture_story("embargoed"),
+        version_created=moment,
+        first_created=moment,
+        published_at=moment,
+        embargoed_until=moment,
+    )
+    doc = render_ninjs_story(story)
+    validate_ninjs(doc)
+    assert [doc[k] for k in ("versioncreated", "firstcreated", "contentcreated", "embargoed")] == [
+        "2026-12-01T10:00:00Z"
+    ] * 4
+
+
+def test_associations_are_the_2_x_array_of_named_objects() -> None:
+    associations = _doc("full")["associations"]
+    assert isinstance(associations, list)
+    assert [a["name"] for a in associations] == [
+        "picture-1",
+        "picture-2",
+        "related-1",
+        "related-2",
+    ]

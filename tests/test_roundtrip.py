@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,6 +109,30 @@ def test_ninjs_feed_round_trip_gives_back_every_story_in_order() -> None:
     assert [_fields(s, evidence=False) for s in back] == [
         _fields(as_shown(s), evidence=False) for s in stories
     ]
+
+
+def test_newsml_wire_wrote_before_xhtml_1_0_still_reads_back(fixtures: Path) -> None:
+    # Until 2026-12 wire's bodies were <article> with HTML5 <figure>s, and the feed
+    # group had only a roleuri: such messages still read back story for story.
+    data = (fixtures / "formats" / "newsml_wire_2025_message.xml").read_bytes()
+    back = parse_newsml(data, name="old", fetched_at=FETCHED)
+    assert [_fields(s) for s in back] == [
+        _fields(as_shown(fixture_story(n))) for n in ("full", "mina")
+    ]
+
+
+def test_newsml_body_reads_back_the_same_from_the_old_and_the_new_shape(fixtures: Path) -> None:
+    old = parse_newsml(
+        (fixtures / "formats" / "newsml_wire_2025_message.xml").read_bytes(),
+        name="old",
+        fetched_at=FETCHED,
+    )
+    new = parse_newsml(
+        render_newsml(feed_meta("xml"), [fixture_story("full"), fixture_story("mina")]),
+        name="new",
+        fetched_at=FETCHED,
+    )
+    assert [(s.body, s.pictures) for s in old] == [(s.body, s.pictures) for s in new]
 
 
 _PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,7 +1,9 @@
 """Schema validators the render tests share (NewsML-G2 XSD, Atom RELAX NG, ninjs JSON
-Schema), plus the fixture stories and feed metadata they render.
+Schema, and the XHTML 1.0 Strict DTD for NewsML-G2 bodies), plus the fixture
+stories and feed metadata they render.
 
-Schemas are read from ``../shared/schemas`` (never copied into the repo), each
+Schemas are read from ``../shared/schemas`` (never copied into the repo; the W3C
+DTD, which shared/ lacks, is test data in ``tests/fixtures/xhtml1``), each
 loaded once, with network access switched off. Every validator raises
 ``AssertionError`` carrying the schema's own error log.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from copy import deepcopy
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
@@ -78,6 +81,29 @@ def validate_newsml(data: bytes) -> None:
 def validate_atom(data: bytes) -> None:
     """Valid against the RFC 4287 RELAX NG grammar, or AssertionError with the log."""
     _check(_atom_schema(), data, "Atom")
+
+
+XHTML1_STRICT_DTD = ROOT / "tests" / "fixtures" / "xhtml1" / "xhtml1-strict.dtd"
+
+
+@cache
+def _xhtml1_dtd() -> etree.DTD:
+    return etree.DTD(str(XHTML1_STRICT_DTD))
+
+
+def validate_xhtml1_strict(html: etree._Element) -> None:
+    """An XHTML ``html`` element (as found in a NewsML-G2 ``inlineXML``) valid against
+    the W3C XHTML 1.0 Strict DTD (vendored in tests/fixtures/xhtml1), or AssertionError
+    with the DTD's log. The element is checked as the standalone document a consumer
+    would cut out: namespace declarations it only inherits (``xmlns:wire``) are dropped."""
+    alone = deepcopy(html)
+    etree.cleanup_namespaces(alone)
+    doc = etree.fromstring(etree.tostring(alone), _SAFE)
+    dtd = _xhtml1_dtd()
+    if not dtd.validate(doc):
+        entries = cast("Iterable[object]", dtd.error_log)
+        log = "\n".join(str(e) for e in entries)
+        raise AssertionError(f"XHTML 1.0 Strict does not validate:\n{log}")
 
 
 def validate_ninjs(obj: Any) -> None:

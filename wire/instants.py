@@ -23,6 +23,17 @@ def format_instant(value: datetime | None) -> str | None:
     return value.strftime(spec)
 
 
+def format_second(value: datetime | None) -> str | None:
+    """UTC to the whole second (any fraction dropped), ``Z`` suffix:
+    ``2026-12-01T10:00:00Z``. What NewsML-G2 and ninjs carry, because their
+    common consumers parse no fraction (Superdesk's ninjs reader accepts only
+    ``%Y-%m-%dT%H:%M:%SZ`` and two fixed offsets, and refuses the whole item
+    otherwise). Dropping, not rounding, so an instant is never moved later."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def parse_instant(value: str | None) -> datetime | None:
     """An RFC 3339 instant to an aware UTC datetime (no zone: UTC).
     Raises ``ValueError`` when it is not one."""

@@ -30,9 +30,16 @@ WIRE_PREFIX: Final = "wire"
 SOURCE_ROLE_SCHEME: Final = WIRE_NS + "/source-role/"
 """The NewsML-G2 scheme of wire's source roles (alias ``SOURCE_ROLE_ALIAS``)."""
 SOURCE_ROLE_ALIAS: Final = "wirerole"
-FEED_GROUP_ROLE: Final = WIRE_NS + "/group-role/feed"
+GROUP_ROLE_SCHEME: Final = WIRE_NS + "/group-role/"
+"""The NewsML-G2 scheme of wire's package group roles (alias ``GROUP_ROLE_ALIAS``)."""
+GROUP_ROLE_ALIAS: Final = "wiregroup"
+FEED_GROUP_ROLE: Final = GROUP_ROLE_SCHEME + "feed"
 """``group/@roleuri`` of a NewsML-G2 feed package's root group: "these items are
 the feed, in order" (a listing, not a set of related stories)."""
+FEED_GROUP_QCODE: Final = GROUP_ROLE_ALIAS + ":feed"
+"""The same role as a QCode (``group/@role``), which resolves through the
+package's catalog to ``FEED_GROUP_ROLE``: consumers that read only ``role``
+(Superdesk's NewsML-G2 parser requires it) find one."""
 
 NINJS_FEED_KIND: Final = WIRE_NS + "/ninjs-feed"
 """``kind`` of wire's ninjs feed wrapper (ninjs defines no feed document)."""

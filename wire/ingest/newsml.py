@@ -175,6 +175,16 @@ def printed_dateline(
     return Dateline(place=place, agency=agency, date=date) if place else None
 
 
+def _stands_for(el: etree._Element, html5: str) -> bool:
+    """``el`` is the HTML5 element ``html5``, or the XHTML 1.0 ``div``/``span`` that
+    stands for it: wire writes ``<div class="figure …">`` in XHTML 1.0 Strict
+    bodies (``wire.publish.xhtml1``); older wire and HTML5 bodies say ``<figure>``."""
+    name = local(el)
+    if name == html5:
+        return True
+    return name in ("div", "span") and (el.get("class") or "").split()[:1] == [html5]
+
+
 def _xhtml(body: etree._Element) -> tuple[tuple[str, ...], tuple[Picture, ...]]:
     """Paragraphs and pictures of an XHTML body; figure captions are not paragraphs,
     and an XHTML ``header`` (dpa's: headline, subject lists, genre) is metadata the
@@ -183,13 +193,16 @@ def _xhtml(body: etree._Element) -> tuple[tuple[str, ...], tuple[Picture, ...]]:
     pictures: list[Picture] = []
     for el in body.iter():
         name = local(el)
-        if name == "header" or any(local(a) == "header" for a in el.iterancestors()):
+        if _stands_for(el, "header") or any(_stands_for(a, "header") for a in el.iterancestors()):
             continue
-        if name == "figure":
+        if _stands_for(el, "figure"):
             pictures.append(_figure(el))
         elif (
             name in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
-            and not any(local(a) in ("figure", "p", "li", "blockquote") for a in el.iterancestors())
+            and not any(
+                local(a) in ("p", "li", "blockquote") or _stands_for(a, "figure")
+                for a in el.iterancestors()
+            )
             and (text := text_of(el))
         ):
             paragraphs.append(text)
@@ -203,7 +216,7 @@ def _is_credit(el: etree._Element) -> bool:
 
 def _figure(fig: etree._Element) -> Picture:
     img = next(descendants(fig, "img"), None)
-    caption_el = next(descendants(fig, "figcaption"), None)
+    caption_el = next((d for d in fig.iterdescendants() if _stands_for(d, "figcaption")), None)
     credit_el = next((d for d in fig.iterdescendants() if _is_credit(d)), None)
     caption = None
     if caption_el is not None:

@@ -1,7 +1,10 @@
 """Stories → NewsML-G2 2.35 (Power conformance): one newsItem per story, or a newsMessage.
 
 Built with lxml's ElementMaker in the order the XSD demands: catalogRef/catalog,
-rightsInfo, itemMeta, contentMeta, contentSet. Where the XSD types a value as
+rightsInfo, itemMeta, contentMeta, contentSet. The content is an XHTML 1.0
+Strict document in ``inlineXML`` whose ``body`` holds the paragraphs directly
+(``wire.publish.xhtml1``). Instants are whole seconds in UTC with ``Z``
+(``wire.instants.format_second``). Where the XSD types a value as
 ``g2normalizedString`` (creditline, names, literals) whitespace runs collapse to
 one space: the schema forbids newlines there. wire's own values ride in the
 ``wire:`` namespace at the ``##other`` extension points (see
@@ -10,8 +13,15 @@ one space: the schema forbids newlines there. wire's own values ride in the
 A ``newsMessage`` (a feed) always opens its ``itemSet`` with one ``packageItem``
 that describes the feed itself: guid = the feed's self URL, itemClass
 ``ninat:composite``, title and description from the feed, and a ``groupSet`` whose
-root group (``roleuri`` = ``FEED_GROUP_ROLE``, mode ``pgrmod:seq``) holds one
-``itemRef`` per newsItem, in feed order. So an empty feed is still a valid
+root group (mode ``pgrmod:seq``) holds one ``itemRef`` per newsItem, in feed
+order. The group's role is given both ways the standard allows, as the QCode
+``wiregroup:feed`` (``role``, resolved by the package's own catalog) and as the
+URI ``FEED_GROUP_ROLE`` (``roleuri``) — the same concept, so both may be
+present; consumers that read only ``role`` (Superdesk's parser requires it on
+every group) and older readers of wire's ``roleuri`` both find it. The
+package's ``contentMeta`` is always present (Superdesk reads it
+unconditionally), and each ``itemRef`` carries the item's ``headline`` beside
+its ``title``. So an empty feed is still a valid
 message (``itemSet`` needs at least one item) that says "this feed, now, holds
 nothing", and a full one carries its order and membership explicitly. The
 package's version is the feed's ``updated`` instant in Unix seconds, so it
@@ -31,7 +41,10 @@ from lxml.builder import ElementMaker  # type: ignore[import-not-found]
 
 from wire.formats import wire_namespace as namespace
 from wire.formats.namespaces import (
+    FEED_GROUP_QCODE,
     FEED_GROUP_ROLE,
+    GROUP_ROLE_ALIAS,
+    GROUP_ROLE_SCHEME,
     NAR_NS,
     SOURCE_ROLE_ALIAS,
     SOURCE_ROLE_SCHEME,
@@ -39,11 +52,12 @@ from wire.formats.namespaces import (
     WIRE_PREFIX,
 )
 from wire.formats.roles import IPTC_FALLBACK, IPTC_ROLE
-from wire.instants import format_instant
+from wire.instants import format_second
 from wire.model import Provider, Rights, Story
+from wire.publish import xhtml1
 from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta
-from wire.publish.storyhtml import format_dateline, story_xhtml
+from wire.publish.storyhtml import body_elements, format_dateline, text_direction
 from wire.text import one_line
 from wire.visibility import as_shown
 
@@ -69,7 +83,8 @@ def _name(text: str) -> etree._Element:
 
 
 def _instant(value: datetime) -> str:
-    return format_instant(value) or ""
+    """Whole seconds, ``Z``: see ``wire.instants.format_second``."""
+    return format_second(value) or ""
 
 
 def _rights(r: Rights | None) -> list[etree._Element]:
@@ -176,6 +191,18 @@ def _content_meta(story: Story) -> etree._Element:
     return cm
 
 
+def _body(story: Story) -> etree._Element:
+    """The story's own text and pictures as the XHTML 1.0 Strict document NewsML-G2
+    consumers read (``wire.publish.xhtml1``): no attribution box or headline, which
+    the item's metadata already carries."""
+    return xhtml1.document(
+        one_line(story.headline),
+        body_elements(story, page=False),
+        lang=story.language,
+        direction=text_direction(story.language),
+    )
+
+
 def render_newsml_item(story: Story, meta: FeedMeta | None = None) -> etree._Element:
     """One ``newsItem`` element for ``story`` (a kill is ``stat:canceled``, still rendered)."""
     item: etree._Element = G.newsItem(
@@ -184,9 +211,7 @@ def render_newsml_item(story: Story, meta: FeedMeta | None = None) -> etree._Ele
         *_rights(story.rights),
         _item_meta(story, meta),
         _content_meta(story),
-        G.contentSet(
-            G.inlineXML(story_xhtml(story, page=False), contenttype="application/xhtml+xml")
-        ),
+        G.contentSet(G.inlineXML(_body(story), contenttype="application/xhtml+xml")),
         guid=story.guid,
         version=str(max(story.version, 1)),
         standard="NewsML-G2",
@@ -220,6 +245,8 @@ def _add_item_ref(group: etree._Element, guid: str, version: int, headline: str)
     )
     etree.SubElement(ref, _N + "itemClass", qcode="ninat:text")
     etree.SubElement(ref, _N + "title").text = headline
+    # The item's headline as contentMeta has it: what Superdesk reads from an itemRef.
+    etree.SubElement(ref, _N + "headline").text = headline
     return ref
 
 
@@ -243,20 +270,22 @@ def render_feed_package(meta: FeedMeta, stories: Sequence[Story]) -> etree._Elem
     )
     if one_line(meta.title):
         item_meta.append(G.title(one_line(meta.title)))
+    # Always there, even empty: consumers read contentMeta unconditionally.
     content_meta = G.contentMeta()
     if one_line(meta.title):
         content_meta.append(G.headline(meta.title))
     if meta.description:
         content_meta.append(G.description(meta.description, role="drol:summary"))
-    group = G.group(id="feed", roleuri=FEED_GROUP_ROLE)
+    group = G.group(id="feed", role=FEED_GROUP_QCODE, roleuri=FEED_GROUP_ROLE)
     group.set("mode", "pgrmod:seq")
     for story in stories:
         _add_item_ref(group, story.guid, story.version, story.headline)
     package: etree._Element = G.packageItem(
         G.catalogRef(href=IPTC_CATALOG),
+        G.catalog(G.scheme(alias=GROUP_ROLE_ALIAS, uri=GROUP_ROLE_SCHEME)),
         *_rights(meta.rights),
         item_meta,
-        *([content_meta] if len(content_meta) else []),
+        content_meta,
         G.groupSet(group, root="feed"),
         guid=meta.self_url,
         version=str(max(int(meta.updated.timestamp()), 1)),

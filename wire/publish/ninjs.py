@@ -22,6 +22,18 @@ contract in ``../shared/DESIGN.md``):
   ``urn:wire:related:<guid>:<n>`` (``uri`` is required), which stands for "no URL";
 * the story's own web link → ``renditions`` (name ``web``, text/html).
 
+Instants are whole seconds in UTC with ``Z`` (``wire.instants.format_second``):
+Superdesk's ninjs reader accepts no fraction and refuses the item otherwise.
+
+``associations`` and ``renditions`` are arrays of objects with ``name``, as the
+ninjs 2.x schema requires (``unevaluatedProperties: false`` leaves no room for
+a second, 1.x-shaped copy). Superdesk's ninjs parser (superdesk-core 2.5.3 and
+develop, 2025) is a ninjs 1.x reader: it iterates both as name-keyed objects
+and so refuses any wire document with a picture, a related link or a web link;
+it also reads the 1.x names (``headline``, ``body_html``, ``byline``). Serving
+both shapes in one document is impossible, so wire follows the 2.2 schema and
+Superdesk ingests wire through NewsML-G2 (docs/consumers.md).
+
 Feed wrapper (ninjs 2.2 defines none): a JSON object
 ``{"kind", "name", "title", "description", "updated", "self", "links",
 "items": [ninjs…]}``, items in feed order. ``kind`` is
@@ -42,7 +54,7 @@ from urllib.parse import quote
 
 from wire.formats import ninjs as vocab
 from wire.formats.namespaces import NINJS_FEED_KIND
-from wire.instants import format_instant
+from wire.instants import format_instant, format_second
 from wire.model import Story
 from wire.publish.assembly import Frame, Layout
 from wire.publish.feedmeta import FeedMeta
@@ -121,10 +133,10 @@ def render_ninjs_story(story: Story) -> JSON:
         "headlines": [{"role": "main", "value": story.headline}],
     }
     optional: JSON = {
-        "versioncreated": format_instant(story.version_created),
-        "firstcreated": format_instant(story.first_created),
-        "contentcreated": format_instant(story.published_at),
-        "embargoed": format_instant(story.embargoed_until),
+        "versioncreated": format_second(story.version_created),
+        "firstcreated": format_second(story.first_created),
+        "contentcreated": format_second(story.published_at),
+        "embargoed": format_second(story.embargoed_until),
         "language": story.language,
         "slugline": story.slugline,
         "by": ", ".join(story.byline) or None,

@@ -1,9 +1,10 @@
 """One story as a small standalone HTML page, and the XHTML pieces other renderers share.
 
-The same XHTML tree is the NewsML-G2 ``inlineXML`` body, the Atom/RSS content and
-the page at ``/stories/{guid}.html``, so every format shows the same attribution
-box and correction note. Everything is built as lxml elements: text is escaped
-by the serializer, never by hand.
+The same XHTML (HTML5 vocabulary) is the Atom/RSS content and the page at
+``/stories/{guid}.html``, so every format shows the same attribution box and
+correction note; the NewsML-G2 ``inlineXML`` body is ``body_elements(page=False)``
+brought down to XHTML 1.0 Strict by ``wire.publish.xhtml1``. Everything is built
+as lxml elements: text is escaped by the serializer, never by hand.
 """
 
 from __future__ import annotations
@@ -183,11 +184,8 @@ def content_html(story: Story) -> str:
     return etree.tostring(div, encoding="unicode", method="html")
 
 
-def story_xhtml(story: Story, *, page: bool = True) -> etree._Element:
-    """A complete XHTML ``html`` element for one story.
-
-    ``page=False`` is the NewsML-G2 ``inlineXML`` body: only the story's own text
-    and pictures, since the item's metadata already carries headline and attribution."""
+def story_xhtml(story: Story) -> etree._Element:
+    """A complete XHTML ``html`` element for one story: the page's HTML5 document."""
     html = etree.Element(_X + "html", nsmap=_NSMAP)  # type: ignore[arg-type]
     lang = story.language or "und"
     html.set("lang", lang)
@@ -200,11 +198,10 @@ def story_xhtml(story: Story, *, page: bool = True) -> etree._Element:
     _sub(head, "title", one_line(story.headline))
     body = _sub(html, "body")
     article = _sub(body, "article")
-    if page:
-        _sub(article, "h1", story.headline)
-        if story.summary:
-            _sub(article, "p", story.summary, class_="wire-summary")
-    for el in body_elements(story, page=page):
+    _sub(article, "h1", story.headline)
+    if story.summary:
+        _sub(article, "p", story.summary, class_="wire-summary")
+    for el in body_elements(story):
         article.append(el)
     return html
 
