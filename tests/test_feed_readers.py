@@ -25,7 +25,7 @@ from wire.config import FeedSpec
 from wire.formats import STORY_FORMATS, STORY_PAGE, Format, siblings, story_links
 from wire.formats import wire_namespace as namespace
 from wire.formats.namespaces import NINJS_FEED_KIND, WIRE_NS
-from wire.formats.printed import byline_in_words
+from wire.formats.printed import byline_line
 from wire.ingest.feeds import parse_feed
 from wire.ingest.ninjs import parse_ninjs
 from wire.model import InfoSource, Picture, Provider, PubStatus, Related, Rights, Story
@@ -126,12 +126,13 @@ def test_every_attribution_value_is_read_back_from_feedparser(fmt: str) -> None:
     ]
     assert [entry.wire_signals[f"signal-{i}"] for i in (1, 2)] == ["update", "correction"]
     assert entry.wire_provider == {"name": "Example Wire Service", "abbreviation": "EWS"}
-    assert entry.wire_byline == "Jane Doe, Ahmad Rahimi and Li Wei"
+    assert entry.wire_byline == "Jane Doe, Ahmad Rahimi, Li Wei"
     assert entry.wire_dateline == {"place": "Port Town", "agency": "EWS", "date": "2025-07-05"}
     assert entry.wire_creditline == "Example Wire Service (EWS) / Harbour Desk"
     assert entry.wire_editor == "M. Editor"
     assert entry.wire_embargoed == "2025-07-05T09:00:00Z"
     assert (entry.wire_version, entry.wire_pubstatus) == ("2", "usable")
+    assert entry.wire_urgency == "3"
     assert entry.wire_ednote == "Adds quotes from fishermen."
     assert [c["content"] for c in entry.media_credit] == [
         "Jane Doe/EWS",
@@ -172,6 +173,7 @@ def test_wires_parser_reads_back_every_attribution_field(fmt: str) -> None:
     assert back.rights.copyright_notice == story.rights.copyright_notice
     assert back.rights.usage_terms == story.rights.usage_terms
     assert back.embargoed_until == story.embargoed_until
+    assert back.urgency == story.urgency == 3
 
 
 def _item(*children: str) -> etree._Element:
@@ -393,7 +395,7 @@ def test_any_clean_storys_wire_elements_read_back_as_written(story: Story) -> No
     assert read.related == story.related
     assert read.signals == tuple(s for s in story.signals if s)
     assert read.provider == story.provider
-    assert read.byline == byline_in_words(story.byline)
+    assert read.byline == byline_line(story.byline)
     assert read.version == story.version
     assert read.pub_status is story.pub_status
 

@@ -16,7 +16,14 @@ from tests.validators import (
     validate_newsml,
     validate_xhtml1_strict,
 )
-from wire.formats.namespaces import FEED_GROUP_ROLE, NAR_NS, XHTML_NS
+from wire.formats import STORY_FORMATS, story_links
+from wire.formats.namespaces import (
+    FEED_GROUP_ROLE,
+    NAR_NS,
+    RENDITION_ALIAS,
+    RENDITION_SCHEME,
+    XHTML_NS,
+)
 from wire.publish.newsml import (
     IPTC_CATALOG,
     render_newsml,
@@ -308,3 +315,27 @@ def test_newlines_in_names_are_collapsed_where_the_xsd_forbids_them(shared: Path
 def test_rendering_is_deterministic() -> None:
     stories = [fixture_story(n) for n in NAMES]
     assert render_newsml(feed_meta("xml"), stories) == render_newsml(feed_meta("xml"), stories)
+
+
+def test_urgency_is_content_meta_urgency() -> None:
+    assert _item("full").findtext("g:contentMeta/g:urgency", namespaces=NS) == "3"
+
+
+def test_a_feed_item_links_the_story_in_every_other_single_story_format(shared: Path) -> None:
+    story = fixture_story("full")
+    data = render_newsml(feed_meta("xml"), [story])
+    validate_newsml(data)
+    [item] = etree.fromstring(data).iterfind(".//g:newsItem", NS)
+    remote = {
+        r.get("rendition"): (r.get("href"), r.get("contenttype"))
+        for r in item.iterfind("g:contentSet/g:remoteContent", NS)
+    }
+    links = story_links(feed_meta("xml").site_url, story.guid)
+    assert remote == {
+        f"{RENDITION_ALIAS}:{f.name}": (links[f.name], f.media_type.split(";")[0])
+        for f in STORY_FORMATS
+        if f.name != "newsml"
+    }
+    scheme = item.find(f"g:catalog/g:scheme[@alias='{RENDITION_ALIAS}']", NS)
+    assert scheme is not None
+    assert scheme.get("uri") == RENDITION_SCHEME

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.validators import NAMES, feed_meta, fixture_story, validate_ninjs
+from wire.formats import story_links
 from wire.publish.ninjs import render_ninjs, render_ninjs_story
 
 
@@ -180,3 +181,20 @@ def test_associations_are_the_2_x_array_of_named_objects() -> None:
         "related-1",
         "related-2",
     ]
+
+
+def test_urgency_is_ninjs_urgency() -> None:
+    assert render_ninjs_story(fixture_story("full"))["urgency"] == 3
+
+
+def test_a_feed_item_names_the_story_in_every_other_single_story_format(shared: Path) -> None:
+    story = fixture_story("full")
+    doc = json.loads(render_ninjs(feed_meta("json"), [story]))
+    [item] = doc["items"]
+    renditions = {r["name"]: (r["href"], r["contenttype"]) for r in item["renditions"]}
+    links = story_links(feed_meta("json").site_url, story.guid)
+    assert renditions["web"] == (story.link, "text/html")
+    assert renditions["nitf"] == (links["nitf"], "text/vnd.iptc.nitf")
+    assert renditions["text"] == (links["text"], "text/plain")
+    assert "ninjs" not in renditions  # the item is that rendition
+    validate_ninjs(item)

@@ -45,3 +45,7 @@ NINJS_FEED_KIND: Final = WIRE_NS + "/ninjs-feed"
 """``kind`` of wire's ninjs feed wrapper (ninjs defines no feed document)."""
 
 NINJS_SCHEMA_URI: Final = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
+RENDITION_SCHEME: Final = WIRE_NS + "/rendition/"
+"""The NewsML-G2 scheme of the story formats wire serves (``wirernd:nitf``): the
+``rendition`` of each ``remoteContent`` a feed item links (alias ``RENDITION_ALIAS``)."""
+RENDITION_ALIAS: Final = "wirernd"

@@ -24,16 +24,18 @@ def list_in_words(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def byline_in_words(byline: Sequence[str]) -> str:
-    """``Eva Novak and Piet de Vries``: the names as one line ("" without a byline),
-    where a reader shows a single author."""
-    return list_in_words([one_line(n) for n in byline if n.strip()])
+def byline_line(byline: Sequence[str]) -> str:
+    """``Eva Novak, Piet de Vries``: the names on one line ("" without a byline),
+    in no language's words, where a format or a reader shows one author field
+    (``wire:byline``, NewsML-G2 ``by``, ninjs ``by``, the page's "By")."""
+    return ", ".join(n for n in (one_line(n) for n in byline) if n)
 
 
 def printed_byline(byline: Sequence[str]) -> str | None:
-    """``By Eva Novak and Piet de Vries``; None without a byline."""
-    names = byline_in_words(byline)
-    return f"By {names}" if names else None
+    """``By Eva Novak and Piet de Vries``, the English printed line of the
+    plain-text story; None without a byline."""
+    names = [n for n in (one_line(n) for n in byline) if n]
+    return f"By {list_in_words(names)}" if names else None
 
 
 def printed_date(iso: str | None) -> str | None:

@@ -24,10 +24,12 @@ Item / entry level (RSS ``item``, Atom ``entry``, NewsML-G2 extension points):
     Positive integer; the same guid with a higher version replaces the lower.
 ``wire:pubStatus``
     usable · withheld · canceled.
+``wire:urgency``
+    IPTC urgency, 1 (most urgent) to 9; absent when the story states none.
 ``wire:provider name="" abbreviation=""``
     The distributing agency (also at feed level); text: its name again.
 ``wire:byline``
-    The byline as one line, ``A, B and C`` (one ``dc:creator`` / Atom
+    The byline as one line, names joined by ", " (one ``dc:creator`` / Atom
     ``author`` per person carries the names one by one). Always written:
     empty says the story has no byline (an Atom entry's author is then the
     agency, because RFC 4287 asks every entry for one).
@@ -77,7 +79,7 @@ from typing import Final
 from lxml import etree
 
 from wire.formats.namespaces import WIRE_NS
-from wire.formats.printed import byline_in_words
+from wire.formats.printed import byline_line
 from wire.formats.xmlpath import attr, local, namespace, text_of
 from wire.instants import format_instant, read_instant
 from wire.model import Dateline, InfoSource, Provider, PubStatus, Related, SourceRole, Story
@@ -86,6 +88,7 @@ from wire.text import one_line, squash
 ELEMENTS: Final = (
     "version",
     "pubStatus",
+    "urgency",
     "provider",
     "byline",
     "creditline",
@@ -137,9 +140,11 @@ def item_elements(story: Story) -> list[etree._Element]:
         _el("version", str(story.version)),
         _el("pubStatus", story.pub_status.value),
     ]
+    if story.urgency is not None:
+        out.append(_el("urgency", str(story.urgency)))
     if story.provider:
         out.append(provider_element(story.provider))
-    out.append(_el("byline", byline_in_words(story.byline)))
+    out.append(_el("byline", byline_line(story.byline)))
     if story.credit_line:
         out.append(_el("creditline", one_line(story.credit_line)))
     if story.dateline:
@@ -185,6 +190,7 @@ class WireElements:
     sources: tuple[InfoSource, ...] = ()
     editor: str | None = None
     pub_status: PubStatus | None = None
+    urgency: int | None = None
     embargoed: datetime | None = None
     version: int | None = None
     related: tuple[Related, ...] = ()
@@ -278,6 +284,12 @@ def read_elements(el: etree._Element | None) -> WireElements:
             version = int(raw_version)
         else:
             review.append(f"wire:version {raw_version!r} is not a positive integer")
+    urgency = None
+    if (raw_urgency := first("urgency")) is not None:
+        if raw_urgency.isdigit() and 1 <= int(raw_urgency) <= 9:
+            urgency = int(raw_urgency)
+        else:
+            review.append(f"wire:urgency {raw_urgency!r} is not an IPTC urgency (1-9)")
     provider = None
     if "provider" in found:
         prov = found["provider"][0]
@@ -289,6 +301,7 @@ def read_elements(el: etree._Element | None) -> WireElements:
         sources=_sources(found),
         editor=first("editor"),
         pub_status=status,
+        urgency=urgency,
         embargoed=read_instant(first("embargoed")),
         version=version,
         related=_related(found),

@@ -448,6 +448,7 @@ def _story(
         guid=guid,
         version=extras.version or 1,
         pub_status=extras.pub_status or PubStatus.USABLE,
+        urgency=extras.urgency,
         version_created=entry.updated or entry.published,
         first_created=entry.published,
         published_at=entry.published,

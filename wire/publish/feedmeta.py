@@ -57,6 +57,11 @@ class FeedMeta:
             return None
         return self.rights.copyright_notice or self.rights.copyright_holder
 
+    def rendition_links(self, guid: str) -> list[tuple[str, str, str]]:
+        """(format name, href, media type) of the story in every single-story format."""
+        links = story_links(self.site_url, guid)
+        return [(f.name, links[f.name], f.media_type.split(";", 1)[0]) for f in STORY_FORMATS]
+
     def renditions(self, guid: str) -> list[tuple[str, str, str]]:
         """(href, media type, label) of the story in every single-story format but
         the page (the item's own link): NITF, NewsML-G2, ninjs, plain text."""

@@ -46,11 +46,14 @@ from wire.formats.namespaces import (
     GROUP_ROLE_ALIAS,
     GROUP_ROLE_SCHEME,
     NAR_NS,
+    RENDITION_ALIAS,
+    RENDITION_SCHEME,
     SOURCE_ROLE_ALIAS,
     SOURCE_ROLE_SCHEME,
     WIRE_NS,
     WIRE_PREFIX,
 )
+from wire.formats.printed import byline_line
 from wire.formats.roles import IPTC_FALLBACK, IPTC_ROLE
 from wire.instants import format_second
 from wire.model import Provider, Rights, Story
@@ -143,6 +146,8 @@ def _item_meta(story: Story, meta: FeedMeta | None) -> etree._Element:
 
 def _content_meta(story: Story) -> etree._Element:
     cm: etree._Element = G.contentMeta()
+    if story.urgency is not None:
+        cm.append(G.urgency(str(story.urgency)))
     if story.published_at:
         cm.append(G.contentCreated(_instant(story.published_at)))
     if story.dateline and one_line(story.dateline.place):
@@ -177,7 +182,7 @@ def _content_meta(story: Story) -> etree._Element:
     if story.dateline:
         cm.append(G.dateline(format_dateline(story.dateline)))
     if story.byline:
-        cm.append(G.by(", ".join(story.byline)))
+        cm.append(G.by(byline_line(story.byline)))
     if story.credit_line and one_line(story.credit_line):
         cm.append(G.creditline(one_line(story.credit_line)))
     if story.summary:
@@ -203,15 +208,34 @@ def _body(story: Story) -> etree._Element:
     )
 
 
+def _renditions(story: Story, meta: FeedMeta | None) -> list[etree._Element]:
+    """In a feed, the story in every other single-story format (NITF, ninjs, plain
+    text, the page) as ``remoteContent`` renditions (``wirernd:nitf``); what a
+    NewsML-G2 reader keeps as the item's renditions."""
+    if meta is None:
+        return []
+    return [
+        G.remoteContent(href=href, contenttype=kind, rendition=f"{RENDITION_ALIAS}:{name}")
+        for name, href, kind in meta.rendition_links(story.guid)
+        if name != "newsml"
+    ]
+
+
 def render_newsml_item(story: Story, meta: FeedMeta | None = None) -> etree._Element:
     """One ``newsItem`` element for ``story`` (a kill is ``stat:canceled``, still rendered)."""
     item: etree._Element = G.newsItem(
         G.catalogRef(href=IPTC_CATALOG),
-        G.catalog(G.scheme(alias=SOURCE_ROLE_ALIAS, uri=SOURCE_ROLE_SCHEME)),
+        G.catalog(
+            G.scheme(alias=SOURCE_ROLE_ALIAS, uri=SOURCE_ROLE_SCHEME),
+            G.scheme(alias=RENDITION_ALIAS, uri=RENDITION_SCHEME),
+        ),
         *_rights(story.rights),
         _item_meta(story, meta),
         _content_meta(story),
-        G.contentSet(G.inlineXML(_body(story), contenttype="application/xhtml+xml")),
+        G.contentSet(
+            G.inlineXML(_body(story), contenttype="application/xhtml+xml"),
+            *_renditions(story, meta),
+        ),
         guid=story.guid,
         version=str(max(story.version, 1)),
         standard="NewsML-G2",

@@ -20,7 +20,10 @@ contract in ``../shared/DESIGN.md``):
   related → ``associations`` (``type`` text, title in ``title``); a picture or
   link with no URL gets the URI ``urn:wire:picture:<guid>:<n>`` /
   ``urn:wire:related:<guid>:<n>`` (``uri`` is required), which stands for "no URL";
-* the story's own web link → ``renditions`` (name ``web``, text/html).
+* urgency → ``urgency``;
+* the story's own web link → ``renditions`` (name ``web``, text/html); in a feed,
+  one rendition per other single-story format wire serves it in (``nitf``,
+  ``newsml``, ``text``, ``html``: name, ``href``, ``contenttype``).
 
 Instants are whole seconds in UTC with ``Z`` (``wire.instants.format_second``):
 Superdesk's ninjs reader accepts no fraction and refuses the item otherwise.
@@ -54,7 +57,8 @@ from urllib.parse import quote
 
 from wire.formats import ninjs as vocab
 from wire.formats.namespaces import NINJS_FEED_KIND
-from wire.instants import format_instant, format_second
+from wire.formats.printed import byline_line
+from wire.instants import format_second
 from wire.model import Story
 from wire.publish.assembly import Frame, Layout
 from wire.publish.feedmeta import FeedMeta
@@ -121,8 +125,10 @@ def _infosources(story: Story) -> list[JSON]:
     return out
 
 
-def render_ninjs_story(story: Story) -> JSON:
-    """One ninjs 2.2 object for ``story``; empty fields are left out, never invented."""
+def render_ninjs_story(story: Story, meta: FeedMeta | None = None) -> JSON:
+    """One ninjs 2.2 object for ``story``; empty fields are left out, never invented.
+    In a feed (``meta``), its renditions also name the story in every other
+    single-story format (``nitf``, ``newsml``, ``text``, ``html``)."""
     doc: JSON = {
         "uri": story.guid,
         "type": "text",
@@ -137,9 +143,10 @@ def render_ninjs_story(story: Story) -> JSON:
         "firstcreated": format_second(story.first_created),
         "contentcreated": format_second(story.published_at),
         "embargoed": format_second(story.embargoed_until),
+        "urgency": story.urgency,
         "language": story.language,
         "slugline": story.slugline,
-        "by": ", ".join(story.byline) or None,
+        "by": byline_line(story.byline) or None,
         "located": story.dateline.place if story.dateline and story.dateline.place else None,
         "copyrightholder": story.rights.copyright_holder,
         "copyrightnotice": story.rights.copyright_notice,
@@ -162,10 +169,7 @@ def render_ninjs_story(story: Story) -> JSON:
         ("infosources", _infosources(story)),
         ("associations", _pictures(story) + _related(story)),
         ("subjects", [{"name": s} for s in story.subjects]),
-        (
-            "renditions",
-            [{"name": "web", "href": story.link, "contenttype": "text/html"}] if story.link else [],
-        ),
+        ("renditions", _renditions(story, meta)),
     ):
         if value:
             doc[key] = value
@@ -194,7 +198,7 @@ def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
         "name": meta.name,
         "title": meta.title,
         "description": meta.description,
-        "updated": format_instant(meta.updated),
+        "updated": format_second(meta.updated),
         "self": meta.self_url,
         "links": _links(meta),
         "items": [],
@@ -204,8 +208,19 @@ def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
     return Frame(head + b'"items": [', b"]" + tail)
 
 
+def _renditions(story: Story, meta: FeedMeta | None) -> list[JSON]:
+    web = [{"name": "web", "href": story.link, "contenttype": "text/html"}] if story.link else []
+    if meta is None:
+        return web
+    return web + [
+        {"name": name, "href": href, "contenttype": kind}
+        for name, href, kind in meta.rendition_links(story.guid)
+        if name != "ninjs"
+    ]
+
+
 def _fragment(meta: FeedMeta, story: Story) -> bytes:
-    return _json(render_ninjs_story(as_shown(story)))
+    return _json(render_ninjs_story(as_shown(story), meta))
 
 
 NINJS: Final = Layout(frame=_frame, fragment=_fragment, separator=b", ")

@@ -14,6 +14,7 @@ from typing import Final
 from lxml import etree
 
 from wire.formats.namespaces import XHTML_NS
+from wire.formats.printed import byline_line
 from wire.model import Dateline, PubStatus, Story
 from wire.text import one_line
 
@@ -136,7 +137,7 @@ def _row(dl: etree._Element, term: str, value: str | None) -> None:
 def attribution_box(story: Story) -> etree._Element:
     """Who wrote it, who provides it, what to print, whose rights: one ``dl``."""
     box = _el("dl", class_="wire-attribution")
-    _row(box, "By", ", ".join(story.byline))
+    _row(box, "By", byline_line(story.byline))
     _row(box, "Credit", one_line(story.credit_line) if story.credit_line else None)
     _row(box, "Dateline", format_dateline(story.dateline) if story.dateline else None)
     if story.provider:
