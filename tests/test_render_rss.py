@@ -208,7 +208,8 @@ def test_rendering_is_deterministic() -> None:
 
 def test_feedparser_reads_byline_rights_picture_credits_and_sources() -> None:
     entry = feedparser.parse(render_rss(feed_meta(), [fixture_story("full")])).entries[0]
-    assert [a["name"] for a in entry.authors] == ["Jane Doe", "Ahmad Rahimi"]
+    assert [a["name"] for a in entry.authors][:2] == ["Jane Doe", "Ahmad Rahimi"]
+    assert entry.author == "Jane Doe, Ahmad Rahimi"
     assert entry.rights == "© 2025 Example Wire Service — Editorial use only; no archiving."
     assert [c["content"] for c in entry.media_credit] == [
         "Jane Doe/EWS",

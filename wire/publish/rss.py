@@ -26,6 +26,7 @@ from lxml import etree
 from wire.formats import rights
 from wire.formats import wire_namespace as namespace
 from wire.formats.namespaces import ATOM_NS, DCTERMS_NS, MEDIA_NS, WIRE_NS, WIRE_PREFIX
+from wire.formats.printed import byline_line
 from wire.instants import format_instant
 from wire.model import Story
 from wire.publish import _feedgen
@@ -135,6 +136,10 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> tuple[etree._Element, etr
         else:
             channel.append(provider)
     for item, story in zip(items, usable, strict=True):
+        if len(story.byline) > 1:
+            # Readers that show one author show RSS's <author> (feedparser: the last
+            # author element): the whole byline, after one dc:creator per person.
+            etree.SubElement(item, "author").text = byline_line(story.byline)
         item.extend(
             etree.Element(_A + "link", href=href, rel="alternate", type=kind, title=label)
             for href, kind, label in meta.renditions(story.guid)
