@@ -2,8 +2,9 @@
 
 SQLite's FTS5 and PostgreSQL's text search each have a tokenizer of their own,
 and they disagree: PostgreSQL's parser keeps ``3.14``, ``a.b@c.de`` and URLs
-whole, depends on the database's ``LC_CTYPE`` for what a letter is, and its
-``simple`` configuration still lower-cases; FTS5's ``unicode61`` knows Unicode
+whole, and takes what a letter is from the database's ``LC_CTYPE`` (even over
+words already cut, ``to_tsvector('simple', …)`` splits some at characters
+Python calls numbers, such as Bengali fraction signs); FTS5's ``unicode61`` knows Unicode
 6.1 and strips some diacritics but not others. So neither is asked to find
 words. ``words`` does, here, and the store keeps its answer as the index text:
 words joined by single spaces, each made only of characters both backends keep
