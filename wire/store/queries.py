@@ -1,4 +1,6 @@
-"""The SELECTs behind feeds, cursors and embargo release. Pure: builds queries, runs none.
+"""The SELECTs behind feeds, cursors, embargo release and the desk's list.
+
+Pure: builds queries, runs none.
 
 Each query is shaped to walk one index in the order it returns, so its cost
 follows ``limit`` rather than the number of stories stored.

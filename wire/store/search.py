@@ -2,20 +2,21 @@
 
 SQLite's FTS5 and PostgreSQL's text search each have a tokenizer of their own,
 and they disagree: PostgreSQL's parser keeps ``3.14``, ``a.b@c.de`` and URLs
-whole, and takes what a letter is from the database's ``LC_CTYPE`` (even over
-words already cut, ``to_tsvector('simple', …)`` splits some at characters
-Python calls numbers, such as Bengali fraction signs); FTS5's ``unicode61`` knows Unicode
-6.1 and strips some diacritics but not others. So neither is asked to find
-words. ``words`` does, here, and the store keeps its answer as the index text:
-words joined by single spaces, each made only of characters both backends keep
-inside a word. FTS5 (``unicode61``, diacritics left alone, every letter, mark
-and number category a word character) splits that text at the spaces and
-nowhere else; PostgreSQL does not parse it at all (``array_to_tsvector`` takes
-the words as they are). A query is cut by the same function and becomes words
-that must all be present, so both backends answer the same.
+whole and takes what a letter is from the database's ``LC_CTYPE`` (even over
+words already cut, ``to_tsvector('simple', …)`` splits some, at Bengali
+fraction signs for one); FTS5's ``unicode61`` knows Unicode 6.1 and strips
+some diacritics but not others. So neither is asked to find words. ``words``
+does, here, and the store keeps its answer as the index text: words joined by
+single spaces, each made only of characters both backends keep inside a word.
+FTS5 (``unicode61``, diacritics left alone, every letter, mark and number
+category a word character) splits that text at the spaces and nowhere else;
+PostgreSQL does not parse it at all (``array_to_tsvector`` takes the words as
+they are). A query is cut by the same function and becomes words that must all
+be present, so both backends answer the same.
 
-A word is a run of letters, marks and numbers after NFKC, case folding and the
-removal of combining marks (``é`` and ``e``, ``ﬁ`` and ``fi``, ``İ`` and ``i``
+Text is cut at whitespace, and each piece is folded and cut again: a word is a
+run of letters, marks and numbers after NFKC, case folding and the removal of
+combining marks (``é`` and ``e``, ``ﬁ`` and ``fi``, ``İ`` and ``i``
 match; Arabic vowel marks and tatweel are dropped). Everything else separates
 words: hyphens, underscores, apostrophes, the dots of ``3.14`` and of URLs and
 e-mail addresses, which are found by their parts. Invisible format characters
