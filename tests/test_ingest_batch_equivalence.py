@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.store_fixtures import empty_store, twin
 from wire.config import Config, ServerSettings, SourceConfig, SourceKind
@@ -26,7 +27,8 @@ from wire.intake import IngestOutcome, Input
 from wire.model import Audience, FeedFilter
 from wire.service import Wire
 from wire.store import SQLStore, sqlite_dsn
-from wire.store.base import Store
+from wire.store.base import DeskQuery, Store
+from wire.store.tables import story_search
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 T0 = NOW - timedelta(hours=2)
@@ -35,6 +37,14 @@ CONFIG = Config(
     sources=(SourceConfig("agency", SourceKind.PUSH),),
 )
 VOCABULARY = [f"w{i}" for i in range(400)]
+HEADLINES = ("Talks resume", "Floods spread", "Harvest falls")
+SEARCHES = [
+    ("talks",),
+    ("floods", "spread"),
+    ("harvest",),
+    ("changed",),
+    *[(w,) for w in VOCABULARY[:40]],
+]
 SUBJECTS = ("medtop:01000000", "medtop:04000000")
 
 
@@ -85,7 +95,7 @@ def sequence(seed: int, length: int = 40) -> list[Input]:
         else:
             uri = f"urn:agency:{rng.randrange(12)}"
             status = rng.choices(["usable", "canceled", "withheld"], [0.8, 0.1, 0.1])[0]
-            headline = rng.choice(["Talks resume", "Floods spread", "Harvest falls"])
+            headline = rng.choice(HEADLINES)
             subject = rng.choice([None, *SUBJECTS])
             minute = rng.choice([None, *range(8)])
             data = ninjs(uri, headline, rng.choice(bodies), status, minute, subject)
@@ -109,6 +119,19 @@ def answer(outcome: IngestOutcome) -> tuple[Any, ...]:
         for r in outcome.results
     )
     return outcome.name, type(outcome.error).__name__ if outcome.error else None, results
+
+
+async def desk(store: SQLStore) -> dict[str, Any]:
+    """The desk's index: every story's words as stored, what searches and the
+    review filter list."""
+    async with store._require().connect() as conn:
+        rows = await conn.execute(select(story_search.c.guid, story_search.c.words))
+        words = sorted((r.guid, r.words) for r in rows)
+    found = {}
+    for query in [*(DeskQuery(words=w) for w in SEARCHES), DeskQuery(needs_review=True)]:
+        listed = await store.find_stories(query, now=NOW, limit=1000)
+        found[repr(query)] = [(i.story.guid, i.story.version, i.duplicate_of) for i in listed]
+    return {"words": words, "found": found}
 
 
 async def state(store: Store, guids: set[str]) -> dict[str, Any]:
@@ -163,6 +186,7 @@ async def test_a_batch_stores_what_its_inputs_store_one_at_a_time(
     assert [answer(o) for o in together] == [answer(o) for o in one_by_one]
     guids = {r.story.guid for o in one_by_one for r in o.results}
     assert await state(store, guids) == await state(other, guids)
+    assert await desk(store) == await desk(other)
 
 
 async def test_the_sequences_meet_every_case_they_are_meant_to() -> None:

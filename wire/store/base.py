@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from wire.duplicates import Fingerprint
-from wire.model import Audience, FeedFilter, Story
+from wire.model import Audience, FeedFilter, PubStatus, Story
 from wire.visibility import NO_EXPOSURE, Exposure
 
 
@@ -197,8 +197,9 @@ class SourceState:
 class Write:
     """One version to write, as ``wire.store.plan.plan_write`` decided it: the
     stored document, the exposure and withdrawal time of the head, and the
-    near-duplicate ``hold`` recorded with a new guid. ``created``: no version of
-    the guid existed; ``now``: when the write was decided."""
+    near-duplicate ``hold`` recorded with a new guid, and the ``words`` the
+    desk's search finds it by. ``created``: no version of the guid existed;
+    ``now``: when the write was decided."""
 
     story: Story
     doc: str
@@ -207,6 +208,35 @@ class Write:
     created: bool
     now: datetime
     hold: Hold | None = None
+    words: str = ""  # what the desk's search finds it by (wire.store.search.story_words)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskQuery:
+    """Which stories an editor lists (``Stories.find_stories``); ``None``: any.
+
+    ``language`` matches a tag and its subtags, case-insensitively (``en`` finds
+    ``en-GB``). ``needs_review``: the current version has review notes, or the
+    story is held as a near duplicate awaiting a decision. ``embargoed``: its
+    embargo is still in force at the ``now`` asked. ``words``: every one must be
+    in the headline or body of the current version (or, for a killed story, of
+    the version it killed), as ``wire.store.search.words`` cuts them."""
+
+    source: str | None = None
+    status: PubStatus | None = None
+    language: str | None = None
+    needs_review: bool | None = None
+    embargoed: bool | None = None
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A story as the desk's list shows it: its current version, and the story
+    it is held as a near duplicate of while the hold awaits a decision."""
+
+    story: Story
+    duplicate_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,6 +434,21 @@ class Stories(Protocol):
         and no duplicate even while writes go on. Holds what the feed may show the
         audience now and every withdrawn story (a superset: the visibility rule
         decides which removals the audience hears of).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def find_stories(
+        self,
+        query: DeskQuery,
+        *,
+        now: datetime,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[Listed]:
+        """The stories an editor asks for, whatever their status or embargo: the
+        newest ``limit`` by (sort time, guid) descending, strictly older than
+        ``before`` when given, so paging by the last one's position has no gap
+        and no duplicate while stories are added.
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 

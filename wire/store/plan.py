@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from wire.errors import IdentityCollision, StoreError, StoryValidationError, VersionConflict
 from wire.model import Origin, PubStatus, Story
 from wire.store.base import Entry, Hold, SaveResult, Write
+from wire.store.search import story_words
 from wire.storyjson import encode_story
 from wire.visibility import NO_EXPOSURE, Exposure, withdrawn
 
@@ -197,6 +198,7 @@ def plan_write(
         created,
         now,
         replace(hold, guid=new.guid) if created and hold is not None else None,
+        story_words(new, current),
     )
     result = SaveResult(
         new,

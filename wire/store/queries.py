@@ -1,4 +1,6 @@
-"""The SELECTs behind feeds, cursors and embargo release. Pure: builds queries, runs none.
+"""The SELECTs behind feeds, cursors, embargo release and the desk's list.
+
+Pure: builds queries, runs none.
 
 Each query is shaped to walk one index in the order it returns, so its cost
 follows ``limit`` rather than the number of stories stored.
@@ -11,11 +13,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    TextClause,
+    and_,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    text,
+)
 
 from wire.model import Audience, FeedFilter, PubStatus
+from wire.store.base import DeskQuery
 from wire.store.rows import indexable
-from wire.store.tables import stories, story_terms
+from wire.store.search import fts5_match, tsquery
+from wire.store.tables import (
+    PG_SEARCH_VECTOR,
+    STORY_SEARCH_FTS,
+    holds,
+    stories,
+    story_search,
+    story_terms,
+)
 
 _USABLE = PubStatus.USABLE.value
 _TERM_KINDS = ("subject", "keyword")
@@ -220,4 +242,64 @@ def next_embargo_query(after: datetime) -> Select[Any]:
     s = stories.c
     return select(func.min(s.embargoed_until)).where(
         s.pub_status == _USABLE, s.embargoed_until > after
+    )
+
+
+_fts = table(STORY_SEARCH_FTS, column("rowid"), column(STORY_SEARCH_FTS))
+"""SQLite's FTS5 table over ``story_search`` (made by migration 0007, not by metadata)."""
+
+
+def _having_words(words: tuple[str, ...], *, postgres: bool) -> ColumnElement[bool]:
+    """Stories whose index holds every word: FTS5 ``MATCH`` on SQLite, ``@@`` on
+    the GIN-indexed vector on PostgreSQL; the words are taken as they are on both."""
+    ss = story_search.c
+    if postgres:
+        hit: ColumnElement[bool] | TextClause = text(
+            f"{PG_SEARCH_VECTOR} @@ CAST(:wire_tsquery AS tsquery)"
+        ).bindparams(wire_tsquery=tsquery(words))
+    else:
+        matching = select(_fts.c.rowid).where(
+            _fts.c[STORY_SEARCH_FTS].op("MATCH")(fts5_match(words))
+        )
+        hit = ss.id.in_(matching)
+    return stories.c.guid.in_(select(ss.guid).where(hit))
+
+
+def desk_query(
+    query: DeskQuery,
+    *,
+    now: datetime,
+    limit: int,
+    before: tuple[datetime, str] | None,
+    postgres: bool,
+) -> Select[Any]:
+    """The desk's list: every status and embargo, filtered as ``query`` says,
+    newest first by (sort time, guid), with the open near-duplicate hold of each."""
+    s, h = stories.c, holds.c
+    held = h.guid.is_not(None)
+    conds: list[Any] = []
+    if query.source is not None:
+        conds.append(s.source == indexable(query.source))
+    if query.status is not None:
+        conds.append(s.pub_status == query.status.value)
+    if query.language is not None:
+        tag = query.language.lower()
+        conds.append(or_(func.lower(s.language) == tag, func.lower(s.language).like(f"{tag}-%")))
+    if query.needs_review is True:
+        conds.append(or_(s.reviews > 0, held))
+    elif query.needs_review is False:
+        conds.append(and_(s.reviews == 0, ~held))
+    if query.embargoed is True:
+        conds.append(s.embargoed_until > now)
+    elif query.embargoed is False:
+        conds.append(or_(s.embargoed_until.is_(None), s.embargoed_until <= now))
+    if query.words:
+        conds.append(_having_words(query.words, postgres=postgres))
+    joined = stories.outerjoin(holds, and_(h.guid == s.guid, h.decision.is_(None)))
+    return (
+        select(s.guid, s.sort_time, s.doc, h.duplicate_of)
+        .select_from(joined)
+        .where(*conds, *_keyset(s.sort_time, s.guid, before))
+        .order_by(s.sort_time.desc(), s.guid.desc())
+        .limit(limit)
     )

@@ -77,7 +77,13 @@ def head_values(
         "language": _opt(story.language),
         "provider": _opt(story.provider.name if story.provider else None),
         "doc": doc,
+        "reviews": len(story.review),
     }
+
+
+def search_values(guid: str, words: str) -> dict[str, Any]:
+    """The ``story_search`` row of a current version (``words``: ``story_words``)."""
+    return {"guid": guid, "words": indexable(words)}
 
 
 def term_values(story: Story) -> list[dict[str, Any]]:

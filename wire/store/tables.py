@@ -94,7 +94,9 @@ stories = Table(
     Column("doc", Text, nullable=False),
     Column("exposure", Text),  # wire.visibility.Exposure as JSON; NULL: never seen
     Column("withdrawn_at", Instant),
+    Column("reviews", Integer, nullable=False, server_default="0"),  # len(story.review)
 )
+Index("ix_stories_desk", stories.c.sort_time, stories.c.guid)  # the desk's list, newest first
 Index("ix_stories_withdrawn_at", stories.c.withdrawn_at, stories.c.guid)
 Index("ix_stories_feed", stories.c.pub_status, stories.c.sort_time, stories.c.guid)
 Index(
@@ -143,6 +145,31 @@ Index(
     story_terms.c.sort_time,
     story_terms.c.guid,
 )
+
+story_search = Table(
+    "story_search",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column(
+        "guid",
+        _key(),
+        ForeignKey("stories.guid", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("words", Text, nullable=False),
+)
+"""The words of each story's current version (``wire.store.search``), space-separated.
+
+Found through a full-text index over ``words``: on SQLite the FTS5 table
+``story_search_fts`` (external content, rowid ``id``, kept by triggers), on
+PostgreSQL a GIN index on ``array_to_tsvector(string_to_array(words, ' '))``;
+both are made by migration 0007, not by this metadata. ``id`` is the stable
+integer key FTS5 needs (an ``INTEGER PRIMARY KEY`` keeps its value through VACUUM)."""
+
+STORY_SEARCH_FTS = "story_search_fts"
+PG_SEARCH_VECTOR = "array_to_tsvector(string_to_array(story_search.words, ' '))"
+"""The expression PostgreSQL's GIN index is built on; a query must spell it the same."""
 
 story_versions = Table(
     "story_versions",

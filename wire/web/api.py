@@ -32,7 +32,7 @@ from urllib.parse import quote
 from aiohttp import hdrs, web
 
 from wire.access import ROLES, Editor
-from wire.cursors import decode_position, encode_position
+from wire.cursors import decode_page, decode_position, encode_page, encode_position
 from wire.deliver.retry import delivery_summary
 from wire.desk import corrected_dict
 from wire.errors import Killed, StoryValidationError
@@ -43,7 +43,8 @@ from wire.model import PubStatus, Role, Story
 from wire.publish.changes import read_changes
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import SHA256, Wire, raw_summary
-from wire.store.base import Hold, IdempotentReply, IngestFailure, SaveResult
+from wire.store.base import DeskQuery, Hold, IdempotentReply, IngestFailure, Listed, SaveResult
+from wire.store.search import words
 from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
 from wire.web.auth import bearer_token
 from wire.web.feeds import audience_of, entitled_feed
@@ -89,6 +90,9 @@ STRONG_VERSION_TAG = re.compile(r'"[0-9]{1,18}"')
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")  # as the story schema says
+MAX_QUERY = 1000  # characters of a search query
+MAX_QUERY_WORDS = 32
 
 
 # helpers ---------------------------------------------------------------------------
@@ -246,6 +250,49 @@ def query_limit(request: web.Request, default: int, maximum: int) -> int:
     if not DIGITS.fullmatch(raw) or not 1 <= int(raw) <= maximum:
         raise bad_parameter("limit", f"must be a whole number from 1 to {maximum}")
     return int(raw)
+
+
+def query_flag(request: web.Request, name: str) -> bool | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise bad_parameter(name, "must be true or false")
+    return raw == "true"
+
+
+def query_words(request: web.Request) -> tuple[str, ...]:
+    """``q`` as the words every found story must hold; a query with no word
+    (empty, or only punctuation) is refused rather than read as "everything"."""
+    raw = request.query.get("q")
+    if raw is None:
+        return ()
+    if len(raw) > MAX_QUERY:
+        raise bad_parameter("q", f"must be at most {MAX_QUERY} characters")
+    found = tuple(words(raw))
+    if not found:
+        raise bad_parameter("q", "holds no word to search for (letters or digits)")
+    if len(found) > MAX_QUERY_WORDS:
+        raise bad_parameter("q", f"must hold at most {MAX_QUERY_WORDS} distinct words")
+    return found
+
+
+def desk_query(request: web.Request) -> DeskQuery:
+    """The filters of ``GET /api/v1/stories``; a bad value is a 400 naming it."""
+    status = request.query.get("status")
+    if status is not None and status not in {s.value for s in PubStatus}:
+        raise bad_parameter("status", f"must be one of {', '.join(s.value for s in PubStatus)}")
+    language = request.query.get("language")
+    if language is not None and not LANGUAGE_TAG.fullmatch(language):
+        raise bad_parameter("language", "must be a language tag, e.g. en or en-GB")
+    return DeskQuery(
+        source=query_source(request),
+        status=PubStatus(status) if status is not None else None,
+        language=language,
+        needs_review=query_flag(request, "needs_review"),
+        embargoed=query_flag(request, "embargoed"),
+        words=query_words(request),
+    )
 
 
 # story JSON from the desk -------------------------------------------------------------
@@ -446,6 +493,49 @@ async def put_story(request: web.Request) -> web.Response:
         fetched_at=wire.clock(),
     )
     return story_response(result.story, status=_save_status(result), location=result.created)
+
+
+def listed_dict(listed: Listed, now: datetime) -> JSON:
+    """A story as the desk's list shows it: enough to sort an inbox and open it."""
+    story = listed.story
+    assert story.sort_time is not None  # every stored version has both
+    assert story.version_created is not None
+    return {
+        "guid": story.guid,
+        "version": story.version,
+        "headline": story.headline,
+        "source": story.origin.source,
+        "pub_status": story.pub_status.value,
+        "language": story.language,
+        "sort_time": format_instant(story.sort_time),
+        "version_created": format_instant(story.version_created),
+        "embargoed_until": format_instant(story.embargoed_until) if story.embargoed_until else None,
+        "embargoed": story.embargoed_at(now),
+        "review": list(story.review),
+        "duplicate_of": listed.duplicate_of,
+        "href": story_path(story.guid),
+    }
+
+
+async def list_stories(request: web.Request) -> web.Response:
+    """``GET /api/v1/stories``: the desk's list, every status, newest first, filtered
+    and searched, a page at a time (``before``: the ``next`` of the page before)."""
+    await require_editor(request)
+    query = desk_query(request)
+    limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
+    before = request.query.get("before")
+    position = decode_page(before) if before is not None else None
+    wire = request.app[WIRE]
+    now = wire.clock()
+    found = await wire.store.find_stories(query, now=now, limit=limit + 1, before=position)
+    page = found[:limit]
+    following = None
+    if len(found) > limit:
+        last = page[-1].story
+        assert last.sort_time is not None  # every stored version has one
+        following = encode_page(last.sort_time, last.guid)
+    body = {"stories": [listed_dict(item, now) for item in page], "next": following}
+    return web.json_response(body, dumps=dumps)
 
 
 async def get_story(request: web.Request) -> web.Response:
@@ -699,6 +789,7 @@ def setup_routes(app: web.Application) -> None:
     guid = "{guid:[^/]+}"
     r = app.router
     r.add_post(f"{PREFIX}/stories", post_story)
+    r.add_get(f"{PREFIX}/stories", list_stories)
     r.add_put(f"{PREFIX}/stories/{guid}", put_story)
     r.add_get(f"{PREFIX}/stories/{guid}", get_story)
     r.add_get(f"{PREFIX}/stories/{guid}/history", get_history)

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wire.errors import StoreError
 from wire.model import Audience, FeedFilter, Story
-from wire.store.base import Entry, Hold, SaveResult, Write
+from wire.store.base import DeskQuery, Entry, Hold, Listed, SaveResult, Write
 from wire.store.plan import check_guid, plan_save, plan_write
 from wire.store.queries import (
     changes_query,
+    desk_query,
     embargoes_query,
     latest_queries,
     next_embargo_query,
@@ -25,12 +26,21 @@ from wire.store.rows import (
     entry_from_row,
     head_values,
     record_values,
+    search_values,
     term_values,
     version_values,
 )
+from wire.store.search import story_words
 from wire.store.sql.coordination import CoordinationSQL
 from wire.store.sql.engine import _SAVE_ATTEMPTS, chunks
-from wire.store.tables import CHANGE_SEQ, holds, stories, story_terms, story_versions
+from wire.store.tables import (
+    CHANGE_SEQ,
+    holds,
+    stories,
+    story_search,
+    story_terms,
+    story_versions,
+)
 from wire.storyjson import encode_story
 
 
@@ -89,8 +99,8 @@ class StoriesSQL(CoordinationSQL):
 
     async def _apply_writes(self, conn: AsyncConnection, writes: Sequence[Write]) -> None:
         """Carry out planned writes, in order, in a fixed handful of statements however
-        many there are: every version appended; of each guid, the head, terms and
-        hold of its last write. One change number per guid, in the order of their
+        many there are: every version appended; of each guid, the head, terms,
+        search words and hold of its last write. One change number per guid, in the order of their
         last writes, so a cursor sees each change once."""
         if not writes:
             return
@@ -126,6 +136,11 @@ class StoriesSQL(CoordinationSQL):
         terms = [term for w in last.values() for term in term_values(w.story)]
         if terms:
             await conn.execute(insert(story_terms), terms)
+        for chunk in chunks(replaced):
+            await conn.execute(delete(story_search).where(story_search.c.guid.in_(chunk)))
+        await conn.execute(
+            insert(story_search), [search_values(guid, w.words) for guid, w in last.items()]
+        )
         held = [w.hold for w in writes if w.hold is not None]
         for chunk in chunks([h.guid for h in held]):
             await conn.execute(delete(holds).where(holds.c.guid.in_(chunk)))
@@ -206,6 +221,22 @@ class StoriesSQL(CoordinationSQL):
         async with self._read() as conn:
             return [(int(r.seq), entry_from_row(r)) for r in await conn.execute(query)]
 
+    async def find_stories(
+        self,
+        query: DeskQuery,
+        *,
+        now: datetime,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[Listed]:
+        """The desk's list (see ``Stories.find_stories`` and ``desk_query``)."""
+        if limit <= 0:
+            return []
+        select_ = desk_query(query, now=now, limit=limit, before=before, postgres=self.is_postgres)
+        async with self._read() as conn:
+            rows = await conn.execute(select_)
+            return [Listed(decode_story(r.doc), r.duplicate_of) for r in rows]
+
     async def embargoes_between(self, start: datetime, end: datetime) -> list[Story]:
         """Usable stories whose embargo lifts in (start, end], soonest first."""
         async with self._read() as conn:
@@ -227,16 +258,18 @@ class StoriesSQL(CoordinationSQL):
         ready = [s for s in planned if s is not None]
         try:
             async with self._write() as conn:
-                heads, versions, terms = [], [], []
+                heads, versions, terms, searched = [], [], [], []
                 last = await self._next(conn, CHANGE_SEQ, len(ready))
                 for seq, story in enumerate(ready, start=last - len(ready) + 1):
                     doc = encode_story(story)
                     heads.append(head_values(story, seq=seq, doc=doc))
                     versions.append(version_values(story, doc=doc, now=now))
                     terms.extend(term_values(story))
+                    searched.append(search_values(story.guid, story_words(story)))
                 if heads:
                     await conn.execute(insert(stories), heads)
                     await conn.execute(insert(story_versions), versions)
+                    await conn.execute(insert(story_search), searched)
                 if terms:
                     await conn.execute(insert(story_terms), terms)
         except IntegrityError as exc:
