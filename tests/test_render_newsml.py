@@ -24,6 +24,7 @@ from wire.formats.namespaces import (
     RENDITION_SCHEME,
     XHTML_NS,
 )
+from wire.publish.feedmeta import Alternate
 from wire.publish.newsml import (
     IPTC_CATALOG,
     render_newsml,
@@ -339,3 +340,19 @@ def test_a_feed_item_links_the_story_in_every_other_single_story_format(shared: 
     scheme = item.find(f"g:catalog/g:scheme[@alias='{RENDITION_ALIAS}']", NS)
     assert scheme is not None
     assert scheme.get("uri") == RENDITION_SCHEME
+
+
+def test_the_feed_package_links_the_feed_in_its_other_formats(shared: Path) -> None:
+    siblings = (
+        Alternate("https://wire.example/feeds/all.rss", "application/rss+xml", "RSS 2.0"),
+        Alternate("https://wire.example/feeds/all.json", "application/json", "ninjs 2.2"),
+    )
+    data = render_newsml(replace(feed_meta("xml"), alternates=siblings), [fixture_story("full")])
+    validate_newsml(data)
+    package = etree.fromstring(data).find(".//g:packageItem", NS)
+    assert package is not None
+    links = package.findall("g:itemMeta/g:link", NS)
+    assert [
+        (ln.get("href"), ln.get("contenttype"), ln.findtext("g:title", namespaces=NS))
+        for ln in links
+    ] == [(a.href, a.media_type, a.title) for a in siblings]

@@ -294,6 +294,11 @@ def render_feed_package(meta: FeedMeta, stories: Sequence[Story]) -> etree._Elem
     )
     if one_line(meta.title):
         item_meta.append(G.title(one_line(meta.title)))
+    # The feed in its other formats, as Atom's and RSS's rel="alternate" links say.
+    item_meta.extend(
+        G.link(G.title(a.title), rel="irel:seeAlso", href=a.href, contenttype=a.media_type)
+        for a in meta.alternates
+    )
     # Always there, even empty: consumers read contentMeta unconditionally.
     content_meta = G.contentMeta()
     if one_line(meta.title):
