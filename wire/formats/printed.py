@@ -10,10 +10,11 @@ told to print are the same wherever it reads them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Final
 
 from wire.formats.roles import ROLE_WORDS, ROLE_WORDS_FALLBACK
-from wire.model import Dateline, InfoSource, Picture, Rights
+from wire.model import Dateline, InfoSource, Picture, PubStatus, Rights
 from wire.text import one_line
 
 
@@ -106,3 +107,31 @@ def picture_line(index: int, picture: Picture) -> str:
     if picture.url:
         parts.append(f"<{picture.url}>")
     return " ".join(parts)
+
+
+STATUS_WORDS: Final = {
+    PubStatus.WITHHELD: "Withheld: do not publish this story until further notice.",
+    PubStatus.CANCELED: "Killed: this story has been withdrawn and must not be published.",
+}
+"""What a reader is told of a story no longer usable (a usable story says nothing)."""
+
+
+def printed_status(status: PubStatus) -> str | None:
+    """The notice a withheld or killed story carries, in words; None when usable."""
+    return STATUS_WORDS.get(status)
+
+
+def _utc(when: datetime) -> datetime:
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def machine_time(when: datetime) -> str:
+    """``2026-11-28T11:00:00Z``: the same instant for a ``<time datetime>``."""
+    return _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def printed_time(when: datetime) -> str:
+    """``28 November 2026, 11:00 UTC``: an instant as a page prints it, in UTC
+    (the page says which zone, the ``<time>`` element carries the instant)."""
+    utc = _utc(when)
+    return f"{utc.day} {utc:%B %Y, %H:%M} UTC"

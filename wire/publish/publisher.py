@@ -25,7 +25,7 @@ from wire.config import Config, FeedSpec
 from wire.cursors import decode_page, encode_page
 from wire.errors import Unrenderable
 from wire.events import EventBus, FeedChanged, StoredElsewhere, StoryChanged
-from wire.formats import Format, feed_path, siblings, story_format
+from wire.formats import STORY_PAGE, Format, feed_path, siblings, story_format
 from wire.model import PUBLIC, Audience, Facets, FeedFilter, Provider, Rights, Story
 from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
 from wire.publish.atom import ATOM
@@ -56,6 +56,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 THREAD_THRESHOLD = 20  # fragments to render; more leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
 _EVERY_STORY = Audience(name="every story", embargo_rights=True, partner=True)
+FRONT_PAGE_STORIES = 20  # the newest public stories the front page lists
 SELECTIONS_KEPT = 8192  # (feed, view) selections shared by the formats of a view (refs, ~2 KB)
 
 
@@ -569,13 +570,33 @@ class Publisher:
             raise Unrenderable(f"story {story.guid!r} cannot be rendered now") from exc
         return self.wrap(body, content_type, modified=story.version_created or EPOCH)
 
-    @staticmethod
-    def render_story(story: Story, ext: str) -> bytes:
-        """One story's bytes in the story format served under ``ext``."""
+    def render_story(self, story: Story, ext: str) -> bytes:
+        """One story's bytes in the story format served under ``ext`` (the page
+        links to itself and the other formats under this wire's ``base_url``)."""
         found = story_format(ext)
         if found is None:
             raise KeyError(ext)
+        if found.name == STORY_PAGE:
+            return render_story_html(story, self.base_url)
         return _STORY_RENDERERS[found.name](story)
+
+    async def front_page_stories(self, limit: int = FRONT_PAGE_STORIES) -> list[Story]:
+        """The newest stories of the public feeds as the public sees them there
+        (each through the visibility rule again: a removal notice is no story to
+        list), newest first, each once."""
+        now = self.clock()
+        view = view_of(PUBLIC)
+        found: dict[str, Story] = {}
+        for spec in self.config.feeds:
+            if not spec.public:
+                continue
+            selection = await self._current(spec, view)
+            for story in selection.items:
+                verdict = decide(PUBLIC, story, NO_EXPOSURE, now=now, scope=(spec.filter,))
+                if verdict.verdict is Verdict.VISIBLE and verdict.story is not None:
+                    found.setdefault(story.guid, verdict.story)
+        newest = sorted(found.values(), key=lambda s: (s.sort_time or EPOCH, s.guid), reverse=True)
+        return newest[:limit]
 
 
 def _frame_isolated(

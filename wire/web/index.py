@@ -1,21 +1,82 @@
-"""The front page: what this wire publishes and where, for a person with a browser.
+"""The front page: the newest public stories and every feed this wire publishes,
+for a person with a browser (and, through its ``rel="alternate"`` links, for a
+feed reader pointed at the site).
 
-Built once from the config (it changes only when the config does), so it costs
-nothing per request.
+The feed table comes from the config; the story list is the public feeds'
+current selection (shared with the feeds themselves), so a request costs no
+store read while the feeds are unchanged. Every text is escaped by ``html.escape``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from aiohttp import web
 
 from wire.config import Config
-from wire.formats import Format, feed_path
+from wire.formats import STORY_PAGE, Format, feed_path, story_path
+from wire.formats.printed import machine_time, printed_time
+from wire.model import Story
+from wire.publish.storyhtml import text_direction
+from wire.text import one_line
+from wire.web.keys import PUBLISHER
+
+STYLE = """
+:root{color-scheme:light dark}
+body{font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;
+max-width:60rem;margin:0 auto;padding:1rem;background:Canvas;color:CanvasText}
+h1{margin:.5rem 0}
+h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
+ol.stories{list-style:none;padding:0;margin:0}
+ol.stories li{padding:.5rem 0;border-bottom:1px solid rgba(127,127,127,.3)}
+ol.stories a{font-weight:600;font-size:1.05rem;overflow-wrap:anywhere}
+.meta{color:GrayText;font-size:.875rem}
+.feeds{display:grid;gap:.75rem}
+.feed{padding:.5rem 0;border-bottom:1px solid rgba(127,127,127,.3)}
+.feed small{color:GrayText}
+a{color:LinkText}
+"""
 
 
-def render_index(config: Config) -> bytes:
-    """An HTML page listing every public feed in each of its formats."""
+def _autodiscovery(config: Config, base: str) -> str:
+    """One ``<link rel="alternate">`` per public feed and format: what browsers and
+    feed readers find a site's feeds by."""
+    links = []
+    for spec in config.feeds:
+        if not spec.public:
+            continue
+        for fmt in spec.formats:
+            kind = Format(fmt)
+            links.append(
+                f'<link rel="alternate" type="{escape(kind.media_type)}"'
+                f' title="{escape(f"{one_line(spec.title)} ({kind.label})")}"'
+                f' href="{escape(base + feed_path(spec.name, fmt))}">'
+            )
+    return "\n".join(links)
+
+
+def _story_item(story: Story, base: str) -> str:
+    href = escape(base + story_path(story.guid, STORY_PAGE))
+    lang = f' lang="{escape(story.language)}"' if story.language else ""
+    direction = text_direction(story.language)
+    dir_attr = f' dir="{direction}"' if direction else ""
+    meta = []
+    when = story.sort_time
+    if when is not None:
+        iso = machine_time(when)
+        meta.append(f'<time datetime="{iso}">{escape(printed_time(when))}</time>')
+    if story.provider:
+        meta.append(f'<span class="provider">{escape(one_line(story.provider.name))}</span>')
+    return (
+        f'<li><a href="{href}"{lang}{dir_attr}>{escape(one_line(story.headline))}</a>'
+        f'<div class="meta">{" · ".join(meta)}</div></li>'
+    )
+
+
+def render_index(config: Config, stories: Sequence[Story] = ()) -> bytes:
+    """An HTML page listing the newest public stories and every feed in each of
+    its formats."""
     base = config.server.base_url.rstrip("/")
     rows = []
     for spec in config.feeds:
@@ -25,16 +86,23 @@ def render_index(config: Config) -> bytes:
         )
         access = "public" if spec.public else "partners only"
         rows.append(
-            f"<tr><td><b>{escape(spec.title)}</b><br><small>{escape(spec.description)}</small>"
-            f"</td><td>{access}</td><td>{links}</td></tr>"
+            f'<div class="feed"><b>{escape(spec.title)}</b> <small>({access})</small><br>'
+            f"<small>{escape(spec.description)}</small><br>{links}</div>"
         )
+    items = "".join(_story_item(s, base) for s in stories)
+    latest = f'<ol class="stories">{items}</ol>' if items else "<p>No stories yet.</p>"
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>wire</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
-td{{padding:.4rem .8rem;border-bottom:1px solid #ddd;vertical-align:top}}</style></head>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>wire</title>
+{_autodiscovery(config, base)}
+<style>{STYLE}</style></head>
 <body><h1>wire</h1>
 <p>Wire-service feeds with their attribution made explicit.</p>
-<table>{"".join(rows)}</table>
+<h2>Latest stories</h2>
+{latest}
+<h2>Feeds</h2>
+<div class="feeds">{"".join(rows)}</div>
 <p><a href="{escape(base)}/api/v1/openapi.yaml">HTTP API (OpenAPI 3.1)</a> ·
 <a href="{escape(base)}/healthz">health</a></p>
 </body></html>
@@ -43,9 +111,12 @@ td{{padding:.4rem .8rem;border-bottom:1px solid #ddd;vertical-align:top}}</style
 
 
 def setup_routes(app: web.Application, config: Config) -> None:
-    body = render_index(config)
-
     async def index(request: web.Request) -> web.Response:
-        return web.Response(body=body, content_type="text/html", charset="utf-8")
+        stories = await request.app[PUBLISHER].front_page_stories()
+        response = web.Response(
+            body=render_index(config, stories), content_type="text/html", charset="utf-8"
+        )
+        response.headers["Cache-Control"] = "public, max-age=60"
+        return response
 
     app.router.add_get("/", index)
