@@ -10,8 +10,7 @@ import lxml.html
 from tests.validators import fixture_story
 from wire.formats import STORY_FORMATS
 from wire.model import PubStatus, SourceRole
-from wire.publish.storyhtml import render_story_html
-
+from wire.publish.storyhtml import content_html, render_story_html
 
 BASE = "https://wire.example"
 
@@ -46,7 +45,8 @@ def test_markup_in_text_is_escaped_not_executed() -> None:
 
 
 def test_attribution_box_lists_everything() -> None:
-    rows = _rows(_page("full"))
+    """The whole box, as feeds carry it (the page prints credit and sources above it)."""
+    rows = _rows(lxml.html.fragment_fromstring(content_html(fixture_story("full"))))
     for row in [
         ("By", "Jane Doe, Ahmad Rahimi"),
         ("Credit", "Example Wire Service (EWS) / Harbour Desk"),
@@ -162,3 +162,13 @@ def test_page_links_to_the_story_in_every_format() -> None:
 
 def test_right_to_left_story_sets_the_direction() -> None:
     assert _page("arabic").get("dir") == "rtl"
+
+
+def test_page_prints_credit_and_sources_once() -> None:
+    terms = [term for term, _ in _rows(_page("full"))]
+    assert "Credit" not in terms
+    assert "Sources" not in terms
+
+
+def test_printed_time_keeps_its_order_in_a_right_to_left_page() -> None:
+    assert _page("arabic").xpath("//time/@dir") == ["ltr"]

@@ -239,7 +239,8 @@ def _heading(article: etree._Element, story: Story) -> None:
     meta = _sub(article, "p", class_="wire-meta")
     when = story.sort_time
     if when is not None:
-        _sub(meta, "time", printed_time(when), datetime=machine_time(when))
+        # Printed in English: isolated, so a right-to-left page keeps its order.
+        _sub(meta, "time", printed_time(when), datetime=machine_time(when), dir="ltr")
     if story.provider:
         provider = _sub(meta, "span", one_line(story.provider.name), class_="wire-provider")
         if when is not None:
@@ -252,6 +253,9 @@ def _heading(article: etree._Element, story: Story) -> None:
     dateline = printed_dateline(story.dateline)
     if dateline:
         _sub(article, "p", dateline.rstrip(" –"), class_="wire-dateline")
+
+
+_PRINTED_ABOVE: Final = frozenset({"Credit", "Sources"})
 
 
 def _attribution_block(story: Story) -> etree._Element:
@@ -315,6 +319,10 @@ def story_xhtml(story: Story, base_url: str = "") -> etree._Element:
     for el in elements:
         article.append(el)
     block = _attribution_block(story)
+    for term in box.findall(_X + "dt"):
+        if term.text in _PRINTED_ABOVE:  # said in words just above: not twice
+            box.remove(term.getnext())  # type: ignore[arg-type]
+            box.remove(term)
     block.append(box)
     article.append(block)
     article.append(_format_links(story, base_url))

@@ -65,7 +65,7 @@ def _story_item(story: Story, base: str) -> str:
     when = story.sort_time
     if when is not None:
         iso = machine_time(when)
-        meta.append(f'<time datetime="{iso}">{escape(printed_time(when))}</time>')
+        meta.append(f'<time datetime="{iso}" dir="ltr">{escape(printed_time(when))}</time>')
     if story.provider:
         meta.append(f'<span class="provider">{escape(one_line(story.provider.name))}</span>')
     return (
@@ -85,9 +85,10 @@ def render_index(config: Config, stories: Sequence[Story] = ()) -> bytes:
             for fmt in spec.formats
         )
         access = "public" if spec.public else "partners only"
+        about = f"<br><small>{escape(spec.description)}</small>" if spec.description else ""
         rows.append(
-            f'<div class="feed"><b>{escape(spec.title)}</b> <small>({access})</small><br>'
-            f"<small>{escape(spec.description)}</small><br>{links}</div>"
+            f'<div class="feed"><b>{escape(spec.title)}</b> <small>({access})</small>'
+            f"{about}<br>{links}</div>"
         )
     items = "".join(_story_item(s, base) for s in stories)
     latest = f'<ol class="stories">{items}</ol>' if items else "<p>No stories yet.</p>"
