@@ -352,3 +352,33 @@ async def test_front_page_lists_each_feed_in_its_formats(client: TestClient[Any,
     assert resp.headers["Content-Type"].startswith("text/html")
     assert 'href="http://wire.test/feeds/all.atom"' in page
     assert "partners only" in page
+
+
+async def test_front_page_lists_the_newest_public_stories(client: TestClient[Any, Any]) -> None:
+    page = await (await client.get("/")).text()
+    assert '<a href="http://wire.test/stories/urn%3At%3A1.html">Headline urn:t:1</a>' in page
+    assert "Headline urn:t:2" in page
+
+
+async def test_front_page_lists_no_killed_or_embargoed_story(client: TestClient[Any, Any]) -> None:
+    wire = client.app[WIRE]
+    await wire.save(story("urn:t:later", embargoed_until=NOW + timedelta(hours=1)))
+    await wire.set_status("urn:t:1", PubStatus.CANCELED, None, reason="killed")
+    await wire.bus.drain()
+    page = await (await client.get("/")).text()
+    assert "urn%3At%3A1" not in page  # not even its removal notice
+    assert "urn%3At%3Alater" not in page
+    assert "Headline urn:t:2" in page
+
+
+async def test_front_page_offers_every_public_feed_for_autodiscovery(
+    client: TestClient[Any, Any],
+) -> None:
+    page = await (await client.get("/")).text()
+    for fmt in Format:
+        link = (
+            f'<link rel="alternate" type="{fmt.media_type}" title="All ({fmt.label})"'
+            f' href="http://wire.test/feeds/all.{fmt.extension}">'
+        )
+        assert link in page
+    assert "/feeds/agency.rss" not in page.split("</head>")[0]
