@@ -98,8 +98,10 @@ def _paragraph(text: str) -> list[etree._Element]:
     return [_el("p", text)]
 
 
-def _figures(story: Story) -> list[etree._Element]:
-    """One ``figure`` per picture: image, caption and credit, copyright after the caption."""
+def _figures(story: Story, *, page: bool) -> list[etree._Element]:
+    """One ``figure`` per picture: image, caption and credit, copyright after the caption.
+    On a reader-facing ``page`` the credit is labelled ("Credit: …"); a NewsML-G2
+    body keeps the caption and credit spans bare, as its readers take them."""
     out = []
     for index, pic in enumerate(story.pictures, start=1):
         fig = _el("figure", class_="wire-picture", id=f"picture-{index}")
@@ -114,7 +116,7 @@ def _figures(story: Story) -> list[etree._Element]:
             cap = _sub(fig, "figcaption")
             for span in spans[:-1]:
                 span.tail = " "
-            if pic.credit:  # the credit is printed as such: "Credit: Jane Doe/EWS"
+            if page and pic.credit:  # printed as such: "Credit: Jane Doe/EWS"
                 if len(spans) > 1:
                     spans[-2].tail = " Credit: "
                 else:
@@ -138,7 +140,7 @@ def body_elements(story: Story, *, page: bool = True) -> list[etree._Element]:
         out.append(_el("p", status, class_="wire-pubstatus"))
     for para in story.body:
         out.extend(_paragraph(para))
-    out.extend(_figures(story))
+    out.extend(_figures(story, page=page))
     if page:
         out.append(attribution_box(story))
     return out
