@@ -50,6 +50,13 @@ def printed_date(iso: str | None) -> str | None:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def dateline_line(dateline: Dateline) -> str:
+    """``Moscow, MINA, 2026-12-01``: the dateline's parts on one line, as the
+    dateline elements of feeds carry it (``wire:dateline``, NewsML-G2 ``dateline``,
+    ninjs's dateline description, the page's "Dateline")."""
+    return ", ".join(p for p in (dateline.place, dateline.agency, dateline.date) if p)
+
+
 def printed_dateline(dateline: Dateline | None) -> str | None:
     """``MOSCOW, December 1, 2026 (MINA) –``: place in capitals, date, agency."""
     if dateline is None or not dateline.place.strip():

@@ -79,7 +79,7 @@ from typing import Final
 from lxml import etree
 
 from wire.formats.namespaces import WIRE_NS
-from wire.formats.printed import byline_line
+from wire.formats.printed import byline_line, dateline_line
 from wire.formats.xmlpath import attr, local, namespace, text_of
 from wire.instants import format_instant, read_instant
 from wire.model import Dateline, InfoSource, Provider, PubStatus, Related, SourceRole, Story
@@ -149,8 +149,7 @@ def item_elements(story: Story) -> list[etree._Element]:
         out.append(_el("creditline", one_line(story.credit_line)))
     if story.dateline:
         d = story.dateline
-        printed = ", ".join(p for p in (d.place, d.agency, d.date) if p)
-        out.append(_el("dateline", printed, place=d.place, agency=d.agency, date=d.date))
+        out.append(_el("dateline", dateline_line(d), place=d.place, agency=d.agency, date=d.date))
     if story.sources:
         rows = [
             {"name": s.name, "role": s.role, "evidence": s.evidence, "url": s.url}

@@ -53,14 +53,14 @@ from wire.formats.namespaces import (
     WIRE_NS,
     WIRE_PREFIX,
 )
-from wire.formats.printed import byline_line
+from wire.formats.printed import byline_line, dateline_line
 from wire.formats.roles import IPTC_FALLBACK, IPTC_ROLE
 from wire.instants import format_second
 from wire.model import Provider, Rights, Story
 from wire.publish import xhtml1
 from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta
-from wire.publish.storyhtml import body_elements, format_dateline, text_direction
+from wire.publish.storyhtml import body_elements, text_direction
 from wire.text import one_line
 from wire.visibility import as_shown
 
@@ -180,7 +180,7 @@ def _content_meta(story: Story) -> etree._Element:
         cm.append(G.slugline(one_line(story.slugline)))
     cm.append(G.headline(story.headline))
     if story.dateline:
-        cm.append(G.dateline(format_dateline(story.dateline)))
+        cm.append(G.dateline(dateline_line(story.dateline)))
     if story.byline:
         cm.append(G.by(byline_line(story.byline)))
     if story.credit_line and one_line(story.credit_line):

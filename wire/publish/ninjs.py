@@ -57,12 +57,12 @@ from urllib.parse import quote
 
 from wire.formats import ninjs as vocab
 from wire.formats.namespaces import NINJS_FEED_KIND
-from wire.formats.printed import byline_line
+from wire.formats.printed import byline_line, dateline_line
 from wire.instants import format_second
 from wire.model import Story
 from wire.publish.assembly import Frame, Layout
 from wire.publish.feedmeta import FeedMeta
-from wire.publish.storyhtml import content_html, format_dateline
+from wire.publish.storyhtml import content_html
 from wire.text import one_line
 from wire.visibility import as_shown
 
@@ -157,7 +157,7 @@ def render_ninjs_story(story: Story, meta: FeedMeta | None = None) -> JSON:
     descriptions = [
         *_describe(vocab.SUMMARY, story.summary),
         *_describe(vocab.CREDITLINE, one_line(story.credit_line) if story.credit_line else None),
-        *_describe(vocab.DATELINE, format_dateline(story.dateline) if story.dateline else None),
+        *_describe(vocab.DATELINE, dateline_line(story.dateline) if story.dateline else None),
         *_describe(vocab.EDITOR, story.editor),
         *(d for s in story.signals for d in _describe(vocab.SIGNAL, s)),
     ]

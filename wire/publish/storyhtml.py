@@ -17,6 +17,7 @@ from wire.formats import STORY_FORMATS, STORY_PAGE, story_path
 from wire.formats.namespaces import XHTML_NS
 from wire.formats.printed import (
     byline_line,
+    dateline_line,
     machine_time,
     printed_byline,
     printed_credit,
@@ -25,7 +26,7 @@ from wire.formats.printed import (
     printed_time,
     sources_in_words,
 )
-from wire.model import Dateline, Story
+from wire.model import Story
 from wire.text import one_line
 
 _X: Final = "{" + XHTML_NS + "}"
@@ -46,12 +47,6 @@ def text_direction(language: str | None) -> str | None:
     if not language:
         return None
     return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else None
-
-
-def format_dateline(dateline: Dateline) -> str:
-    """The dateline as printed: ``Moscow, MINA`` (date appended when known)."""
-    parts = [p for p in (dateline.place, dateline.agency, dateline.date) if p]
-    return ", ".join(parts)
 
 
 def correction_note(story: Story) -> str | None:
@@ -157,7 +152,7 @@ def attribution_box(story: Story) -> etree._Element:
     box = _el("dl", class_="wire-attribution")
     _row(box, "By", byline_line(story.byline))
     _row(box, "Credit", one_line(story.credit_line) if story.credit_line else None)
-    _row(box, "Dateline", format_dateline(story.dateline) if story.dateline else None)
+    _row(box, "Dateline", dateline_line(story.dateline) if story.dateline else None)
     if story.provider:
         abbr = story.provider.abbreviation
         _row(box, "Provider", story.provider.name + (f" ({abbr})" if abbr else ""))
