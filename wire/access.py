@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from wire.config import Config, PartnerConfig
 from wire.errors import AuthError
 from wire.model import PUBLIC, Audience, Role
-from wire.store.base import Store
-from wire.tokens import hash_token
+from wire.store.base import DeskSession, Store
+from wire.tokens import hash_token, new_token
 
 ROLES = tuple(Role)
 UNKNOWN_REMEMBERED = 10_000  # made-up token hashes remembered at most
@@ -142,7 +142,10 @@ class Authenticator:
     async def editor(self, token: str | None, now: datetime) -> Editor:
         if token is None:
             raise AuthError("an editor API key is required (Authorization: Bearer KEY)")
-        digest = hash_token(token)
+        return await self.editor_of_hash(hash_token(token), now)
+
+    async def editor_of_hash(self, digest: str, now: datetime) -> Editor:
+        """The editor whose key has this hash; ``AuthError`` if unknown or expired."""
         key = self._editor_hashes.get(digest)
         if key is not None:
             _check_expiry(key.expires, now)
@@ -154,4 +157,41 @@ class Authenticator:
         return Editor(cred.subject, cred.role or Role.EDITOR)
 
 
-__all__ = ["ROLES", "Authenticator", "Editor", "partner_audience"]
+class Sessions:
+    """Sign-ins at the desk: an editor key exchanged for a session secret (the
+    cookie), kept only as its hash, for ``lifetime``. A session stands while its
+    key does: each request checks the key again, so revoking or expiring the key
+    signs its sessions out at once."""
+
+    def __init__(self, auth: Authenticator, store: Store, lifetime: timedelta) -> None:
+        self._auth = auth
+        self._store = store
+        self.lifetime = lifetime
+
+    async def open(self, key: str, now: datetime) -> tuple[str, Editor]:
+        """A new session for a valid editor key: its secret and its editor.
+        Raises ``AuthError`` for an unknown or expired key."""
+        key_hash = hash_token(key)
+        editor = await self._auth.editor_of_hash(key_hash, now)
+        secret = new_token("wire_ds")
+        await self._store.add_session(
+            DeskSession(hash_token(secret), key_hash, editor.name, now, now + self.lifetime)
+        )
+        return secret, editor
+
+    async def editor(self, secret: str, now: datetime) -> Editor:
+        """The editor signed in with this secret; ``AuthError`` when the session is
+        unknown, ended or expired, or its key no longer stands."""
+        session = await self._store.find_session(hash_token(secret))
+        if session is None:
+            raise AuthError("not signed in")
+        if session.expires_at <= now:
+            raise AuthError("the session expired; sign in again")
+        return await self._auth.editor_of_hash(session.key_hash, now)
+
+    async def close(self, secret: str) -> None:
+        """Sign out: the session ends here, whatever the browser keeps."""
+        await self._store.delete_session(hash_token(secret))
+
+
+__all__ = ["ROLES", "Authenticator", "Editor", "Sessions", "partner_audience"]

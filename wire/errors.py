@@ -152,6 +152,10 @@ class AuthError(WireError):
     """Missing, unknown or expired credentials."""
 
 
+class Forbidden(WireError):
+    """An editor whose role does not cover the act (a kill needs ``admin``)."""
+
+
 class UnsafeURL(WireError):
     """A URL wire refuses to call: private, link-local or loopback target, or bad scheme."""
 

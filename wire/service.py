@@ -23,6 +23,7 @@ from wire.desk import desk_story
 from wire.duplicates import Fingerprint, TextKey, fingerprint, text_key
 from wire.errors import (
     AlreadyDecided,
+    Forbidden,
     IngestError,
     Killed,
     NotFound,
@@ -37,11 +38,38 @@ from wire.ingest.skipped import Parsed
 from wire.ingest.workers import Job, ParseWorkers
 from wire.instants import format_instant
 from wire.intake import KEEP_BOTH, MERGE, IngestOutcome, Input, Intake
-from wire.model import Origin, PubStatus, Story
+from wire.model import Origin, PubStatus, Role, Story
 from wire.store.base import Hold, IngestFailure, RawInput, SaveResult, Store
 from wire.store.batch import Batch, SaveDB
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A status action of the desk: the status it sets, the event's reason, the
+    role it needs."""
+
+    status: PubStatus
+    reason: ChangeReason
+    role: Role
+
+
+ACTIONS: dict[str, Action] = {
+    "kill": Action(PubStatus.CANCELED, ChangeReason.KILLED, Role.ADMIN),
+    "withhold": Action(PubStatus.WITHHELD, ChangeReason.WITHHELD, Role.EDITOR),
+    "release": Action(PubStatus.USABLE, ChangeReason.RELEASED, Role.EDITOR),
+}
+"""The status actions, for the API and the desk alike. A kill is a legal act, and
+final, so it needs ``admin``; a killed story cannot be withheld or released."""
+
+
+def check_role(held: str, needed: Role, what: str) -> None:
+    """Raise ``Forbidden`` unless role ``held`` covers ``needed``: the one rights
+    check of every editor act, whichever channel it comes by."""
+    role = Role(held) if held in tuple(Role) else None
+    if role is None or not role.may(needed):
+        raise Forbidden(f"{what} needs the {str(needed)!r} role; this key has {held!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +490,56 @@ class Wire:
             reason=ChangeReason.CORRECTED,
             expected_version=expected_version or current.version,
         )
+
+    async def act(
+        self,
+        action: str,
+        guid: str,
+        note: str | None,
+        *,
+        role: str,
+        expected_version: int | None = None,
+    ) -> SaveResult:
+        """A status action (``ACTIONS``) by an editor of ``role``: refused with
+        ``Forbidden`` below the action's role, ``Killed`` on a killed story
+        (a kill of a killed story is a no-op kept as it stands), ``NotFound``."""
+        done = ACTIONS[action]
+        check_role(role, done.role, f"{action} a story")
+        current = await self.current(guid)
+        if current.pub_status is PubStatus.CANCELED and action != "kill":
+            raise Killed(current.guid, current.version, done.reason)
+        return await self.set_status(
+            guid,
+            done.status,
+            note,
+            reason=done.reason,
+            expected_version=expected_version or current.version,
+            lift_embargo=action == "release",
+        )
+
+    async def publish_copy(
+        self,
+        data: bytes,
+        stories: Sequence[Story],
+        *,
+        name: str,
+        source: str | None,
+        media_type: str | None,
+    ) -> list[SaveResult]:
+        """Stories an editor read from ``data`` and checked (the desk's preview,
+        edited): the raw bytes archived first, then each story saved as an
+        editorial write made from them, sanitized, validated and screened as
+        every write is."""
+        now = self.clock()
+        sha = hashlib.sha256(data).hexdigest()
+        await self.store.archive_raw(
+            RawInput(sha, data, now, source=source, name=name, media_type=media_type)
+        )
+        results = []
+        for story in stories:
+            made = replace(story, origin=replace(story.origin, raw_sha256=sha))
+            results.append(await self.save(made, editorial=True))
+        return results
 
     async def set_status(
         self,

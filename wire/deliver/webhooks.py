@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import aiohttp
@@ -43,7 +43,15 @@ from wire.visibility import HIDDEN, FeedScope, Verdict, decide, readable_filters
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Webhooks", "change_for", "message_body", "message_id", "sign_headers"]
+__all__ = [
+    "StoryDelivery",
+    "Webhooks",
+    "chain_of",
+    "change_for",
+    "message_body",
+    "message_id",
+    "sign_headers",
+]
 
 
 def change_for(
@@ -109,6 +117,11 @@ def message_body(reason: str, story: Story, *, now: datetime) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def chain_of(partner: str, guid: str) -> str:
+    """The chain of one story's webhooks to one partner: sent in order, one at a time."""
+    return f"webhook\n{partner}\n{guid}"
+
+
 def message_id(partner: str, story: Story, reason: str) -> str:
     """The idempotency key: stable per (partner, guid, version, reason)."""
     key = "\n".join((partner, story.guid, str(story.version), reason))
@@ -122,6 +135,26 @@ def sign_headers(secret: str, msg_id: str, body: bytes, at: datetime) -> dict[st
         "webhook-timestamp": str(int(at.timestamp())),
         "webhook-signature": Webhook(secret).sign(msg_id, at, body.decode("utf-8")),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDelivery:
+    """One webhook of a story as the desk shows it: the partner, the event and
+    version it carried, and where it stands."""
+
+    delivery: Delivery
+    event: str
+    version: int | None
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> StoryDelivery:
+        """Read the event and version back from the message the partner was sent."""
+        try:
+            payload = json.loads(delivery.body)
+            event, version = str(payload["type"]), payload["data"].get("version")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return cls(delivery, "unknown", None)
+        return cls(delivery, event, version if isinstance(version, int) else None)
 
 
 class Webhooks:
@@ -180,12 +213,19 @@ class Webhooks:
                 subject=partner.name,
                 next_attempt_at=now,
                 created_at=now,
-                chain=f"webhook\n{partner.name}\n{story.guid}",
+                chain=chain_of(partner.name, story.guid),
             )
             batch.append(delivery)
         # One transaction for the change's deliveries, then every send at once.
         for delivery in await self.wire.store.enqueue_many(batch):
             self.courier.start(delivery)
+
+    async def of_story(self, guid: str) -> list[StoryDelivery]:
+        """Every webhook of a story still on record, to every partner of the
+        config, newest first: who was sent which version, for what, and how it went."""
+        chains = [chain_of(p.name, guid) for p in self.wire.config.partners]
+        found = await self.wire.store.chain_deliveries(chains)
+        return [StoryDelivery.of(d) for d in found]
 
     async def run_due(self) -> list[Delivery]:
         """Retry the webhooks that are due (the scheduler calls this every few seconds)."""

@@ -89,6 +89,19 @@ class Credential:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskSession:
+    """An editor signed in at the desk. Only the hash of the session's secret (the
+    cookie) is kept, and the hash of the key it was opened with, so revoking the
+    key ends the session too."""
+
+    session_hash: str
+    key_hash: str
+    editor: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
     """A WebSub subscription: ``topic`` is a feed URL, ``callback`` the subscriber's."""
 
@@ -493,6 +506,25 @@ class Credentials(Protocol):
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
 
+class DeskSessions(Protocol):
+    """Desk sign-ins, by the hash of their secret."""
+
+    async def add_session(self, session: DeskSession) -> None:
+        """Keep a session; expired ones are pruned on the way.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def find_session(self, session_hash: str) -> DeskSession | None:
+        """The session with that hash, expired or not (the caller checks); None if none.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def delete_session(self, session_hash: str) -> bool:
+        """End a session (sign-out); ``False`` if there was none.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
 class Subscriptions(Protocol):
     """WebSub subscriptions, by topic and callback."""
 
@@ -545,6 +577,11 @@ class Deliveries(Protocol):
 
     async def dead_letters(self, *, limit: int = 100) -> list[Delivery]:
         """Deliveries that failed their last attempt, newest first.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def chain_deliveries(self, chains: Sequence[str], *, limit: int = 500) -> list[Delivery]:
+        """The deliveries of these chains (every state), most recently queued first.
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
@@ -677,6 +714,7 @@ class Store(
     Stories,
     Batches,
     Credentials,
+    DeskSessions,
     Subscriptions,
     Deliveries,
     Replies,

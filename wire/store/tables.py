@@ -276,6 +276,17 @@ idempotency_keys = Table(
 )
 Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)
 
+desk_sessions = Table(
+    "desk_sessions",
+    metadata,
+    Column("session_hash", _key(), primary_key=True),
+    Column("key_hash", _key(), nullable=False),  # the editor key it was opened with
+    Column("editor", Text(), nullable=False),
+    Column("created_at", Instant, nullable=False),
+    Column("expires_at", Instant, nullable=False),
+)
+Index("ix_desk_sessions_expires_at", desk_sessions.c.expires_at)
+
 fingerprints = Table(
     "fingerprints",
     metadata,

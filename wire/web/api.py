@@ -31,18 +31,17 @@ from urllib.parse import quote
 
 from aiohttp import hdrs, web
 
-from wire.access import ROLES, Editor
+from wire.access import Editor
 from wire.cursors import decode_page, decode_position, encode_page, encode_position
 from wire.deliver.retry import delivery_summary
 from wire.desk import corrected_dict
 from wire.errors import Killed, StoryValidationError
-from wire.events import ChangeReason
 from wire.formats import INPUT_CHOICES, story_links
 from wire.instants import format_instant, parse_instant
 from wire.model import PubStatus, Role, Story
 from wire.publish.changes import read_changes
 from wire.sanitize import first_surrogate, safe_link
-from wire.service import SHA256, Wire, raw_summary
+from wire.service import ACTIONS, SHA256, Wire, check_role, raw_summary
 from wire.store.base import DeskQuery, Hold, IdempotentReply, IngestFailure, Listed, SaveResult
 from wire.store.search import words
 from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
@@ -77,13 +76,6 @@ INPUT_FORMATS: dict[str, str] = {
 """What ``POST /stories`` takes, by media type: story JSON or a parser format."""
 
 FORMAT_OVERRIDES = (STORY_JSON, *INPUT_CHOICES)
-
-ACTIONS: dict[str, tuple[PubStatus, ChangeReason, Role]] = {
-    "kill": (PubStatus.CANCELED, ChangeReason.KILLED, Role.ADMIN),
-    "withhold": (PubStatus.WITHHELD, ChangeReason.WITHHELD, Role.EDITOR),
-    "release": (PubStatus.USABLE, ChangeReason.RELEASED, Role.EDITOR),
-}
-"""Status actions: the new status, the event reason, the role needed."""
 
 DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII only: str.isdigit() also accepts "²"
 STRONG_VERSION_TAG = re.compile(r'"[0-9]{1,18}"')
@@ -126,13 +118,7 @@ async def require_editor(request: web.Request, role: Role = Role.EDITOR) -> Edit
     """The editor behind the request's key; 401 without one, 403 below ``role``."""
     token = bearer_token(request)
     editor = await request.app[AUTH].editor(token, request.app[WIRE].clock())
-    held = Role(editor.role) if editor.role in ROLES else None
-    if held is None or not held.may(role):
-        raise Problem(
-            403,
-            f"{editor.name!r} has role {str(editor.role)!r}; this needs {str(role)!r}",
-            kind="forbidden",
-        )
+    check_role(editor.role, role, f"{request.method} {request.path}")
     return editor
 
 
@@ -603,19 +589,14 @@ def status_action(action: str) -> Handler:
 
 async def _status_action(request: web.Request, action: str) -> web.Response:
     """A status action with an optional ``{"ed_note": …}`` body."""
-    status, reason, role = ACTIONS[action]
-    editor = await require_editor(request, role)
+    done = ACTIONS[action]
+    editor = await require_editor(request, done.role)
     note = action_note(await read_body(request), media_type(request))
-    current, expected = await _target(request, reason, killable=action == "kill")
-    result = await request.app[WIRE].set_status(
-        current.guid,
-        status,
-        note,
-        reason=reason,
-        expected_version=expected,
-        lift_embargo=action == "release",
+    current, expected = await _target(request, done.reason, killable=action == "kill")
+    result = await request.app[WIRE].act(
+        action, current.guid, note, role=editor.role, expected_version=expected
     )
-    log.info("story %s", reason, extra={"editor": editor.name, "guid": current.guid})
+    log.info("story %s", done.reason, extra={"editor": editor.name, "guid": current.guid})
     return story_response(result.story)
 
 
@@ -636,6 +617,12 @@ async def get_raw(request: web.Request) -> web.Response:
     holds (its own media type is in ``X-Wire-Media-Type``): raw scraped pages
     must never render, or run, on wire's origin."""
     await require_editor(request)
+    return await raw_response(request)
+
+
+async def raw_response(request: web.Request) -> web.Response:
+    """The archived input ``{sha256}`` names, as an attachment (the API's and the
+    desk's one way of handing raw bytes to a browser)."""
     raw, _made = await request.app[WIRE].archived(_sha256(request))
     headers = {
         "Content-Disposition": f'attachment; filename="{raw.sha256}"',

@@ -20,7 +20,7 @@ from wire.deliver.websub import Hub
 from wire.demo import load_demo
 from wire.duties import Leadership
 from wire.runtime import running
-from wire.web import api, feeds, health, index, websub
+from wire.web import api, desk, feeds, health, index, websub
 from wire.web.keys import (
     AUTH,
     EMBARGO,
@@ -47,6 +47,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[WIRE], app[PUBLISHER], app[HTTP], app[JOBS] = rt.wire, rt.publisher, rt.http, rt.jobs
         app[HUB], app[HOOKS], app[SOURCES], app[EMBARGO] = rt.hub, rt.hooks, rt.sources, rt.embargo
         app[AUTH] = rt.auth
+        desk.start_sessions(app)
         app[RATE_LIMITER] = RateLimiter(config.server.rate_limit_per_minute)
         if config.server.load_demo:
             stored = await load_demo(rt.wire)
@@ -93,6 +94,7 @@ def create_app(
     index.setup_routes(app, config)
     feeds.setup_routes(app)
     api.setup_routes(app)
+    desk.setup_routes(app)
     websub.setup_routes(app)
     return app
 

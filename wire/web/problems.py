@@ -19,6 +19,7 @@ from wire.errors import (
     AlreadyDecided,
     AuthError,
     BadCursor,
+    Forbidden,
     IngestError,
     InputTooLarge,
     Killed,
@@ -123,6 +124,8 @@ def problem_from_error(exc: WireError) -> Problem:
         return Problem(
             401, str(exc), kind="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="wire"'}
         )
+    if isinstance(exc, Forbidden):
+        return Problem(403, str(exc), kind="forbidden")
     if isinstance(exc, UnsafeURL):
         return Problem(422, str(exc), kind="unsafe-url")
     return Problem(400, str(exc), kind="bad-request")

@@ -202,6 +202,22 @@ class DeliveriesSQL(SQLBase):
             )
             return await _with_bodies(conn, list(rows))
 
+    async def chain_deliveries(self, chains: Sequence[str], *, limit: int = 500) -> list[Delivery]:
+        """The deliveries of these chains, most recently queued first."""
+        d = deliveries.c
+        found: list[Any] = []
+        async with self._read() as conn:
+            for chunk in chunks(list(chains)):
+                rows = await conn.execute(
+                    select(deliveries)
+                    .where(d.chain.in_(chunk))
+                    .order_by(d.enqueued.desc())
+                    .limit(limit)
+                )
+                found += list(rows)
+            found.sort(key=lambda r: r.enqueued, reverse=True)
+            return await _with_bodies(conn, found[:limit])
+
 
 async def _with_bodies(conn: AsyncConnection, rows: list[Any]) -> list[Delivery]:
     """The deliveries of ``rows``, each with its body (read once per distinct body)."""

@@ -1,5 +1,5 @@
-"""Small records kept by key: credentials, WebSub subscriptions, idempotent replies,
-source polling state.
+"""Small records kept by key: credentials, desk sessions, WebSub subscriptions,
+idempotent replies, source polling state.
 """
 
 from __future__ import annotations
@@ -10,10 +10,16 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from wire.store.base import Credential, IdempotentReply, SourceState, Subscription
+from wire.store.base import Credential, DeskSession, IdempotentReply, SourceState, Subscription
 from wire.store.rows import record_from_row, record_values
 from wire.store.sql.engine import SQLBase
-from wire.store.tables import credentials, idempotency_keys, source_states, subscriptions
+from wire.store.tables import (
+    credentials,
+    desk_sessions,
+    idempotency_keys,
+    source_states,
+    subscriptions,
+)
 
 
 class RecordsSQL(SQLBase):
@@ -51,6 +57,31 @@ class RecordsSQL(SQLBase):
         async with self._write() as conn:
             result = await conn.execute(
                 delete(credentials).where(credentials.c.token_hash == token_hash)
+            )
+        return bool(result.rowcount)
+
+    # desk sessions ------------------------------------------------------------------
+
+    async def add_session(self, session: DeskSession) -> None:
+        """Keep a session, pruning those already expired when it was made."""
+        d = desk_sessions.c
+        async with self._write() as conn:
+            await conn.execute(delete(desk_sessions).where(d.expires_at <= session.created_at))
+            await conn.execute(insert(desk_sessions).values(record_values(session)))
+
+    async def find_session(self, session_hash: str) -> DeskSession | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(
+                    select(desk_sessions).where(desk_sessions.c.session_hash == session_hash)
+                )
+            ).first()
+        return record_from_row(DeskSession, row) if row else None
+
+    async def delete_session(self, session_hash: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(
+                delete(desk_sessions).where(desk_sessions.c.session_hash == session_hash)
             )
         return bool(result.rowcount)
 
