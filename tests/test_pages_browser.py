@@ -6,7 +6,6 @@ as any push does. Skipped where Chromium or Playwright is not installed."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -15,48 +14,26 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.browser import browser_page, free_port, needs_chromium
 from tests.feed_server import NOW, make_config, story
 from wire.formats import STORY_FORMATS, Format
 from wire.model import InfoSource, Picture, Provider, SourceRole
 from wire.web.app import create_app
 from wire.web.keys import WIRE
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's Chromium at /usr/bin/chromium (.ci/run installs it)",
-)
-playwright_api = pytest.importorskip(
-    "playwright.async_api", reason="needs Playwright (the test extra installs it)"
-)
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = needs_chromium
 PHONE = {"width": 390, "height": 844}
 PICTURE = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675">'
     '<rect width="1200" height="675" fill="#4a7ab0"/></svg>'
 )
 ENGLISH = "urn:t:en"
+ROOT = Path(__file__).resolve().parent.parent
 ARABIC = "urn:t:ar"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -71,7 +48,7 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
     pictures.router.add_get("/harbour.svg", picture)
     picture_server = TestServer(pictures, host="127.0.0.1")
     await picture_server.start_server()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = make_config(tmp_path, base_url=base)
     app = create_app(config, clock=lambda: NOW, start_jobs=False)
@@ -122,13 +99,8 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def page(site: str) -> AsyncIterator[Any]:
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(viewport=PHONE)
-            yield await context.new_page()
-        finally:
-            await browser.close()
+    async with browser_page(PHONE) as page:
+        yield page
 
 
 def _story_url(base: str, guid: str, ext: str = "html") -> str:
@@ -203,3 +175,77 @@ async def test_front_page_lists_the_stories_and_the_feeds(site: str, page: Any) 
     ]
     await _fits_the_phone(page)
     await page.screenshot(path="/tmp/pages-front.png", full_page=True)
+
+
+# feeds and the API reference, opened in a browser -------------------------------------
+
+
+@pytest.mark.parametrize("ext", ["rss", "atom"])
+async def test_a_feed_opened_in_a_browser_reads_as_a_page_of_its_stories(
+    site: str, page: Any, ext: str
+) -> None:
+    response = await page.goto(f"{site}/feeds/all.{ext}")
+    assert response.status == 200
+    assert await page.inner_text("h1") == "All"
+    assert "This is a news feed" in await page.inner_text(".wire-feed-note")
+    links = await page.eval_on_selector_all(
+        "ol.wire-feed-items h2 a", "els => els.map(e => [e.textContent, e.href])"
+    )
+    assert links == [
+        ["Harbour reopens after the storm, port authority says", _story_url(site, ENGLISH)],
+        ["إعادة فتح الميناء بعد العاصفة", _story_url(site, ARABIC)],
+    ]
+    first = await page.inner_text("ol.wire-feed-items li")
+    assert "By Jane Doe, Ahmad Rahimi" in first
+    assert "Credit: Harbour Wire (HW)" in first
+    assert await page.get_attribute("ol.wire-feed-items li:nth-child(2)", "lang") in {"ar", None}
+    await _fits_the_phone(page)
+    await page.screenshot(path=f"/tmp/pages-feed-{ext}.png", full_page=True)
+
+
+# An XML document has no innerText: what it shows is each element's own text whose
+# element and ancestors are displayed, after its ::before content.
+_SHOWN_TEXT = """() => {
+  const shown = e => { for (; e && e.nodeType === 1; e = e.parentNode)
+    if (getComputedStyle(e).display === 'none') return false; return true; };
+  const before = e => { const c = getComputedStyle(e, '::before').content;
+    return c && c !== 'none' && c !== 'normal' ? JSON.parse(c) : ''; };
+  return [...document.getElementsByTagName('*')].filter(shown).map(e => {
+    const own = [...e.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('');
+    return (before(e) + own).trim();
+  }).filter(Boolean);
+}"""
+
+
+@pytest.mark.parametrize("ext", ["rss", "atom"])
+async def test_a_browser_without_xslt_shows_the_feed_styled_in_place(site: str, ext: str) -> None:
+    async with browser_page(PHONE, args=["--disable-blink-features=XSLT"]) as page:
+        await page.goto(f"{site}/feeds/all.{ext}")
+        shown = await page.evaluate(_SHOWN_TEXT)
+        assert "Harbour reopens after the storm, port authority says" in shown
+        assert "Credit: Harbour Wire (HW)" in shown
+        assert not any("The harbour reopened" in line for line in shown)  # bodies hidden
+        await _fits_the_phone(page)
+        await page.screenshot(path=f"/tmp/pages-feed-{ext}-css.png")
+
+
+async def test_the_api_reference_shows_every_operation_of_the_spec(site: str, page: Any) -> None:
+    spec = yaml.safe_load((ROOT / "schemas" / "openapi.yaml").read_text("utf-8"))
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "put", "post", "delete", "patch"}
+    }
+    response = await page.goto(f"{site}/api/v1/docs")
+    assert response.status == 200
+    shown = await page.eval_on_selector_all("section.op h3", "els => els.map(e => e.innerText)")
+    assert {" ".join(s.split()) for s in shown} == operations
+    targets = await page.eval_on_selector_all(
+        "a[href^='#']", "els => els.map(e => e.getAttribute('href').slice(1))"
+    )
+    missing = [t for t in targets if await page.locator(f"[id='{t}']").count() != 1]
+    assert missing == []
+    assert await page.locator("script").count() == 0
+    await _fits_the_phone(page)
+    await page.screenshot(path="/tmp/pages-api.png")

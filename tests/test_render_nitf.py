@@ -173,7 +173,9 @@ def test_a_correction_carries_its_note_and_a_withheld_story_says_so() -> None:
     held = root.find("head/docdata")
     assert held is not None
     assert held.get("management-status") == "withheld"
-    assert root.findtext("body/body.head/note/body.content/p") == "Status: withheld"
+    assert root.findtext("body/body.head/note/body.content/p") == (
+        "Withheld: do not publish this story until further notice."
+    )
 
 
 def test_an_embargo_is_the_release_date() -> None:

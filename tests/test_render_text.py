@@ -51,7 +51,10 @@ def test_markup_paragraphs_print_as_their_text() -> None:
 
 def test_a_removed_story_says_its_status_first() -> None:
     killed = Story(headline="Story withdrawn", guid="urn:t:k", pub_status=PubStatus.CANCELED)
-    assert story_text(killed).startswith("Status: canceled\nStory withdrawn\n")
+    assert story_text(killed).startswith(
+        "Killed: this story has been withdrawn and must not be published.\nStory withdrawn\n"
+    )
+    assert "canceled" not in story_text(killed)  # the status in words, not its token
 
 
 def test_right_to_left_copy_is_printed_as_it_is() -> None:

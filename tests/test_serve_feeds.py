@@ -382,3 +382,70 @@ async def test_front_page_offers_every_public_feed_for_autodiscovery(
         )
         assert link in page
     assert "/feeds/agency.rss" not in page.split("</head>")[0]
+
+
+# a feed opened in a browser --------------------------------------------------------
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+READER_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8"
+
+
+@pytest.mark.parametrize("ext", ["rss", "atom"])
+async def test_a_browser_gets_the_same_feed_bytes_as_xml_it_can_style(
+    client: TestClient[Any, Any], ext: str
+) -> None:
+    """Browsers show ``application/rss+xml`` as source text and apply the feed's
+    ``<?xml-stylesheet?>`` only to XML types: the same bytes, labelled XML."""
+    reader = await client.get(f"/feeds/all.{ext}", headers={"Accept": READER_ACCEPT})
+    browser = await client.get(f"/feeds/all.{ext}", headers={"Accept": BROWSER_ACCEPT})
+    assert reader.headers["Content-Type"] == f"{Format(ext).media_type}; charset=utf-8"
+    assert browser.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert await browser.read() == await reader.read()
+    assert browser.headers["ETag"] == reader.headers["ETag"]
+    for resp in (reader, browser):
+        assert "Accept" in [v.strip() for v in resp.headers["Vary"].split(",")]
+
+
+async def test_a_client_asking_for_anything_gets_the_feeds_own_type(
+    client: TestClient[Any, Any],
+) -> None:
+    for accept in ("*/*", "application/rss+xml", "text/html, application/rss+xml"):
+        resp = await client.get("/feeds/all.rss", headers={"Accept": accept})
+        assert resp.headers["Content-Type"] == "application/rss+xml; charset=utf-8", accept
+
+
+async def test_json_feeds_do_not_vary_by_accept(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/feeds/all.json", headers={"Accept": BROWSER_ACCEPT})
+    assert resp.headers["Content-Type"] == "application/json"
+    assert resp.headers["Vary"] == "Accept-Encoding"
+
+
+@pytest.mark.parametrize("ext", ["rss", "atom"])
+async def test_rss_and_atom_name_their_browser_stylesheets(
+    client: TestClient[Any, Any], ext: str
+) -> None:
+    body = await (await client.get(f"/feeds/all.{ext}")).read()
+    head = body.split(b"?>\n", 3)
+    assert head[0].startswith(b"<?xml version=")
+    assert head[1] == b'<?xml-stylesheet type="text/xsl" href="feed.xsl"'
+    assert head[2] == b'<?xml-stylesheet type="text/css" href="feed.css"'
+    assert not feedparser.parse(body).bozo
+
+
+@pytest.mark.parametrize(("name", "kind"), [("feed.xsl", "text/xsl"), ("feed.css", "text/css")])
+async def test_the_feed_stylesheets_are_served_with_validators(
+    client: TestClient[Any, Any], name: str, kind: str
+) -> None:
+    resp = await client.get(f"/feeds/{name}")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"] == f"{kind}; charset=utf-8"
+    again = await client.get(f"/feeds/{name}", headers={"If-None-Match": resp.headers["ETag"]})
+    assert again.status == 304
+
+
+async def test_the_xslt_stylesheet_is_well_formed_xslt() -> None:
+    from lxml import etree
+
+    from wire.publish.feedstyle import stylesheet
+
+    etree.XSLT(etree.fromstring(stylesheet("feed.xsl")))  # compiles, or raises

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Final
 
 from wire.formats.roles import ROLE_WORDS, ROLE_WORDS_FALLBACK
-from wire.model import Dateline, InfoSource, Picture, PubStatus, Rights
+from wire.model import Dateline, InfoSource, Picture, PubStatus, Rights, Story
 from wire.text import one_line
 
 
@@ -142,3 +142,21 @@ def printed_time(when: datetime) -> str:
     (the page says which zone, the ``<time>`` element carries the instant)."""
     utc = _utc(when)
     return f"{utc.day} {utc:%B %Y, %H:%M} UTC"
+
+
+CORRECTION_SIGNAL: Final = "correction"
+"""The signal a corrected version carries (``Wire.correct`` sets it)."""
+
+
+def correction_note(story: Story) -> str | None:
+    """The visible note a corrected story carries, or None when it is no correction."""
+    if CORRECTION_SIGNAL not in story.signals:
+        return None
+    note = one_line(story.ed_note) if story.ed_note else ""
+    return f"Correction (version {story.version}): {note}".rstrip(": ").rstrip()
+
+
+def notices(story: Story) -> tuple[str, ...]:
+    """What a reader must see before the story: its status in words when it is
+    not usable (a kill first of all), then its correction note."""
+    return tuple(n for n in (printed_status(story.pub_status), correction_note(story)) if n)

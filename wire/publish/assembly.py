@@ -174,11 +174,14 @@ def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def xml_frame(root: etree._Element, container: etree._Element) -> Frame:
+def xml_frame(root: etree._Element, container: etree._Element, *, preamble: bytes = b"") -> Frame:
     """The document of ``root`` cut where ``container``'s stories go: after its
-    last child."""
+    last child; ``preamble`` (processing instructions) after the XML declaration."""
     container.append(etree.Comment(_SLOT))
     head, tail = _serialize(root).split(_SLOT_BYTES)
+    if preamble:
+        declaration, _, rest = head.partition(b"\n")
+        head = declaration + b"\n" + preamble + rest
     return Frame(head, tail)
 
 

@@ -37,7 +37,7 @@ from wire.formats.namespaces import (
 )
 from wire.instants import format_instant
 from wire.model import Provider, PubStatus, Story
-from wire.publish import _feedgen
+from wire.publish import _feedgen, feedstyle
 from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.rss import license_element, media_elements
@@ -168,7 +168,7 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> etree._Element:
 
 def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
     root = _tree(meta, [s for s in stories if not _usable(s)])
-    return xml_frame(root, root)
+    return xml_frame(root, root, preamble=feedstyle.PREAMBLE)
 
 
 def _fragment(meta: FeedMeta, story: Story) -> bytes:

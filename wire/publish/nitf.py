@@ -39,9 +39,15 @@ from typing import Final
 
 from lxml import etree, html
 
-from wire.formats.printed import printed_credit, printed_date, sources_in_words
-from wire.model import PubStatus, Rights, Story
-from wire.publish.storyhtml import CORRECTION_SIGNAL, correction_note
+from wire.formats.printed import (
+    CORRECTION_SIGNAL,
+    correction_note,
+    notices,
+    printed_credit,
+    printed_date,
+    sources_in_words,
+)
+from wire.model import Rights, Story
 from wire.text import one_line
 
 VERSION: Final = "-//IPTC//DTD NITF 3.6//EN"
@@ -242,10 +248,7 @@ def _rights_note(body_head: etree._Element, rights: Rights) -> None:
 def _body_head(body: etree._Element, story: Story) -> None:
     body_head = _sub(body, "body.head")
     _sub(_sub(body_head, "hedline"), "hl1", one_line(story.headline))
-    notes = [n for n in (correction_note(story),) if n]
-    if story.pub_status is not PubStatus.USABLE:
-        notes.insert(0, f"Status: {story.pub_status.value}")
-    for text in notes:
+    for text in notices(story):
         note = _sub(body_head, "note", None, {"noteclass": "editorsnote", "type": "pa"})
         _sub(_sub(note, "body.content"), "p", text)
     _rights_note(body_head, story.rights)

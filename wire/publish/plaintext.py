@@ -15,6 +15,7 @@ from typing import Final
 from lxml import etree, html
 
 from wire.formats.printed import (
+    notices,
     picture_line,
     printed_byline,
     printed_credit,
@@ -22,8 +23,7 @@ from wire.formats.printed import (
     printed_rights,
     sources_in_words,
 )
-from wire.model import PubStatus, Story
-from wire.publish.storyhtml import correction_note
+from wire.model import Story
 from wire.text import one_line
 
 _BLOCKS: Final = frozenset(
@@ -73,11 +73,7 @@ def _lines(el: html.HtmlElement) -> list[str]:
 def story_text(story: Story) -> str:
     """The whole story as text, sections apart by a blank line."""
     sections: list[list[str]] = []
-    head = [one_line(story.headline)]
-    if note := correction_note(story):
-        head.insert(0, note)
-    if story.pub_status is not PubStatus.USABLE:
-        head.insert(0, f"Status: {story.pub_status.value}")
+    head = [*notices(story), one_line(story.headline)]
     sections.append(head)
     if story.summary:
         sections.append([one_line(story.summary)])

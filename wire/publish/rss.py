@@ -29,7 +29,7 @@ from wire.formats.namespaces import ATOM_NS, DCTERMS_NS, MEDIA_NS, WIRE_NS, WIRE
 from wire.formats.printed import byline_line
 from wire.instants import format_instant
 from wire.model import Story
-from wire.publish import _feedgen
+from wire.publish import _feedgen, feedstyle
 from wire.publish.assembly import Frame, Layout, xml_fragment, xml_frame
 from wire.publish.feedmeta import FeedMeta, story_updated
 from wire.publish.storyhtml import content_html
@@ -156,7 +156,7 @@ def _tree(meta: FeedMeta, stories: Sequence[Story]) -> tuple[etree._Element, etr
 
 def _frame(meta: FeedMeta, stories: Sequence[Story]) -> Frame:
     root, channel = _tree(meta, ())
-    return xml_frame(root, channel)
+    return xml_frame(root, channel, preamble=feedstyle.PREAMBLE)
 
 
 def _fragment(meta: FeedMeta, story: Story) -> bytes:

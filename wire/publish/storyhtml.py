@@ -17,6 +17,7 @@ from wire.formats import STORY_FORMATS, STORY_PAGE, story_path
 from wire.formats.namespaces import XHTML_NS
 from wire.formats.printed import (
     byline_line,
+    correction_note,
     dateline_line,
     machine_time,
     printed_byline,
@@ -36,7 +37,6 @@ _PARSER: Final = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
 )
 
-CORRECTION_SIGNAL: Final = "correction"
 RTL_LANGUAGES: Final = frozenset(
     {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"}
 )
@@ -47,14 +47,6 @@ def text_direction(language: str | None) -> str | None:
     if not language:
         return None
     return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else None
-
-
-def correction_note(story: Story) -> str | None:
-    """The visible note a corrected story carries, or None when it is no correction."""
-    if CORRECTION_SIGNAL not in story.signals:
-        return None
-    note = one_line(story.ed_note) if story.ed_note else ""
-    return f"Correction (version {story.version}): {note}".rstrip(": ").rstrip()
 
 
 def _el(tag: str, text: str | None = None, **attrs: str) -> etree._Element:

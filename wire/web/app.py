@@ -20,7 +20,7 @@ from wire.deliver.websub import Hub
 from wire.demo import load_demo
 from wire.duties import Leadership
 from wire.runtime import running
-from wire.web import api, desk, feeds, health, index, websub
+from wire.web import api, apidocs, desk, feeds, health, index, websub
 from wire.web.keys import (
     AUTH,
     EMBARGO,
@@ -94,6 +94,7 @@ def create_app(
     index.setup_routes(app, config)
     feeds.setup_routes(app)
     api.setup_routes(app)
+    apidocs.setup_routes(app)
     desk.setup_routes(app)
     websub.setup_routes(app)
     return app

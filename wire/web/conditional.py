@@ -50,6 +50,35 @@ def wants_gzip(headers: Mapping[str, str]) -> bool:
     return False
 
 
+BROWSABLE_XML = "application/xml; charset=utf-8"
+
+
+def _negotiated(media_type: str) -> bool:
+    """Whether answers of this type depend on ``Accept`` (``served_type``)."""
+    return media_type.endswith("+xml")
+
+
+def _accepts(accept: str, media_type: str) -> bool:
+    """True when ``Accept`` names ``media_type`` itself (not by a wildcard)."""
+    return any(part.split(";", 1)[0].strip().lower() == media_type for part in accept.split(","))
+
+
+def served_type(headers: Mapping[str, str], content_type: str) -> str:
+    """The ``Content-Type`` to answer with: a browser opening an ``+xml`` feed
+    (``Accept`` names ``text/html`` but not the feed's own type) gets the same
+    bytes as ``application/xml``, because browsers show ``application/rss+xml``
+    and ``application/atom+xml`` as source text and apply a feed's
+    ``<?xml-stylesheet?>`` (``wire.publish.feedstyle``) only to XML types. Feed
+    readers, which ask for feeds or for anything, get the feed's own type."""
+    media_type = content_type.split(";", 1)[0].strip()
+    if not _negotiated(media_type):
+        return content_type
+    accept = headers.get("accept", "")
+    if _accepts(accept, "text/html") and not _accepts(accept, media_type):
+        return BROWSABLE_XML
+    return content_type
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """The answer to a GET of cached bytes, before any framework sees it."""
@@ -64,17 +93,19 @@ def cached_reply(
 ) -> Reply:
     """Validators, caching and compression for one cached entry: 304 when the
     client holds these bytes, else the body (gzipped when asked)."""
+    media_type = rendered.content_type.split(";", 1)[0].strip()
+    negotiated = "Accept, Accept-Encoding" if _negotiated(media_type) else "Accept-Encoding"
     out = {
         "ETag": rendered.etag,
         "Last-Modified": rendered.last_modified_http,
         "Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}",
-        "Vary": "Accept-Encoding" if public else "Accept-Encoding, Authorization",
+        "Vary": negotiated if public else f"{negotiated}, Authorization",
     }
     if links:
         out["Link"] = links
     if not_modified(headers, rendered):
         return Reply(304, out, b"")
-    out["Content-Type"] = rendered.content_type
+    out["Content-Type"] = served_type(headers, rendered.content_type)
     if wants_gzip(headers):
         out["Content-Encoding"] = "gzip"
         return Reply(200, out, rendered.gzipped)

@@ -104,7 +104,8 @@ def render_index(config: Config, stories: Sequence[Story] = ()) -> bytes:
 {latest}
 <h2>Feeds</h2>
 <div class="feeds">{"".join(rows)}</div>
-<p><a href="{escape(base)}/api/v1/openapi.yaml">HTTP API (OpenAPI 3.1)</a> ·
+<p><a href="{escape(base)}/api/v1/docs">HTTP API reference</a>
+(<a href="{escape(base)}/api/v1/openapi.yaml">OpenAPI 3.1</a>) ·
 <a href="{escape(base)}/healthz">health</a></p>
 </body></html>
 """

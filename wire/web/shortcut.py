@@ -59,7 +59,7 @@ STATUS_LINES = {200: "HTTP/1.1 200 OK\r\n", 304: "HTTP/1.1 304 Not Modified\r\n"
 SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n"
 READ_HEADERS = {
     name.encode(): name
-    for name in ("authorization", "if-none-match", "if-modified-since", "accept-encoding")
+    for name in ("authorization", "if-none-match", "if-modified-since", "accept-encoding", "accept")
 }
 QUERY_TOKEN = re.compile(rb"token=([A-Za-z0-9._~-]+)")
 POLLS_KEPT = 8192  # distinct request heads whose parse is remembered (a few hundred bytes each)

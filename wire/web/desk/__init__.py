@@ -58,4 +58,4 @@ async def _to_desk(request: web.Request) -> web.Response:
     raise web.HTTPPermanentRedirect(PATH)
 
 
-__all__ = ["setup_routes", "start_sessions"]
+__all__ = ["PATH", "setup_routes", "start_sessions"]
