@@ -324,3 +324,61 @@ def test_ingest_keeps_batches_in_the_order_of_the_files(
             return [v.body[0].split()[1] for v in await store.history("urn:mina:one")]
 
     assert asyncio.run(bodies()) == ["1", "2", "3", "4", "5", "6", "7"]
+
+
+def _serve_until_desk_line(config: Path) -> tuple[subprocess.Popen[bytes], list[str]]:
+    """``wire serve`` started, and what it printed up to its line of links (the one
+    ending in ``/healthz``) and the line after it, if one comes within seconds."""
+    import select
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while (line := proc.stdout.readline().decode()) and not line.strip().endswith("/healthz"):
+        lines.append(line.strip())
+    if select.select([proc.stdout], [], [], 5)[0]:
+        lines.append(proc.stdout.readline().decode().strip())
+    return proc, lines
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_a_demo_install_prints_one_admin_key_for_the_desk_once(tmp_path: Path) -> None:
+    port = _free_port()
+    config = write_config(tmp_path, port)
+    proc, lines = _serve_until_desk_line(config)
+    try:
+        [desk] = [line for line in lines if "desk:" in line]
+        assert f"http://127.0.0.1:{port}/desk" in desk
+        key = desk.rsplit(" ", 1)[1]
+        assert key.startswith("wire_ed_")
+        deadline = time.monotonic() + 30
+        while True:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/stories",
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        _stop(proc)
+    again, lines = _serve_until_desk_line(config)
+    _stop(again)
+    assert not [line for line in lines if "desk:" in line]  # the key exists: no second one

@@ -81,6 +81,13 @@ async def _wire(config: Config) -> AsyncIterator[Wire]:
 
 
 # serve ----------------------------------------------------------------------
+async def _demo_desk_key(config: Config) -> str | None:
+    from wire.demo import demo_desk_key
+
+    async with _wire(config) as wire:
+        return await demo_desk_key(wire)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from wire.logs import setup_logging
     from wire.web.app import create_app
@@ -97,7 +104,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"wire serving on http://{host}:{port}  (public base URL {base})", flush=True)
     for url in feed_urls(config):
         print(f"  {url}", flush=True)
-    print(f"  {base}/   {base}/api/v1/openapi.yaml   {base}/healthz", flush=True)
+    print(f"  {base}/   {base}/api/v1/docs   {base}/healthz", flush=True)
+    if config.server.load_demo and (key := asyncio.run(_demo_desk_key(config))):
+        print(f"  desk: {base}/desk   demo admin key (shown once): {key}", flush=True)
     workers = args.workers if args.workers is not None else config.server.workers
 
     def serve_one(worker: int = 0) -> int:

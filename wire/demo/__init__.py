@@ -6,9 +6,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from importlib.resources import files
 
-from wire.model import Audience, FeedFilter, Story
+from wire.clock import utcnow
+from wire.model import Audience, FeedFilter, Role, Story
 from wire.service import Wire
+from wire.store.base import Credential
 from wire.storyjson import loads
+from wire.tokens import hash_token, new_token
+
+DEMO_KEY_NAME = "demo"
 
 
 async def load_demo(wire: Wire) -> int:
@@ -45,3 +50,20 @@ def _shifted(story: Story, shift: timedelta) -> Story:
         version_created=move(story.version_created),
         embargoed_until=move(story.embargoed_until),
     )
+
+
+async def demo_desk_key(wire: Wire) -> str | None:
+    """An admin key named ``demo`` when no editor key exists at all (none in the
+    config, none stored), so that the desk of a new demo install can be opened;
+    the key itself is returned once, only its hash is kept (``wire keys revoke``
+    removes it). None when there already is a key: the demo never adds a second."""
+    if wire.config.editor_keys:
+        return None
+    stored = await wire.store.list_credentials()
+    if any(c.kind == "editor" for c in stored):
+        return None
+    key = new_token("wire_ed")
+    await wire.store.add_credential(
+        Credential(hash_token(key), "editor", DEMO_KEY_NAME, Role.ADMIN, utcnow(), None)
+    )
+    return key
