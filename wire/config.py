@@ -8,6 +8,7 @@ Environment variables ``WIRE_SERVER_<KEY>`` override ``[server]`` keys.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -45,6 +46,8 @@ class ServerSettings:
     parse_seconds: float = 30.0
     tombstone_days: int = 7
     rate_limit_per_minute: int = 600
+    # Reverse proxies whose Forwarded / X-Forwarded-For name the client (wire.web.proxies).
+    trusted_proxies: tuple[str, ...] = ()
     listen_backlog: int = 2048  # pending connections the kernel queues (capped by somaxconn)
     workers: int = 1  # server processes sharing the port (wire.web.workers)
     fragment_cache_mb: int = 128  # story fragments kept rendered (wire.publish.fragments)
@@ -225,7 +228,19 @@ def parse_config(
         raise ConfigError(_key_path(path) or "(top level)", first.message)
     config = _build(raw, base_dir)
     _check_references(config)
+    _check_networks(config)
     return config
+
+
+def _check_networks(config: Config) -> None:
+    for i, spec in enumerate(config.server.trusted_proxies):
+        try:
+            ipaddress.ip_network(spec.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"server.trusted_proxies[{i}]",
+                f"{spec!r} is not an IP address or network (e.g. 10.0.0.0/8, 127.0.0.1)",
+            ) from None
 
 
 R = TypeVar("R")

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -52,6 +52,7 @@ __all__ = [
     "public_form",
     "readable_filters",
     "removal_notice",
+    "shown_since",
     "withdrawn",
 ]
 
@@ -230,3 +231,19 @@ def withdrawn(story: Story, exposure: Exposure, now: datetime) -> bool:
     if story.pub_status is not PubStatus.USABLE or story.embargoed_at(now):
         return True
     return any(seen.facets != story.facets for seen in exposure.seen)
+
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def shown_since(story: Story, now: datetime) -> datetime:
+    """Since when readers see this version as it is shown at ``now``: its
+    version's time, or the end of its embargo when that came later and has come.
+    A feed's ``updated`` and ``Last-Modified`` are the newest of its stories', so
+    they come from the content (the same on every instance) and still move when
+    an embargo lifts and a story appears without a new version."""
+    since = story.version_created or EPOCH
+    lift = story.embargoed_until
+    if lift is not None and since < lift <= now:
+        return lift
+    return since

@@ -18,12 +18,11 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import format_datetime
 
 from cachetools import LRUCache
 
-from wire.clock import Clock
 from wire.errors import StoreUnavailable
 from wire.formats import Format
 from wire.model import Audience
@@ -56,25 +55,16 @@ def view_of(audience: Audience) -> Audience:
     return Audience(name="view", sources=audience.sources, embargo_rights=audience.embargo_rights)
 
 
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """What a rendering was last served with: kept for every key, bytes or not."""
+def make_rendered(document: Assembled, content_type: str, *, modified: datetime) -> Rendered:
+    """Wrap a fresh document. ``modified`` is the newest change the document shows
+    (taken from its content, never from the clock), so every instance serving the
+    same bytes sends the same ``Last-Modified`` as well as the same ETag.
 
-    etag: str
-    last_modified: datetime
-
-
-def make_rendered(
-    document: Assembled, content_type: str, *, previous: Validators | None, now: datetime
-) -> Rendered:
-    """Wrap a fresh document; keep the previous Last-Modified when the bytes are
-    the same, and move it at least a second when they are not."""
-    modified = now.replace(microsecond=0)
-    if previous is not None:
-        if previous.etag == document.etag:
-            modified = previous.last_modified
-        elif modified <= previous.last_modified:
-            modified = previous.last_modified + timedelta(seconds=1)
+    An HTTP date holds whole seconds: two changes within one second share a
+    ``Last-Modified`` while their ETags differ, so a client validating with
+    ``If-Modified-Since`` alone may see the second a poll late; ``If-None-Match``
+    (which wins when both are sent, ``wire.web.conditional``) is exact."""
+    modified = modified.replace(microsecond=0)
     return Rendered(
         body=document.body,
         gzipped=document.gzipped,
@@ -89,7 +79,8 @@ def _size(rendered: Rendered) -> int:
     return len(rendered.body) + len(rendered.gzipped) + 200
 
 
-RenderFn = Callable[[str, str, Audience], Awaitable[Assembled]]
+RenderFn = Callable[[str, str, Audience], Awaitable[tuple[Assembled, datetime]]]
+"""A view's document and the newest change it shows."""
 Key = tuple[str, str, Audience]
 
 
@@ -133,12 +124,11 @@ class _Renderings(LRUCache[Key, Rendered]):
 class RenderCache:
     """Renders on demand, once per key at a time, and remembers the bytes."""
 
-    def __init__(self, render: RenderFn, clock: Clock, *, max_bytes: int = 256 << 20) -> None:
+    def __init__(self, render: RenderFn, *, max_bytes: int = 256 << 20) -> None:
         self._render = render
-        self._clock = clock
         self._rendered = _Renderings(max_bytes)
         self._fresh: set[Key] = set()
-        self._validators: dict[Key, Validators] = {}
+        self._served: dict[Key, str] = {}  # the ETag last served, kept past eviction
         self._pending: dict[tuple[str, str, Audience, int], asyncio.Future[Rendered]] = {}
         self._generation: dict[str, int] = {}
 
@@ -171,7 +161,7 @@ class RenderCache:
         self._pending[pending_key] = future
         try:
             try:
-                document = await self._render(feed, fmt, view)
+                document, modified = await self._render(feed, fmt, view)
             except StoreUnavailable:
                 stale = self._rendered.get(key)
                 if stale is None:
@@ -180,13 +170,8 @@ class RenderCache:
                 # all; nothing is cached as fresh, so the next request tries again.
                 future.set_result(stale)
                 return stale
-            rendered = make_rendered(
-                document,
-                Format(fmt).feed_type,
-                previous=self._validators.get(key),
-                now=self._clock(),
-            )
-            self._validators[key] = Validators(rendered.etag, rendered.last_modified)
+            rendered = make_rendered(document, Format(fmt).feed_type, modified=modified)
+            self._served[key] = rendered.etag
             if _size(rendered) > self._rendered.maxsize:
                 # Larger than the whole bound: served, never kept.
                 future.set_result(rendered)
@@ -218,4 +203,4 @@ class RenderCache:
     def last(self, feed: str) -> list[tuple[str, Audience, str]]:
         """(format, view, ETag last served) for each rendering of a feed so far,
         fresh or not: a scheduled refresh compares against what readers were given."""
-        return [(k[1], k[2], v.etag) for k, v in self._validators.items() if k[0] == feed]
+        return [(k[1], k[2], etag) for k, etag in self._served.items() if k[0] == feed]

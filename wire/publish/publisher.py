@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from cachetools import LRUCache
 
@@ -48,11 +48,19 @@ from wire.publish.plaintext import render_text_story
 from wire.publish.rss import RSS
 from wire.publish.storyhtml import render_story_html
 from wire.store.base import Entry, IngestFailure, Store
-from wire.visibility import HIDDEN, NO_EXPOSURE, Decision, Verdict, decide, readable_filters
+from wire.visibility import (
+    EPOCH,
+    HIDDEN,
+    NO_EXPOSURE,
+    Decision,
+    Verdict,
+    decide,
+    readable_filters,
+    shown_since,
+)
 
 log = logging.getLogger(__name__)
 
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 THREAD_THRESHOLD = 20  # fragments to render; more leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
 _EVERY_STORY = Audience(name="every story", embargo_rights=True, partner=True)
@@ -113,7 +121,7 @@ class Publisher:
         self.clock = clock
         megabyte = 1 << 20
         self.cache = RenderCache(
-            self._render_cached, clock, max_bytes=config.server.render_cache_mb * megabyte
+            self._render_cached, max_bytes=config.server.render_cache_mb * megabyte
         )
         self.fragments = FragmentCache(max_bytes=config.server.fragment_cache_mb * megabyte)
         self._selections: LRUCache[tuple[str, Audience], tuple[int, Selection]] = LRUCache(
@@ -274,9 +282,10 @@ class Publisher:
         """The audience's current rendering if it is cached (no rendering, no waiting)."""
         return self.cache.peek(feed, fmt, view_of(audience))
 
-    async def _render_cached(self, feed: str, fmt: str, view: Audience) -> Assembled:
-        document, _ = await self._render(feed, fmt, view, before=None)
-        return document
+    async def _render_cached(
+        self, feed: str, fmt: str, view: Audience
+    ) -> tuple[Assembled, datetime]:
+        return await self._render(feed, fmt, view, before=None)
 
     async def render_page(self, feed: str, fmt: str, audience: Audience, before: str) -> Rendered:
         """An RFC 5005 archive page: the feed's stories older than the cursor.
@@ -286,7 +295,7 @@ class Publisher:
         document, updated = await self._render(
             feed, fmt, view_of(audience), before=decode_page(before)
         )
-        return make_rendered(document, Format(fmt).feed_type, previous=None, now=updated)
+        return make_rendered(document, Format(fmt).feed_type, modified=updated)
 
     async def _render(
         self, feed: str, fmt: str, view: Audience, *, before: tuple[datetime, str] | None
@@ -371,7 +380,7 @@ class Publisher:
             items += await self._announcements(view, scope, now=now, limit=spec.size)
             items.sort(key=lambda s: (s.sort_time or EPOCH, s.guid), reverse=True)
         oldest = found[-1] if len(found) == spec.size else None
-        updated = max((s.version_created for s in items if s.version_created), default=EPOCH)
+        updated = max((shown_since(s, now) for s in items), default=EPOCH)
         # Any format's meta gives the same fragment context (site, provider, dates).
         meta = self._meta(spec, spec.formats[0], updated, oldest=None, archive=False)
         keys = tuple(self._story_key(meta, story) for story in items)
@@ -546,7 +555,7 @@ class Publisher:
 
         ``modified`` comes from the content (never the clock), so the same bytes
         keep the same Last-Modified and ETag and Last-Modified move together."""
-        return make_rendered(whole(body), content_type, previous=None, now=modified)
+        return make_rendered(whole(body), content_type, modified=modified)
 
     # single stories -------------------------------------------------------
     async def story_decision(self, guid: str, audience: Audience) -> Decision:

@@ -26,13 +26,14 @@ from wire.formats import (
 from wire.model import PUBLIC, Audience
 from wire.publish import feedstyle
 from wire.publish.cache import Rendered
-from wire.publish.publisher import EPOCH, Publisher
+from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
-from wire.visibility import Verdict
+from wire.visibility import EPOCH, Verdict
 from wire.web.auth import bearer_token
 from wire.web.conditional import cached_reply
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import Problem
+from wire.web.proxies import client_address, trusted_networks
 from wire.web.ratelimit import RateLimiter
 
 
@@ -89,7 +90,9 @@ async def audience_of(request: web.Request) -> Audience:
     token = bearer_token(request, allow_query=True)
     app = request.app
     now = app[WIRE].clock()
-    reader = admit(token, request.remote or "unknown", app[AUTH], app[RATE_LIMITER], now)
+    trusted = trusted_networks(app[WIRE].config.server.trusted_proxies)
+    client = client_address(request.remote or "unknown", request.headers, trusted)
+    reader = admit(token, client, app[AUTH], app[RATE_LIMITER], now)
     return await audience_of_reader(reader, app[AUTH], now)
 
 

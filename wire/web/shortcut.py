@@ -53,13 +53,22 @@ from wire.web.conditional import cached_reply
 from wire.web.feeds import Reader, admit_digest, audience_of_reader, entitled_feed
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import PROBLEM_TYPE, Problem, as_problem, problem_body
+from wire.web.proxies import client_address, trusted_networks
 from wire.web.ratelimit import RateLimiter
 
 STATUS_LINES = {200: "HTTP/1.1 200 OK\r\n", 304: "HTTP/1.1 304 Not Modified\r\n"}
 SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n"
 READ_HEADERS = {
     name.encode(): name
-    for name in ("authorization", "if-none-match", "if-modified-since", "accept-encoding", "accept")
+    for name in (
+        "authorization",
+        "if-none-match",
+        "if-modified-since",
+        "accept-encoding",
+        "accept",
+        "forwarded",
+        "x-forwarded-for",
+    )
 }
 QUERY_TOKEN = re.compile(rb"token=([A-Za-z0-9._~-]+)")
 POLLS_KEPT = 8192  # distinct request heads whose parse is remembered (a few hundred bytes each)
@@ -203,6 +212,7 @@ class FeedShortcut:
         self._auth = auth
         self._limiter = limiter
         self._clock = clock
+        self._trusted = trusted_networks(publisher.config.server.trusted_proxies)
         self._routes = {
             feed_path(spec.name, fmt).encode(): (spec.name, fmt, unquote(feed_path(spec.name, fmt)))
             for spec in publisher.specs.values()
@@ -258,7 +268,8 @@ class FeedShortcut:
         # The steps and their order are aiohttp's (``wire.web.feeds.get_feed``),
         # so each refusal is the same answer, taken from the same bucket.
         try:
-            reader = admit_digest(poll.digest, peer, self._auth, self._limiter, self._clock())
+            client = client_address(peer, poll.headers, self._trusted)
+            reader = admit_digest(poll.digest, client, self._auth, self._limiter, self._clock())
             audience = reader.audience
             if audience is None:
                 return Miss(poll, reader)
