@@ -43,7 +43,7 @@ from wire.tokens import hash_token
 from wire.web.app import create_app
 from wire.web.front import WRITTEN_FOR_AIOHTTP, Front, ShortcutSite
 from wire.web.keys import PUBLISHER, WIRE
-from wire.web.ratelimit import RateLimiter
+from wire.web.ratelimit import TokenBuckets
 from wire.web.shortcut import POLL_HEAD_KEPT, POLLS_KEPT, FeedShortcut, Miss
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -477,7 +477,7 @@ def warm_shortcut(tmp_path_factory: pytest.TempPathFactory) -> FeedShortcut:
         await fill_and_render(Wire(config, store, lambda: NOW), publisher, config)
         await store.close()
         return FeedShortcut(
-            publisher, Authenticator(config, store), RateLimiter(10**9), lambda: NOW
+            publisher, Authenticator(config, store), TokenBuckets(10**9), lambda: NOW
         )
 
     return asyncio.run(prepare())
@@ -490,7 +490,7 @@ def test_the_memo_of_request_heads_is_bounded(tmp_path: Path) -> None:
     store = open_store(config.server.database_url)
     publisher = Publisher(config, store, lambda: NOW)
     shortcut = FeedShortcut(
-        publisher, Authenticator(config, store), RateLimiter(10**9), lambda: NOW
+        publisher, Authenticator(config, store), TokenBuckets(10**9), lambda: NOW
     )
     long = GET.format("/feeds/all.rss", f"X-Long: {'x' * POLL_HEAD_KEPT}\r\n").encode()
     shortcut.answer(long, "127.0.0.1")

@@ -46,6 +46,9 @@ class ServerSettings:
     parse_seconds: float = 30.0
     tombstone_days: int = 7
     rate_limit_per_minute: int = 600
+    # One rate limit across instances, counted in this Redis (wire.web.sharedlimit).
+    rate_limit_redis_url: str = ""
+    rate_limit_sync_ms: int = 250
     # Reverse proxies whose Forwarded / X-Forwarded-For name the client (wire.web.proxies).
     trusted_proxies: tuple[str, ...] = ()
     listen_backlog: int = 2048  # pending connections the kernel queues (capped by somaxconn)

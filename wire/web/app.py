@@ -34,7 +34,8 @@ from wire.web.keys import (
     WIRE,
 )
 from wire.web.problems import problem_middleware
-from wire.web.ratelimit import RateLimiter
+from wire.web.ratelimit import TokenBuckets
+from wire.web.sharedlimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[HUB], app[HOOKS], app[SOURCES], app[EMBARGO] = rt.hub, rt.hooks, rt.sources, rt.embargo
         app[AUTH] = rt.auth
         desk.start_sessions(app)
-        app[RATE_LIMITER] = RateLimiter(config.server.rate_limit_per_minute)
+        shared = _shared_limiter(config)
+        app[RATE_LIMITER] = shared or TokenBuckets(config.server.rate_limit_per_minute)
         if config.server.load_demo:
             stored = await load_demo(rt.wire)
             if stored:
@@ -65,7 +67,25 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             leader = Leadership(rt.store, rt.jobs, rt.sources, rt.embargo, deliver, rt.wire.clock)
             await leader.tick()
             rt.jobs.every("leader", leader.tick, LEADER_INTERVAL)
-        yield
+        try:
+            yield
+        finally:
+            if shared is not None:
+                await shared.close()
+
+
+def _shared_limiter(config: Config) -> SharedRateLimiter | None:
+    """The rate limit shared through Redis when the config names one, started."""
+    server = config.server
+    if not server.rate_limit_redis_url:
+        return None
+    limiter = SharedRateLimiter(
+        server.rate_limit_per_minute,
+        server.rate_limit_redis_url,
+        sync_seconds=server.rate_limit_sync_ms / 1000,
+    )
+    limiter.start()
+    return limiter
 
 
 async def _deliver(hub: Hub, hooks: Webhooks) -> None:

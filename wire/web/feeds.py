@@ -34,7 +34,7 @@ from wire.web.conditional import cached_reply
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import Problem
 from wire.web.proxies import client_address, trusted_networks
-from wire.web.ratelimit import RateLimiter
+from wire.web.ratelimit import RateLimiter, retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ def admit_digest(
     known = auth.known_audience(digest, now) if digest is not None else None
     wait = limiter.check(digest if digest is not None and known is not None else peer)
     if wait > 0:
-        retry = limiter.retry_after(wait)
+        retry = retry_after(wait)
         raise Problem(
             429, f"rate limit exceeded; retry in {retry} s", headers={"Retry-After": retry}
         )

@@ -1,7 +1,10 @@
-"""Per-client rate limiting for feed polls: a token bucket per client key.
+"""Per-client rate limiting for feed polls.
 
 Over the limit a client gets 429 with ``Retry-After`` (never 403): it is told
-when to come back, not that it is forbidden.
+when to come back, not that it is forbidden. By default each process keeps a
+token bucket per client key (``TokenBuckets``); instances that share a Redis
+count together instead (``wire.web.sharedlimit``). Either answers ``check``
+synchronously, so the feed shortcut can ask it for every poll.
 """
 
 from __future__ import annotations
@@ -9,9 +12,23 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 
-class RateLimiter:
+class RateLimiter(Protocol):
+    """What a feed request asks of a limiter before anything else."""
+
+    def check(self, key: str) -> float:
+        """Count one request of ``key``: 0.0 if allowed, else seconds to wait."""
+        ...
+
+
+def retry_after(wait: float) -> str:
+    """``Retry-After`` for a wait: whole seconds, at least one."""
+    return str(max(1, math.ceil(wait)))
+
+
+class TokenBuckets:
     """``per_minute`` requests a minute per key, with bursts up to the same number."""
 
     def __init__(self, per_minute: int, *, monotonic: Callable[[], float] = time.monotonic):
@@ -35,10 +52,6 @@ class RateLimiter:
         if now - self._last_sweep > 300:
             self._sweep(now)
         return wait
-
-    @staticmethod
-    def retry_after(wait: float) -> str:
-        return str(max(1, math.ceil(wait)))
 
     def _sweep(self, now: float) -> None:
         """Forget clients whose bucket has refilled, so memory follows active clients."""
