@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -65,38 +66,45 @@ def _config(tmp_path: Path, name: str, port: int, database: str) -> Path:
     return path
 
 
+def _start(config: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> bytes:
+    """SIGTERM, and what the process wrote on stderr."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return err
+
+
 @pytest.fixture
 async def instances(tmp_path: Path) -> AsyncIterator[list[str]]:
     _redis_or_skip()
     async with fresh_database("postgres", tmp_path) as database:
         ports = [_free_port(), _free_port()]
         procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "wire", "serve", "--config", str(config)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env={**os.environ},
-            )
-            for config in (
-                _config(tmp_path, f"instance{i}", port, database) for i, port in enumerate(ports)
-            )
+            _start(_config(tmp_path, f"instance{i}", port, database))
+            for i, port in enumerate(ports)
         ]
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         try:
             async with aiohttp.ClientSession() as http:
                 for base in bases:
-                    await eventually(lambda b=base: _ready(http, b), within=60)
+                    await eventually(partial(_ready, http, base), within=60)
             yield bases
         finally:
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                try:
-                    _, err = proc.communicate(timeout=20)
-                finally:
-                    if proc.poll() is None:
-                        proc.kill()
-                assert b"Traceback" not in err, err.decode()
+            errors = [_stop(proc) for proc in procs]
+        for err in errors:
+            assert b"Traceback" not in err, err.decode()
 
 
 async def _ready(http: aiohttp.ClientSession, base: str) -> bool:
@@ -153,6 +161,8 @@ async def test_one_client_behind_the_proxy_has_one_allowance_across_instances(
     assert LIMIT <= allowed <= LIMIT + 6, statuses
     assert statuses[-10:] == [429] * 10
     other = {"X-Forwarded-For": "198.51.100.24"}
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{instances[1]}/feeds/all.rss", headers=other) as answer:
-            assert answer.status == 200  # another client behind the same proxy
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{instances[1]}/feeds/all.rss", headers=other) as answer,
+    ):
+        assert answer.status == 200  # another client behind the same proxy
