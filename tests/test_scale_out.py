@@ -30,6 +30,12 @@ pytestmark = pytest.mark.postgres
 LIMIT = 30
 
 
+def _own_clients() -> ipaddress.IPv6Network:
+    """Client addresses of this test's own: counts kept in Redis outlive the
+    processes (for the rest of the minute), so each test polls as new clients."""
+    return ipaddress.ip_network(f"2001:db8:{uuid.uuid4().hex[:4]}::/48")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,9 +88,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> bytes:
     proc.send_signal(signal.SIGTERM)
     try:
         _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    except subprocess.TimeoutExpired as late:
+        proc.kill()
+        proc.communicate()
+        tail = (late.stderr or b"")[-3000:].decode(errors="replace")
+        raise AssertionError(f"wire serve did not stop within 20 s of SIGTERM:\n{tail}") from None
     return err
 
 
@@ -119,7 +127,8 @@ async def _ready(http: aiohttp.ClientSession, base: str) -> bool:
 
 async def test_both_instances_send_the_same_validators(instances: list[str]) -> None:
     first, second = instances
-    async with aiohttp.ClientSession() as http:
+    client = {"X-Forwarded-For": str(_own_clients()[1])}
+    async with aiohttp.ClientSession(headers=client) as http:
         doc = story_doc(guid="urn:scale:1", headline="Told to one instance")
         async with http.post(f"{first}/api/v1/stories", json=doc, headers=EDITOR) as pushed:
             assert pushed.status == 201, await pushed.text()
@@ -149,8 +158,7 @@ async def test_both_instances_send_the_same_validators(instances: list[str]) -> 
 async def test_one_client_behind_the_proxy_has_one_allowance_across_instances(
     instances: list[str],
 ) -> None:
-    # Addresses of this run's own (counts in Redis outlive the processes for a minute).
-    net = ipaddress.ip_network(f"2001:db8:{uuid.uuid4().hex[:4]}::/48")
+    net = _own_clients()
     client = {"X-Forwarded-For": str(net[23])}
     statuses = []
     async with aiohttp.ClientSession() as http:
