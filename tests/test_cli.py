@@ -382,3 +382,65 @@ def test_a_demo_install_prints_one_admin_key_for_the_desk_once(tmp_path: Path) -
     again, lines = _serve_until_desk_line(config)
     _stop(again)
     assert not [line for line in lines if "desk:" in line]  # the key exists: no second one
+
+
+def test_a_port_in_use_is_one_line_and_exit_1_with_nothing_started(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, port)
+        done = subprocess.run(
+            [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+            capture_output=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.decode().strip().splitlines() == [
+        f"wire: cannot listen on 127.0.0.1:{port}: the address is in use"
+    ]
+    assert done.stdout == b""
+    assert not (tmp_path / "data" / "wire.sqlite3").exists()  # no migration ran
+
+
+def test_the_port_given_on_the_command_line_moves_the_base_url(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 8080)  # the example: no base_url of its own
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wire", "serve", "--config", str(config), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().decode()
+        assert f"(public base URL http://127.0.0.1:{port})" in first
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/all.atom") as r:
+                    atom = r.read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert f'href="http://127.0.0.1:{port}/feeds/all.atom" rel="self"'.encode() in atom
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+
+
+def test_a_base_url_in_the_config_stays_whatever_the_port(tmp_path: Path) -> None:
+    config = parse_config(
+        {"server": {"base_url": "https://wire.example.org", "data_dir": str(tmp_path)}},
+        base_dir=tmp_path,
+        env={},
+    )
+    from wire.config import serving_at
+
+    assert serving_at(config, "0.0.0.0", 9000).server.base_url == "https://wire.example.org"
+    bare = parse_config({"server": {"data_dir": str(tmp_path)}}, base_dir=tmp_path, env={})
+    assert bare.server.base_url == "http://127.0.0.1:8080"
+    assert serving_at(bare, "0.0.0.0", 9000).server.base_url == "http://127.0.0.1:9000"
+    assert serving_at(bare, "::", 9000).server.base_url == "http://[::1]:9000"

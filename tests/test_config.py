@@ -151,7 +151,9 @@ def test_keys_left_out_take_the_dataclass_defaults(tmp_path: Path) -> None:
         base_dir=tmp_path,
         env={},
     )
-    assert replace(config.server, data_dir=ServerSettings().data_dir) == ServerSettings()
+    default = ServerSettings()
+    assert replace(config.server, data_dir=default.data_dir, base_url="") == default
+    assert config.server.base_url == f"http://{default.host}:{default.port}"  # where it listens
     assert config.server.data_dir == tmp_path / ServerSettings().data_dir
     assert config.sources == (SourceConfig("desk", SourceKind.PUSH),)
     assert config.feeds == (FeedSpec("all", "All"),)

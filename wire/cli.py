@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import json
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wire.clock import utcnow
-from wire.config import Config, SourceKind, default_config, load_config
+from wire.config import Config, SourceKind, default_config, load_config, serving_at
 from wire.errors import ConfigError, NotFound, WireError
 from wire.formats import FEED_FORMATS, INPUT_CHOICES, feed_path
 from wire.ingest.workers import ParseWorkers
@@ -100,6 +102,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
             Path(source.location).mkdir(parents=True, exist_ok=True)
     host = args.host or config.server.host
     port = args.port if args.port is not None else config.server.port
+    config = serving_at(config, host, port)
+    workers = args.workers if args.workers is not None else config.server.workers
+    # Listen before anything else starts (migrations, demo stories, jobs): a port
+    # in use is one line and exit 1, with nothing done.
+    try:
+        sock = _listen(host, port, backlog=config.server.listen_backlog, reuse_port=workers > 1)
+    except OSError as exc:
+        reason = "the address is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        print(f"wire: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        return 1
     base = config.server.base_url.rstrip("/")
     print(f"wire serving on http://{host}:{port}  (public base URL {base})", flush=True)
     for url in feed_urls(config):
@@ -107,32 +119,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"  {base}/   {base}/api/v1/docs   {base}/healthz", flush=True)
     if config.server.load_demo and (key := asyncio.run(_demo_desk_key(config))):
         print(f"  desk: {base}/desk   demo admin key (shown once): {key}", flush=True)
-    workers = args.workers if args.workers is not None else config.server.workers
 
     def serve_one(worker: int = 0) -> int:
+        # One worker serves on the socket bound above; several bind their own
+        # (SO_REUSEPORT: the kernel spreads connections), the probe closed first.
+        own = (
+            sock
+            if workers == 1
+            else _listen(host, port, backlog=config.server.listen_backlog, reuse_port=True)
+        )
         app = create_app(config)
         app.on_startup.append(_freeze_heap)
         with asyncio.Runner(loop_factory=_event_loop) as runner:
-            runner.run(
-                _serve(
-                    app, host, port, backlog=config.server.listen_backlog, reuse_port=workers > 1
-                )
-            )
+            server = config.server
+            runner.run(_serve(app, own, backlog=server.listen_backlog, fast_path=server.fast_path))
         return 0
 
     if workers > 1:
         from wire.web.workers import Supervisor
 
+        sock.close()
         print(f"  {workers} worker processes", flush=True)
         return Supervisor(workers, serve_one).run()
     return serve_one()
 
 
+def _listen(host: str, port: int, *, backlog: int, reuse_port: bool) -> socket.socket:
+    """A listening TCP socket on ``host:port``. Raises ``OSError``."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family, backlog=backlog, reuse_port=reuse_port)
+    sock.setblocking(False)
+    return sock
+
+
 async def _serve(
-    app: web.Application, host: str, port: int, *, backlog: int, reuse_port: bool = False
+    app: web.Application, sock: socket.socket, *, backlog: int, fast_path: bool = True
 ) -> None:
-    """Serve until SIGINT or SIGTERM, then drain: stop listening, let requests in
-    flight finish (up to 10 s), stop the jobs, close the database."""
+    """Serve on ``sock`` until SIGINT or SIGTERM, then drain: stop listening, let
+    requests in flight finish (up to 10 s), stop the jobs, close the database."""
     from aiohttp import web
 
     from wire.web.front import ShortcutSite
@@ -144,7 +168,10 @@ async def _serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await ShortcutSite(runner, host, port, backlog=backlog, reuse_port=reuse_port).start()
+        if fast_path:
+            await ShortcutSite(runner, sock=sock, backlog=backlog).start()
+        else:
+            await web.SockSite(runner, sock, backlog=backlog).start()
         await stop.wait()
     finally:
         await runner.cleanup()

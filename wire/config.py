@@ -34,7 +34,8 @@ MAX_INPUT_BYTES = 10 * 1024 * 1024
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
-    base_url: str = "http://127.0.0.1:8080"
+    base_url: str = ""  # empty: the listening address (listening_url); resolved at parse
+    base_url_explicit: bool = False  # whether the config said it (else it follows the port)
     data_dir: Path = Path("data")
     database: str = ""  # empty: SQLite file in data_dir
     max_body_bytes: int = MAX_INPUT_BYTES
@@ -51,6 +52,7 @@ class ServerSettings:
     rate_limit_sync_ms: int = 250
     # Reverse proxies whose Forwarded / X-Forwarded-For name the client (wire.web.proxies).
     trusted_proxies: tuple[str, ...] = ()
+    fast_path: bool = True  # polls answered from the request head (wire.web.shortcut)
     listen_backlog: int = 2048  # pending connections the kernel queues (capped by somaxconn)
     workers: int = 1  # server processes sharing the port (wire.web.workers)
     fragment_cache_mb: int = 128  # story fragments kept rendered (wire.publish.fragments)
@@ -246,6 +248,28 @@ def _check_networks(config: Config) -> None:
             ) from None
 
 
+def listening_url(host: str, port: int) -> str:
+    """``http://HOST:PORT``, the base URL of a server whose config names none: its
+    own listening address (a wildcard host as the loopback address, which only
+    this machine reaches: a server others read sets ``base_url``)."""
+    if host in {"", "0.0.0.0"}:
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def serving_at(config: Config, host: str, port: int) -> Config:
+    """The config of a server listening on ``host:port`` (``wire serve --host
+    --port``): its base URL follows unless the config set one."""
+    server = replace(config.server, host=host, port=port)
+    if not server.base_url_explicit:
+        server = replace(server, base_url=listening_url(host, port))
+    return replace(config, server=server)
+
+
 R = TypeVar("R")
 
 
@@ -263,6 +287,10 @@ def _build(raw: dict[str, Any], base_dir: Path) -> Config:
     server = _record(ServerSettings, {k: v for k, v in srv.items() if k != "data_dir"})
     data_dir = Path(srv["data_dir"]) if "data_dir" in srv else server.data_dir
     server = replace(server, data_dir=data_dir if data_dir.is_absolute() else base_dir / data_dir)
+    if server.base_url:
+        server = replace(server, base_url_explicit=True)
+    else:
+        server = replace(server, base_url=listening_url(server.host, server.port))
     sources = []
     for s in raw.get("sources", []):
         location = s.get("location")
