@@ -11,7 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -444,3 +446,76 @@ def test_a_base_url_in_the_config_stays_whatever_the_port(tmp_path: Path) -> Non
     assert bare.server.base_url == "http://127.0.0.1:8080"
     assert serving_at(bare, "0.0.0.0", 9000).server.base_url == "http://127.0.0.1:9000"
     assert serving_at(bare, "::", 9000).server.base_url == "http://[::1]:9000"
+
+
+RELOADED = """
+[[feeds]]
+name = "late"
+title = "Added while running"
+
+[[partners]]
+name = "newcomer"
+feeds = ["late"]
+[[partners.tokens]]
+hash = "{hash}"
+"""
+
+
+def _status(url: str, token: str | None = None) -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as answer:
+            status: int = answer.status
+            return status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+    except OSError:
+        return 0  # not listening yet
+
+
+def _until(condition: Callable[[], bool], within: float = 30) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("not within the time")
+        time.sleep(0.2)
+
+
+def test_sighup_reloads_partners_and_feeds_and_keeps_them_through_a_bad_file(
+    tmp_path: Path,
+) -> None:
+    from wire.tokens import hash_token
+
+    port = _free_port()
+    config = write_config(tmp_path, port)
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _until(lambda: _status(f"{base}/healthz") == 200)
+        assert _status(f"{base}/feeds/late.rss") == 404
+        token = "wire_pt_reloaded-token"
+        original = config.read_text(encoding="utf-8")
+        config.write_text(original + RELOADED.format(hash=hash_token(token)), encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        _until(lambda: _status(f"{base}/feeds/late.rss") == 200)
+        assert _status(f"{base}/api/v1/feeds/late/items", token) == 200  # the new partner
+
+        config.write_text(original + "\n[[feeds]]\nname = 'no title'\n", encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        assert proc.poll() is None  # still serving
+        assert _status(f"{base}/feeds/late.rss") == 200  # the running config stayed
+        assert _status(f"{base}/api/v1/feeds/late/items", token) == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    log = err.decode()
+    assert "config reloaded" in log
+    assert "config not reloaded: the running one stays" in log
+    assert "feeds[1].title" in log or "title" in log
+    assert "Traceback" not in log

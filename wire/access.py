@@ -57,17 +57,24 @@ class Authenticator:
         remember_seconds: float = 30.0,
         forget_seconds: float = 10.0,
     ) -> None:
-        self._config = config
         self._store = store
-        # Built once: a poll resolves its token with one hash and one dict lookup.
+        self._stored: dict[str, tuple[Audience, datetime | None, datetime]] = {}
+        self._unknown: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+        self.reconfigure(config)
+        self._remember = timedelta(seconds=remember_seconds)
+        self._forget = timedelta(seconds=forget_seconds)
+
+    def reconfigure(self, config: Config) -> None:
+        """Use a (re)loaded config's partners and editor keys. Built once: a poll
+        resolves its token with one hash and one dict lookup. What was remembered of
+        stored credentials is forgotten: a partner's entitlements may have changed."""
+        self._config = config
         self._partner_hashes = {
             t.hash: (partner_audience(p), t.expires) for p in config.partners for t in p.tokens
         }
         self._editor_hashes = {k.hash: k for k in config.editor_keys}
-        self._remember = timedelta(seconds=remember_seconds)
-        self._forget = timedelta(seconds=forget_seconds)
-        self._stored: dict[str, tuple[Audience, datetime | None, datetime]] = {}
-        self._unknown: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+        self._stored = {}
+        self._unknown = OrderedDict()
 
     async def audience(self, token: str | None, now: datetime) -> Audience:
         """The public view without a token; a partner's view with a valid one."""

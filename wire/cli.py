@@ -11,6 +11,7 @@ import asyncio
 import errno
 import gc
 import json
+import logging
 import signal
 import socket
 import sys
@@ -38,6 +39,7 @@ from wire.tokens import hash_token, new_token
 if TYPE_CHECKING:
     from aiohttp import web
 
+log = logging.getLogger(__name__)
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
@@ -132,7 +134,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app.on_startup.append(_freeze_heap)
         with asyncio.Runner(loop_factory=_event_loop) as runner:
             server = config.server
-            runner.run(_serve(app, own, backlog=server.listen_backlog, fast_path=server.fast_path))
+            runner.run(
+                _serve(
+                    app,
+                    own,
+                    backlog=server.listen_backlog,
+                    fast_path=server.fast_path,
+                    config_path=Path(args.config) if args.config else None,
+                )
+            )
         return 0
 
     if workers > 1:
@@ -153,12 +163,18 @@ def _listen(host: str, port: int, *, backlog: int, reuse_port: bool) -> socket.s
 
 
 async def _serve(
-    app: web.Application, sock: socket.socket, *, backlog: int, fast_path: bool = True
+    app: web.Application,
+    sock: socket.socket,
+    *,
+    backlog: int,
+    fast_path: bool = True,
+    config_path: Path | None = None,
 ) -> None:
     """Serve on ``sock`` until SIGINT or SIGTERM, then drain: stop listening, let
     requests in flight finish (up to 10 s), stop the jobs, close the database."""
     from aiohttp import web
 
+    from wire.web.app import reload_config
     from wire.web.front import ShortcutSite
 
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
@@ -167,6 +183,17 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    reloads: set[asyncio.Task[bool]] = set()
+
+    def reload() -> None:
+        if config_path is None:
+            log.warning("SIGHUP: no config file was given (--config), nothing to reload")
+            return
+        task = loop.create_task(reload_config(app, config_path))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
     try:
         if fast_path:
             await ShortcutSite(runner, sock=sock, backlog=backlog).start()

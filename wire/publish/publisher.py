@@ -141,6 +141,13 @@ class Publisher:
         self._changes = 0  # story changes seen: the withdrawals read below stand until the next
         self._withdrawn: tuple[int, datetime, asyncio.Future[list[Entry]]] | None = None
         self.base_url = config.server.base_url.rstrip("/")
+        self._use_feeds(config)
+        self._reported: set[tuple[str, int, str]] = set()
+        self.lifts = EmbargoLifts(store.next_embargo, self._embargo_lifted, clock)
+
+    def _use_feeds(self, config: Config) -> None:
+        """What the config's feeds decide: specs, links, rights, providers."""
+        self.config = config
         self.specs = {spec.name: spec for spec in config.feeds}
         self._alternates = {
             (spec.name, fmt): tuple(
@@ -155,9 +162,20 @@ class Publisher:
             for (feed, fmt), alternates in self._alternates.items()
         }
         self._rights = {spec.name: feed_rights(config, spec) for spec in config.feeds}
-        self._reported: set[tuple[str, int, str]] = set()
         self._providers = {spec.name: feed_provider(config, spec) for spec in config.feeds}
-        self.lifts = EmbargoLifts(store.next_embargo, self._embargo_lifted, clock)
+
+    def reconfigure(self, config: Config) -> None:
+        """Serve the feeds of a reloaded config (its ``[server]`` is this one's):
+        every cached view and selection is dropped, since a feed's title, filter,
+        rights or size may have changed; fragments stand (a story's item depends on
+        the story and its feed context, which is part of the fragment's key)."""
+        old = set(self.specs)
+        self._use_feeds(config)
+        self._selections.clear()
+        self._newest.clear()
+        for name in old | set(self.specs):
+            self.cache.invalidate(name)
+        self._changes += 1
         self._assembling: set[asyncio.Task[None]] = set()  # eager assemblies under way
 
     # URLs ---------------------------------------------------------------

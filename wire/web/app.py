@@ -8,18 +8,23 @@ SIGTERM drains requests, stops the jobs, then closes the database.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import fields, replace
 from functools import partial
+from pathlib import Path
 
 from aiohttp import web
 
 from wire.clock import Clock, utcnow
-from wire.config import Config
+from wire.config import Config, FeedSpec, load_config, serving_at
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.demo import load_demo
 from wire.duties import Leadership
+from wire.errors import WireError
+from wire.publish.publisher import Publisher
 from wire.runtime import running
+from wire.schedule import Jobs
 from wire.web import api, apidocs, desk, feeds, health, index, websub
 from wire.web.keys import (
     AUTH,
@@ -57,12 +62,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 log.info("loaded demo stories", extra={"stored": stored})
         if app[START_JOBS]:
             rt.jobs.start()
-            for spec in config.feeds:
-                rt.jobs.every(
-                    f"refresh:{spec.name}",
-                    partial(rt.publisher.refresh, spec.name),
-                    spec.refresh_interval,
-                )
+            _schedule_refreshes(rt.jobs, rt.publisher, (), config.feeds)
             deliver = partial(_deliver, rt.hub, rt.hooks)
             leader = Leadership(rt.store, rt.jobs, rt.sources, rt.embargo, deliver, rt.wire.clock)
             await leader.tick()
@@ -72,6 +72,60 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         finally:
             if shared is not None:
                 await shared.close()
+
+
+def _schedule_refreshes(
+    jobs: Jobs, publisher: Publisher, before: Sequence[FeedSpec], after: Sequence[FeedSpec]
+) -> None:
+    """One refresh job per feed, at its interval: those of feeds gone are cancelled."""
+    for spec in before:
+        jobs.cancel(f"refresh:{spec.name}")
+    for spec in after:
+        jobs.every(
+            f"refresh:{spec.name}", partial(publisher.refresh, spec.name), spec.refresh_interval
+        )
+
+
+async def reload_config(app: web.Application, path: Path) -> bool:
+    """SIGHUP: partners, editor keys and feeds from the config file again. The file
+    is validated first; a bad one leaves the running config as it is and says why.
+    ``[server]`` settings (ports, database, caches) need a restart: the running ones
+    stay, and changed ones are named in the log."""
+    wire, publisher = app[WIRE], app[PUBLISHER]
+    running = wire.config
+    try:
+        loaded = load_config(path)
+    except (WireError, OSError) as exc:
+        log.error(
+            "config not reloaded: the running one stays",
+            extra={"path": str(path), "error": str(exc)},
+        )
+        return False
+    wanted = serving_at(loaded, running.server.host, running.server.port).server
+    ignored = sorted(
+        f.name for f in fields(wanted) if getattr(wanted, f.name) != getattr(running.server, f.name)
+    )
+    if ignored:
+        log.warning(
+            "config reloaded without its [server] changes: they need a restart",
+            extra={"keys": ", ".join(ignored)},
+        )
+    config = replace(loaded, server=running.server)
+    wire.config = config
+    app[AUTH].reconfigure(config)
+    publisher.reconfigure(config)
+    if app[START_JOBS]:
+        _schedule_refreshes(app[JOBS], publisher, running.feeds, config.feeds)
+    log.info(
+        "config reloaded",
+        extra={
+            "path": str(path),
+            "partners": len(config.partners),
+            "editor_keys": len(config.editor_keys),
+            "feeds": len(config.feeds),
+        },
+    )
+    return True
 
 
 def _shared_limiter(config: Config) -> SharedRateLimiter | None:
@@ -111,7 +165,7 @@ def create_app(
     app[START_JOBS] = start_jobs
     app.cleanup_ctx.append(_resources)
     health.setup_routes(app)
-    index.setup_routes(app, config)
+    index.setup_routes(app)
     feeds.setup_routes(app)
     api.setup_routes(app)
     apidocs.setup_routes(app)

@@ -20,7 +20,7 @@ from wire.formats.printed import machine_time, printed_time
 from wire.model import Story
 from wire.publish.storyhtml import text_direction
 from wire.text import one_line
-from wire.web.keys import PUBLISHER
+from wire.web.keys import PUBLISHER, WIRE
 
 STYLE = """
 :root{color-scheme:light dark}
@@ -112,9 +112,10 @@ def render_index(config: Config, stories: Sequence[Story] = ()) -> bytes:
     return page.encode("utf-8")
 
 
-def setup_routes(app: web.Application, config: Config) -> None:
+def setup_routes(app: web.Application) -> None:
     async def index(request: web.Request) -> web.Response:
         stories = await request.app[PUBLISHER].front_page_stories()
+        config = request.app[WIRE].config  # the current one: SIGHUP may reload it
         response = web.Response(
             body=render_index(config, stories), content_type="text/html", charset="utf-8"
         )

@@ -213,14 +213,19 @@ class FeedShortcut:
         self._limiter = limiter
         self._clock = clock
         self._trusted = trusted_networks(publisher.config.server.trusted_proxies)
+        self._use_feeds()
+        self._date_second = -1
+        self._date_tail = b""
+
+    def _use_feeds(self) -> None:
+        """Routes from the publisher's feeds; what was worked out of heads forgotten."""
+        self._specs = self._publisher.specs
         self._routes = {
             feed_path(spec.name, fmt).encode(): (spec.name, fmt, unquote(feed_path(spec.name, fmt)))
-            for spec in publisher.specs.values()
+            for spec in self._specs.values()
             for fmt in spec.formats
         }
         self._polls: dict[bytes, Poll | None] = {}  # by request head; None: declined
-        self._date_second = -1
-        self._date_tail = b""
 
     @classmethod
     def of_app(cls, app: web.Application) -> FeedShortcut:
@@ -235,6 +240,8 @@ class FeedShortcut:
     def answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
         """The response to one request head, a ``Miss`` to ``render``, or None when
         aiohttp must answer it."""
+        if self._specs is not self._publisher.specs:
+            self._use_feeds()  # the config was reloaded: its feeds may differ
         poll = self._polls.get(head, self)  # self: not seen yet
         if poll is self:
             poll = self._poll_of(head)

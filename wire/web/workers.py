@@ -52,6 +52,7 @@ class Supervisor:
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; 0 when every worker stopped cleanly."""
         previous = {sig: signal.signal(sig, self._stop) for sig in STOP_SIGNALS}
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._reload)
         try:
             for number in range(self._count):
                 self._start(number)
@@ -85,7 +86,7 @@ class Supervisor:
         if pid == 0:  # the worker: its own event loop sets its own handlers
             code = 1
             try:
-                for sig in STOP_SIGNALS:
+                for sig in (*STOP_SIGNALS, signal.SIGHUP):
                     signal.signal(sig, signal.SIG_DFL)
                 _stop_with(self._supervisor)
                 code = self._serve_one(number)
@@ -96,6 +97,12 @@ class Supervisor:
                 sys.stderr.flush()
                 os._exit(code)
         self._workers[pid] = number
+
+    def _reload(self, signum: int, frame: FrameType | None) -> None:
+        """SIGHUP: every worker reloads the config on its own (each validates it)."""
+        for pid in list(self._workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGHUP)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self._stopping = True
