@@ -143,6 +143,7 @@ class Publisher:
         self.base_url = config.server.base_url.rstrip("/")
         self._use_feeds(config)
         self._reported: set[tuple[str, int, str]] = set()
+        self._assembling: set[asyncio.Task[None]] = set()  # eager assemblies under way
         self.lifts = EmbargoLifts(store.next_embargo, self._embargo_lifted, clock)
 
     def _use_feeds(self, config: Config) -> None:
@@ -176,7 +177,6 @@ class Publisher:
         for name in old | set(self.specs):
             self.cache.invalidate(name)
         self._changes += 1
-        self._assembling: set[asyncio.Task[None]] = set()  # eager assemblies under way
 
     # URLs ---------------------------------------------------------------
     @property
