@@ -414,6 +414,12 @@ def test_WIRE_CONFIG_is_the_file_read_without_config(tmp_path: Path) -> None:
             "editor_keys[0].hash: 'sha256:abc' is not a key hash: sha256: and 64",
         ),
         ({"server": {"trusted_source_hosts": "intra"}}, {}, "'intra' is not a list"),
+        (
+            {"feeds": [{"name": "all", "title": "All"}]},
+            {"WIRE_FEEDS__ALL__FORMATS": "rss, gopher"},
+            "feeds[0].formats[1]: 'gopher' is not one of rss, atom, newsml, ninjs "
+            "(from WIRE_FEEDS__ALL__FORMATS)",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_in_words(
@@ -472,3 +478,10 @@ def test_toml_dates_read_as_their_quoted_form(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert load_config(path, env={}).editor_keys[0].expires == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def test_a_config_stays_hashable_and_equal_whatever_set_its_keys(tmp_path: Path) -> None:
+    from_file = parse_config({"server": {"port": 9004}}, base_dir=tmp_path, env={})
+    from_env = parse_config({}, base_dir=tmp_path, env={"WIRE_SERVER__PORT": "9004"})
+    assert from_env == from_file
+    assert hash(from_env) == hash(from_file)

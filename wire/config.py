@@ -156,8 +156,9 @@ class Config:
     editor_keys: tuple[EditorKeyConfig, ...] = ()
     path: Path | None = None
     duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
-    environment: Mapping[str, str] = field(default_factory=dict)
-    """The keys environment variables set (``server.port``) and by which variable."""
+    environment: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The keys environment variables set (``server.port``) and by which variable:
+    where a setting came from, not a setting (left out of equality and hashing)."""
 
     def source(self, name: str | None) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -481,7 +482,11 @@ def _refusal(error: Any, origins: Mapping[KeyPath, str]) -> ConfigError:
         missing = next(k for k in error.validator_value if k not in (error.instance or {}))
         return ConfigError(_key_path([*path, missing]), "is required")
     problem = _human(error)
-    if (variable := origins.get(tuple(path))) is not None:
+    # The variable that set the key, or the list or table the value is in.
+    variable = next(
+        (origins[p] for n in range(len(path), 0, -1) if (p := tuple(path[:n])) in origins), None
+    )
+    if variable is not None:
         problem = f"{problem} (from {variable})"
     return ConfigError(_key_path(path) or "(top level)", problem)
 
