@@ -485,3 +485,15 @@ def test_a_config_stays_hashable_and_equal_whatever_set_its_keys(tmp_path: Path)
     from_env = parse_config({}, base_dir=tmp_path, env={"WIRE_SERVER__PORT": "9004"})
     assert from_env == from_file
     assert hash(from_env) == hash(from_file)
+
+
+def test_every_variable_the_documentation_names_is_one_wire_reads() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    known = set(config_variables(ENTRIES)) | set(OTHER_VARIABLES)
+    named = {
+        name.removesuffix("_FILE")
+        for name in re.findall(r"\bWIRE_[A-Z0-9_]*[A-Z0-9]\b", text)
+        if name != "WIRE_SERVER_PROT"  # the example of a refused typo
+    }
+    assert named
+    assert named <= known

@@ -212,14 +212,11 @@ OTHER_VARIABLES: Mapping[str, str] = {
 """The ``WIRE_*`` variables that are not config keys; any other ``WIRE_*`` variable
 must be one, or it is refused like an unknown key."""
 
-_SECTIONS = ("server", "duplicates")  # tables
-_ARRAYS = ("sources", "feeds", "partners", "editor_keys")  # arrays of named tables
-
 KeyPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class _Setting:
+class Setting:
     """Where a variable's value goes in the document, and the key's schema."""
 
     path: KeyPath
@@ -246,7 +243,7 @@ def env_name(name: str) -> str:
 
 def _table_variables(
     prefix: str, path: KeyPath, spec: Mapping[str, Any], *, skip: frozenset[str] = frozenset()
-) -> Iterator[tuple[str, _Setting]]:
+) -> Iterator[tuple[str, Setting]]:
     for key, sub in spec.get("properties", {}).items():
         if key in skip:
             continue
@@ -255,32 +252,34 @@ def _table_variables(
         if sub.get("type") == "object":
             yield from _table_variables(variable, (*path, key), sub)
         else:
-            yield variable, _Setting((*path, key), sub)
+            yield variable, Setting((*path, key), sub)
 
 
-def config_variables(raw: Mapping[str, Any]) -> dict[str, _Setting | list[_Setting]]:
+def config_variables(raw: Mapping[str, Any]) -> dict[str, Setting | list[Setting]]:
     """Every variable a config made from ``raw`` can take: ``WIRE_<SECTION>__<KEY>``
     for the tables, ``WIRE_<ARRAY>__<NAME>__<KEY>`` for each named entry of the
     arrays (nested tables add ``__<KEY>``), and the older ``WIRE_SERVER_<KEY>``.
     A variable two entries' names spell alike maps to both (and is refused)."""
     schema = _schema()["properties"]
-    out: dict[str, _Setting | list[_Setting]] = {}
+    out: dict[str, Setting | list[Setting]] = {}
 
-    def add(variable: str, setting: _Setting) -> None:
+    def add(variable: str, setting: Setting) -> None:
         there = out.get(variable)
         if there is None:
             out[variable] = setting
         else:
             out[variable] = [*(there if isinstance(there, list) else [there]), setting]
 
-    for section in _SECTIONS:
+    tables = [k for k, v in schema.items() if v.get("type") == "object"]
+    arrays = [k for k, v in schema.items() if v.get("type") == "array"]  # of named tables
+    for table in tables:
         for variable, setting in _table_variables(
-            f"{ENV_PREFIX}{section.upper()}", (section,), schema[section]
+            f"{ENV_PREFIX}{table.upper()}", (table,), schema[table]
         ):
             add(variable, setting)
     for key, spec in schema["server"]["properties"].items():
-        add(f"{ENV_PREFIX}SERVER_{key.upper()}", _Setting(("server", key), _deref(spec)))
-    for array in _ARRAYS:
+        add(f"{ENV_PREFIX}SERVER_{key.upper()}", Setting(("server", key), _deref(spec)))
+    for array in arrays:
         entries = raw.get(array)
         for i, entry in enumerate(entries if isinstance(entries, list) else []):
             name = entry.get("name") if isinstance(entry, dict) else None
