@@ -16,8 +16,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     WIRE_CONFIG=/etc/wire/wire.toml \
-    WIRE_SERVER_HOST=0.0.0.0 \
-    WIRE_SERVER_DATA_DIR=/var/lib/wire
+    WIRE_SERVER__HOST=0.0.0.0 \
+    WIRE_SERVER__DATA_DIR=/var/lib/wire
 COPY --from=build /dist/*.whl /tmp/
 RUN pip install --no-cache-dir /tmp/*.whl \
  && rm /tmp/*.whl \

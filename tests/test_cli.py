@@ -6,6 +6,8 @@ import asyncio
 import http.client
 import json
 import os
+import pty
+import re
 import signal
 import socket
 import subprocess
@@ -14,13 +16,17 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import wire
 from wire.cli import build_parser, feed_urls, main
 from wire.config import parse_config
 from wire.store import SQLStore, sqlite_dsn
+from wire.store.base import Delivery, DeliveryKind, DeliveryState
+from wire.tokens import hash_token
 
 from .conftest import ROOT
 
@@ -519,3 +525,383 @@ def test_sighup_reloads_partners_and_feeds_and_keeps_them_through_a_bad_file(
     assert "config not reloaded: the running one stays" in log
     assert "feeds[1].title" in log or "title" in log
     assert "Traceback" not in log
+
+
+# --version, listings ------------------------------------------------------------
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``wire ARGS`` as a user runs it, without a terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "wire", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+def test_version_prints_the_installed_version() -> None:
+    done = _run("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"wire {wire.__version__}"
+
+
+async def _dead_letter(data_dir: Path) -> None:
+    async with SQLStore(sqlite_dsn(data_dir)) as store:
+        dead = Delivery(
+            "msg_1", DeliveryKind.WEBHOOK, "https://daily.example/hook", b"{}", subject="daily"
+        )
+        await store.enqueue(dead)
+        await store.update_delivery(replace(dead, attempts=8, state=DeliveryState.DEAD))
+
+
+@pytest.mark.parametrize(
+    ("command", "key"),
+    [
+        (["feeds"], "urls"),
+        (["sources"], "items_seen"),
+        (["keys", "list"], "hash"),
+        (["deliveries"], "target"),
+    ],
+)
+def test_every_listing_command_prints_json_and_nl_of_the_same_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], key: str
+) -> None:
+    config = str(write_config(tmp_path))
+    assert main(["keys", "create", "--role", "admin", "--config", config]) == 0
+    asyncio.run(_dead_letter(tmp_path / "data"))
+    capsys.readouterr()
+    assert main([*command, "--json", "--config", config]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows
+    assert all(key in row for row in rows)
+    assert main([*command, "--nl", "--config", config]) == 0
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == rows
+
+
+def test_json_and_nl_together_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["feeds", "--json", "--nl"])
+    assert info.value.code == 2
+    assert "not allowed with" in capsys.readouterr().err
+
+
+def test_feeds_json_gives_each_feed_its_settings_and_urls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["feeds", "--json", "--config", str(write_config(tmp_path))]) == 0
+    [feed] = json.loads(capsys.readouterr().out)
+    assert feed["name"] == "all"
+    assert feed["public"] is True
+    assert feed["urls"] == [
+        f"http://127.0.0.1:8080/feeds/all.{ext}" for ext in ("rss", "atom", "xml", "json")
+    ]
+
+
+def test_keys_list_json_shows_hashes_and_expiry_never_the_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(write_config(tmp_path))
+    args = ["keys", "create", "--name", "night", "--expires", "2099-01-01T00:00:00Z"]
+    assert main([*args, "--config", config]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["keys", "list", "--json", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert key not in out
+    [row] = json.loads(out)
+    assert row["hash"] == hash_token(key)
+    assert (row["subject"], row["role"]) == ("night", "editor")
+    assert (row["expires_at"], row["expired"]) == ("2099-01-01T00:00:00Z", False)
+
+
+# ingest: folders, the summary, errors said once, the progress bar -----------------------
+def _story(path: Path, n: int, body: str = "copy") -> Path:
+    doc = {"uri": f"urn:mina:{n}", "headline": f"Story {n}", "body_text": f"{body} {n} " * 20}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_ingest_reads_a_folder_recursively_leaving_hidden_and_partial_files_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "inputs"
+    _story(folder / "b.json", 2)
+    _story(folder / "a" / "deeper" / "c.json", 3)
+    _story(folder / "a" / "a.json", 1)
+    _story(folder / ".hidden" / "h.json", 4)
+    _story(folder / ".h.json", 5)
+    _story(folder / "upload.json.part", 6)
+    args = ["ingest", str(folder), "--config", str(write_config(tmp_path)), "--source", "desk"]
+    assert main(args) == 0
+    named = [line.split(":")[0] for line in capsys.readouterr().out.splitlines()]
+    assert named == [
+        str(folder / "a" / "a.json"),
+        str(folder / "a" / "deeper" / "c.json"),
+        str(folder / "b.json"),
+    ]
+
+
+def test_ingest_of_an_empty_folder_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    assert main(["ingest", str(tmp_path / "empty"), "--dry-run"]) == 0
+    assert f"{tmp_path / 'empty'}: no files in it" in capsys.readouterr().err
+
+
+def test_ingest_ends_with_a_summary_of_new_updated_unchanged_and_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(write_config(tmp_path))
+    first, second = _story(tmp_path / "1.json", 1), _story(tmp_path / "2.json", 2)
+    args = ["ingest", "--config", config, "--source", "desk"]
+    assert main([*args, str(first), str(second)]) == 0
+    summary = capsys.readouterr().err.splitlines()[-1]
+    assert re.fullmatch(
+        r"wire ingest: 2 inputs: 2 new, 0 updated, 0 unchanged, 0 failed; \d+\.\d s", summary
+    )
+    _story(second, 2, body="corrected")
+    (tmp_path / "empty.json").write_bytes(b"")
+    assert main([*args, str(first), str(second), str(tmp_path / "empty.json")]) == 1
+    summary = capsys.readouterr().err.splitlines()[-1]
+    assert summary.startswith("wire ingest: 3 inputs: 0 new, 1 updated, 1 unchanged, 1 failed; ")
+
+
+def test_a_dry_run_summary_counts_the_stories_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", str(_story(tmp_path / "1.json", 1)), "--dry-run"]) == 0
+    assert "1 input: 1 story read (dry run: nothing stored), 0 failed" in capsys.readouterr().err
+
+
+def test_an_ingest_error_is_said_once_naming_the_input(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    good = _story(tmp_path / "good.json", 1)
+    done = _run(
+        "ingest",
+        str(tmp_path / "empty.txt"),
+        str(good),
+        "--config",
+        str(config),
+        "--source",
+        "desk",
+    )
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[:-1] == [f"wire ingest: {tmp_path / 'empty.txt'}: the input is empty"]
+    assert lines[-1].startswith("wire ingest: 2 inputs: 1 new, 0 updated, 0 unchanged, 1 failed")
+    assert "\x1b[" not in done.stderr  # no terminal: no progress bar
+
+
+def test_a_folder_given_where_a_file_is_expected_is_read_not_refused(tmp_path: Path) -> None:
+    _story(tmp_path / "in" / "1.json", 1)
+    done = _run("ingest", str(tmp_path / "in"), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "Is a directory" not in done.stderr
+
+
+def test_an_item_left_out_of_an_input_is_a_warning_naming_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = tmp_path / "message.xml"
+    message.write_bytes(
+        b"""<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><header>
+<sent>2026-11-30T10:00:00Z</sent></header><itemSet>
+<newsItem guid="urn:m:video" version="1"><itemMeta><itemClass qcode="ninat:video"/>
+</itemMeta><contentMeta/></newsItem>
+<newsItem guid="urn:m:text" version="1"><itemMeta><itemClass qcode="ninat:text"/>
+</itemMeta><contentMeta><headline>Text story</headline></contentMeta>
+<contentSet><inlineXML contenttype="application/xhtml+xml">
+<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Its text.</p></body></html>
+</inlineXML></contentSet></newsItem>
+</itemSet></newsMessage>"""
+    )
+    config = str(write_config(tmp_path))
+    assert main(["ingest", str(message), "--config", config, "--source", "desk"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    [warning] = [line for line in err if "urn:m:video" in line]
+    assert warning.startswith(f"wire ingest: warning: {message}: newsItem urn:m:video")
+    assert len(err) == 2  # the warning and the summary
+
+
+def test_ingest_on_a_terminal_shows_a_progress_bar_and_still_the_summary(tmp_path: Path) -> None:
+    paths = [str(_story(tmp_path / f"{n}.json", n)) for n in range(3)]
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wire", "ingest", *paths, "--data-dir", str(tmp_path / "d")],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    assert proc.wait(60) == 0
+    assert "3/3" in seen.decode()
+    assert "wire ingest: 3 inputs: 3 new, 0 updated, 0 unchanged, 0 failed" in seen.decode()
+    assert len(out.splitlines()) == 3  # stdout, a pipe, keeps only the stories
+
+
+def test_ingest_nl_prints_one_story_a_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = [str(_story(tmp_path / f"{n}.json", n)) for n in range(3)]
+    assert main(["ingest", *paths, "--dry-run", "--nl"]) == 0
+    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [d["headline"] for d in docs] == ["Story 0", "Story 1", "Story 2"]
+
+
+# expired keys ---------------------------------------------------------------------
+def test_keys_create_warns_when_the_expiry_has_passed_and_list_marks_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(write_config(tmp_path))
+    args = ["keys", "create", "--expires", "2020-01-01T00:00:00Z", "--config", config]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "warning: --expires 2020-01-01T00:00:00Z has passed" in captured.err
+    assert captured.out.strip().splitlines()[-1].startswith("wire_ed_")
+    assert main(["keys", "list", "--config", config]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("expires 2020-01-01T00:00:00Z (expired)")
+
+
+def test_keys_create_with_a_future_expiry_warns_of_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["keys", "create", "--expires", "2099-01-01T00:00:00Z"]
+    assert main([*args, "--config", str(write_config(tmp_path))]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_check_config_warns_of_keys_in_the_file_that_have_expired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wire.toml"
+    path.write_text(
+        '[[partners]]\nname = "daily"\n[[partners.tokens]]\n'
+        f'hash = "sha256:{"0" * 64}"\nexpires = "2020-01-01T00:00:00Z"\n',
+        encoding="utf-8",
+    )
+    assert main(["check-config", "--config", str(path)]) == 0
+    assert (
+        "wire check-config: warning: partners[0].tokens[0] (partner daily) expired "
+        "2020-01-01T00:00:00Z" in capsys.readouterr().err
+    )
+
+
+# which config, which store ------------------------------------------------------------
+def test_check_config_names_the_keys_the_environment_set_and_not_their_values(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIRE_SERVER__DATABASE", "postgresql://wire:s3cr3t@db/wire")
+    assert main(["check-config", "--config", str(ROOT / "config.example.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "set by the environment: server.database (WIRE_SERVER__DATABASE)" in out
+    assert "s3cr3t" not in out
+
+
+def test_an_unknown_WIRE_variable_stops_a_command_naming_it() -> None:
+    done = _run("feeds", WIRE_SERVER_PROT="9000")
+    assert done.returncode == 2
+    assert done.stderr.startswith("wire: config error: WIRE_SERVER_PROT: unknown variable")
+
+
+def test_WIRE_CONFIG_stands_in_for_config(tmp_path: Path) -> None:
+    done = _run("sources", "--json", WIRE_CONFIG=str(write_config(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert [row["name"] for row in json.loads(done.stdout)] == ["mina-en", "desk"]
+
+
+def test_check_config_without_a_file_says_how_to_name_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WIRE_CONFIG", raising=False)
+    assert main(["check-config"]) == 2
+    assert "give --config FILE or set WIRE_CONFIG" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve"],
+        ["ingest", "story.json"],
+        ["render", "all", "--format", "rss"],
+        ["keys", "create"],
+        ["keys", "list"],
+        ["keys", "revoke", "sha256:00"],
+        ["sources"],
+        ["deliveries"],
+        ["raw", "0" * 64],
+    ],
+)
+def test_a_command_that_opens_a_store_refuses_without_config_or_data_dir(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WIRE_CONFIG", raising=False)
+    _story(tmp_path / "story.json", 1)
+    assert main(command) == 2
+    assert "which store? give --config FILE (or set WIRE_CONFIG), or --data-dir DIR" in (
+        capsys.readouterr().err
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["story.json"]
+
+
+def test_data_dir_is_enough_to_open_a_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WIRE_CONFIG", raising=False)
+    assert main(["keys", "create", "--data-dir", "store"]) == 0
+    assert (tmp_path / "store" / "wire.sqlite3").is_file()
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_store_named_by_the_environment_is_enough(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WIRE_CONFIG", raising=False)
+    monkeypatch.setenv("WIRE_SERVER__DATA_DIR", str(tmp_path / "env-store"))
+    assert main(["keys", "list"]) == 0
+    assert (tmp_path / "env-store" / "wire.sqlite3").is_file()
+
+
+def test_a_dry_run_opens_no_store_and_needs_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WIRE_CONFIG", raising=False)
+    _story(tmp_path / "story.json", 1)
+    assert main(["ingest", "story.json", "--dry-run"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["story.json"]
+
+
+def test_a_warning_not_about_one_input_is_one_plain_line_with_its_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Library warnings during a command other than ``serve`` show as ``wire:
+    warning: MESSAGE key=value`` (those about one input are the command's own
+    to report, and are not repeated)."""
+    config = str(write_config(tmp_path))
+    story = str(_story(tmp_path / "same.json", 1))
+    assert main(["ingest", story, "--config", config, "--source", "desk"]) == 0
+    capsys.readouterr()
+    assert main(["ingest", story, "--config", config, "--source", "mina-en"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "wire: warning: guid collision across sources guid=urn:mina:1"
+    assert len(err) == 2  # and the summary

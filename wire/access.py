@@ -19,7 +19,7 @@ from wire.config import Config, PartnerConfig
 from wire.errors import AuthError
 from wire.model import PUBLIC, Audience, Role
 from wire.store.base import DeskSession, Store
-from wire.tokens import hash_token, new_token
+from wire.tokens import expired, hash_token, new_token
 
 ROLES = tuple(Role)
 UNKNOWN_REMEMBERED = 10_000  # made-up token hashes remembered at most
@@ -42,7 +42,7 @@ def partner_audience(partner: PartnerConfig) -> Audience:
 
 
 def _check_expiry(expires: datetime | None, now: datetime) -> None:
-    if expires is not None and expires <= now:
+    if expired(expires, now):
         raise AuthError("token expired")
 
 
@@ -114,7 +114,7 @@ class Authenticator:
         if found is None:
             return None
         audience, expires = found
-        if expires is not None and expires <= now:
+        if expired(expires, now):
             return None
         return audience
 

@@ -43,7 +43,8 @@ class IngestOutcome:
 
     ``parsed`` is what was read from the input (empty when the same bytes were
     ingested before and nothing was parsed); ``stories`` the stored current
-    versions."""
+    versions; ``notes`` what was left out of an input otherwise read (an item
+    skipped, a story refused), each also recorded as a failure."""
 
     name: str
     raw_sha256: str
@@ -51,6 +52,7 @@ class IngestOutcome:
     results: tuple[SaveResult, ...] = ()
     error: IngestError | None = None
     parsed: tuple[Story, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def stored(self) -> int:
@@ -136,6 +138,7 @@ class Intake:
             # An item left out of an input otherwise read: named, kept with the raw.
             log.warning("item skipped", extra={"input": name, "reason": reason})
             await self.db.record_failure(IngestFailure(sha, source, name, reason, now))
+        notes = list(skipped)
         results: list[SaveResult] = []
         refused: StoryValidationError | None = None
         for story in stories:
@@ -157,11 +160,17 @@ class Intake:
                 refused = exc
                 reason = f"story {story.guid!r}: {exc}"
                 log.warning("story refused", extra={"input": name, "reason": reason})
+                notes.append(reason)
                 await self.db.record_failure(IngestFailure(sha, source, name, reason, now))
         if refused is not None and not results:
             return IngestOutcome(name, sha, error=MalformedInput(name, str(refused)))
         return IngestOutcome(
-            name, sha, tuple(r.story for r in results), tuple(results), parsed=tuple(stories)
+            name,
+            sha,
+            tuple(r.story for r in results),
+            tuple(results),
+            parsed=tuple(stories),
+            notes=tuple(notes),
         )
 
     async def already_ingested(

@@ -141,7 +141,8 @@ async def dry_run_of(
         stories = await pool.parse(parse_input, size=len(data), **job)
     except IngestError as exc:
         return IngestOutcome(name, sha, error=exc)
-    return IngestOutcome(name, sha, stories=tuple(stories), parsed=tuple(stories))
+    skipped: tuple[str, ...] = getattr(stories, "skipped", ())
+    return IngestOutcome(name, sha, tuple(stories), parsed=tuple(stories), notes=skipped)
 
 
 @dataclass

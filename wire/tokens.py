@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 
 def new_token(prefix: str) -> str:
@@ -18,3 +19,8 @@ def new_token(prefix: str) -> str:
 def hash_token(token: str) -> str:
     """The at-rest form of a token, ``sha256:<hex>``."""
     return "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def expired(expires: datetime | None, now: datetime) -> bool:
+    """Whether a token with this expiry is refused at ``now``: from its expiry on."""
+    return expires is not None and expires <= now

@@ -25,13 +25,19 @@ from wire.store.base import IngestFailure
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DONE", "FAILED", "DropRun", "FileResult", "pending_files", "run"]
+__all__ = ["DONE", "FAILED", "DropRun", "FileResult", "left_alone", "pending_files", "run"]
 
 DONE = "done"
 FAILED = "failed"
 SETTLE_SECONDS = 5.0  # a file changed more recently than this may still be being written
 _IN_PROGRESS = (".part", ".partial", ".tmp", ".crdownload", ".filepart", ".swp", "~")
 """Names upload tools give files they are still writing (and editors' backups)."""
+
+
+def left_alone(name: str) -> bool:
+    """Whether a file of this name is not an input: hidden, or named as an upload
+    in progress. Drop folders and ``wire ingest DIR`` both skip them."""
+    return name.startswith(".") or name.lower().endswith(_IN_PROGRESS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +83,7 @@ def pending_files(
     ready: list[tuple[float, str, Path]] = []
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith(".") or entry.name.lower().endswith(_IN_PROGRESS):
+            if left_alone(entry.name):
                 continue
             if not entry.is_file(follow_symlinks=False):
                 continue  # done/, failed/, other folders, symlinks
