@@ -905,3 +905,56 @@ def test_a_warning_not_about_one_input_is_one_plain_line_with_its_fields(
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "wire: warning: guid collision across sources guid=urn:mina:1"
     assert len(err) == 2  # and the summary
+
+
+def test_export_writes_the_public_site_and_watch_follows_new_copy(
+    tmp_path: Path, shared: Path
+) -> None:
+    config = write_config(tmp_path)
+    out = tmp_path / "site"
+    once = subprocess.run(
+        [sys.executable, "-m", "wire", "export", str(out), "--config", str(config)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert once.returncode == 0, once.stderr.decode()
+    assert b"written" in once.stdout
+    assert (out / "feeds" / "all.rss").exists()
+    assert (out / "nginx.conf").exists()
+    watcher = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wire",
+            "export",
+            str(out),
+            "--config",
+            str(config),
+            "--watch",
+            "--interval",
+            "0.5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        ingest = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "wire",
+                "ingest",
+                "--config",
+                str(config),
+                "--source",
+                "mina-en",
+                str(shared / SAMPLE),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
+        assert ingest.returncode == 0, ingest.stderr.decode()
+        _until(lambda: b"Russia Officially Recognize" in (out / "feeds/all.rss").read_bytes())
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.communicate(timeout=20)

@@ -23,7 +23,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager, nullcontext
+from contextlib import asynccontextmanager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -635,6 +635,35 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+# export ---------------------------------------------------------------------
+async def _export(config: Config, out: Path, *, watch: bool, interval: float) -> None:
+    from wire.export import export_site
+
+    async with running(config) as rt:
+        while True:
+            report = await export_site(rt.publisher, out)
+            skipped = (
+                f", {len(report.skipped)} stories left to the server" if report.skipped else ""
+            )
+            print(
+                f"wire export: {out}: {len(report.written)} written, {report.unchanged} "
+                f"unchanged, {len(report.removed)} removed{skipped}",
+                flush=True,
+            )
+            if not watch:
+                return
+            await asyncio.sleep(interval)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    config = _store_config(args)
+    out = Path(args.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with suppress(KeyboardInterrupt):  # --watch runs until interrupted
+        asyncio.run(_export(config, out, watch=args.watch, interval=args.interval))
+    return 0
+
+
 # keys -----------------------------------------------------------------------
 async def _store_credential(config: Config, credential: Credential) -> None:
     async with _wire(config) as wire:
@@ -866,6 +895,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("feed")
     p.add_argument("--format", required=True, choices=FEED_FORMATS)
     p.set_defaults(func=cmd_render)
+
+    p = add(
+        "export",
+        "Write the public site (feeds in every format, archive pages, story pages,"
+        " .gz siblings) into DIR with an nginx config serving it as wire does.",
+        store=True,
+    )
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--watch", action="store_true", help="export again every --interval seconds")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between exports (--watch)")
+    p.set_defaults(func=cmd_export)
 
     keys = sub.add_parser(
         "keys",

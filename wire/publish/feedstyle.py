@@ -11,8 +11,13 @@ served from: ``/feeds/feed.xsl`` on the server, the same folder in a static expo
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Final
+
+from wire.publish.assembly import whole
+from wire.publish.cache import Rendered, make_rendered
 
 STYLESHEETS: Final = {"feed.xsl": "text/xsl", "feed.css": "text/css"}
 """Each stylesheet's file name (under ``/feeds/``) and media type, in the order
@@ -30,3 +35,15 @@ def stylesheet(name: str) -> bytes:
     if name not in STYLESHEETS:
         raise KeyError(name)
     return (files("wire.publish") / "static" / name).read_bytes()
+
+
+@functools.cache
+def rendered_stylesheet(name: str) -> Rendered:
+    """A stylesheet ready to serve or export, made once (it is part of the package):
+    validated by its ETag; its Last-Modified, the epoch of wire's dates, since it
+    changes only with wire itself."""
+    kind = f"{STYLESHEETS[name]}; charset=utf-8"
+    return make_rendered(whole(stylesheet(name)), kind, modified=_UNCHANGING)
+
+
+_UNCHANGING = datetime(2000, 1, 1, tzinfo=UTC)

@@ -305,6 +305,20 @@ class Publisher:
     ) -> tuple[Assembled, datetime]:
         return await self._render(feed, fmt, view, before=None)
 
+    async def pages(self, feed: str, audience: Audience) -> list[tuple[str | None, Selection]]:
+        """Every page of a feed as ``audience`` sees it, the current one first: each
+        page's archive cursor (``?before=``; None for the current page) and what it
+        shows, following the pages' own ``prev-archive`` links to the oldest."""
+        spec, view = self.specs[feed], view_of(audience)
+        pages: list[tuple[str | None, Selection]] = [(None, await self._current(spec, view))]
+        while (oldest := pages[-1][1].oldest) is not None:
+            page_end = (oldest.sort_time or EPOCH, oldest.guid)
+            selection = await self._select(spec, view, before=page_end)
+            if not selection.items:
+                break
+            pages.append((encode_page(*page_end), selection))
+        return pages
+
     async def render_page(self, feed: str, fmt: str, audience: Audience, before: str) -> Rendered:
         """An RFC 5005 archive page: the feed's stories older than the cursor.
 

@@ -6,7 +6,6 @@ answer 304 or the (gzipped) body with validators and cache headers.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,7 +27,7 @@ from wire.publish import feedstyle
 from wire.publish.cache import Rendered
 from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
-from wire.visibility import EPOCH, Verdict
+from wire.visibility import Verdict
 from wire.web.auth import bearer_token
 from wire.web.conditional import cached_reply
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
@@ -180,18 +179,11 @@ async def get_story(request: web.Request) -> web.Response:
     return response
 
 
-@functools.cache
-def _stylesheet(name: str) -> Rendered:
-    """A feed stylesheet ready to serve, made once (it is part of the package)."""
-    kind = f"{feedstyle.STYLESHEETS[name]}; charset=utf-8"
-    return Publisher.wrap(feedstyle.stylesheet(name), kind, modified=EPOCH)
-
-
 async def get_feed_stylesheet(request: web.Request) -> web.Response:
     """``/feeds/feed.xsl`` and ``/feeds/feed.css``: how a browser shows a feed
     (``wire.publish.feedstyle``); public, the same for every feed. Validated by
     its ETag (its Last-Modified is the epoch: it changes only with wire)."""
-    rendered = _stylesheet(request.path.rsplit("/", 1)[1])
+    rendered = feedstyle.rendered_stylesheet(request.path.rsplit("/", 1)[1])
     return serve_bytes(request, rendered, max_age=86400, public=True, links=None)
 
 
