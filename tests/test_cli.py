@@ -23,7 +23,9 @@ import pytest
 
 import wire
 from wire.cli import build_parser, feed_urls, main
+from wire.clock import utcnow
 from wire.config import parse_config
+from wire.model import Audience, FeedFilter
 from wire.store import SQLStore, sqlite_dsn
 from wire.store.base import Delivery, DeliveryKind, DeliveryState
 from wire.tokens import hash_token
@@ -958,3 +960,38 @@ def test_export_writes_the_public_site_and_watch_follows_new_copy(
     finally:
         watcher.send_signal(signal.SIGINT)
         watcher.communicate(timeout=20)
+
+
+def test_backup_copies_a_sqlite_store_that_opens_with_every_story(
+    tmp_path: Path, shared: Path
+) -> None:
+    config = write_config(tmp_path)
+    main(["ingest", "--config", str(config), "--source", "mina-en", str(shared / SAMPLE)])
+    copy = tmp_path / "backup.sqlite3"
+    assert main(["backup", "--config", str(config), str(copy)]) == 0
+    assert main(["backup", "--config", str(config), str(copy)]) == 1  # no overwrite unasked
+
+    async def stories_in(url: str) -> list[str]:
+        store = SQLStore(url)
+        await store.open()
+        try:
+            found = await store.latest(
+                FeedFilter(), audience=Audience(embargo_rights=True), now=utcnow(), limit=10
+            )
+            return [s.guid for s in found]
+        finally:
+            await store.close()
+
+    live = asyncio.run(stories_in(sqlite_dsn(tmp_path / "data")))
+    assert live
+    assert asyncio.run(stories_in(f"sqlite+aiosqlite:///{copy}")) == live
+
+
+def test_backup_of_a_postgresql_store_points_to_pg_dump(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path)
+    text = config.read_text().replace('database = ""', 'database = "postgresql://x@127.0.0.1/none"')
+    config.write_text(text)
+    assert main(["backup", "--config", str(config), str(tmp_path / "b")]) == 2
+    assert "pg_dump" in capsys.readouterr().err

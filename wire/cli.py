@@ -23,7 +23,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager, nullcontext, suppress
+from contextlib import asynccontextmanager, closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -664,6 +664,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# backup ---------------------------------------------------------------------
+def cmd_backup(args: argparse.Namespace) -> int:
+    """An online copy of a SQLite store (SQLite's backup API: consistent while the
+    server runs and writes). PostgreSQL has its own tools: ``pg_dump``."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    config = _store_config(args)
+    url = make_url(config.server.database_url)
+    if not url.drivername.startswith("sqlite") or not url.database:
+        print(
+            "wire: backup copies SQLite stores; back PostgreSQL up with "
+            "pg_dump --format=custom (docs/deployment.md)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    source, target = Path(url.database), Path(args.file)
+    if not source.exists():
+        print(f"wire: no store at {source}", file=sys.stderr)
+        return EXIT_FAILED
+    if target.exists() and not args.force:
+        print(f"wire: {target} exists (--force replaces it)", file=sys.stderr)
+        return EXIT_FAILED
+    target.unlink(missing_ok=True)
+    with (
+        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as live,
+        closing(sqlite3.connect(target)) as copy,
+    ):
+        live.backup(copy)
+    print(f"wire backup: {source} -> {target} ({target.stat().st_size} bytes)")
+    return 0
+
+
 # keys -----------------------------------------------------------------------
 async def _store_credential(config: Config, credential: Credential) -> None:
     async with _wire(config) as wire:
@@ -906,6 +940,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--watch", action="store_true", help="export again every --interval seconds")
     p.add_argument("--interval", type=float, default=5.0, help="seconds between exports (--watch)")
     p.set_defaults(func=cmd_export)
+
+    p = add(
+        "backup",
+        "Copy a SQLite store to FILE while the server runs (PostgreSQL: pg_dump).",
+        store=True,
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=cmd_backup)
 
     keys = sub.add_parser(
         "keys",
