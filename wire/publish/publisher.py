@@ -46,6 +46,7 @@ from wire.publish.ninjs import NINJS, render_ninjs_story
 from wire.publish.nitf import render_nitf_story
 from wire.publish.plaintext import render_text_story
 from wire.publish.rss import RSS
+from wire.publish.signals import FeedSignals
 from wire.publish.storyhtml import render_story_html
 from wire.store.base import Entry, IngestFailure, Store
 from wire.visibility import (
@@ -144,6 +145,7 @@ class Publisher:
         self._use_feeds(config)
         self._reported: set[tuple[str, int, str]] = set()
         self._assembling: set[asyncio.Task[None]] = set()  # eager assemblies under way
+        self.signals = FeedSignals()  # long polls waiting for a feed to change
         self.lifts = EmbargoLifts(store.next_embargo, self._embargo_lifted, clock)
 
     def _use_feeds(self, config: Config) -> None:
@@ -177,6 +179,7 @@ class Publisher:
         for name in old | set(self.specs):
             self.cache.invalidate(name)
         self._changes += 1
+        self.signals.changed_all()
 
     # URLs ---------------------------------------------------------------
     @property
@@ -227,6 +230,7 @@ class Publisher:
 
         self._changes += 1
         stale = [key for name in sorted(names) for key in self.cache.invalidate(name, shows)]
+        self.signals.changed(names)
         if self.config.server.render_eagerly and stale:
             self._reassemble(stale)
         for name in sorted(names):
@@ -260,6 +264,7 @@ class Publisher:
         self._changes += 1
         for name in self.specs:
             self.cache.invalidate(name)
+        self.signals.changed_all()
 
     async def on_stored_elsewhere(self, event: StoredElsewhere) -> None:
         """Another process changed a story: forget what this one cached of it."""
@@ -279,6 +284,7 @@ class Publisher:
         self._changes += 1
         for name in sorted(names):
             self.cache.invalidate(name)
+        self.signals.changed(names)
 
     async def refresh(self, feed: str) -> None:
         """Scheduled re-render: tombstone windows move and embargoes lift with time."""

@@ -450,6 +450,13 @@ class Stories(Protocol):
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
+    async def change_position(self, since: datetime | None = None) -> int:
+        """A change sequence number to read ``changes`` after: the latest one now
+        (``since`` None), or the one just before the first current version made at
+        or after ``since`` (the latest when there is none).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
     async def find_stories(
         self,
         query: DeskQuery,

@@ -19,6 +19,7 @@ Decisions the OpenAPI document (``schemas/openapi.yaml``) also states:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -32,7 +33,7 @@ from urllib.parse import quote
 from aiohttp import hdrs, web
 
 from wire.access import Editor
-from wire.cursors import decode_page, decode_position, encode_page, encode_position
+from wire.cursors import Pending, decode_page, decode_position, encode_page, encode_position
 from wire.deliver.retry import delivery_summary
 from wire.desk import corrected_dict
 from wire.errors import Killed, StoryValidationError
@@ -40,6 +41,7 @@ from wire.formats import INPUT_CHOICES, story_links
 from wire.instants import format_instant, parse_instant
 from wire.model import PubStatus, Role, Story
 from wire.publish.changes import read_changes
+from wire.publish.signals import until
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import ACTIONS, SHA256, Wire, check_role, raw_summary
 from wire.store.base import DeskQuery, Hold, IdempotentReply, IngestFailure, Listed, SaveResult
@@ -82,6 +84,7 @@ STRONG_VERSION_TAG = re.compile(r'"[0-9]{1,18}"')
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
+MAX_WAIT = 60  # seconds a long poll of the cursor may be held
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")  # as the story schema says
 MAX_QUERY = 1000  # characters of a search query
 MAX_QUERY_WORDS = 32
@@ -701,17 +704,56 @@ async def decide_hold(request: web.Request) -> web.Response:
 # handlers: partner cursor ------------------------------------------------------------
 
 
+async def _start_position(request: web.Request) -> tuple[int, Pending]:
+    """Where a read of the cursor starts: ``after=CURSOR`` (a ``next`` given
+    before), ``after=now`` (from now on), ``since=INSTANT`` (every change made
+    since), or neither (the beginning of time)."""
+    after, since = request.query.get("after"), request.query.get("since")
+    store = request.app[WIRE].store
+    if after is not None and since is not None:
+        raise bad_parameter("since", "give after or since, not both")
+    if after == "now":
+        return await store.change_position(), ()
+    if after:
+        return decode_position(after)
+    if since is not None:
+        try:
+            instant = parse_instant(since)
+        except ValueError:
+            raise bad_parameter("since", "must be an RFC 3339 instant") from None
+        return await store.change_position(instant), ()
+    return 0, ()
+
+
+def _query_wait(request: web.Request) -> int:
+    raw = request.query.get("wait")
+    if raw is None:
+        return 0
+    if not DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_WAIT:
+        raise bad_parameter("wait", f"must be a whole number of seconds from 1 to {MAX_WAIT}")
+    return int(raw)
+
+
 async def feed_items(request: web.Request) -> web.Response:
-    """``GET /api/v1/feeds/{name}/items?after=CURSOR``: catch up with no gap, no duplicate."""
+    """``GET /api/v1/feeds/{name}/items?after=CURSOR``: catch up with no gap, no
+    duplicate. With ``wait=S`` an empty page is held until the first change this
+    reader may see, or S seconds (``wire.publish.signals``)."""
     audience = await audience_of(request)
-    spec = entitled_feed(request.app[PUBLISHER], request.match_info["name"], None, audience)
-    after = request.query.get("after")
-    seq, pending = decode_position(after) if after else (0, ())
+    publisher = request.app[PUBLISHER]
+    spec = entitled_feed(publisher, request.match_info["name"], None, audience)
+    position = await _start_position(request)
     limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
+    wait = _query_wait(request)
     wire = request.app[WIRE]
-    stories, seq, pending, more = await read_changes(
-        wire.store, spec, audience, seq, pending, limit, now=wire.clock()
-    )
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        signal = publisher.signals.next_change(spec.name)  # before the read: no change missed
+        stories, seq, pending, more = await read_changes(
+            wire.store, spec, audience, *position, limit, now=wire.clock()
+        )
+        if stories or more or not await until(signal, deadline):
+            break
+        position = (seq, pending)  # what was read held nothing for this reader
     body = {
         "items": [
             {**story_to_dict(s), "renditions": story_links(request.app[PUBLISHER].base_url, s.guid)}

@@ -221,6 +221,18 @@ class StoriesSQL(CoordinationSQL):
         async with self._read() as conn:
             return [(int(r.seq), entry_from_row(r)) for r in await conn.execute(query)]
 
+    async def change_position(self, since: datetime | None = None) -> int:
+        """See ``Stories.change_position``: ``max(seq)``, or the smallest ``seq`` of
+        the versions made since, less one (``seq`` is unique and increasing)."""
+        latest = select(func.coalesce(func.max(stories.c.seq), 0))
+        async with self._read() as conn:
+            if since is not None:
+                first = select(func.min(stories.c.seq)).where(stories.c.version_created >= since)
+                found = (await conn.execute(first)).scalar()
+                if found is not None:
+                    return int(found) - 1
+            return int((await conn.execute(latest)).scalar() or 0)
+
     async def find_stories(
         self,
         query: DeskQuery,
