@@ -9,6 +9,7 @@ the visibility rule, held-back stories again when they are delivered.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 
@@ -83,3 +84,46 @@ def _after_embargo(
     return decide(entitled, entry.story, entry.exposure, now=now, scope=scope).verdict is (
         Verdict.VISIBLE
     )
+
+
+Changes = tuple[list[Story], int, Pending, bool]
+_ReadKey = tuple[str, frozenset[str] | None, bool, int, Pending, int]
+
+
+class SharedReads:
+    """Identical reads of a feed's changes under way at once are made once: when a
+    story wakes a thousand long polls at one position, the partners whose
+    entitlements agree (sources, embargo rights: all ``read_changes`` goes by)
+    share one query and one pass of the visibility rule. Only reads in flight are
+    shared; a finished one is never reused, since later writes extend it."""
+
+    def __init__(self) -> None:
+        self._reading: dict[_ReadKey, asyncio.Future[Changes]] = {}
+
+    async def read(
+        self,
+        store: Stories,
+        spec: FeedSpec,
+        audience: Audience,
+        seq: int,
+        pending: Pending,
+        limit: int,
+        *,
+        now: datetime,
+    ) -> Changes:
+        key = (spec.name, audience.sources, audience.embargo_rights, seq, pending, limit)
+        found = self._reading.get(key)
+        if found is not None:
+            return await asyncio.shield(found)
+        future: asyncio.Future[Changes] = asyncio.get_running_loop().create_future()
+        self._reading[key] = future
+        try:
+            result = await read_changes(store, spec, audience, seq, pending, limit, now=now)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it, the loop does not log it
+            raise
+        finally:
+            del self._reading[key]
+        future.set_result(result)
+        return result

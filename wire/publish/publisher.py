@@ -30,6 +30,7 @@ from wire.model import PUBLIC, Audience, Facets, FeedFilter, Provider, Rights, S
 from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
 from wire.publish.atom import ATOM
 from wire.publish.cache import Key, RenderCache, Rendered, make_rendered, view_of
+from wire.publish.changes import SharedReads
 from wire.publish.feedmeta import Alternate, FeedMeta, fragment_meta
 from wire.publish.fragments import (
     KEYS_KEPT,
@@ -146,6 +147,7 @@ class Publisher:
         self._reported: set[tuple[str, int, str]] = set()
         self._assembling: set[asyncio.Task[None]] = set()  # eager assemblies under way
         self.signals = FeedSignals()  # long polls waiting for a feed to change
+        self.change_reads = SharedReads()  # their reads when a change wakes them
         self.lifts = EmbargoLifts(store.next_embargo, self._embargo_lifted, clock)
 
     def _use_feeds(self, config: Config) -> None:

@@ -40,7 +40,6 @@ from wire.errors import Killed, StoryValidationError
 from wire.formats import INPUT_CHOICES, story_links
 from wire.instants import format_instant, parse_instant
 from wire.model import PubStatus, Role, Story
-from wire.publish.changes import read_changes
 from wire.publish.signals import until
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import ACTIONS, SHA256, Wire, check_role, raw_summary
@@ -748,7 +747,7 @@ async def feed_items(request: web.Request) -> web.Response:
     deadline = asyncio.get_running_loop().time() + wait
     while True:
         signal = publisher.signals.next_change(spec.name)  # before the read: no change missed
-        stories, seq, pending, more = await read_changes(
+        stories, seq, pending, more = await publisher.change_reads.read(
             wire.store, spec, audience, *position, limit, now=wire.clock()
         )
         if stories or more or not await until(signal, deadline):
