@@ -72,6 +72,7 @@ class ServerSettings:
     render_eagerly: bool = False  # assemble a changed view at once, not on its next poll
     load_demo: bool = False
     log_level: str = "info"
+    queue_visibility_seconds: int = 300  # an unacknowledged queue item comes back after
     desk_session_minutes: int = 480  # how long a desk sign-in lasts (a working shift)
 
     @property

@@ -89,6 +89,21 @@ class Credential:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueState:
+    """One consumer's queue of a feed (``wire.publish.queues``): where it is in the
+    feed's changes and what it holds unacknowledged, as the JSON ``state``.
+    ``revision`` counts writes: a write names the revision it read, so two
+    readers of one queue never both take the same items."""
+
+    partner: str
+    feed: str
+    consumer: str
+    revision: int
+    state: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DeskSession:
     """An editor signed in at the desk. Only the hash of the session's secret (the
     cookie) is kept, and the hash of the key it was opened with, so revoking the
@@ -513,6 +528,21 @@ class Credentials(Protocol):
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
 
+class Queues(Protocol):
+    """Consumers' queues of feeds, one row each."""
+
+    async def get_queue(self, partner: str, feed: str, consumer: str) -> QueueState | None:
+        """The queue's state; None before its first read.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def put_queue(self, state: QueueState) -> bool:
+        """Write the queue's state if it is still at ``state.revision - 1`` (a first
+        write: revision 1, no row yet); ``False`` when another write came first.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
 class DeskSessions(Protocol):
     """Desk sign-ins, by the hash of their secret."""
 
@@ -722,6 +752,7 @@ class Store(
     Batches,
     Credentials,
     DeskSessions,
+    Queues,
     Subscriptions,
     Deliveries,
     Replies,

@@ -287,6 +287,17 @@ desk_sessions = Table(
 )
 Index("ix_desk_sessions_expires_at", desk_sessions.c.expires_at)
 
+queue_states = Table(
+    "queue_states",
+    metadata,
+    Column("partner", _key(), primary_key=True),
+    Column("feed", _key(), primary_key=True),
+    Column("consumer", _key(), primary_key=True),
+    Column("revision", BigInteger, nullable=False),
+    Column("state", Text(), nullable=False),  # wire.publish.queues.Queue as JSON
+    Column("updated_at", Instant, nullable=False),
+)
+
 fingerprints = Table(
     "fingerprints",
     metadata,

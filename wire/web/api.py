@@ -25,7 +25,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -33,13 +33,15 @@ from urllib.parse import quote
 from aiohttp import hdrs, web
 
 from wire.access import Editor
+from wire.config import FeedSpec
 from wire.cursors import Pending, decode_page, decode_position, encode_page, encode_position
 from wire.deliver.retry import delivery_summary
 from wire.desk import corrected_dict
-from wire.errors import Killed, StoryValidationError
+from wire.errors import AuthError, Killed, StoryValidationError
 from wire.formats import INPUT_CHOICES, story_links
 from wire.instants import format_instant, parse_instant
-from wire.model import PubStatus, Role, Story
+from wire.model import Audience, PubStatus, Role, Story
+from wire.publish import queues
 from wire.publish.signals import until
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import ACTIONS, SHA256, Wire, check_role, raw_summary
@@ -110,6 +112,12 @@ def story_response(story: Story, *, status: int = 200, location: bool = False) -
     if location:
         headers["Location"] = story_path(story.guid)
     return web.json_response(story_to_dict(story), status=status, headers=headers, dumps=dumps)
+
+
+def bad_body(pointer: str, detail: str) -> Problem:
+    """A request body that is not what the operation takes (not a story: those
+    are 422 ``invalid-story``), naming the member by JSON Pointer."""
+    return Problem(400, detail, kind="invalid-body", pointer=pointer)
 
 
 def bad_parameter(name: str, detail: str) -> Problem:
@@ -765,6 +773,76 @@ async def feed_items(request: web.Request) -> web.Response:
     return web.json_response(body, dumps=dumps, headers={"Cache-Control": f"{cache}, no-cache"})
 
 
+# handlers: partner queues ------------------------------------------------------------
+
+CONSUMER = re.compile(r"[A-Za-z0-9._-]{1,64}")
+MAX_ACKS = 1000  # receipts one acknowledgement may carry
+
+
+async def _queue_reader(request: web.Request) -> tuple[Audience, FeedSpec]:
+    """The partner behind a queue request and the feed it may read; a queue is a
+    partner's (the public has the feeds and the cursor)."""
+    audience = await audience_of(request)
+    if not audience.partner:
+        raise AuthError("a queue needs a partner token")
+    spec = entitled_feed(request.app[PUBLISHER], request.match_info["name"], None, audience)
+    return audience, spec
+
+
+def _item_dict(request: web.Request, story: Story) -> JSON:
+    base = request.app[PUBLISHER].base_url
+    return {**story_to_dict(story), "renditions": story_links(base, story.guid)}
+
+
+async def queue_receive(request: web.Request) -> web.Response:
+    """``GET /api/v1/feeds/{name}/queue?consumer=ID``: the consumer's next items,
+    each with a receipt; unacknowledged ones come back after the visibility
+    timeout (``wire.publish.queues``)."""
+    audience, spec = await _queue_reader(request)
+    consumer = request.query.get("consumer", "")
+    if not CONSUMER.fullmatch(consumer):
+        raise bad_parameter("consumer", "1 to 64 letters, digits, '.', '_' or '-'")
+    limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
+    wire = request.app[WIRE]
+    timeout = wire.config.server.queue_visibility_seconds
+    received = await queues.receive(
+        wire.store,
+        spec,
+        audience,
+        consumer,
+        limit,
+        now=wire.clock(),
+        lease=timedelta(seconds=timeout),
+    )
+    body = {
+        "items": [{"receipt": r.receipt, "story": _item_dict(request, r.story)} for r in received],
+        "visibility_timeout": timeout,
+    }
+    return web.json_response(body, dumps=dumps, headers={"Cache-Control": "private, no-store"})
+
+
+async def queue_ack(request: web.Request) -> web.Response:
+    """``POST /api/v1/feeds/{name}/queue/ack {"receipts": [...]}``: the items stored
+    by the consumer leave its queue."""
+    audience, spec = await _queue_reader(request)
+    media = media_type(request)
+    if media != "application/json":
+        raise unsupported(media, ["application/json"])
+    body = decode_json(await read_body(request))
+    receipts = body.get("receipts") if isinstance(body, dict) else None
+    if (
+        not isinstance(receipts, list)
+        or not all(isinstance(r, str) and 0 < len(r) <= 512 for r in receipts)
+        or len(receipts) > MAX_ACKS
+    ):
+        raise bad_body("/receipts", f"a list of at most {MAX_ACKS} receipts (strings) is required")
+    if extra := sorted(set(body) - {"receipts"}):
+        raise bad_body(f"/{extra[0]}", "unknown member; only receipts is allowed")
+    wire = request.app[WIRE]
+    done = await queues.ack(wire.store, spec, audience, receipts, now=wire.clock())
+    return web.json_response({"acknowledged": done}, headers={"Cache-Control": "no-store"})
+
+
 # handlers: operations ------------------------------------------------------------------
 
 
@@ -825,6 +903,8 @@ def setup_routes(app: web.Application) -> None:
     for action in ACTIONS:
         r.add_post(f"{PREFIX}/stories/{guid}/{action}", status_action(action))
     r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
+    r.add_get(f"{PREFIX}/feeds/{{name}}/queue", queue_receive)
+    r.add_post(f"{PREFIX}/feeds/{{name}}/queue/ack", queue_ack)
     r.add_get(f"{PREFIX}/sources", list_sources)
     r.add_get(f"{PREFIX}/failures", list_failures)
     r.add_get(f"{PREFIX}/raw/{{sha256}}", get_raw)

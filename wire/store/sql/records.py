@@ -7,16 +7,24 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from wire.store.base import Credential, DeskSession, IdempotentReply, SourceState, Subscription
+from wire.store.base import (
+    Credential,
+    DeskSession,
+    IdempotentReply,
+    QueueState,
+    SourceState,
+    Subscription,
+)
 from wire.store.rows import record_from_row, record_values
 from wire.store.sql.engine import SQLBase
 from wire.store.tables import (
     credentials,
     desk_sessions,
     idempotency_keys,
+    queue_states,
     source_states,
     subscriptions,
 )
@@ -82,6 +90,43 @@ class RecordsSQL(SQLBase):
         async with self._write() as conn:
             result = await conn.execute(
                 delete(desk_sessions).where(desk_sessions.c.session_hash == session_hash)
+            )
+        return bool(result.rowcount)
+
+    # queues -------------------------------------------------------------------------
+
+    async def get_queue(self, partner: str, feed: str, consumer: str) -> QueueState | None:
+        q = queue_states.c
+        async with self._read() as conn:
+            row = (
+                await conn.execute(
+                    select(queue_states).where(
+                        q.partner == partner, q.feed == feed, q.consumer == consumer
+                    )
+                )
+            ).first()
+        return record_from_row(QueueState, row) if row else None
+
+    async def put_queue(self, state: QueueState) -> bool:
+        """Optimistic: the update names the revision it read; a first write inserts."""
+        q = queue_states.c
+        async with self._write() as conn:
+            if state.revision == 1:
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(insert(queue_states).values(record_values(state)))
+                except IntegrityError:
+                    return False
+                return True
+            result = await conn.execute(
+                update(queue_states)
+                .where(
+                    q.partner == state.partner,
+                    q.feed == state.feed,
+                    q.consumer == state.consumer,
+                    q.revision == state.revision - 1,
+                )
+                .values(revision=state.revision, state=state.state, updated_at=state.updated_at)
             )
         return bool(result.rowcount)
 
