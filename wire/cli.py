@@ -93,7 +93,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from wire.web.app import create_app
 
     config = _config(args.config)
-    setup_logging(config.server.log_level)
+    server = config.server
+    setup_logging(server.log_level, fmt=server.log_format, library_level=server.library_log_level)
     config.server.data_dir.mkdir(parents=True, exist_ok=True)
     for source in config.sources:
         if source.kind is SourceKind.DIR and source.location:

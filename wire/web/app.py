@@ -20,8 +20,9 @@ from wire.deliver.websub import Hub
 from wire.demo import load_demo
 from wire.duties import Leadership
 from wire.runtime import running
-from wire.web import api, apidocs, desk, feeds, health, index, websub
+from wire.web import api, apidocs, desk, feeds, health, index, observe, websub
 from wire.web.keys import (
+    ACCESS_LOG,
     AUTH,
     EMBARGO,
     HOOKS,
@@ -66,6 +67,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             await leader.tick()
             rt.jobs.every("leader", leader.tick, LEADER_INTERVAL)
         yield
+        app[ACCESS_LOG].flush()
 
 
 async def _deliver(hub: Hub, hooks: Webhooks) -> None:
@@ -84,9 +86,11 @@ def create_app(
 ) -> web.Application:
     """The whole server as one aiohttp application (tests pass their own clock)."""
     app = web.Application(
-        middlewares=[problem_middleware], client_max_size=config.server.max_body_bytes
+        middlewares=[observe.observe_middleware, problem_middleware],
+        client_max_size=config.server.max_body_bytes,
     )
     app[CONFIG] = config
+    observe.setup(app, config)
     app[CLOCK] = clock
     app[START_JOBS] = start_jobs
     app.cleanup_ctx.append(_resources)
