@@ -8,20 +8,24 @@ terminal). ``setup_logging`` puts one handler on the root logger; wire's loggers
 debug lines, SQLAlchemy's, aiohttp's — answers ``server.library_log_level``
 (``warning`` unless asked), so ``info`` shows what wire did and nothing else.
 
-The access log (``AccessLog``) is a channel of its own: one line per request,
-from the feed shortcut and from aiohttp alike, with the fields of the Combined
-Log Format (remote address, request line, status, bytes, referer, user agent)
-and the time taken. It does not go through ``logging`` records: on the
-shortcut a poll costs about 3 µs of Python, and a ``logging`` call with the
-JSON formatter costs about 12 µs (2.5 µs with a formatter that does nothing),
-before the write. Here the parts of a line that do not change between polls of
-the same request head are made once, the rest is an f-string, and the lines of
-one turn of the event loop are written together at its end: about 1 µs a line.
+The access log (``AccessLog``) is one line per request, from the feed shortcut
+and from aiohttp alike, with the fields of the Combined Log Format (remote
+address, request line, status, bytes, referer, user agent) and the time taken,
+as ``info`` lines of the logger ``wire.access``. Under ``setup_logging`` (``wire
+serve``) they skip ``logging``'s records: on the shortcut a poll costs about
+3 µs of Python, and a ``logging`` call with the JSON formatter costs about
+12 µs (2.5 µs with a formatter that does nothing), before the write. The parts
+of a line that do not change between polls of the same request head are made
+once, the rest is an f-string, and the lines of one turn of the event loop go
+to the handler's stream in one write at its end: about 1 µs a line. Elsewhere
+(tests, wire embedded in another program's logging) each line is an ordinary
+record of ``wire.access``, its message the formatted line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -99,18 +103,25 @@ def default_format(stream: TextIO | None = None) -> str:
     return "text" if isatty is not None and isatty() else "json"
 
 
+class WireHandler(logging.StreamHandler[TextIO]):
+    """The stderr handler ``setup_logging`` installs; access lines are written to
+    its stream directly, already formatted."""
+
+
 def setup_logging(
     level: str = "info", *, fmt: str | None = None, library_level: str = LIBRARY_LEVEL
 ) -> None:
     """One stderr handler in ``fmt`` (``text``, ``json``; None: ``default_format``);
-    wire's loggers at ``level``, every other logger at ``library_level``."""
-    handler = logging.StreamHandler(sys.stderr)
+    wire's loggers at ``level``, every other logger at ``library_level``, the
+    access log at ``info`` whatever ``level`` is (``server.access_log`` turns it off)."""
+    handler = WireHandler(sys.stderr)
     chosen = fmt or default_format()
     handler.setFormatter(TextFormatter() if chosen == "text" else JSONFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(library_level.upper())
     logging.getLogger("wire").setLevel(level.upper())
+    logging.getLogger(ACCESS_LOGGER).setLevel(logging.INFO)
 
 
 _QUERY_TOKEN = re.compile(r"(?<=[?&])token=[^&#]*")
@@ -127,24 +138,16 @@ class AccessLog:
 
     Sampling is deterministic: at 0.25 exactly every fourth 304 is written (a
     running credit, not a coin), so the lines that are kept stand for a known
-    number. Lines go to ``stream`` (default: whatever ``sys.stderr`` is when they
-    are written) at the end of the event loop's turn, or at once outside a loop."""
+    number. Lines are written at the end of the event loop's turn, or at once
+    outside a loop."""
 
-    def __init__(
-        self,
-        *,
-        fmt: str = "json",
-        sample_304: float = 1.0,
-        enabled: bool = True,
-        stream: TextIO | None = None,
-    ) -> None:
+    def __init__(self, *, fmt: str = "json", sample_304: float = 1.0, enabled: bool = True) -> None:
         if not 0.0 <= sample_304 <= 1.0:
             raise ValueError(f"sample_304 must be within 0..1, not {sample_304}")
         self.json = fmt == "json"
         self.enabled = enabled
         self.sample_304 = sample_304
         self._credit = 0.0
-        self._stream = stream
         self._pending: list[str] = []
         self._second = -1
         self._stamp = ""
@@ -231,10 +234,29 @@ class AccessLog:
                 self.flush()
 
     def flush(self) -> None:
-        """Write the queued lines (one write for the loop's turn)."""
+        """Write the queued lines: in one write to ``setup_logging``'s stream, or
+        as records of ``wire.access`` where logging was set up otherwise."""
         if not self._pending:
             return
         lines, self._pending = self._pending, []
-        stream = self._stream or sys.stderr
-        stream.write("".join(lines))
-        stream.flush()
+        logger = logging.getLogger(ACCESS_LOGGER)
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        handler = _wire_handler(logger)
+        if handler is None:
+            for line in lines:
+                logger.info(line.rstrip("\n"))
+            return
+        with handler.lock or contextlib.nullcontext():
+            handler.stream.write("".join(lines))
+            handler.stream.flush()
+
+
+def _wire_handler(logger: logging.Logger) -> WireHandler | None:
+    """``setup_logging``'s handler when it is the one access lines reach."""
+    if logger.handlers or not logger.propagate:
+        return None
+    handlers = logging.getLogger().handlers
+    if len(handlers) == 1 and isinstance(handlers[0], WireHandler):
+        return handlers[0]
+    return None

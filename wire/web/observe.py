@@ -28,8 +28,7 @@ from wire.errors import AuthError, StoreError
 from wire.logs import AccessLog, default_format
 from wire.metrics import (
     DEAD_LETTERS,
-    HTTP_DURATION,
-    HTTP_REQUESTS,
+    HTTP,
     QUEUE_DEPTH,
     QUEUE_OLDEST,
     REGISTRY,
@@ -98,8 +97,7 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         seconds = perf_counter() - started
         family = route_family(request)
-        HTTP_REQUESTS.add((family, str(status), "aiohttp"))
-        HTTP_DURATION.observe((family, "aiohttp"), seconds)
+        HTTP.observe(family, str(status), "aiohttp", seconds)
         access = request.app[ACCESS_LOG]
         if access.wants(status):
             part = access.request_part(

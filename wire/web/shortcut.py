@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import time
 import weakref
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,7 +52,7 @@ from wire.config import FeedSpec
 from wire.errors import WireError
 from wire.formats import feed_path
 from wire.logs import AccessLog
-from wire.metrics import HTTP_DURATION, HTTP_REQUESTS, RENDER_LOOKUPS
+from wire.metrics import HTTP, RENDER_LOOKUPS
 from wire.model import Audience
 from wire.publish.cache import Rendered, view_of
 from wire.publish.publisher import Publisher
@@ -81,15 +82,7 @@ QUERY_TOKEN = re.compile(rb"token=([A-Za-z0-9._~-]+)")
 POLLS_KEPT = 8192  # distinct request heads whose parse is remembered (a few hundred bytes each)
 POLL_HEAD_KEPT = 2048  # longer heads are parsed every time: the memo holds 16 MB at worst
 FAMILY = "feeds"  # the route family of everything the shortcut answers (wire.web.observe)
-FAST = (FAMILY, "fast")
-_COUNTED: dict[int, tuple[str, str, str]] = {}  # status → its wire_http_requests labels
-
-
-def _counted(status: int) -> tuple[str, str, str]:
-    labels = _COUNTED.get(status)
-    if labels is None:
-        labels = _COUNTED[status] = (FAMILY, str(status), "fast")
-    return labels
+_BOUNDS = HTTP.bounds
 
 
 class Declined(Exception):
@@ -176,6 +169,7 @@ class Poll:
         "feed",
         "fmt",
         "headers",
+        "hit",
         "instance",
         "logged_as",
         "method",
@@ -201,6 +195,7 @@ class Poll:
         self.headers = headers
         self.target = target  # the request target as sent, for the access log
         self.feed, self.fmt, self.instance = route
+        self.hit = (self.fmt, "hit")  # wire_render_cache_lookups labels of a cache hit
         self.digest = digest
         self.refusal = refusal
         self.audience: Audience | None = None
@@ -246,6 +241,7 @@ class FeedShortcut:
             for fmt in spec.formats
         }
         self._polls: dict[bytes, Poll | None] = {}  # by request head; None: declined
+        self._counted: dict[int, list[float]] = {}  # status → its series in wire.metrics.HTTP
         self._date_second = -1
         self._date_tail = b""
 
@@ -312,7 +308,7 @@ class FeedShortcut:
         rendered = self._publisher.cache.peek(poll.feed, poll.fmt, poll.view)
         if rendered is None:
             return Miss(poll, reader, peer, started)  # its render counts the miss
-        RENDER_LOOKUPS.add((poll.fmt, "hit"))
+        RENDER_LOOKUPS.add(poll.hit)
         return self._prepared(poll, rendered, peer, started)
 
     def _prepared(self, poll: Poll, rendered: Rendered, peer: str, started: float) -> list[bytes]:
@@ -329,8 +325,11 @@ class FeedShortcut:
     def _served(self, poll: Poll, peer: str, started: float, status: int, size: int) -> None:
         """Count the answer, time it, and give it its access line."""
         seconds = perf_counter() - started
-        HTTP_REQUESTS.add(_counted(status))
-        HTTP_DURATION.observe(FAST, seconds)
+        series = self._counted.get(status)
+        if series is None:
+            series = self._counted[status] = HTTP.series(FAMILY, str(status), "fast")
+        series[bisect_left(_BOUNDS, seconds)] += 1
+        series[-1] += seconds
         access = self._access
         if access.enabled and access.wants(status):
             part = poll.logged_as
