@@ -128,7 +128,7 @@ async def run(partners: int, rounds: int) -> None:
                     async with http.get(f"{site}/api/v1/feeds/all/items?after=now") as now:
                         cursor = (await now.json())["next"]
                     url = f"{site}/api/v1/feeds/all/items?after={cursor}&wait=30"
-                    story = {
+                    story: dict[str, object] = {
                         "headline": f"Long poll {r}",
                         "body": ["One paragraph."],
                         "origin": {"source": "agency"},

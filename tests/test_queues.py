@@ -165,7 +165,8 @@ async def test_bad_queue_requests_are_named(client: Client) -> None:
     )
     assert body["parameter"] == "consumer"
     await problem(await client.get("/api/v1/feeds/all/queue?consumer=cms", headers=DAILY), 403)
-    for doc in ({"receipts": "x"}, {"receipts": [1]}, {"receipt": []}, []):
+    bad: list[object] = [{"receipts": "x"}, {"receipts": [1]}, {"receipt": []}, []]
+    for doc in bad:
         resp = await client.post("/api/v1/feeds/agency/queue/ack", json=doc, headers=DAILY)
         await problem(resp, 400)
     assert await ack(client, ["not-a-receipt"]) == 0

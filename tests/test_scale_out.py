@@ -30,7 +30,7 @@ pytestmark = pytest.mark.postgres
 LIMIT = 30
 
 
-def _own_clients() -> ipaddress.IPv6Network:
+def _own_clients() -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     """Client addresses of this test's own: counts kept in Redis outlive the
     processes (for the rest of the minute), so each test polls as new clients."""
     return ipaddress.ip_network(f"2001:db8:{uuid.uuid4().hex[:4]}::/48")

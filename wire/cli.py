@@ -144,7 +144,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from wire.web.app import create_app
 
     config = _store_config(args)
-    setup_logging(config.server.log_level)
+    server = config.server
+    setup_logging(server.log_level, fmt=server.log_format, library_level=server.library_log_level)
     for source in config.sources:
         if source.kind is SourceKind.DIR and source.location:
             Path(source.location).mkdir(parents=True, exist_ok=True)

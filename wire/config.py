@@ -71,7 +71,12 @@ class ServerSettings:
     render_cache_mb: int = 256  # assembled feed views kept (wire.publish.cache)
     render_eagerly: bool = False  # assemble a changed view at once, not on its next poll
     load_demo: bool = False
-    log_level: str = "info"
+    log_level: str = "info"  # wire's own loggers
+    library_log_level: str = "warning"  # every other logger (APScheduler, aiosqlite…)
+    log_format: str | None = None  # "text" | "json"; None: text on a terminal, else json
+    access_log: bool = True  # one line per request, the feed shortcut's included
+    access_log_304_sample: float = 1.0  # share of 304s logged (every Nth, exactly)
+    metrics_token_hash: str | None = None  # "sha256:…" of the token /metrics asks for
     queue_visibility_seconds: int = 300  # an unacknowledged queue item comes back after
     desk_session_minutes: int = 480  # how long a desk sign-in lasts (a working shift)
 

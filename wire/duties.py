@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from wire.clock import Clock
 from wire.events import StoryChanged, embargo_lifted
+from wire.metrics import LEADER
 from wire.model import PubStatus
 from wire.poll.sources import SourceRunner
 from wire.schedule import Jobs
@@ -83,11 +84,22 @@ class Leadership:
         self._store, self._jobs, self._sources, self._clock = store, jobs, sources, clock
         self._embargo, self._deliver = embargo, deliver
         self.leading = False
+        self._following = False  # said so in the log already
+        LEADER.set(0)
 
     async def tick(self) -> None:
-        if self.leading or not await self._store.try_leader_lock():
+        if self.leading:
             return
-        self.leading = True
+        if not await self._store.try_leader_lock():
+            if not self._following:
+                self._following = True
+                log.info(
+                    "another instance runs the scheduled jobs; this one serves and "
+                    "takes over if it goes away"
+                )
+            return
+        self.leading, self._following = True, False
+        LEADER.set(1)
         log.info("this instance runs the scheduled jobs")
         self._jobs.every("deliveries", self._deliver, DELIVERY_INTERVAL)
         self._jobs.every("prune-deliveries", self.prune, PRUNE_INTERVAL)

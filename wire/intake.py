@@ -131,7 +131,7 @@ class Intake:
             skipped: tuple[str, ...] = getattr(stories, "skipped", ())
             stories = await self.first_fetch(stories, item)
         except IngestError as exc:
-            log.warning("ingest failed", extra={"input": name, "reason": exc.reason})
+            # Logged once the batch is committed (``Wire.keep``), with the others.
             await self.db.record_failure(IngestFailure(sha, source, name, exc.reason, now))
             return IngestOutcome(name, sha, error=exc)
         for reason in skipped:

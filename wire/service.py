@@ -38,6 +38,7 @@ from wire.ingest.skipped import Parsed
 from wire.ingest.workers import Job, ParseWorkers
 from wire.instants import format_instant
 from wire.intake import KEEP_BOTH, MERGE, IngestOutcome, Input, Intake
+from wire.metrics import INGEST_FAILURES, STORIES_INGESTED
 from wire.model import Origin, PubStatus, Role, Story
 from wire.store.base import Hold, IngestFailure, RawInput, SaveResult, Store
 from wire.store.batch import Batch, SaveDB
@@ -259,6 +260,8 @@ class Wire:
                 )
                 async with self.store.transaction():
                     outcomes = await self._store_inputs(self.store, work, now)
+        for item, outcome in zip(received.inputs, outcomes, strict=True):
+            ingested(item.name, item.source, item.fmt, outcome)
         for outcome in outcomes:
             for result in outcome.results:
                 await self._announce(result, None, self.clock())
@@ -363,11 +366,15 @@ class Wire:
         except StoryValidationError as exc:
             reason = f"story JSON refused: {exc}"
             await self.store.record_failure(IngestFailure(sha, source, name, reason, now))
+            ingest_failed(name, archived_source, "json", reason)
             raise
         src = self.config.source(story.origin.source)
         if src is not None:
             story = apply_policy(story, src.policy)
-        return await self.save(story, expected_version=expected, editorial=True)
+        result = await self.save(story, expected_version=expected, editorial=True)
+        outcome = IngestOutcome(name, sha, (result.story,), (result,), parsed=(story,))
+        ingested(name, story.origin.source, "json", outcome)
+        return result
 
     async def save(
         self,
@@ -573,6 +580,36 @@ class Wire:
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 """How an archived input is named: its sha256, lower-case hex."""
+
+
+def ingested(name: str, source: str | None, fmt: str, outcome: IngestOutcome) -> None:
+    """Count what became of one input (``wire_stories_ingested``, ``wire_ingest_failures``)
+    and say it in one log line; called once it is committed."""
+    if outcome.error is not None:
+        ingest_failed(name, source, fmt, outcome.error.reason)
+        return
+    read_as = next((s.origin.format for s in outcome.parsed if s.origin.format), fmt)
+    if outcome.stored:
+        STORIES_INGESTED.labels(source or "none", read_as).inc(outcome.stored)
+    log.info(
+        "ingested",
+        extra={
+            "input": name,
+            "source": source,
+            "format": read_as,
+            "stories": len(outcome.parsed),
+            "stored": outcome.stored,
+            "raw_sha256": outcome.raw_sha256,
+        },
+    )
+
+
+def ingest_failed(name: str, source: str | None, fmt: str, reason: str) -> None:
+    """Count and log an input that made no story (its failure is recorded already)."""
+    INGEST_FAILURES.labels(source or "none", fmt).inc()
+    log.warning(
+        "ingest failed", extra={"input": name, "source": source, "format": fmt, "reason": reason}
+    )
 
 
 def raw_summary(raw: RawInput, made: list[Story]) -> dict[str, object]:

@@ -27,6 +27,7 @@ import aiohttp
 
 from wire.errors import UnsafeURL
 from wire.instants import format_instant
+from wire.metrics import DELIVERIES
 from wire.net.session import refusal
 from wire.net.urlcheck import check_callback_async
 from wire.store.base import Delivery, DeliveryKind, DeliveryState, Store
@@ -171,22 +172,29 @@ async def try_once(
 
 
 async def store_outcome(store: Store, updated: Delivery) -> None:
-    """Store an attempt's outcome, and say in the log what became of a failure."""
+    """Store an attempt's outcome, count it (``wire_deliveries_total``) and say in
+    one log line what became of it."""
     await store.update_delivery(updated)
+    fields: dict[str, object] = {
+        "delivery": updated.id,
+        "kind": updated.kind.value,
+        "target": updated.target,
+        "subject": updated.subject,
+        "attempts": updated.attempts,
+    }
     if updated.state == DEAD:
-        log.warning(
-            "delivery dead",
-            extra={"delivery": updated.id, "target": updated.target, "error": updated.last_error},
-        )
+        DELIVERIES.labels(updated.kind.value, "dead").inc()
+        log.warning("delivery dead", extra={**fields, "error": updated.last_error})
     elif updated.state == PENDING:
+        DELIVERIES.labels(updated.kind.value, "retry").inc()
+        retry_at = format_instant(updated.next_attempt_at)
         log.info(
             "delivery failed, will retry",
-            extra={
-                "delivery": updated.id,
-                "attempts": updated.attempts,
-                "error": updated.last_error,
-            },
+            extra={**fields, "error": updated.last_error, "retry_at": retry_at},
         )
+    else:
+        DELIVERIES.labels(updated.kind.value, "delivered").inc()
+        log.info("delivered", extra=fields)
 
 
 class Shared(Generic[P]):

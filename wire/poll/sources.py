@@ -26,6 +26,7 @@ from wire.errors import DropFolderError, UnsafeURL, WireError
 from wire.events import ChangeReason
 from wire.instants import format_instant
 from wire.intake import IngestOutcome
+from wire.metrics import POLLS
 from wire.model import Story
 from wire.net.urlcheck import check_callback_async
 from wire.poll import dropdir
@@ -70,6 +71,27 @@ def succeeded(
 def failed(state: SourceState, *, at: datetime, reason: str) -> SourceState:
     """The state after a failed poll: one more consecutive failure, and why."""
     return replace(state, last_error=reason, last_error_at=at, failures=state.failures + 1)
+
+
+# What one poll came to (``wire_polls_total``'s ``outcome``): HTTP's words for it,
+# also for a drop folder (files taken, or none).
+NEW_COPY, NOTHING_NEW, ERROR, BACKOFF = "200", "304", "error", "backoff"
+
+
+def polled(before: SourceState, after: SourceState, outcome: str, delay: float) -> None:
+    """Count one poll's outcome and say it in one line (a warning when it failed)."""
+    POLLS.labels(after.name, outcome).inc()
+    fields: dict[str, object] = {
+        "source": after.name,
+        "outcome": outcome,
+        "seen": after.items_seen - before.items_seen,
+        "stored": after.items_stored - before.items_stored,
+        "next_poll_s": round(delay, 1),
+    }
+    if outcome in (ERROR, BACKOFF):
+        log.warning("source poll failed", extra={**fields, "reason": after.last_error})
+    else:
+        log.info("source polled", extra=fields)
 
 
 def _job_id(name: str) -> str:
@@ -172,22 +194,22 @@ class SourceRunner:
             raise WireError(f"no polled source named {name!r}")
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
-            state = await self._load(source)
+            before = state = await self._load(source)
             started = self.wire.clock()
             try:
                 async with asyncio.timeout(_guard_seconds(source)):
                     if source.kind is SourceKind.HTTP:
-                        state, delay = await self._poll_http(source, state)
+                        state, delay, outcome = await self._poll_http(source, state)
                     else:
-                        state, delay = await self._poll_dir(source, state)
+                        state, delay, outcome = await self._poll_dir(source, state)
             except TimeoutError:
                 reason = f"poll took longer than {_guard_seconds(source):g} s"
-                log.warning("source poll timed out", extra={"source": name})
                 state = failed(state, at=started, reason=reason)
-                delay = self._delay(source, state)
+                delay, outcome = self._delay(source, state), ERROR
             state = replace(state, next_run=self.wire.clock() + timedelta(seconds=delay))
             self._states[name] = state
             await self.wire.store.put_source_state(state)
+            polled(before, state, outcome, delay)
             return state
 
     async def _load(self, source: SourceConfig) -> SourceState:
@@ -220,7 +242,7 @@ class SourceRunner:
 
     async def _poll_http(
         self, source: SourceConfig, state: SourceState
-    ) -> tuple[SourceState, float]:
+    ) -> tuple[SourceState, float, str]:
         now = self.wire.clock()
         url = state.url or source.location or ""
         result = await fetch(
@@ -239,12 +261,12 @@ class SourceRunner:
             state = succeeded(
                 state, at=now, etag=decision.etag, last_modified=decision.last_modified
             )
-            return state, self._delay(source, state, max_age=decision.max_age)
+            return state, self._delay(source, state, max_age=decision.max_age), NOTHING_NEW
         if decision.verdict is not Verdict.NEW:
             reason = decision.reason or decision.verdict.value
-            log.warning("source poll failed", extra={"source": source.name, "reason": reason})
             state = failed(state, at=now, reason=reason)
-            return state, self._delay(source, state, retry_after=decision.retry_after)
+            delay = self._delay(source, state, retry_after=decision.retry_after)
+            return state, delay, BACKOFF if decision.verdict is Verdict.RATE_LIMITED else ERROR
         outcome = await self.wire.ingest(
             result.body,
             name=result.url,
@@ -258,7 +280,7 @@ class SourceRunner:
             # Validators are not kept: the next poll fetches (and records) it again.
             reason = f"{type(outcome.error).__name__}: {outcome.error.reason}"
             state = failed(state, at=now, reason=reason)
-            return state, self._delay(source, state)
+            return state, self._delay(source, state), ERROR
         if source.fetch_full_page:
             await self._full_pages(source, outcome)
         state = succeeded(
@@ -269,24 +291,24 @@ class SourceRunner:
             etag=decision.etag,
             last_modified=decision.last_modified,
         )
-        return state, self._delay(source, state, max_age=decision.max_age)
+        return state, self._delay(source, state, max_age=decision.max_age), NEW_COPY
 
     async def _poll_dir(
         self, source: SourceConfig, state: SourceState
-    ) -> tuple[SourceState, float]:
+    ) -> tuple[SourceState, float, str]:
         now = self.wire.clock()
         try:
             settle = source.settle_seconds if self._settle is None else self._settle
             run = await dropdir.run(self.wire, source, settle=settle)
         except DropFolderError as exc:
             state = failed(state, at=now, reason=exc.reason)
-            return state, self._delay(source, state)
+            return state, self._delay(source, state), ERROR
         state = succeeded(state, at=now, seen=run.seen, stored=run.stored)
         if run.failed:
             # The folder works; a bad file is the file's failure, shown but not backed off.
             last = run.failed[-1]
             state = replace(state, last_error=f"{last.name}: {last.error}", last_error_at=now)
-        return state, self._delay(source, state)
+        return state, self._delay(source, state), NEW_COPY if run.files else NOTHING_NEW
 
     # full pages ------------------------------------------------------------
     async def _full_pages(self, source: SourceConfig, outcome: IngestOutcome) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from cachetools import LRUCache
 
 from wire.errors import StoreUnavailable
 from wire.formats import Format
+from wire.metrics import RENDER_SECONDS
 from wire.model import Audience
 from wire.publish.assembly import Assembled
 
@@ -161,7 +163,9 @@ class RenderCache:
         self._pending[pending_key] = future
         try:
             try:
+                started = time.perf_counter()
                 document, modified = await self._render(feed, fmt, view)
+                RENDER_SECONDS.labels(fmt).observe(time.perf_counter() - started)
             except StoreUnavailable:
                 stale = self._rendered.get(key)
                 if stale is None:

@@ -26,6 +26,7 @@ from wire.cursors import decode_page, encode_page
 from wire.errors import Unrenderable
 from wire.events import EventBus, FeedChanged, StoredElsewhere, StoryChanged
 from wire.formats import STORY_PAGE, Format, feed_path, siblings, story_format
+from wire.metrics import RENDER_LOOKUPS
 from wire.model import PUBLIC, Audience, Facets, FeedFilter, Provider, Rights, Story
 from wire.publish.assembly import Assembled, Fragment, Frame, Layout, assemble, whole
 from wire.publish.atom import ATOM
@@ -302,7 +303,15 @@ class Publisher:
 
     # rendering ------------------------------------------------------------
     async def rendered(self, feed: str, fmt: str, audience: Audience) -> Rendered:
-        return await self.cache.get(feed, fmt, view_of(audience))
+        """The audience's rendering to serve: cached, or assembled now. Counted as a
+        render-cache hit or miss (the feed shortcut counts the hits it finds itself)."""
+        view = view_of(audience)
+        hit = self.cache.peek(feed, fmt, view)
+        if hit is not None:
+            RENDER_LOOKUPS.add((fmt, "hit"))
+            return hit
+        RENDER_LOOKUPS.add((fmt, "miss"))
+        return await self.cache.get(feed, fmt, view)
 
     def cached(self, feed: str, fmt: str, audience: Audience) -> Rendered | None:
         """The audience's current rendering if it is cached (no rendering, no waiting)."""

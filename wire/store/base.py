@@ -166,6 +166,17 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueStats:
+    """Where one kind of delivery stands, for monitoring: how many wait for an
+    attempt, since when the oldest of them was queued, how many are dead letters."""
+
+    kind: DeliveryKind
+    pending: int = 0
+    oldest_pending: datetime | None = None
+    dead: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class IdempotentReply:
     """The answer given to a POST that carried ``Idempotency-Key``, kept so that a
     retry of the same request is answered the same, and a different request
@@ -580,6 +591,11 @@ class Subscriptions(Protocol):
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
+    async def count_subscriptions(self, *, now: datetime) -> int:
+        """Unexpired subscriptions to every topic (for monitoring).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
 
 class Deliveries(Protocol):
     """The queue of webhook and WebSub deliveries."""
@@ -614,6 +630,12 @@ class Deliveries(Protocol):
 
     async def dead_letters(self, *, limit: int = 100) -> list[Delivery]:
         """Deliveries that failed their last attempt, newest first.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def queue_stats(self) -> list[QueueStats]:
+        """Pending and dead deliveries of each kind, one ``QueueStats`` per
+        ``DeliveryKind`` (zeros for a kind with none), in the kinds' order.
 
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 

@@ -25,8 +25,9 @@ from wire.errors import WireError
 from wire.publish.publisher import Publisher
 from wire.runtime import running
 from wire.schedule import Jobs
-from wire.web import api, apidocs, desk, feeds, health, index, websub
+from wire.web import api, apidocs, desk, feeds, health, index, observe, websub
 from wire.web.keys import (
+    ACCESS_LOG,
     AUTH,
     EMBARGO,
     HOOKS,
@@ -70,6 +71,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            app[ACCESS_LOG].flush()
             if shared is not None:
                 await shared.close()
 
@@ -158,9 +160,11 @@ def create_app(
 ) -> web.Application:
     """The whole server as one aiohttp application (tests pass their own clock)."""
     app = web.Application(
-        middlewares=[problem_middleware], client_max_size=config.server.max_body_bytes
+        middlewares=[observe.observe_middleware, problem_middleware],
+        client_max_size=config.server.max_body_bytes,
     )
     app[CONFIG] = config
+    observe.setup(app, config)
     app[CLOCK] = clock
     app[START_JOBS] = start_jobs
     app.cleanup_ctx.append(_resources)

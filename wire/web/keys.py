@@ -8,6 +8,7 @@ from wire.access import Authenticator
 from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.duties import EmbargoWatch
+from wire.logs import AccessLog
 from wire.poll.sources import SourceRunner
 from wire.publish.publisher import Publisher
 from wire.schedule import Jobs
@@ -24,3 +25,4 @@ HUB = web.AppKey("hub", Hub)
 HOOKS = web.AppKey("hooks", Webhooks)
 SOURCES = web.AppKey("sources", SourceRunner)
 EMBARGO = web.AppKey("embargo", EmbargoWatch)
+ACCESS_LOG = web.AppKey("access_log", AccessLog)

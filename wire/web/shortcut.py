@@ -22,6 +22,11 @@ hash, the route, and the answer's status line and headers for the rendering
 they were made for. A repeated poll then costs the rate limit, the token's
 validity, the entitlement (when the reader's audience is another object than
 last time), a cache lookup and a write; only ``Date`` is added per request.
+
+Every answer is counted (``wire.metrics``: requests by status, the time from
+head to answer, render-cache hits) and, unless sampled out, gets an access line
+(``wire.logs.AccessLog``) whose request part is made once per head, like the
+rest of the memo.
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ from __future__ import annotations
 import re
 import time
 import weakref
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
 from http import HTTPStatus
+from time import perf_counter
 from urllib.parse import unquote
 
 import httptools
@@ -44,6 +51,8 @@ from wire.access import Authenticator
 from wire.config import FeedSpec
 from wire.errors import WireError
 from wire.formats import feed_path
+from wire.logs import AccessLog
+from wire.metrics import HTTP, RENDER_LOOKUPS
 from wire.model import Audience
 from wire.publish.cache import Rendered, view_of
 from wire.publish.publisher import Publisher
@@ -51,7 +60,7 @@ from wire.tokens import hash_token
 from wire.web.auth import token_from
 from wire.web.conditional import cached_reply
 from wire.web.feeds import Reader, admit_digest, audience_of_reader, entitled_feed
-from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
+from wire.web.keys import ACCESS_LOG, AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import PROBLEM_TYPE, Problem, as_problem, problem_body
 from wire.web.proxies import client_address, trusted_networks
 from wire.web.ratelimit import RateLimiter
@@ -68,11 +77,15 @@ READ_HEADERS = {
         "accept",
         "forwarded",
         "x-forwarded-for",
+        "user-agent",  # for the access log
+        "referer",
     )
 }
 QUERY_TOKEN = re.compile(rb"token=([A-Za-z0-9._~-]+)")
 POLLS_KEPT = 8192  # distinct request heads whose parse is remembered (a few hundred bytes each)
 POLL_HEAD_KEPT = 2048  # longer heads are parsed every time: the memo holds 16 MB at worst
+FAMILY = "feeds"  # the route family of everything the shortcut answers (wire.web.observe)
+_BOUNDS = HTTP.bounds
 
 
 class Declined(Exception):
@@ -159,12 +172,16 @@ class Poll:
         "feed",
         "fmt",
         "headers",
+        "hit",
         "instance",
+        "logged_as",
         "method",
         "prepared",
         "prepared_for",
         "refusal",
         "spec",
+        "status",
+        "target",
         "view",
     )
 
@@ -175,10 +192,13 @@ class Poll:
         route: tuple[str, str, str],
         digest: str | None,
         refusal: Problem | None,
+        target: str = "",
     ) -> None:
         self.method = method
         self.headers = headers
+        self.target = target  # the request target as sent, for the access log
         self.feed, self.fmt, self.instance = route
+        self.hit = (self.fmt, "hit")  # wire_render_cache_lookups labels of a cache hit
         self.digest = digest
         self.refusal = refusal
         self.audience: Audience | None = None
@@ -186,7 +206,9 @@ class Poll:
         self.view: Audience | None = None
         self.prepared = b""  # status line and headers, without Date and the blank line
         self.body = ""  # "body", "gzipped" or "" (none): which of the rendering's bytes follow
+        self.status = 200  # of the prepared answer
         self.prepared_for: weakref.ref[Rendered] | None = None
+        self.logged_as: tuple[str, str] | None = None  # AccessLog.request_part, made once
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +218,8 @@ class Miss:
 
     poll: Poll
     reader: Reader
+    peer: str
+    started: float  # perf_counter() when the head was read
 
 
 class FeedShortcut:
@@ -207,13 +231,16 @@ class FeedShortcut:
         auth: Authenticator,
         limiter: RateLimiter,
         clock: Callable[[], datetime],
+        access: AccessLog | None = None,
     ) -> None:
         self._publisher = publisher
+        self._access = access or AccessLog(enabled=False)
         self._auth = auth
         self._limiter = limiter
         self._clock = clock
         self._trusted = trusted_networks(publisher.config.server.trusted_proxies)
         self._use_feeds()
+        self._counted: dict[int, list[float]] = {}  # status → its series in wire.metrics.HTTP
         self._date_second = -1
         self._date_tail = b""
 
@@ -229,8 +256,11 @@ class FeedShortcut:
 
     @classmethod
     def of_app(cls, app: web.Application) -> FeedShortcut:
-        """The shortcut over a started application's publisher, tokens and rate limit."""
-        return cls(app[PUBLISHER], app[AUTH], app[RATE_LIMITER], app[WIRE].clock)
+        """The shortcut over a started application's publisher, tokens, rate limit
+        and access log."""
+        return cls(
+            app[PUBLISHER], app[AUTH], app[RATE_LIMITER], app[WIRE].clock, app.get(ACCESS_LOG)
+        )
 
     @property
     def remembered(self) -> int:
@@ -240,6 +270,7 @@ class FeedShortcut:
     def answer(self, head: bytes, peer: str) -> list[bytes] | Miss | None:
         """The response to one request head, a ``Miss`` to ``render``, or None when
         aiohttp must answer it."""
+        started = perf_counter()
         if self._specs is not self._publisher.specs:
             self._use_feeds()  # the config was reloaded: its feeds may differ
         poll = self._polls.get(head, self)  # self: not seen yet
@@ -251,7 +282,7 @@ class FeedShortcut:
                 self._polls[head] = poll
         if not isinstance(poll, Poll):
             return None
-        return self._answer(poll, peer)
+        return self._answer(poll, peer, started)
 
     async def render(self, miss: Miss) -> list[bytes]:
         """Answer a ``Miss``: look the token up if need be, then assemble the view.
@@ -266,12 +297,12 @@ class FeedShortcut:
                 poll.prepared_for = None
             rendered = await self._publisher.rendered(poll.feed, poll.fmt, audience)
         except (Problem, WireError) as exc:
-            return self._problem(poll.method, as_problem(exc), poll.instance)
-        return self._prepared(poll, rendered)
+            return self._problem(poll, as_problem(exc), miss.peer, miss.started)
+        return self._prepared(poll, rendered, miss.peer, miss.started)
 
-    def _answer(self, poll: Poll, peer: str) -> list[bytes] | Miss:
+    def _answer(self, poll: Poll, peer: str, started: float) -> list[bytes] | Miss:
         if poll.refusal is not None:
-            return self._problem(poll.method, poll.refusal, poll.instance)
+            return self._problem(poll, poll.refusal, peer, started)
         # The steps and their order are aiohttp's (``wire.web.feeds.get_feed``),
         # so each refusal is the same answer, taken from the same bucket.
         try:
@@ -279,26 +310,52 @@ class FeedShortcut:
             reader = admit_digest(poll.digest, client, self._auth, self._limiter, self._clock())
             audience = reader.audience
             if audience is None:
-                return Miss(poll, reader)
+                return Miss(poll, reader, peer, started)
             if audience is not poll.audience:
                 poll.spec = entitled_feed(self._publisher, poll.feed, poll.fmt, audience)
                 poll.audience, poll.view, poll.prepared_for = audience, view_of(audience), None
         except (Problem, WireError) as exc:
-            return self._problem(poll.method, as_problem(exc), poll.instance)
+            return self._problem(poll, as_problem(exc), peer, started)
         assert poll.view is not None  # set with the audience
         rendered = self._publisher.cache.peek(poll.feed, poll.fmt, poll.view)
         if rendered is None:
-            return Miss(poll, reader)
-        return self._prepared(poll, rendered)
+            return Miss(poll, reader, peer, started)  # its render counts the miss
+        RENDER_LOOKUPS.add(poll.hit)
+        return self._prepared(poll, rendered, peer, started)
 
-    def _prepared(self, poll: Poll, rendered: Rendered) -> list[bytes]:
+    def _prepared(self, poll: Poll, rendered: Rendered, peer: str, started: float) -> list[bytes]:
         """The answer to ``poll`` from ``rendered``, its head prepared once."""
         if poll.prepared_for is None or poll.prepared_for() is not rendered:
             self._prepare(poll, rendered)
         if not poll.body:
+            self._served(poll, peer, started, poll.status, 0)
             return [poll.prepared + self._date()]
         body: bytes = getattr(rendered, poll.body)
+        self._served(poll, peer, started, poll.status, len(body))
         return [poll.prepared + self._date(), body]
+
+    def _served(self, poll: Poll, peer: str, started: float, status: int, size: int) -> None:
+        """Count the answer, time it, and give it its access line."""
+        seconds = perf_counter() - started
+        series = self._counted.get(status)
+        if series is None:
+            series = self._counted[status] = HTTP.series(FAMILY, str(status), "fast")
+        series[bisect_left(_BOUNDS, seconds)] += 1
+        series[-1] += seconds
+        access = self._access
+        if access.enabled and access.wants(status):
+            part = poll.logged_as
+            if part is None:
+                headers = poll.headers
+                part = poll.logged_as = access.request_part(
+                    poll.method.decode("ascii"),
+                    poll.target,
+                    user_agent=headers.get("user-agent"),
+                    referer=headers.get("referer"),
+                    family=FAMILY,
+                    served="fast",
+                )
+            access.write(part, peer, status, size, seconds)
 
     def _poll_of(self, head: bytes) -> Poll | None:
         """What a head says, or None when aiohttp must answer it."""
@@ -311,11 +368,13 @@ class FeedShortcut:
             token_query = query_token(query)
         except Declined:
             return None
+        target = request.url.decode("latin-1")
         try:
             token = token_from(request.headers.get("authorization"), token_query)
         except WireError as exc:
-            return Poll(method, request.headers, route, None, as_problem(exc))
-        return Poll(method, request.headers, route, hash_token(token) if token else None, None)
+            return Poll(method, request.headers, route, None, as_problem(exc), target)
+        digest = hash_token(token) if token else None
+        return Poll(method, request.headers, route, digest, None, target)
 
     def _prepare(self, poll: Poll, rendered: Rendered) -> None:
         """Make and keep the answer's head (all but ``Date``) for this rendering,
@@ -329,6 +388,7 @@ class FeedShortcut:
             public=poll.audience.is_public,
             links=self._publisher.link_header(poll.feed, poll.fmt),
         )
+        poll.status = reply.status
         lines = [STATUS_LINES[reply.status]]
         lines += [f"{key}: {value}\r\n" for key, value in reply.headers.items()]
         if reply.status == 200:
@@ -340,9 +400,9 @@ class FeedShortcut:
             poll.body = "gzipped" if reply.body is rendered.gzipped else "body"
         poll.prepared_for = weakref.ref(rendered)
 
-    def _problem(self, method: bytes, problem: Problem, instance: str) -> list[bytes]:
+    def _problem(self, poll: Poll, problem: Problem, peer: str, started: float) -> list[bytes]:
         """The problem answer aiohttp's middleware gives (``problem_response``)."""
-        body = problem_body(problem, instance)
+        body = problem_body(problem, poll.instance)
         lines = [
             f"HTTP/1.1 {problem.status} {HTTPStatus(problem.status).phrase}\r\n",
             f"Content-Type: {PROBLEM_TYPE}\r\n",
@@ -350,7 +410,11 @@ class FeedShortcut:
         lines += [f"{key}: {value}\r\n" for key, value in problem.headers.items()]
         lines.append(f"Content-Length: {len(body)}\r\n")
         status_and_headers = "".join(lines).encode("utf-8") + self._date()
-        return [status_and_headers] if method == b"HEAD" else [status_and_headers, body]
+        if poll.method == b"HEAD":
+            self._served(poll, peer, started, problem.status, 0)
+            return [status_and_headers]
+        self._served(poll, peer, started, problem.status, len(body))
+        return [status_and_headers, body]
 
     def _date(self) -> bytes:
         """``Date`` and ``Server`` and the blank line that ends the head, made once a second."""

@@ -9,12 +9,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wire.errors import NotFound
-from wire.store.base import Delivery, DeliveryKind, DeliveryState
+from wire.store.base import Delivery, DeliveryKind, DeliveryState, QueueStats
 from wire.store.rows import delivery_from_row, delivery_values
 from wire.store.sql.engine import SQLBase, chunks
 from wire.store.tables import DELIVERY_SEQ, deliveries, delivery_bodies
@@ -201,6 +201,24 @@ class DeliveriesSQL(SQLBase):
                 .limit(limit)
             )
             return await _with_bodies(conn, list(rows))
+
+    async def queue_stats(self) -> list[QueueStats]:
+        """Counts of pending and dead deliveries by kind, and the oldest pending one's
+        queue time: one grouped query over the (state, …) index."""
+        d = deliveries.c
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(d.kind, d.state, func.count(), func.min(d.created_at))
+                .where(d.state.in_([DeliveryState.PENDING, DeliveryState.DEAD]))
+                .group_by(d.kind, d.state)
+            )
+            found = {(r[0], r[1]): (int(r[2]), r[3]) for r in rows}
+        stats = []
+        for kind in DeliveryKind:
+            pending, oldest = found.get((kind.value, DeliveryState.PENDING.value), (0, None))
+            dead, _ = found.get((kind.value, DeliveryState.DEAD.value), (0, None))
+            stats.append(QueueStats(kind, pending, oldest, dead))
+        return stats
 
     async def chain_deliveries(self, chains: Sequence[str], *, limit: int = 500) -> list[Delivery]:
         """The deliveries of these chains, most recently queued first."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wire.store.base import (
@@ -159,6 +159,15 @@ class RecordsSQL(SQLBase):
                 .order_by(s.callback)
             )
             return [record_from_row(Subscription, r) for r in rows]
+
+    async def count_subscriptions(self, *, now: datetime) -> int:
+        """Unexpired subscriptions, every topic."""
+        s = subscriptions.c
+        async with self._read() as conn:
+            found = await conn.execute(
+                select(func.count()).select_from(subscriptions).where(s.expires_at > now)
+            )
+            return int(found.scalar() or 0)
 
     # idempotency keys ---------------------------------------------------------------
 
