@@ -340,3 +340,19 @@ async def test_a_follower_says_once_that_another_instance_runs_the_jobs(
         "this instance runs the scheduled jobs",
         "another instance runs the scheduled jobs; this one serves and takes over if it goes away",
     ]
+
+
+@pytest.mark.parametrize("shortcut", [True, False], ids=["fast", "aiohttp"])
+async def test_the_access_log_names_the_client_behind_a_trusted_proxy(
+    aiohttp_client: ClientFactory,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    shortcut: bool,
+) -> None:
+    config = make_config(tmp_path, log_format="json", trusted_proxies=["127.0.0.1"])
+    client = await serving(aiohttp_client, config, shortcut=shortcut)
+    caplog.set_level(logging.INFO, logger="wire.access")
+    await client.get("/feeds/all.rss", headers={"X-Forwarded-For": "203.0.113.9"})
+    await asyncio.sleep(0)
+    (line,) = access_lines(caplog)
+    assert line["remote"] == "203.0.113.9"

@@ -424,3 +424,52 @@ def test_the_dashboard_is_a_grafana_dashboard_with_a_prometheus_data_source() ->
         assert {"type", "title", "gridPos"} <= panel.keys(), panel.get("title")
         if panel["type"] != "row":
             assert panel["datasource"]["type"] == "prometheus", panel["title"]
+
+
+def test_with_the_fast_path_switched_off_polls_are_answered_by_aiohttp(tmp_path: Path) -> None:
+    """``server.fast_path = false``: ``wire serve`` puts no shortcut in front."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.browser import free_port
+
+    port = free_port()
+    config = tmp_path / "wire.toml"
+    config.write_text(
+        f'[server]\nport = {port}\ndata_dir = "{tmp_path}"\nfast_path = false\n'
+        '[[sources]]\nname = "desk"\nkind = "push"\n[[feeds]]\nname = "all"\ntitle = "All"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wire", "serve", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                for _ in range(3):
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/all.rss").read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        scraped = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    feeds = [
+        s
+        for family in text_string_to_metric_families(scraped)
+        for s in family.samples
+        if s.name.endswith("_total") and s.labels.get("family") == "feeds"
+    ]
+    assert feeds
+    assert {s.labels["path"] for s in feeds} == {"aiohttp"}

@@ -40,6 +40,7 @@ from wire.tokens import hash_token
 from wire.web.auth import bearer_token
 from wire.web.keys import ACCESS_LOG, WIRE
 from wire.web.problems import Handler
+from wire.web.proxies import client_address, trusted_networks
 
 __all__ = ["access_log_of", "observe_middleware", "route_family", "setup"]
 
@@ -108,7 +109,9 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
                 family=family,
                 served="aiohttp",
             )
-            access.write(part, request.remote or "-", status, size, seconds)
+            trusted = trusted_networks(request.app[WIRE].config.server.trusted_proxies)
+            client = client_address(request.remote or "-", request.headers, trusted)
+            access.write(part, client, status, size, seconds)
 
 
 def _authorized(config: Config, request: web.Request) -> None:

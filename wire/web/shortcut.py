@@ -355,7 +355,9 @@ class FeedShortcut:
                     family=FAMILY,
                     served="fast",
                 )
-            access.write(part, peer, status, size, seconds)
+            access.write(
+                part, client_address(peer, poll.headers, self._trusted), status, size, seconds
+            )
 
     def _poll_of(self, head: bytes) -> Poll | None:
         """What a head says, or None when aiohttp must answer it."""
