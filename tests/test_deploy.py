@@ -189,3 +189,53 @@ def test_the_systemd_unit_reloads_with_sighup_and_stops_with_sigterm() -> None:
     assert "ExecReload=/bin/kill -HUP $MAINPID" in unit
     assert "KillSignal=SIGTERM" in unit
     assert "User=wire" in unit
+
+
+def test_the_image_build_stage_makes_a_wheel_from_what_it_copies(tmp_path: Path) -> None:
+    """The build stage's COPY lines bring everything the wheel needs (a file left
+    out of them would only show when the image is built)."""
+    import sys
+
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    stages = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+    build_stage = lines[stages[0] : stages[1]]
+    context = tmp_path / "context"
+    context.mkdir()
+    for line in build_stage:
+        if line.startswith("COPY "):
+            *sources, _ = line.split()[1:]
+            for source in sources:
+                origin = ROOT / source
+                if origin.is_dir():
+                    shutil.copytree(
+                        origin, context / source, ignore=shutil.ignore_patterns("__pycache__")
+                    )
+                else:
+                    shutil.copy(origin, context / source)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",  # the build backend itself from the registry, as the image gets it
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(context),
+        ],
+        capture_output=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr.decode()
+    [wheel] = (tmp_path / "dist").glob("wire-*.whl")
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    for needed in (
+        "wire/schemas/openapi.yaml",
+        "wire/publish/static/feed.xsl",
+        "wire/web/templates/api_reference.html",
+        "wire/web/desk/templates/base.html",
+    ):
+        assert needed in names, needed
