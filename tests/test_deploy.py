@@ -20,12 +20,12 @@ from aiohttp.test_utils import TestServer
 
 from tests.browser import free_port
 from tests.feed_server import fill_and_render, make_config
+from tests.nginx import NGINX, main_config, running_nginx
 from wire.web.app import create_app
 from wire.web.keys import PUBLISHER, WIRE
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "docs" / "deploy"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl")
 needs_nginx = pytest.mark.skipif(
     not os.path.exists(NGINX) or OPENSSL is None, reason="needs nginx and openssl"
@@ -68,27 +68,7 @@ def _nginx_conf(tmp_path: Path, wire_port: int, http_port: int, https_port: int)
         assert example in site, example
         site = site.replace(example, here)
     (tmp_path / "site.conf").write_text(site, encoding="utf-8")
-    main = tmp_path / "nginx.conf"
-    main.write_text(
-        f"""daemon off;
-{"user root;" if os.geteuid() == 0 else ""}  # workers reach the test's private temp dir
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp_path}/body;
-    proxy_temp_path {tmp_path}/proxy;
-    include {tmp_path}/site.conf;
-}}
-""",
-        encoding="utf-8",
-    )
-    return main
-
-
-def _start_nginx(conf: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([NGINX, "-c", str(conf)], stderr=subprocess.PIPE)
+    return main_config(tmp_path, f"include {tmp_path}/site.conf;")
 
 
 @pytest.fixture
@@ -109,19 +89,10 @@ async def behind_nginx(tmp_path: Path) -> AsyncIterator[str]:
     await server.start_server()
     await fill_and_render(app[WIRE], app[PUBLISHER], config)
     conf = _nginx_conf(tmp_path, wire_port, http_port, https_port)
-    nginx = _start_nginx(conf)
     try:
-        for _ in range(100):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", https_port)
-                writer.close()
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
-        yield f"https://127.0.0.1:{https_port}"
+        async with running_nginx(conf, https_port):
+            yield f"https://127.0.0.1:{https_port}"
     finally:
-        nginx.terminate()
-        nginx.communicate(timeout=10)
         await server.close()
 
 

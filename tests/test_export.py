@@ -5,11 +5,7 @@ serves them."""
 
 from __future__ import annotations
 
-import asyncio
 import gzip
-import os
-import shutil
-import subprocess
 from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -22,12 +18,12 @@ from aiohttp.test_utils import TestClient
 
 from tests.browser import free_port
 from tests.feed_server import NOW, ClientFactory, make_config, story
+from tests.nginx import main_config, needs_nginx, running_nginx
 from wire.export import ExportReport, export_site, file_of
 from wire.model import Role
 from wire.web.app import create_app
 from wire.web.keys import PUBLISHER, WIRE
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 GUIDS = [f"urn:export:{i}" for i in range(5)]
 
 
@@ -116,7 +112,7 @@ def test_a_guid_that_would_climb_out_of_the_tree_has_no_file() -> None:
     assert str(file_of("/stories/urn%3Aa%3A1.html")) == "stories/urn:a:1.html"
 
 
-@pytest.mark.skipif(not os.path.exists(NGINX), reason="needs nginx")
+@needs_nginx
 async def test_nginx_serves_the_export_as_wire_serves_the_site(
     site: TestClient[Any, Any], tmp_path: Path
 ) -> None:
@@ -124,77 +120,42 @@ async def test_nginx_serves_the_export_as_wire_serves_the_site(
     await _export(site, out)
     port = free_port()
     generated = (out / "nginx.conf").read_text()
-    main = tmp_path / "nginx-main.conf"
-    main.write_text(
-        f"""daemon off;
-{"user root;" if os.geteuid() == 0 else ""}
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/nginx-error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp_path}/body;
-    {generated.replace("listen 8080;", f"listen 127.0.0.1:{port};")}
-}}
-""",
-        encoding="utf-8",
-    )
-    nginx = _start_nginx(main)
+    main = main_config(tmp_path, generated.replace("listen 8080;", f"listen 127.0.0.1:{port};"))
     base = f"http://127.0.0.1:{port}"
-    try:
-        await _until_listening(port)
-        async with aiohttp.ClientSession(auto_decompress=False) as http:
-            for url in (
-                "/feeds/all.rss",
-                "/feeds/all.atom",
-                "/feeds/all.xml",
-                "/feeds/all.json",
-                "/stories/urn%3Aexport%3A1.html",
-                "/stories/urn%3Aexport%3A1.xml",
-                "/feeds/feed.xsl",
-            ):
-                wire = await site.get(url, headers={"Accept-Encoding": "identity"})
-                async with http.get(base + url, headers={"Accept-Encoding": "identity"}) as got:
-                    assert got.status == 200, (url, await got.text())
-                    assert await got.read() == await wire.read(), url
-                    for header in ("Content-Type", "ETag", "Last-Modified"):
-                        assert got.headers[header] == wire.headers[header], (url, header)
-                etag, modified = wire.headers["ETag"], wire.headers["Last-Modified"]
-                async with http.get(base + url, headers={"If-None-Match": etag}) as again:
-                    assert again.status == 304, url
-                async with http.get(base + url, headers={"If-Modified-Since": modified}) as again:
-                    assert again.status == 304, url
-            async with http.get(f"{base}/feeds/all.rss", headers={"Accept-Encoding": "gzip"}) as z:
-                assert z.headers["Content-Encoding"] == "gzip"
-                assert gzip.decompress(await z.read()) == (out / "feeds/all.rss").read_bytes()
-            cursor = next((out / "feeds/archive").iterdir()).name
-            plain = {"Accept-Encoding": "identity"}
-            async with http.get(f"{base}/feeds/all.atom?before={cursor}", headers=plain) as page:
-                wire = await site.get(f"/feeds/all.atom?before={cursor}")
-                assert await page.read() == await wire.read()
-            async with http.get(f"{base}/stories/urn%3Anone.html") as missing:
-                assert missing.status == 404
-            async with http.get(f"{base}/", headers=plain) as front:
-                assert front.headers["Content-Type"] == "text/html; charset=utf-8"
-                assert b"urn%3Aexport%3A1.html" in await front.read()
-    finally:
-        nginx.terminate()
-        nginx.communicate(timeout=10)
-
-
-def _start_nginx(conf: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([NGINX, "-c", str(conf)], stderr=subprocess.PIPE)
-
-
-async def _until_listening(port: int) -> None:
-    for _ in range(100):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.05)
-    raise AssertionError("nginx did not start")
+    async with running_nginx(main, port), aiohttp.ClientSession(auto_decompress=False) as http:
+        for url in (
+            "/feeds/all.rss",
+            "/feeds/all.atom",
+            "/feeds/all.xml",
+            "/feeds/all.json",
+            "/stories/urn%3Aexport%3A1.html",
+            "/stories/urn%3Aexport%3A1.xml",
+            "/feeds/feed.xsl",
+        ):
+            wire = await site.get(url, headers={"Accept-Encoding": "identity"})
+            async with http.get(base + url, headers={"Accept-Encoding": "identity"}) as got:
+                assert got.status == 200, (url, await got.text())
+                assert await got.read() == await wire.read(), url
+                for header in ("Content-Type", "ETag", "Last-Modified"):
+                    assert got.headers[header] == wire.headers[header], (url, header)
+            etag, modified = wire.headers["ETag"], wire.headers["Last-Modified"]
+            async with http.get(base + url, headers={"If-None-Match": etag}) as again:
+                assert again.status == 304, url
+            async with http.get(base + url, headers={"If-Modified-Since": modified}) as again:
+                assert again.status == 304, url
+        async with http.get(f"{base}/feeds/all.rss", headers={"Accept-Encoding": "gzip"}) as z:
+            assert z.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(await z.read()) == (out / "feeds/all.rss").read_bytes()
+        cursor = next((out / "feeds/archive").iterdir()).name
+        plain = {"Accept-Encoding": "identity"}
+        async with http.get(f"{base}/feeds/all.atom?before={cursor}", headers=plain) as page:
+            wire = await site.get(f"/feeds/all.atom?before={cursor}")
+            assert await page.read() == await wire.read()
+        async with http.get(f"{base}/stories/urn%3Anone.html") as missing:
+            assert missing.status == 404
+        async with http.get(f"{base}/", headers=plain) as front:
+            assert front.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert b"urn%3Aexport%3A1.html" in await front.read()
 
 
 def test_last_modified_is_an_http_date() -> None:
