@@ -131,13 +131,18 @@ def _chunk_words(chunk: str) -> tuple[str, ...]:
     return tuple(w for w in cut if len(w) <= MAX_WORD)
 
 
-def words(text: str) -> list[str]:
-    """The words of ``text``, each once, in the order they first appear. Cut at
-    whitespace first, then each piece folded and cut on its own."""
+def word_run(text: str) -> list[str]:
+    """Every word of ``text`` in order, repeats kept (what a phrase is matched
+    against). Cut at whitespace first, then each piece folded and cut on its own."""
     if text.isascii():  # most copy: folding is lower-casing, words are [a-z0-9]+
         cut = text.lower().translate(_ASCII_SEPARATION).split()
-        return list(dict.fromkeys(w for w in cut if len(w) <= MAX_WORD))
-    return list(dict.fromkeys(chain.from_iterable(map(_chunk_words, text.split()))))
+        return [w for w in cut if len(w) <= MAX_WORD]
+    return list(chain.from_iterable(map(_chunk_words, text.split())))
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, each once, in the order they first appear."""
+    return list(dict.fromkeys(word_run(text)))
 
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")

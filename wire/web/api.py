@@ -41,7 +41,7 @@ from wire.errors import AuthError, Killed, StoryValidationError
 from wire.formats import INPUT_CHOICES, story_links
 from wire.instants import format_instant, parse_instant
 from wire.model import Audience, PubStatus, Role, Story
-from wire.publish import queues
+from wire.publish import queues, search
 from wire.publish.signals import until
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import ACTIONS, SHA256, Wire, check_role, raw_summary
@@ -773,6 +773,33 @@ async def feed_items(request: web.Request) -> web.Response:
     return web.json_response(body, dumps=dumps, headers={"Cache-Control": f"{cache}, no-cache"})
 
 
+# handlers: partner search ------------------------------------------------------------
+
+
+async def search_stories(request: web.Request) -> web.Response:
+    """``GET /api/v1/search?q=…``: the stories this reader may see whose words the
+    query names (``wire.publish.search``), newest first, a page at a time."""
+    audience = await audience_of(request)
+    raw = request.query.get("q", "")
+    if len(raw) > MAX_QUERY:
+        raise bad_parameter("q", f"must be at most {MAX_QUERY} characters")
+    try:
+        query = search.parse_query(raw)
+    except search.BadQuery as exc:
+        raise bad_parameter("q", str(exc)) from None
+    limit = query_limit(request, 20, 100)
+    before = request.query.get("before")
+    position = decode_page(before) if before is not None else None
+    publisher = request.app[PUBLISHER]
+    found, following = await search.search(publisher, audience, query, limit=limit, before=position)
+    body = {
+        "items": [_item_dict(request, story) for story in found],
+        "next": encode_page(*following) if following is not None else None,
+    }
+    cache = "public" if audience.is_public else "private"
+    return web.json_response(body, dumps=dumps, headers={"Cache-Control": f"{cache}, no-cache"})
+
+
 # handlers: partner queues ------------------------------------------------------------
 
 CONSUMER = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -904,6 +931,7 @@ def setup_routes(app: web.Application) -> None:
         r.add_post(f"{PREFIX}/stories/{guid}/{action}", status_action(action))
     r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
     r.add_get(f"{PREFIX}/feeds/{{name}}/queue", queue_receive)
+    r.add_get(f"{PREFIX}/search", search_stories)
     r.add_post(f"{PREFIX}/feeds/{{name}}/queue/ack", queue_ack)
     r.add_get(f"{PREFIX}/sources", list_sources)
     r.add_get(f"{PREFIX}/failures", list_failures)
