@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from wire.web.sharedlimit import WINDOW, SharedRateLimiter
+from wire.web.ratelimit import WINDOW
+from wire.web.sharedlimit import SharedRateLimiter
 
 REDIS = "redis://127.0.0.1:6379/0"
 

@@ -38,6 +38,7 @@ def partner_audience(partner: PartnerConfig) -> Audience:
         sources=frozenset(partner.sources) if partner.sources is not None else None,
         embargo_rights=partner.embargo,
         partner=True,
+        rate_per_minute=partner.requests_per_minute,
     )
 
 

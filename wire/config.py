@@ -138,6 +138,7 @@ class PartnerConfig:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     tokens: tuple[TokenConfig, ...] = ()
+    requests_per_minute: int | None = None  # this partner's quota; None: server's default
 
 
 @dataclass(frozen=True, slots=True)

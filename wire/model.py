@@ -222,6 +222,7 @@ class Audience:
     sources: frozenset[str] | None = None
     embargo_rights: bool = False
     partner: bool = False
+    rate_per_minute: int | None = None  # the partner's own request quota; None: the default
 
     @property
     def is_public(self) -> bool:

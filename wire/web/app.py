@@ -171,6 +171,7 @@ def create_app(
     health.setup_routes(app)
     index.setup_routes(app)
     feeds.setup_routes(app)
+    app.on_response_prepare.append(feeds.send_allowance)
     api.setup_routes(app)
     apidocs.setup_routes(app)
     desk.setup_routes(app)

@@ -33,7 +33,7 @@ from wire.web.conditional import cached_reply
 from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import Problem
 from wire.web.proxies import client_address, trusted_networks
-from wire.web.ratelimit import RateLimiter, retry_after
+from wire.web.ratelimit import Allowance, RateLimiter, retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,7 @@ class Reader:
 
     audience: Audience | None
     digest: str | None
+    allowance: Allowance | None = None  # a partner's: sent as RateLimit headers
 
 
 def admit(
@@ -64,15 +65,43 @@ def admit_digest(
     buys no extra allowance (and unknown tokens are remembered as such briefly,
     costing no store lookup). Raises the 429 ``Problem`` over the limit."""
     known = auth.known_audience(digest, now) if digest is not None else None
-    wait = limiter.check(digest if digest is not None and known is not None else peer)
+    if digest is None or known is None:
+        wait = limiter.check(peer)
+        allowance = None
+    else:
+        wait = limiter.check(digest, known.rate_per_minute)
+        allowance = limiter.allowance(digest, known.rate_per_minute)
     if wait > 0:
         retry = retry_after(wait)
+        extra = allowance.headers() if allowance is not None else {}
         raise Problem(
-            429, f"rate limit exceeded; retry in {retry} s", headers={"Retry-After": retry}
+            429,
+            f"rate limit exceeded; retry in {retry} s",
+            headers={"Retry-After": retry, **extra},
         )
     if digest is None:
         return Reader(PUBLIC, None)
-    return Reader(known, digest)
+    return Reader(known, digest, allowance)
+
+
+def allowance_of(reader: Reader, audience: Audience, limiter: RateLimiter) -> Allowance | None:
+    """What a partner has left, once its audience is known (looked up in the store
+    after ``admit``, when its token was not known yet)."""
+    if reader.allowance is not None or not audience.partner or reader.digest is None:
+        return reader.allowance
+    return limiter.allowance(reader.digest, audience.rate_per_minute)
+
+
+ALLOWANCE = web.RequestKey("allowance", Allowance)
+"""Where a request keeps its partner's ``Allowance`` for the response headers."""
+
+
+async def send_allowance(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: a partner's response carries the IETF ``RateLimit``
+    headers (the feed shortcut writes the same lines itself)."""
+    found = request.get(ALLOWANCE)
+    if found is not None:
+        response.headers.update(found.headers())
 
 
 async def audience_of_reader(reader: Reader, auth: Authenticator, now: datetime) -> Audience:
@@ -92,7 +121,10 @@ async def audience_of(request: web.Request) -> Audience:
     trusted = trusted_networks(app[WIRE].config.server.trusted_proxies)
     client = client_address(request.remote or "unknown", request.headers, trusted)
     reader = admit(token, client, app[AUTH], app[RATE_LIMITER], now)
-    return await audience_of_reader(reader, app[AUTH], now)
+    audience = await audience_of_reader(reader, app[AUTH], now)
+    if (allowance := allowance_of(reader, audience, app[RATE_LIMITER])) is not None:
+        request[ALLOWANCE] = allowance
+    return audience
 
 
 def entitled_feed(publisher: Publisher, name: str, fmt: str | None, audience: Audience) -> FeedSpec:

@@ -26,15 +26,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from wire.web.ratelimit import WINDOW, Allowance
+
 log = logging.getLogger(__name__)
 
-WINDOW = 60  # seconds: the limit is per minute
 KEY_PREFIX = "wire:rate:"
 
 
@@ -60,8 +62,7 @@ class SharedRateLimiter:
         self._task: asyncio.Task[None] | None = None
         self._reachable = True
 
-    def check(self, key: str) -> float:
-        now = self._clock()
+    def _counts_of(self, key: str, now: float) -> list[int]:
         window = int(now // WINDOW)
         if window != self._window:
             self._window = window
@@ -69,10 +70,22 @@ class SharedRateLimiter:
         counts = self._counts.get(key)
         if counts is None:
             counts = self._counts[key] = [0, 0]
-        if counts[0] + counts[1] >= self._limit:
-            return (window + 1) * WINDOW - now
+        return counts
+
+    def check(self, key: str, per_minute: int | None = None) -> float:
+        now = self._clock()
+        counts = self._counts_of(key, now)
+        if counts[0] + counts[1] >= (per_minute or self._limit):
+            return (self._window + 1) * WINDOW - now
         counts[0] += 1
         return 0.0
+
+    def allowance(self, key: str, per_minute: int | None = None) -> Allowance:
+        now = self._clock()
+        counts = self._counts_of(key, now)
+        limit = per_minute or self._limit
+        reset = math.ceil((self._window + 1) * WINDOW - now)
+        return Allowance(limit, max(0, limit - counts[0] - counts[1]), reset)
 
     async def sync(self) -> None:
         """Share the counts not yet shared and learn everyone's totals."""

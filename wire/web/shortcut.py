@@ -59,11 +59,17 @@ from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
 from wire.web.auth import token_from
 from wire.web.conditional import cached_reply
-from wire.web.feeds import Reader, admit_digest, audience_of_reader, entitled_feed
+from wire.web.feeds import (
+    Reader,
+    admit_digest,
+    allowance_of,
+    audience_of_reader,
+    entitled_feed,
+)
 from wire.web.keys import ACCESS_LOG, AUTH, PUBLISHER, RATE_LIMITER, WIRE
 from wire.web.problems import PROBLEM_TYPE, Problem, as_problem, problem_body
 from wire.web.proxies import client_address, trusted_networks
-from wire.web.ratelimit import RateLimiter
+from wire.web.ratelimit import Allowance, RateLimiter
 
 STATUS_LINES = {200: "HTTP/1.1 200 OK\r\n", 304: "HTTP/1.1 304 Not Modified\r\n"}
 SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n"
@@ -289,16 +295,18 @@ class FeedShortcut:
         Raises what is not a problem of the request's (a bug): the caller hands
         the request to aiohttp."""
         poll = miss.poll
+        allowance = miss.reader.allowance
         try:
             audience = await audience_of_reader(miss.reader, self._auth, self._clock())
+            allowance = allowance_of(miss.reader, audience, self._limiter)
             if audience is not poll.audience:
                 spec = entitled_feed(self._publisher, poll.feed, poll.fmt, audience)
                 poll.audience, poll.spec, poll.view = audience, spec, view_of(audience)
                 poll.prepared_for = None
             rendered = await self._publisher.rendered(poll.feed, poll.fmt, audience)
         except (Problem, WireError) as exc:
-            return self._problem(poll, as_problem(exc), miss.peer, miss.started)
-        return self._prepared(poll, rendered, miss.peer, miss.started)
+            return self._problem(poll, as_problem(exc), miss.peer, miss.started, allowance)
+        return self._prepared(poll, rendered, miss.peer, miss.started, allowance)
 
     def _answer(self, poll: Poll, peer: str, started: float) -> list[bytes] | Miss:
         if poll.refusal is not None:
@@ -308,31 +316,43 @@ class FeedShortcut:
         try:
             client = client_address(peer, poll.headers, self._trusted)
             reader = admit_digest(poll.digest, client, self._auth, self._limiter, self._clock())
-            audience = reader.audience
-            if audience is None:
-                return Miss(poll, reader, peer, started)
-            if audience is not poll.audience:
-                poll.spec = entitled_feed(self._publisher, poll.feed, poll.fmt, audience)
-                poll.audience, poll.view, poll.prepared_for = audience, view_of(audience), None
         except (Problem, WireError) as exc:
             return self._problem(poll, as_problem(exc), peer, started)
+        audience = reader.audience
+        if audience is None:
+            return Miss(poll, reader, peer, started)
+        if audience is not poll.audience:
+            try:
+                poll.spec = entitled_feed(self._publisher, poll.feed, poll.fmt, audience)
+            except (Problem, WireError) as exc:
+                return self._problem(poll, as_problem(exc), peer, started, reader.allowance)
+            poll.audience, poll.view, poll.prepared_for = audience, view_of(audience), None
         assert poll.view is not None  # set with the audience
         rendered = self._publisher.cache.peek(poll.feed, poll.fmt, poll.view)
         if rendered is None:
             return Miss(poll, reader, peer, started)  # its render counts the miss
         RENDER_LOOKUPS.add(poll.hit)
-        return self._prepared(poll, rendered, peer, started)
+        return self._prepared(poll, rendered, peer, started, reader.allowance)
 
-    def _prepared(self, poll: Poll, rendered: Rendered, peer: str, started: float) -> list[bytes]:
-        """The answer to ``poll`` from ``rendered``, its head prepared once."""
+    def _prepared(
+        self,
+        poll: Poll,
+        rendered: Rendered,
+        peer: str,
+        started: float,
+        allowance: Allowance | None = None,
+    ) -> list[bytes]:
+        """The answer to ``poll`` from ``rendered``, its head prepared once; a
+        partner's ``RateLimit`` lines (they change with every request) added."""
         if poll.prepared_for is None or poll.prepared_for() is not rendered:
             self._prepare(poll, rendered)
+        head = poll.prepared if allowance is None else poll.prepared + allowance.lines()
         if not poll.body:
             self._served(poll, peer, started, poll.status, 0)
-            return [poll.prepared + self._date()]
+            return [head + self._date()]
         body: bytes = getattr(rendered, poll.body)
         self._served(poll, peer, started, poll.status, len(body))
-        return [poll.prepared + self._date(), body]
+        return [head + self._date(), body]
 
     def _served(self, poll: Poll, peer: str, started: float, status: int, size: int) -> None:
         """Count the answer, time it, and give it its access line."""
@@ -402,14 +422,24 @@ class FeedShortcut:
             poll.body = "gzipped" if reply.body is rendered.gzipped else "body"
         poll.prepared_for = weakref.ref(rendered)
 
-    def _problem(self, poll: Poll, problem: Problem, peer: str, started: float) -> list[bytes]:
+    def _problem(
+        self,
+        poll: Poll,
+        problem: Problem,
+        peer: str,
+        started: float,
+        allowance: Allowance | None = None,
+    ) -> list[bytes]:
         """The problem answer aiohttp's middleware gives (``problem_response``)."""
         body = problem_body(problem, poll.instance)
         lines = [
             f"HTTP/1.1 {problem.status} {HTTPStatus(problem.status).phrase}\r\n",
             f"Content-Type: {PROBLEM_TYPE}\r\n",
         ]
-        lines += [f"{key}: {value}\r\n" for key, value in problem.headers.items()]
+        headers = (
+            problem.headers if allowance is None else {**allowance.headers(), **problem.headers}
+        )
+        lines += [f"{key}: {value}\r\n" for key, value in headers.items()]
         lines.append(f"Content-Length: {len(body)}\r\n")
         status_and_headers = "".join(lines).encode("utf-8") + self._date()
         if poll.method == b"HEAD":
