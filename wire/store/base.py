@@ -104,6 +104,16 @@ class QueueState:
 
 
 @dataclass(frozen=True, slots=True)
+class Publication:
+    """Where a partner reports it ran a story."""
+
+    guid: str
+    partner: str
+    url: str
+    reported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DeskSession:
     """An editor signed in at the desk. Only the hash of the session's secret (the
     cookie) is kept, and the hash of the key it was opened with, so revoking the
@@ -554,6 +564,20 @@ class Queues(Protocol):
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
 
+class Publications(Protocol):
+    """The URLs partners ran stories at, once each per (story, partner, URL)."""
+
+    async def add_publication(self, publication: Publication) -> bool:
+        """Keep it; ``False`` when that partner reported that URL for the story already.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def publications(self, guid: str) -> list[Publication]:
+        """Every URL reported for a story, first reported first.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
 class DeskSessions(Protocol):
     """Desk sign-ins, by the hash of their secret."""
 
@@ -775,6 +799,7 @@ class Store(
     Credentials,
     DeskSessions,
     Queues,
+    Publications,
     Subscriptions,
     Deliveries,
     Replies,

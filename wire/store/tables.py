@@ -298,6 +298,15 @@ queue_states = Table(
     Column("updated_at", Instant, nullable=False),
 )
 
+publications = Table(
+    "publications",
+    metadata,
+    Column("guid", _key(), primary_key=True),
+    Column("partner", _key(), primary_key=True),
+    Column("url", _key(), primary_key=True),
+    Column("reported_at", Instant, nullable=False),
+)
+
 fingerprints = Table(
     "fingerprints",
     metadata,

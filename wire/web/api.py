@@ -37,17 +37,28 @@ from wire.config import FeedSpec
 from wire.cursors import Pending, decode_page, decode_position, encode_page, encode_position
 from wire.deliver.retry import delivery_summary
 from wire.desk import corrected_dict
-from wire.errors import AuthError, Killed, StoryValidationError
-from wire.formats import INPUT_CHOICES, story_links
+from wire.errors import AuthError, Killed, StoryValidationError, UnsafeURL
+from wire.formats import INPUT_CHOICES, STORY_PAGE, story_links
+from wire.formats.creditkit import credit_kit
 from wire.instants import format_instant, parse_instant
 from wire.model import Audience, PubStatus, Role, Story
+from wire.net.urlcheck import parse_target
 from wire.publish import queues, search
 from wire.publish.signals import until
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import ACTIONS, SHA256, Wire, check_role, raw_summary
-from wire.store.base import DeskQuery, Hold, IdempotentReply, IngestFailure, Listed, SaveResult
+from wire.store.base import (
+    DeskQuery,
+    Hold,
+    IdempotentReply,
+    IngestFailure,
+    Listed,
+    Publication,
+    SaveResult,
+)
 from wire.store.search import words
 from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
+from wire.visibility import Decision, Verdict
 from wire.web.auth import bearer_token
 from wire.web.feeds import audience_of, entitled_feed
 from wire.web.keys import AUTH, HOOKS, PUBLISHER, SOURCES, WIRE
@@ -800,6 +811,91 @@ async def search_stories(request: web.Request) -> web.Response:
     return web.json_response(body, dumps=dumps, headers={"Cache-Control": f"{cache}, no-cache"})
 
 
+# handlers: credit kit and where published --------------------------------------------
+
+MAX_URL = 2000
+
+
+async def _visible_to(request: web.Request, audience: Audience) -> Decision:
+    """The story at ``{guid}`` as this reader may see it: 404 when it never could."""
+    guid = request.match_info["guid"]
+    decision = await request.app[PUBLISHER].story_decision(guid, audience)
+    if decision.story is None:
+        raise Problem(404, f"no story {guid!r}", kind="not-found")
+    return decision
+
+
+async def get_credit(request: web.Request) -> web.Response:
+    """``GET /api/v1/stories/{guid}/credit?lang=``: what to print beside the story,
+    ready made (``wire.formats.creditkit``), for a reader who may see it."""
+    audience = await audience_of(request)
+    decision = await _visible_to(request, audience)
+    story = decision.story
+    assert story is not None
+    if decision.verdict is not Verdict.VISIBLE:
+        raise Problem(410, f"story {story.guid!r} was withdrawn: do not use", kind="gone")
+    language = request.query.get("lang") or story.language
+    if language is not None and not LANGUAGE_TAG.fullmatch(language):
+        raise bad_parameter("lang", "must be a language tag, e.g. en or id")
+    publisher = request.app[PUBLISHER]
+    url = story_links(publisher.base_url, story.guid)[STORY_PAGE]
+    kit = credit_kit(story, url, language)
+    body = {
+        "guid": story.guid,
+        "version": story.version,
+        "canonical_url": url,
+        "credit_line": kit.credit_line,
+        "sources": kit.sources,
+        "rights": story_to_dict(story).get("rights", {}),
+        "attribution": {"language": kit.language, "text": kit.text, "html": kit.html},
+    }
+    cache = "public" if audience.is_public else "private"
+    return web.json_response(body, dumps=dumps, headers={"Cache-Control": f"{cache}, max-age=60"})
+
+
+def _publication_dict(found: Publication) -> JSON:
+    return {
+        "partner": found.partner,
+        "url": found.url,
+        "reported_at": format_instant(found.reported_at),
+    }
+
+
+async def report_publication(request: web.Request) -> web.Response:
+    """``POST /api/v1/stories/{guid}/publications {"url": …}``: a partner says where
+    it ran a story (one it may see, or saw before a kill); each URL once."""
+    audience = await audience_of(request)
+    if not audience.partner:
+        raise AuthError("reporting a publication needs a partner token")
+    decision = await _visible_to(request, audience)
+    assert decision.story is not None
+    media = media_type(request)
+    if media != "application/json":
+        raise unsupported(media, ["application/json"])
+    body = decode_json(await read_body(request))
+    url = body.get("url") if isinstance(body, dict) else None
+    if not isinstance(url, str) or not 0 < len(url) <= MAX_URL:
+        raise bad_body("/url", f"the page's URL (at most {MAX_URL} characters) is required")
+    if extra := sorted(set(body) - {"url"}):
+        raise bad_body(f"/{extra[0]}", "unknown member; only url is allowed")
+    try:
+        parse_target(url)
+    except UnsafeURL as exc:
+        raise bad_body("/url", str(exc)) from None
+    wire = request.app[WIRE]
+    found = Publication(decision.story.guid, audience.name, url, wire.clock())
+    created = await wire.store.add_publication(found)
+    return web.json_response(_publication_dict(found), status=201 if created else 200)
+
+
+async def list_publications(request: web.Request) -> web.Response:
+    """``GET /api/v1/stories/{guid}/publications``: where partners ran it (editors)."""
+    await require_editor(request)
+    guid = request.match_info["guid"]
+    found = await request.app[WIRE].store.publications(guid)
+    return web.json_response({"publications": [_publication_dict(p) for p in found]}, dumps=dumps)
+
+
 # handlers: partner queues ------------------------------------------------------------
 
 CONSUMER = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -926,6 +1022,9 @@ def setup_routes(app: web.Application) -> None:
     r.add_put(f"{PREFIX}/stories/{guid}", put_story)
     r.add_get(f"{PREFIX}/stories/{guid}", get_story)
     r.add_get(f"{PREFIX}/stories/{guid}/history", get_history)
+    r.add_get(f"{PREFIX}/stories/{guid}/credit", get_credit)
+    r.add_get(f"{PREFIX}/stories/{guid}/publications", list_publications)
+    r.add_post(f"{PREFIX}/stories/{guid}/publications", report_publication)
     r.add_post(f"{PREFIX}/stories/{guid}/correct", correct_story)
     for action in ACTIONS:
         r.add_post(f"{PREFIX}/stories/{guid}/{action}", status_action(action))

@@ -14,6 +14,7 @@ from wire.store.base import (
     Credential,
     DeskSession,
     IdempotentReply,
+    Publication,
     QueueState,
     SourceState,
     Subscription,
@@ -24,6 +25,7 @@ from wire.store.tables import (
     credentials,
     desk_sessions,
     idempotency_keys,
+    publications,
     queue_states,
     source_states,
     subscriptions,
@@ -129,6 +131,23 @@ class RecordsSQL(SQLBase):
                 .values(revision=state.revision, state=state.state, updated_at=state.updated_at)
             )
         return bool(result.rowcount)
+
+    # publications -------------------------------------------------------------------
+
+    async def add_publication(self, publication: Publication) -> bool:
+        async with self._write() as conn:
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(insert(publications).values(record_values(publication)))
+            except IntegrityError:
+                return False
+        return True
+
+    async def publications(self, guid: str) -> list[Publication]:
+        p = publications.c
+        query = select(publications).where(p.guid == guid).order_by(p.reported_at, p.partner, p.url)
+        async with self._read() as conn:
+            return [record_from_row(Publication, r) for r in await conn.execute(query)]
 
     # WebSub -------------------------------------------------------------------------
 

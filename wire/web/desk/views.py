@@ -126,6 +126,7 @@ async def story_view(request: web.Request, who: SignedIn) -> web.StreamResponse:
         "raw_text": raw_text,
         "raw_cut": raw is not None and len(raw.data) > RAW_SHOWN,
         "deliveries": await request.app[HOOKS].of_story(guid),
+        "publications": await wire.store.publications(guid),
         "hold": hold if hold is not None and hold.decision is None else None,
         "links": story_links(request.app[PUBLISHER].base_url, guid),
         "public_page": request.app[PUBLISHER].base_url.rstrip("/") + story_path(guid, STORY_PAGE),
