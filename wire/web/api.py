@@ -43,7 +43,7 @@ from wire.formats.creditkit import credit_kit
 from wire.instants import format_instant, parse_instant
 from wire.model import Audience, PubStatus, Role, Story
 from wire.net.urlcheck import parse_target
-from wire.publish import queues, search
+from wire.publish import digest, queues, search
 from wire.publish.signals import until
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import ACTIONS, SHA256, Wire, check_role, raw_summary
@@ -784,6 +784,54 @@ async def feed_items(request: web.Request) -> web.Response:
     return web.json_response(body, dumps=dumps, headers={"Cache-Control": f"{cache}, no-cache"})
 
 
+# handlers: feed digest ---------------------------------------------------------------
+
+MAX_DIGEST_WINDOW = timedelta(days=31)
+
+
+def _instant_parameter(request: web.Request, name: str) -> datetime:
+    raw = request.query.get(name)
+    if raw is None:
+        raise bad_parameter(name, "is required: an RFC 3339 instant")
+    try:
+        found = parse_instant(raw)
+    except ValueError:
+        found = None
+    if found is None:
+        raise bad_parameter(name, "must be an RFC 3339 instant")
+    return found
+
+
+async def feed_digest(request: web.Request) -> web.Response:
+    """``GET /api/v1/feeds/{name}/digest?from=&to=``: what the cursor delivers this
+    reader for versions made in the window, an entry each and one hash over them
+    (``wire.publish.digest``), for a partner to check its copy against."""
+    audience = await audience_of(request)
+    publisher = request.app[PUBLISHER]
+    spec = entitled_feed(publisher, request.match_info["name"], None, audience)
+    start, end = _instant_parameter(request, "from"), _instant_parameter(request, "to")
+    if not start < end:
+        raise bad_parameter("to", "must be after from")
+    if end - start > MAX_DIGEST_WINDOW:
+        raise bad_parameter("to", f"the window is at most {MAX_DIGEST_WINDOW.days} days")
+    wire = request.app[WIRE]
+    entries = await digest.feed_digest(
+        wire.store, spec, audience, start=start, end=end, now=wire.clock()
+    )
+    body = {
+        "feed": spec.name,
+        "from": format_instant(start),
+        "to": format_instant(end),
+        "items": [
+            {"guid": e.guid, "version": e.version, "status": e.status, "sha256": e.sha256}
+            for e in sorted(entries, key=lambda e: e.guid)
+        ],
+        "digest": digest.digest_of(entries),
+    }
+    cache = "public" if audience.is_public else "private"
+    return web.json_response(body, dumps=dumps, headers={"Cache-Control": f"{cache}, no-cache"})
+
+
 # handlers: partner search ------------------------------------------------------------
 
 
@@ -1031,6 +1079,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
     r.add_get(f"{PREFIX}/feeds/{{name}}/queue", queue_receive)
     r.add_get(f"{PREFIX}/search", search_stories)
+    r.add_get(f"{PREFIX}/feeds/{{name}}/digest", feed_digest)
     r.add_post(f"{PREFIX}/feeds/{{name}}/queue/ack", queue_ack)
     r.add_get(f"{PREFIX}/sources", list_sources)
     r.add_get(f"{PREFIX}/failures", list_failures)
