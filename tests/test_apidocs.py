@@ -27,10 +27,13 @@ def test_every_operation_appears_once_under_its_first_tag() -> None:
         for method in item
         if method in {"get", "put", "post", "delete", "patch"}
     ]
+    expected += [("POST", f"webhook {name}") for name in SPEC["webhooks"]]
     assert sorted(shown) == sorted(expected)
     assert len(set(shown)) == len(shown)
     for group in ref.groups:
         for op in group.operations:
+            if group.name == "webhooks":
+                continue
             tag = SPEC["paths"][op.path][op.method.lower()]["tags"][0]
             assert tag == group.name
 

@@ -236,6 +236,10 @@ async def test_the_api_reference_shows_every_operation_of_the_spec(site: str, pa
         for path, item in spec["paths"].items()
         for method in item
         if method in {"get", "put", "post", "delete", "patch"}
+    } | {
+        f"{method.upper()} webhook {name}"
+        for name, item in spec["webhooks"].items()
+        for method in item
     }
     response = await page.goto(f"{site}/api/v1/docs")
     assert response.status == 200

@@ -263,6 +263,29 @@ def _operations(spec: Spec) -> Iterator[tuple[str, Operation]]:
                 yield str(tag), _operation(spec, str(path), method, item, op)
 
 
+def _groups(grouped: dict[str, list[Operation]], tags: dict[str, Markup]) -> tuple[Group, ...]:
+    return tuple(
+        Group(name, tags.get(name, Markup("")), tuple(ops)) for name, ops in grouped.items() if ops
+    )
+
+
+def _webhooks(spec: Spec) -> Group | None:
+    """What wire sends (OpenAPI 3.1 ``webhooks``), as a group of its own."""
+    hooks = spec.get("webhooks") or {}
+    operations = tuple(
+        _operation(spec, f"webhook {name}", method, item, item[method])
+        for name, item in hooks.items()
+        for method in METHODS
+        if method in item
+    )
+    if not operations:
+        return None
+    about = markdown(
+        "What wire sends to partners' endpoints: the request, and the answer it wants."
+    )
+    return Group("webhooks", about, operations)
+
+
 def reference(spec: Spec) -> Reference:
     """The page model of an OpenAPI 3.1 document: its operations grouped by their
     first tag (in the document's tag order), then its component schemas."""
@@ -278,11 +301,7 @@ def reference(spec: Spec) -> Reference:
         version=str(info.get("version", "")),
         summary=str(info.get("summary", "")),
         description=markdown(info.get("description")),
-        groups=tuple(
-            Group(name, tags.get(name, Markup("")), tuple(ops))
-            for name, ops in grouped.items()
-            if ops
-        ),
+        groups=(*_groups(grouped, tags), *([hooks] if (hooks := _webhooks(spec)) else [])),
         schemas=tuple(
             SchemaDoc(
                 name=str(name),
