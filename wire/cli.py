@@ -25,7 +25,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,7 @@ from wire.store import open_store
 from wire.store.base import Credential, RawInput, SaveResult
 from wire.storyjson import story_to_dict
 from wire.tokens import expired, hash_token, new_token
+from wire.usage import usage_dict
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -808,6 +809,29 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _usage(
+    config: Config, start: date, end: date, partner: str | None
+) -> list[dict[str, object]]:
+    async with _wire(config) as wire:
+        return [usage_dict(r) for r in await wire.store.usage(start, end, partner)]
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    today = utcnow().date()
+    end = date.fromisoformat(args.to) if args.to else today
+    start = date.fromisoformat(args.since) if args.since else end - timedelta(days=6)
+    rows = asyncio.run(_usage(_store_config(args), start, end, args.partner))
+
+    def line(row: Mapping[str, object]) -> str:
+        return (
+            f"{row['day']}  {row['partner']:<16} {row['channel']:<8} {row['requests']:>9} req "
+            f"{row['bytes']:>12} B {row['items']:>8} items"
+        )
+
+    _listing(args, rows, line)
+    return 0
+
+
 async def _dead(config: Config) -> list[dict[str, object]]:
     from wire.deliver.retry import delivery_summary
 
@@ -991,6 +1015,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("sources", "Show each source's polling status.", store=True, listing=True)
     p.set_defaults(func=cmd_sources)
+
+    p = add(
+        "usage",
+        "Partners' requests, bytes and items delivered per day and channel.",
+        store=True,
+        listing=True,
+    )
+    p.add_argument(
+        "--from", dest="since", metavar="DAY", help="first day, YYYY-MM-DD (default: a week ago)"
+    )
+    p.add_argument("--to", metavar="DAY", help="last day, YYYY-MM-DD (default: today, UTC)")
+    p.add_argument("--partner", help="one partner only")
+    p.set_defaults(func=cmd_usage)
 
     p = add(
         "deliveries",

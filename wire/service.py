@@ -28,6 +28,7 @@ from wire.errors import (
     Killed,
     NotFound,
     OnHold,
+    StoreError,
     StoryValidationError,
     WriteConflict,
 )
@@ -42,6 +43,7 @@ from wire.metrics import INGEST_FAILURES, STORIES_INGESTED
 from wire.model import Origin, PubStatus, Role, Story
 from wire.store.base import Hold, IngestFailure, RawInput, SaveResult, Store
 from wire.store.batch import Batch, SaveDB
+from wire.usage import UsageCounter
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,7 @@ class Wire:
 
     def __post_init__(self, parse_workers: ParseWorkers | None) -> None:
         self.workers = parse_workers or ParseWorkers(seconds=self.config.server.parse_seconds)
+        self.usage = UsageCounter()  # partners' requests and deliveries, until flushed
         # One write at a time is screened and stored, so two copies of a story
         # arriving together are compared with each other, not both let in.
         self._screening = asyncio.Lock()
@@ -498,6 +501,16 @@ class Wire:
             reason=ChangeReason.CORRECTED,
             expected_version=expected_version or current.version,
         )
+
+    async def flush_usage(self) -> None:
+        """Add what partners used since the last flush to the store's counts (kept
+        for the next flush while the store is away)."""
+        rows = self.usage.take()
+        try:
+            await self.store.add_usage(rows)
+        except StoreError:
+            self.usage.give_back(rows)
+            raise
 
     async def act(
         self,

@@ -31,6 +31,7 @@ from wire.metrics import DELIVERIES
 from wire.net.session import refusal
 from wire.net.urlcheck import check_callback_async
 from wire.store.base import Delivery, DeliveryKind, DeliveryState, Store
+from wire.usage import UsageCounter
 
 log = logging.getLogger(__name__)
 
@@ -246,8 +247,10 @@ class Courier:
         concurrency: int = 64,
         per_host: int = 32,
         batch: int = 500,
+        usage: UsageCounter | None = None,
     ) -> None:
         self.store = store
+        self.usage = usage  # delivered pushes counted for their partner (``subject``)
         self.http = http
         self.kind = kind
         self.clock = clock
@@ -295,6 +298,10 @@ class Courier:
                         headers=self.headers,
                     )
                 await store_outcome(self.store, updated)
+                if self.usage is not None and updated.state not in (DEAD, PENDING):
+                    at = self.clock()
+                    size = len(updated.body)
+                    self.usage.count(updated.subject, self.kind.value, at=at, size=size, items=1)
                 return updated
         finally:
             self._in_flight.discard(delivery.id)

@@ -178,6 +178,7 @@ class Webhooks:
             clock=wire.clock,
             allow_private=wire.config.server.allow_private_callbacks,
             policy=policy,
+            usage=wire.usage,
             headers=self._headers,
         )
 

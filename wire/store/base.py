@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
 from wire.duplicates import Fingerprint
 from wire.model import Audience, FeedFilter, PubStatus, Story
+from wire.usage import UsageRow
 from wire.visibility import NO_EXPOSURE, Exposure
 
 
@@ -578,6 +579,21 @@ class Publications(Protocol):
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
 
+class Usages(Protocol):
+    """Partners' usage per day and channel, added to by every instance."""
+
+    async def add_usage(self, rows: Sequence[UsageRow]) -> None:
+        """Add the rows' counts to what is kept for their (partner, day, channel).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def usage(self, start: date, end: date, partner: str | None = None) -> list[UsageRow]:
+        """The rows of the days ``start`` to ``end`` inclusive (of one partner, when
+        given), by partner, day and channel.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
 class DeskSessions(Protocol):
     """Desk sign-ins, by the hash of their secret."""
 
@@ -800,6 +816,7 @@ class Store(
     DeskSessions,
     Queues,
     Publications,
+    Usages,
     Subscriptions,
     Deliveries,
     Replies,

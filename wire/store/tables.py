@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     Dialect,
     Float,
     ForeignKey,
@@ -305,6 +306,17 @@ publications = Table(
     Column("partner", _key(), primary_key=True),
     Column("url", _key(), primary_key=True),
     Column("reported_at", Instant, nullable=False),
+)
+
+usage = Table(
+    "usage",
+    metadata,
+    Column("partner", _key(), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("channel", _key(), primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("items", BigInteger, nullable=False),
 )
 
 fingerprints = Table(

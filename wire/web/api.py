@@ -25,7 +25,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -58,9 +58,10 @@ from wire.store.base import (
 )
 from wire.store.search import words
 from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
+from wire.usage import usage_dict
 from wire.visibility import Decision, Verdict
 from wire.web.auth import bearer_token
-from wire.web.feeds import audience_of, entitled_feed
+from wire.web.feeds import ITEMS, audience_of, entitled_feed
 from wire.web.keys import AUTH, HOOKS, PUBLISHER, SOURCES, WIRE
 from wire.web.problems import Problem
 
@@ -772,6 +773,7 @@ async def feed_items(request: web.Request) -> web.Response:
         if stories or more or not await until(signal, deadline):
             break
         position = (seq, pending)  # what was read held nothing for this reader
+    request[ITEMS] = len(stories)
     body = {
         "items": [
             {**story_to_dict(s), "renditions": story_links(request.app[PUBLISHER].base_url, s.guid)}
@@ -851,6 +853,7 @@ async def search_stories(request: web.Request) -> web.Response:
     position = decode_page(before) if before is not None else None
     publisher = request.app[PUBLISHER]
     found, following = await search.search(publisher, audience, query, limit=limit, before=position)
+    request[ITEMS] = len(found)
     body = {
         "items": [_item_dict(request, story) for story in found],
         "next": encode_page(*following) if following is not None else None,
@@ -944,6 +947,47 @@ async def list_publications(request: web.Request) -> web.Response:
     return web.json_response({"publications": [_publication_dict(p) for p in found]}, dumps=dumps)
 
 
+# handlers: usage ---------------------------------------------------------------------
+
+
+def _day_parameter(request: web.Request, name: str, default: date) -> date:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise bad_parameter(name, "must be a day, YYYY-MM-DD") from None
+
+
+async def get_usage(request: web.Request) -> web.Response:
+    """``GET /api/v1/usage?from=DAY&to=DAY``: requests, bytes and items delivered per
+    partner, day and channel — every partner's for an editor key, a partner's own
+    for its token."""
+    wire = request.app[WIRE]
+    token = bearer_token(request, allow_query=True)
+    partner: str | None
+    if token is not None and token.startswith("wire_ed_"):  # an editor key (wire keys create)
+        await require_editor(request)
+        partner = request.query.get("partner")
+    else:
+        audience = await audience_of(request)
+        if not audience.partner:
+            raise AuthError("usage needs a partner token or an editor key")
+        partner = audience.name
+    today = wire.clock().date()
+    end = _day_parameter(request, "to", today)
+    start = _day_parameter(request, "from", end - timedelta(days=6))
+    if start > end:
+        raise bad_parameter("from", "must not be after to")
+    if (end - start).days > 366:
+        raise bad_parameter("from", "the window is at most a year")
+    await wire.flush_usage()  # this instance's counts too
+    rows = await wire.store.usage(start, end, partner)
+    body = {"usage": [usage_dict(r) for r in rows]}
+    return web.json_response(body, dumps=dumps, headers={"Cache-Control": "private, no-cache"})
+
+
 # handlers: partner queues ------------------------------------------------------------
 
 CONSUMER = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -985,6 +1029,7 @@ async def queue_receive(request: web.Request) -> web.Response:
         now=wire.clock(),
         lease=timedelta(seconds=timeout),
     )
+    request[ITEMS] = len(received)
     body = {
         "items": [{"receipt": r.receipt, "story": _item_dict(request, r.story)} for r in received],
         "visibility_timeout": timeout,
@@ -1079,6 +1124,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
     r.add_get(f"{PREFIX}/feeds/{{name}}/queue", queue_receive)
     r.add_get(f"{PREFIX}/search", search_stories)
+    r.add_get(f"{PREFIX}/usage", get_usage)
     r.add_get(f"{PREFIX}/feeds/{{name}}/digest", feed_digest)
     r.add_post(f"{PREFIX}/feeds/{{name}}/queue/ack", queue_ack)
     r.add_get(f"{PREFIX}/sources", list_sources)

@@ -7,6 +7,7 @@ SIGTERM drains requests, stops the jobs, then closes the database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import fields, replace
@@ -21,7 +22,7 @@ from wire.deliver.webhooks import Webhooks
 from wire.deliver.websub import Hub
 from wire.demo import load_demo
 from wire.duties import Leadership
-from wire.errors import WireError
+from wire.errors import StoreError, WireError
 from wire.publish.publisher import Publisher
 from wire.runtime import running
 from wire.schedule import Jobs
@@ -46,6 +47,7 @@ from wire.web.sharedlimit import SharedRateLimiter
 log = logging.getLogger(__name__)
 
 LEADER_INTERVAL = 15  # seconds between attempts to become the job-running instance
+USAGE_FLUSH_SECONDS = 10  # how often each instance adds its partners' usage to the store
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -64,6 +66,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         if app[START_JOBS]:
             rt.jobs.start()
             _schedule_refreshes(rt.jobs, rt.publisher, (), config.feeds)
+            rt.jobs.every("usage", rt.wire.flush_usage, USAGE_FLUSH_SECONDS)
             deliver = partial(_deliver, rt.hub, rt.hooks)
             leader = Leadership(rt.store, rt.jobs, rt.sources, rt.embargo, deliver, rt.wire.clock)
             await leader.tick()
@@ -72,6 +75,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             yield
         finally:
             app[ACCESS_LOG].flush()
+            with contextlib.suppress(StoreError):
+                await rt.wire.flush_usage()  # what this instance counted last
             if shared is not None:
                 await shared.close()
 

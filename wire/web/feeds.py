@@ -94,6 +94,10 @@ def allowance_of(reader: Reader, audience: Audience, limiter: RateLimiter) -> Al
 
 ALLOWANCE = web.RequestKey("allowance", Allowance)
 """Where a request keeps its partner's ``Allowance`` for the response headers."""
+READER = web.RequestKey("reader", Audience)
+"""Who the request turned out to be from (the usage a partner's answer counts to)."""
+ITEMS = web.RequestKey("items", int)
+"""How many items the answer delivers (cursor, queue, search), for the usage."""
 
 
 async def send_allowance(request: web.Request, response: web.StreamResponse) -> None:
@@ -124,6 +128,7 @@ async def audience_of(request: web.Request) -> Audience:
     audience = await audience_of_reader(reader, app[AUTH], now)
     if (allowance := allowance_of(reader, audience, app[RATE_LIMITER])) is not None:
         request[ALLOWANCE] = allowance
+    request[READER] = audience
     return audience
 
 

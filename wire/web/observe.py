@@ -38,6 +38,7 @@ from wire.metrics import (
 )
 from wire.tokens import hash_token
 from wire.web.auth import bearer_token
+from wire.web.feeds import ITEMS, READER
 from wire.web.keys import ACCESS_LOG, WIRE
 from wire.web.problems import Handler
 from wire.web.proxies import client_address, trusted_networks
@@ -67,6 +68,23 @@ def route_family(request: web.Request) -> str:
         return "unmatched"
     first = resource.canonical.lstrip("/").split("/", 1)[0]
     return _FAMILIES.get(first, "other")
+
+
+def usage_channel(path: str) -> str:
+    """The channel a partner's request is counted under (``wire.usage.CHANNELS``)."""
+    if path.startswith("/feeds/"):
+        return "feeds"
+    if path.startswith("/stories/"):
+        return "stories"
+    if path.startswith("/api/v1/feeds/"):
+        tail = path.rsplit("/", 2)
+        if tail[-1] == "items":
+            return "cursor"
+        if "queue" in tail[-2:]:
+            return "queue"
+    if path == "/api/v1/search":
+        return "search"
+    return "api"
 
 
 def access_log_of(server: ServerSettings) -> AccessLog:
@@ -99,6 +117,17 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
         seconds = perf_counter() - started
         family = route_family(request)
         HTTP.observe(family, str(status), "aiohttp", seconds)
+        reader = request.get(READER)
+        if reader is not None and reader.partner:
+            wire = request.app[WIRE]
+            items = request.get(ITEMS, 0)
+            wire.usage.count(
+                reader.name,
+                usage_channel(request.path),
+                at=wire.clock(),
+                size=size or 0,
+                items=items,
+            )
         access = request.app[ACCESS_LOG]
         if access.wants(status):
             part = access.request_part(

@@ -57,6 +57,7 @@ from wire.model import Audience
 from wire.publish.cache import Rendered, view_of
 from wire.publish.publisher import Publisher
 from wire.tokens import hash_token
+from wire.usage import UsageCounter
 from wire.web.auth import token_from
 from wire.web.conditional import cached_reply
 from wire.web.feeds import (
@@ -238,9 +239,11 @@ class FeedShortcut:
         limiter: RateLimiter,
         clock: Callable[[], datetime],
         access: AccessLog | None = None,
+        usage: UsageCounter | None = None,
     ) -> None:
         self._publisher = publisher
         self._access = access or AccessLog(enabled=False)
+        self._usage = usage
         self._auth = auth
         self._limiter = limiter
         self._clock = clock
@@ -264,8 +267,14 @@ class FeedShortcut:
     def of_app(cls, app: web.Application) -> FeedShortcut:
         """The shortcut over a started application's publisher, tokens, rate limit
         and access log."""
+        wire = app[WIRE]
         return cls(
-            app[PUBLISHER], app[AUTH], app[RATE_LIMITER], app[WIRE].clock, app.get(ACCESS_LOG)
+            app[PUBLISHER],
+            app[AUTH],
+            app[RATE_LIMITER],
+            wire.clock,
+            app.get(ACCESS_LOG),
+            wire.usage,
         )
 
     @property
@@ -355,8 +364,12 @@ class FeedShortcut:
         return [head + self._date(), body]
 
     def _served(self, poll: Poll, peer: str, started: float, status: int, size: int) -> None:
-        """Count the answer, time it, and give it its access line."""
+        """Count the answer, time it, and give it its access line; a partner's
+        counts to its usage."""
         seconds = perf_counter() - started
+        audience = poll.audience
+        if audience is not None and audience.partner and self._usage is not None:
+            self._usage.count(audience.name, "feeds", at=self._clock(), size=size)
         series = self._counted.get(status)
         if series is None:
             series = self._counted[status] = HTTP.series(FAMILY, str(status), "fast")

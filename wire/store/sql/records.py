@@ -5,9 +5,12 @@ idempotent replies, source polling state.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from wire.store.base import (
@@ -29,7 +32,9 @@ from wire.store.tables import (
     queue_states,
     source_states,
     subscriptions,
+    usage,
 )
+from wire.usage import UsageRow
 
 
 class RecordsSQL(SQLBase):
@@ -148,6 +153,38 @@ class RecordsSQL(SQLBase):
         query = select(publications).where(p.guid == guid).order_by(p.reported_at, p.partner, p.url)
         async with self._read() as conn:
             return [record_from_row(Publication, r) for r in await conn.execute(query)]
+
+    # usage --------------------------------------------------------------------------
+
+    async def add_usage(self, rows: Sequence[UsageRow]) -> None:
+        """One upsert per row, adding to the kept counts (every instance adds its own)."""
+        if not rows:
+            return
+        dialect_insert = postgresql_insert if self.is_postgres else sqlite_insert
+        u = usage.c
+        async with self._write() as conn:
+            for row in rows:
+                values = record_values(row)
+                statement = dialect_insert(usage).values(values)
+                await conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[u.partner, u.day, u.channel],
+                        set_={
+                            "requests": u.requests + statement.excluded.requests,
+                            "bytes": u.bytes + statement.excluded.bytes,
+                            "items": u["items"] + statement.excluded["items"],
+                        },
+                    )
+                )
+
+    async def usage(self, start: date, end: date, partner: str | None = None) -> list[UsageRow]:
+        u = usage.c
+        query = select(usage).where(u.day >= start, u.day <= end)
+        if partner is not None:
+            query = query.where(u.partner == partner)
+        query = query.order_by(u.partner, u.day, u.channel)
+        async with self._read() as conn:
+            return [record_from_row(UsageRow, r) for r in await conn.execute(query)]
 
     # WebSub -------------------------------------------------------------------------
 
