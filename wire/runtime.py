@@ -32,6 +32,7 @@ from wire.ingest.workers import ParseWorkers
 from wire.net.session import make_guarded_session
 from wire.poll.sources import SourceRunner
 from wire.publish.publisher import Publisher
+from wire.reachlog import ReachLog
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store import open_store
@@ -58,6 +59,7 @@ class Runtime:
     hooks: Webhooks
     sources: SourceRunner
     embargo: EmbargoWatch
+    reach: ReachLog
 
 
 @asynccontextmanager
@@ -92,7 +94,8 @@ async def running(
     jobs = Jobs()
     auth = Authenticator(config, store)
     hub = Hub(wire, publisher, push, jobs, auth=auth)
-    hooks = Webhooks(wire, push, jobs)
+    reach = ReachLog()
+    hooks = Webhooks(wire, push, jobs, reach=reach)
     sources = SourceRunner(wire, jobs, http, pages=push)
     embargo = EmbargoWatch(wire, jobs)
     wire.bus.subscribe(publisher.on_story_changed)
@@ -108,7 +111,7 @@ async def running(
 
     await store.add_change_listener(stored_elsewhere, remote_only=True)
     runtime = Runtime(
-        config, store, wire, publisher, http, push, jobs, auth, hub, hooks, sources, embargo
+        config, store, wire, publisher, http, push, jobs, auth, hub, hooks, sources, embargo, reach
     )
     try:
         yield runtime

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -30,6 +31,7 @@ from wire.instants import format_instant
 from wire.metrics import DELIVERIES
 from wire.net.session import refusal
 from wire.net.urlcheck import check_callback_async
+from wire.reachlog import ReachLog
 from wire.store.base import Delivery, DeliveryKind, DeliveryState, Store
 from wire.usage import UsageCounter
 
@@ -248,9 +250,11 @@ class Courier:
         per_host: int = 32,
         batch: int = 500,
         usage: UsageCounter | None = None,
+        reach: ReachLog | None = None,
     ) -> None:
         self.store = store
         self.usage = usage  # delivered pushes counted for their partner (``subject``)
+        self.reach = reach  # delivered stories recorded as reaching their partner
         self.http = http
         self.kind = kind
         self.clock = clock
@@ -263,6 +267,20 @@ class Courier:
         self._in_flight: set[str] = set()
         self._chains: Shared[asyncio.Lock] = Shared()
         self._tasks: set[asyncio.Task[object]] = set()
+
+    def _delivered(self, delivery: Delivery) -> None:
+        """Count a delivered push to its partner; a story's webhook reached it."""
+        at = self.clock()
+        if self.usage is not None:
+            size = len(delivery.body)
+            self.usage.count(delivery.subject, self.kind.value, at=at, size=size, items=1)
+        if self.reach is not None and self.kind is DeliveryKind.WEBHOOK:
+            try:
+                data = json.loads(delivery.body)["data"]
+                guid, version = str(data["guid"]), int(data["version"])
+            except (ValueError, KeyError, TypeError):
+                return
+            self.reach.reached(delivery.subject, guid, version, "webhook", at)
 
     def limit(self, *, concurrency: int, per_host: int) -> None:
         """Bound the attempts in flight, in all and to one host (before any is made)."""
@@ -298,10 +316,8 @@ class Courier:
                         headers=self.headers,
                     )
                 await store_outcome(self.store, updated)
-                if self.usage is not None and updated.state not in (DEAD, PENDING):
-                    at = self.clock()
-                    size = len(updated.body)
-                    self.usage.count(updated.subject, self.kind.value, at=at, size=size, items=1)
+                if updated.state not in (DEAD, PENDING):
+                    self._delivered(updated)
                 return updated
         finally:
             self._in_flight.discard(delivery.id)

@@ -35,6 +35,7 @@ from wire.errors import NotFound
 from wire.events import ChangeReason, StoryChanged
 from wire.instants import format_instant
 from wire.model import Audience, PubStatus, Story
+from wire.reachlog import ReachLog
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store.base import Delivery, DeliveryKind
@@ -167,6 +168,7 @@ class Webhooks:
         jobs: Jobs,
         *,
         policy: RetryPolicy | None = None,
+        reach: ReachLog | None = None,
     ) -> None:
         self.wire = wire
         self.http = http
@@ -179,6 +181,7 @@ class Webhooks:
             allow_private=wire.config.server.allow_private_callbacks,
             policy=policy,
             usage=wire.usage,
+            reach=reach,
             headers=self._headers,
         )
 

@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 THREAD_THRESHOLD = 20  # fragments to render; more leave the event loop free
 WITHDRAWAL_PAGE = 200  # withdrawn stories read at a time while looking for a feed's notices
 _EVERY_STORY = Audience(name="every story", embargo_rights=True, partner=True)
+CONTENTS_KEPT = 4096  # renderings whose stories are remembered by ETag, for kill reach
 FRONT_PAGE_STORIES = 20  # the newest public stories the front page lists
 SELECTIONS_KEPT = 8192  # (feed, view) selections shared by the formats of a view (refs, ~2 KB)
 
@@ -147,6 +148,7 @@ class Publisher:
         self._use_feeds(config)
         self._reported: set[tuple[str, int, str]] = set()
         self._assembling: set[asyncio.Task[None]] = set()  # eager assemblies under way
+        self._contents: LRUCache[str, tuple[tuple[str, int], ...]] = LRUCache(maxsize=CONTENTS_KEPT)
         self.signals = FeedSignals()  # long polls waiting for a feed to change
         self.change_reads = SharedReads()  # their reads when a change wakes them
         self.lifts = EmbargoLifts(store.next_embargo, self._embargo_lifted, clock)
@@ -368,7 +370,13 @@ class Publisher:
         document, bad = await self._assemble(fmt, meta, selection)
         for failed in bad:
             await self._unrenderable(failed.story, fmt, failed.reason)
+        self._contents[document.etag] = tuple((s.guid, s.version) for s in selection.items)
         return document, meta.updated
+
+    def contents(self, etag: str) -> tuple[tuple[str, int], ...] | None:
+        """The (guid, version) pairs a rendering showed, by its ETag, while it is
+        remembered: what a partner sent those bytes received (``wire.reachlog``)."""
+        return self._contents.get(etag)
 
     async def _current(self, spec: FeedSpec, view: Audience) -> Selection:
         """The current page's selection, shared by the feed's formats until the feed

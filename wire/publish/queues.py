@@ -107,10 +107,11 @@ def receipt_consumer(receipt: str) -> str | None:
     return consumer if isinstance(consumer, str) else None
 
 
-def acknowledged(queue: Queue, receipts: set[str]) -> tuple[Queue, int]:
-    """The queue without the items whose current receipt is given, and how many."""
+def acknowledged(queue: Queue, receipts: set[str]) -> tuple[Queue, list[InFlight]]:
+    """The queue without the items whose current receipt is given, and those items."""
     kept = tuple(i for i in queue.in_flight if i.receipt not in receipts)
-    return replace(queue, in_flight=kept), len(queue.in_flight) - len(kept)
+    done = [i for i in queue.in_flight if i.receipt in receipts]
+    return replace(queue, in_flight=kept), done
 
 
 async def receive(
@@ -196,29 +197,29 @@ async def _take(
 
 async def ack(
     store: Store, spec: FeedSpec, audience: Audience, receipts: list[str], *, now: datetime
-) -> int:
-    """Acknowledge receipts (of any of this partner's consumers of the feed): how
-    many items they removed. Receipts of items acknowledged or replaced since
-    remove nothing."""
+) -> list[InFlight]:
+    """Acknowledge receipts (of any of this partner's consumers of the feed): the
+    items they removed. Receipts of items acknowledged or replaced since remove
+    nothing."""
     by_consumer: dict[str, set[str]] = {}
     for receipt in receipts:
         consumer = receipt_consumer(receipt)
         if consumer is not None:
             by_consumer.setdefault(consumer, set()).add(receipt)
-    removed = 0
+    removed: list[InFlight] = []
     for consumer, given in by_consumer.items():
         for _ in range(WRITE_ATTEMPTS):
             row = await store.get_queue(audience.name, spec.name, consumer)
             if row is None:
                 break
-            queue, count = acknowledged(decode_queue(row.state), given)
-            if count == 0:
+            queue, done = acknowledged(decode_queue(row.state), given)
+            if not done:
                 break
             state = replace(
                 row, revision=row.revision + 1, state=encode_queue(queue), updated_at=now
             )
             if await store.put_queue(state):
-                removed += count
+                removed += done
                 break
         else:
             raise StoreError(f"queue {consumer!r} of feed {spec.name!r} is too busy; try again")

@@ -115,6 +115,27 @@ class Publication:
 
 
 @dataclass(frozen=True, slots=True)
+class Reached:
+    """A partner received a version of a story by a channel (first at ``at``)."""
+
+    guid: str
+    partner: str
+    version: int
+    channel: str  # cursor, queue, webhook, feed
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    """A partner acknowledged a version of a story (a kill, a correction)."""
+
+    guid: str
+    partner: str
+    version: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DeskSession:
     """An editor signed in at the desk. Only the hash of the session's secret (the
     cookie) is kept, and the hash of the key it was opened with, so revoking the
@@ -579,6 +600,30 @@ class Publications(Protocol):
         Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
 
 
+class Reach(Protocol):
+    """Which partner received which version of a story, and what it acknowledged."""
+
+    async def add_reached(self, rows: Sequence[Reached]) -> None:
+        """Keep each (story, partner, version, channel) once, at its first time.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def reached(self, guid: str) -> list[Reached]:
+        """Every (partner, version, channel) the story reached, by partner and version.
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def add_ack(self, ack: Acknowledged) -> None:
+        """Keep a partner's acknowledgement (a later one of a higher version wins).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+    async def acks(self, guid: str) -> list[Acknowledged]:
+        """Each partner's acknowledgement of the story (its highest version).
+
+        Raises: ``StoreError`` (``StoreUnavailable`` while the database is unreachable)."""
+
+
 class Usages(Protocol):
     """Partners' usage per day and channel, added to by every instance."""
 
@@ -817,6 +862,7 @@ class Store(
     Queues,
     Publications,
     Usages,
+    Reach,
     Subscriptions,
     Deliveries,
     Replies,

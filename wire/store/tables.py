@@ -308,6 +308,25 @@ publications = Table(
     Column("reported_at", Instant, nullable=False),
 )
 
+reach = Table(
+    "reach",
+    metadata,
+    Column("guid", _key(), primary_key=True),
+    Column("partner", _key(), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("channel", _key(), primary_key=True),
+    Column("at", Instant, nullable=False),
+)
+
+acks = Table(
+    "acks",
+    metadata,
+    Column("guid", _key(), primary_key=True),
+    Column("partner", _key(), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("at", Instant, nullable=False),
+)
+
 usage = Table(
     "usage",
     metadata,

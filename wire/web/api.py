@@ -45,9 +45,11 @@ from wire.model import Audience, PubStatus, Role, Story
 from wire.net.urlcheck import parse_target
 from wire.publish import digest, queues, search
 from wire.publish.signals import until
+from wire.reachlog import PartnerReach, reach_of
 from wire.sanitize import first_surrogate, safe_link
 from wire.service import ACTIONS, SHA256, Wire, check_role, raw_summary
 from wire.store.base import (
+    Acknowledged,
     DeskQuery,
     Hold,
     IdempotentReply,
@@ -62,8 +64,9 @@ from wire.usage import usage_dict
 from wire.visibility import Decision, Verdict
 from wire.web.auth import bearer_token
 from wire.web.feeds import ITEMS, audience_of, entitled_feed
-from wire.web.keys import AUTH, HOOKS, PUBLISHER, SOURCES, WIRE
+from wire.web.keys import AUTH, HOOKS, PUBLISHER, REACH, SOURCES, WIRE
 from wire.web.problems import Problem
+from wire.web.reaching import flush_reach
 
 log = logging.getLogger(__name__)
 
@@ -774,6 +777,10 @@ async def feed_items(request: web.Request) -> web.Response:
             break
         position = (seq, pending)  # what was read held nothing for this reader
     request[ITEMS] = len(stories)
+    if audience.partner:
+        now = wire.clock()
+        for s in stories:
+            request.app[REACH].reached(audience.name, s.guid, s.version, "cursor", now)
     body = {
         "items": [
             {**story_to_dict(s), "renditions": story_links(request.app[PUBLISHER].base_url, s.guid)}
@@ -947,6 +954,55 @@ async def list_publications(request: web.Request) -> web.Response:
     return web.json_response({"publications": [_publication_dict(p) for p in found]}, dumps=dumps)
 
 
+# handlers: kill reach ----------------------------------------------------------------
+
+
+def _reach_dict(found: PartnerReach) -> JSON:
+    return {
+        "partner": found.partner,
+        "received": [
+            {"version": version, "channels": list(channels)}
+            for version, channels in found.received.items()
+        ],
+        "acknowledged": found.acknowledged,
+        "outstanding": found.outstanding,
+    }
+
+
+async def story_reach(request: web.Request) -> web.Response:
+    """``GET /api/v1/stories/{guid}/reach``: which partner received which version by
+    which channel, what each acknowledged, and who still owes an acknowledgement
+    of a kill or correction (editors)."""
+    await require_editor(request)
+    wire = request.app[WIRE]
+    story = await wire.current(request.match_info["guid"])
+    await flush_reach(request.app)  # what this instance recorded last
+    reach = reach_of(story, await wire.store.reached(story.guid), await wire.store.acks(story.guid))
+    body = {
+        "guid": story.guid,
+        "version": story.version,
+        "pub_status": story.pub_status.value,
+        "partners": [_reach_dict(r) for r in reach],
+    }
+    return web.json_response(body, dumps=dumps, headers={"Cache-Control": "no-store"})
+
+
+async def acknowledge(request: web.Request) -> web.Response:
+    """``POST /api/v1/stories/{guid}/ack``: a partner acknowledges the story's
+    current version (a kill it has carried out, a correction it has applied)."""
+    audience = await audience_of(request)
+    if not audience.partner:
+        raise AuthError("an acknowledgement needs a partner token")
+    decision = await _visible_to(request, audience)
+    story = decision.story
+    assert story is not None
+    wire = request.app[WIRE]
+    await wire.store.add_ack(Acknowledged(story.guid, audience.name, story.version, wire.clock()))
+    return web.json_response(
+        {"guid": story.guid, "version": story.version, "pub_status": story.pub_status.value}
+    )
+
+
 # handlers: usage ---------------------------------------------------------------------
 
 
@@ -1055,8 +1111,11 @@ async def queue_ack(request: web.Request) -> web.Response:
     if extra := sorted(set(body) - {"receipts"}):
         raise bad_body(f"/{extra[0]}", "unknown member; only receipts is allowed")
     wire = request.app[WIRE]
-    done = await queues.ack(wire.store, spec, audience, receipts, now=wire.clock())
-    return web.json_response({"acknowledged": done}, headers={"Cache-Control": "no-store"})
+    now = wire.clock()
+    done = await queues.ack(wire.store, spec, audience, receipts, now=now)
+    for item in done:
+        request.app[REACH].reached(audience.name, item.guid, item.version, "queue", now)
+    return web.json_response({"acknowledged": len(done)}, headers={"Cache-Control": "no-store"})
 
 
 # handlers: operations ------------------------------------------------------------------
@@ -1116,6 +1175,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/stories/{guid}", get_story)
     r.add_get(f"{PREFIX}/stories/{guid}/history", get_history)
     r.add_get(f"{PREFIX}/stories/{guid}/credit", get_credit)
+    r.add_get(f"{PREFIX}/stories/{guid}/reach", story_reach)
+    r.add_post(f"{PREFIX}/stories/{guid}/ack", acknowledge)
     r.add_get(f"{PREFIX}/stories/{guid}/publications", list_publications)
     r.add_post(f"{PREFIX}/stories/{guid}/publications", report_publication)
     r.add_post(f"{PREFIX}/stories/{guid}/correct", correct_story)

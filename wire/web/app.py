@@ -37,11 +37,13 @@ from wire.web.keys import (
     JOBS,
     PUBLISHER,
     RATE_LIMITER,
+    REACH,
     SOURCES,
     WIRE,
 )
 from wire.web.problems import problem_middleware
 from wire.web.ratelimit import TokenBuckets
+from wire.web.reaching import flush_reach
 from wire.web.sharedlimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[WIRE], app[PUBLISHER], app[HTTP], app[JOBS] = rt.wire, rt.publisher, rt.http, rt.jobs
         app[HUB], app[HOOKS], app[SOURCES], app[EMBARGO] = rt.hub, rt.hooks, rt.sources, rt.embargo
         app[AUTH] = rt.auth
+        app[REACH] = rt.reach
         desk.start_sessions(app)
         shared = _shared_limiter(config)
         app[RATE_LIMITER] = shared or TokenBuckets(config.server.rate_limit_per_minute)
@@ -67,6 +70,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             rt.jobs.start()
             _schedule_refreshes(rt.jobs, rt.publisher, (), config.feeds)
             rt.jobs.every("usage", rt.wire.flush_usage, USAGE_FLUSH_SECONDS)
+            rt.jobs.every("reach", partial(flush_reach, app), USAGE_FLUSH_SECONDS)
             deliver = partial(_deliver, rt.hub, rt.hooks)
             leader = Leadership(rt.store, rt.jobs, rt.sources, rt.embargo, deliver, rt.wire.clock)
             await leader.tick()
@@ -77,6 +81,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             app[ACCESS_LOG].flush()
             with contextlib.suppress(StoreError):
                 await rt.wire.flush_usage()  # what this instance counted last
+                await flush_reach(app)
             if shared is not None:
                 await shared.close()
 

@@ -30,7 +30,7 @@ from wire.tokens import hash_token
 from wire.visibility import Verdict
 from wire.web.auth import bearer_token
 from wire.web.conditional import cached_reply
-from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, WIRE
+from wire.web.keys import AUTH, PUBLISHER, RATE_LIMITER, REACH, WIRE
 from wire.web.problems import Problem
 from wire.web.proxies import client_address, trusted_networks
 from wire.web.ratelimit import Allowance, RateLimiter, retry_after
@@ -171,13 +171,16 @@ async def get_feed(request: web.Request) -> web.Response:
         rendered = await publisher.render_page(name, fmt, audience, before)
     else:
         rendered = await publisher.rendered(name, fmt, audience)
-    return serve_bytes(
+    response = serve_bytes(
         request,
         rendered,
         max_age=spec.refresh_interval,
         public=audience.is_public,
         links=links,
     )
+    if audience.partner and response.status == 200:
+        request.app[REACH].fetched(audience.name, rendered.etag, request.app[WIRE].clock())
+    return response
 
 
 STORY_PAGE_POLICY = (
@@ -210,6 +213,10 @@ async def get_story(request: web.Request) -> web.Response:
         )
     else:
         response = serve_bytes(request, rendered, max_age=60, public=audience.is_public, links=None)
+        if audience.partner and response.status == 200:
+            story = decision.story
+            now = request.app[WIRE].clock()
+            request.app[REACH].reached(audience.name, story.guid, story.version, "story", now)
     if ext == STORY_PAGE:
         response.headers["Content-Security-Policy"] = STORY_PAGE_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"

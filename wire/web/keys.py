@@ -11,6 +11,7 @@ from wire.duties import EmbargoWatch
 from wire.logs import AccessLog
 from wire.poll.sources import SourceRunner
 from wire.publish.publisher import Publisher
+from wire.reachlog import ReachLog
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.web.ratelimit import RateLimiter
@@ -26,3 +27,4 @@ HOOKS = web.AppKey("hooks", Webhooks)
 SOURCES = web.AppKey("sources", SourceRunner)
 EMBARGO = web.AppKey("embargo", EmbargoWatch)
 ACCESS_LOG = web.AppKey("access_log", AccessLog)
+REACH = web.AppKey("reach", ReachLog)

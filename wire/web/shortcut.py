@@ -56,6 +56,7 @@ from wire.metrics import HTTP, RENDER_LOOKUPS
 from wire.model import Audience
 from wire.publish.cache import Rendered, view_of
 from wire.publish.publisher import Publisher
+from wire.reachlog import ReachLog
 from wire.tokens import hash_token
 from wire.usage import UsageCounter
 from wire.web.auth import token_from
@@ -67,7 +68,7 @@ from wire.web.feeds import (
     audience_of_reader,
     entitled_feed,
 )
-from wire.web.keys import ACCESS_LOG, AUTH, PUBLISHER, RATE_LIMITER, WIRE
+from wire.web.keys import ACCESS_LOG, AUTH, PUBLISHER, RATE_LIMITER, REACH, WIRE
 from wire.web.problems import PROBLEM_TYPE, Problem, as_problem, problem_body
 from wire.web.proxies import client_address, trusted_networks
 from wire.web.ratelimit import Allowance, RateLimiter
@@ -240,10 +241,12 @@ class FeedShortcut:
         clock: Callable[[], datetime],
         access: AccessLog | None = None,
         usage: UsageCounter | None = None,
+        reach: ReachLog | None = None,
     ) -> None:
         self._publisher = publisher
         self._access = access or AccessLog(enabled=False)
         self._usage = usage
+        self._reach = reach
         self._auth = auth
         self._limiter = limiter
         self._clock = clock
@@ -275,6 +278,7 @@ class FeedShortcut:
             wire.clock,
             app.get(ACCESS_LOG),
             wire.usage,
+            app.get(REACH),
         )
 
     @property
@@ -356,6 +360,9 @@ class FeedShortcut:
         if poll.prepared_for is None or poll.prepared_for() is not rendered:
             self._prepare(poll, rendered)
         head = poll.prepared if allowance is None else poll.prepared + allowance.lines()
+        audience = poll.audience
+        if poll.status == 200 and audience is not None and audience.partner and self._reach:
+            self._reach.fetched(audience.name, rendered.etag, self._clock())
         if not poll.body:
             self._served(poll, peer, started, poll.status, 0)
             return [head + self._date()]

@@ -14,22 +14,26 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from wire.store.base import (
+    Acknowledged,
     Credential,
     DeskSession,
     IdempotentReply,
     Publication,
     QueueState,
+    Reached,
     SourceState,
     Subscription,
 )
 from wire.store.rows import record_from_row, record_values
 from wire.store.sql.engine import SQLBase
 from wire.store.tables import (
+    acks,
     credentials,
     desk_sessions,
     idempotency_keys,
     publications,
     queue_states,
+    reach,
     source_states,
     subscriptions,
     usage,
@@ -153,6 +157,42 @@ class RecordsSQL(SQLBase):
         query = select(publications).where(p.guid == guid).order_by(p.reported_at, p.partner, p.url)
         async with self._read() as conn:
             return [record_from_row(Publication, r) for r in await conn.execute(query)]
+
+    # reach --------------------------------------------------------------------------
+
+    async def add_reached(self, rows: Sequence[Reached]) -> None:
+        if not rows:
+            return
+        dialect_insert = postgresql_insert if self.is_postgres else sqlite_insert
+        async with self._write() as conn:
+            for row in rows:
+                await conn.execute(
+                    dialect_insert(reach).values(record_values(row)).on_conflict_do_nothing()
+                )
+
+    async def reached(self, guid: str) -> list[Reached]:
+        r = reach.c
+        query = select(reach).where(r.guid == guid).order_by(r.partner, r.version, r.channel)
+        async with self._read() as conn:
+            return [record_from_row(Reached, row) for row in await conn.execute(query)]
+
+    async def add_ack(self, ack: Acknowledged) -> None:
+        dialect_insert = postgresql_insert if self.is_postgres else sqlite_insert
+        a = acks.c
+        statement = dialect_insert(acks).values(record_values(ack))
+        async with self._write() as conn:
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[a.guid, a.partner],
+                    set_={"version": statement.excluded.version, "at": statement.excluded.at},
+                    where=a.version < statement.excluded.version,
+                )
+            )
+
+    async def acks(self, guid: str) -> list[Acknowledged]:
+        query = select(acks).where(acks.c.guid == guid).order_by(acks.c.partner)
+        async with self._read() as conn:
+            return [record_from_row(Acknowledged, row) for row in await conn.execute(query)]
 
     # usage --------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ with the same rights (``wire.service.check_role``) and the same errors.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 from typing import Any
@@ -20,15 +21,17 @@ from multidict import MultiDict
 
 from wire.cursors import decode_page, encode_page
 from wire.desk import edited_story
-from wire.errors import Forbidden, NotFound, StoryValidationError
+from wire.errors import Forbidden, NotFound, StoreError, StoryValidationError
 from wire.formats import STORY_PAGE, story_links, story_path
-from wire.model import PubStatus, Role
+from wire.model import PubStatus, Role, Story
+from wire.reachlog import PartnerReach, reach_of
 from wire.service import ACTIONS, check_role
 from wire.web.api import DEFAULT_PAGE, desk_query, failure_dict, raw_response
 from wire.web.desk.diff import version_diff
 from wire.web.desk.pages import desk_route, page
 from wire.web.desk.session import PATH, SignedIn
 from wire.web.keys import HOOKS, PUBLISHER, SOURCES, WIRE
+from wire.web.reaching import flush_reach
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,14 @@ def _guid(request: web.Request) -> str:
     return request.match_info["guid"]
 
 
+async def _reach(request: web.Request, story: Story) -> list[PartnerReach]:
+    """Who received which version (``wire.reachlog``), this instance's latest too."""
+    wire = request.app[WIRE]
+    with contextlib.suppress(StoreError):
+        await flush_reach(request.app)
+    return reach_of(story, await wire.store.reached(story.guid), await wire.store.acks(story.guid))
+
+
 async def story_view(request: web.Request, who: SignedIn) -> web.StreamResponse:
     """``/desk/stories/{guid}``: every version with what changed, the attribution,
     the raw input, the actions, and who was sent which version."""
@@ -127,6 +138,7 @@ async def story_view(request: web.Request, who: SignedIn) -> web.StreamResponse:
         "raw_cut": raw is not None and len(raw.data) > RAW_SHOWN,
         "deliveries": await request.app[HOOKS].of_story(guid),
         "publications": await wire.store.publications(guid),
+        "reach": await _reach(request, current),
         "hold": hold if hold is not None and hold.decision is None else None,
         "links": story_links(request.app[PUBLISHER].base_url, guid),
         "public_page": request.app[PUBLISHER].base_url.rstrip("/") + story_path(guid, STORY_PAGE),
