@@ -105,3 +105,89 @@ async def test_acknowledgements_need_a_partner_that_may_see_the_story(client: Cl
     await problem(await client.post("/api/v1/stories/urn:r:other/ack"), 401)
     await problem(await client.post("/api/v1/stories/urn:r:other/ack", headers=DAILY), 404)
     await problem(await client.get("/api/v1/stories/urn:r:other/reach", headers=DAILY), 401)
+
+
+async def test_outstanding_kills_are_listed_until_acknowledged(client: Client) -> None:
+    await post(client, "urn:r:out")
+    await client.get("/api/v1/feeds/agency/items", headers=DAILY)
+    await client.post("/api/v1/stories/urn:r:out/kill", json={}, headers=ADMIN)
+    listed = await (await client.get("/api/v1/kills/outstanding", headers=EDITOR)).json()
+    assert [(k["guid"], k["partners"]) for k in listed["kills"]] == [("urn:r:out", ["daily"])]
+    await client.post("/api/v1/stories/urn:r:out/ack", headers=DAILY)
+    listed = await (await client.get("/api/v1/kills/outstanding", headers=EDITOR)).json()
+    assert listed["kills"] == []
+
+
+async def test_a_kill_not_acknowledged_is_pushed_again_until_it_is(
+    aiohttp_client: Any, tmp_path: Any
+) -> None:
+    import asyncio
+
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from tests.clocks import wall_clock
+    from wire.config import parse_config
+    from wire.model import Origin, Story
+    from wire.tokens import hash_token
+    from wire.web.app import create_app
+    from wire.web.keys import HOOKS, WIRE
+    from wire.web.reaching import reannounce_kills
+
+    posts: list[dict[str, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        posts.append({"id": request.headers["webhook-id"], **(await request.json())})
+        return web.Response(status=204)
+
+    receiver = web.Application()
+    receiver.router.add_post("/hook", hook)
+    endpoint = TestServer(receiver, host="127.0.0.1")
+    await endpoint.start_server()
+    secret = "whsec_" + "c2VjcmV0LWZvci10aGUtcmVtaW5kZXItdGVzdA=="
+    config = parse_config(
+        {
+            "server": {"data_dir": str(tmp_path), "allow_private_callbacks": True},
+            "sources": [{"name": "desk", "kind": "push"}],
+            "feeds": [{"name": "all", "title": "All"}],
+            "partners": [
+                {
+                    "name": "daily",
+                    "webhook_url": str(endpoint.make_url("/hook")),
+                    "webhook_secret": secret,
+                    "tokens": [{"hash": hash_token(DAILY_TOKEN)}],
+                }
+            ],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    clock = wall_clock()
+    client = await aiohttp_client(create_app(config, clock=clock, start_jobs=False))
+    app = client.app
+    wire = app[WIRE]
+
+    async def settle() -> None:
+        await wire.bus.drain()
+        await app[HOOKS].drain()
+        await asyncio.sleep(0.05)
+
+    try:
+        await wire.save(Story(headline="Soon gone", guid="urn:r:remind", origin=Origin("desk")))
+        await settle()
+        await client.get("/api/v1/feeds/all/items", headers=DAILY)
+        await wire.act("kill", "urn:r:remind", "Legal", role="admin")
+        await settle()
+        assert [p["type"] for p in posts] == ["story.created", "story.killed"]
+        assert await reannounce_kills(app) == 0  # not a round yet
+        clock.advance(minutes=61)
+        assert await reannounce_kills(app) == 1
+        assert await reannounce_kills(app) == 0  # the round is queued once
+        await settle()
+        assert [p["type"] for p in posts][-1] == "story.killed"
+        assert len({p["id"] for p in posts}) == 3  # a reminder of its own id
+        await client.post("/api/v1/stories/urn:r:remind/ack", headers=DAILY)
+        clock.advance(minutes=61)
+        assert await reannounce_kills(app) == 0  # acknowledged: no more reminders
+    finally:
+        await endpoint.close()

@@ -78,6 +78,8 @@ class ServerSettings:
     access_log_304_sample: float = 1.0  # share of 304s logged (every Nth, exactly)
     metrics_token_hash: str | None = None  # "sha256:…" of the token /metrics asks for
     queue_visibility_seconds: int = 300  # an unacknowledged queue item comes back after
+    kill_reannounce_minutes: int = 60  # a kill not acknowledged is pushed again this often
+    kill_ack_hours: int = 72  # ...until acknowledged or this long after the kill
     desk_session_minutes: int = 480  # how long a desk sign-in lasts (a working shift)
 
     @property

@@ -224,6 +224,32 @@ class Webhooks:
         for delivery in await self.wire.store.enqueue_many(batch):
             self.courier.start(delivery)
 
+    async def reannounce_kill(self, partner_name: str, story: Story, round_: int) -> bool:
+        """Send a killed story's ``story.killed`` to a partner again (it has not
+        acknowledged the kill): round ``round_`` of the reminders, one message id
+        per round, so instances sending the same round queue it once. False when
+        the partner has no webhook or the round was queued already."""
+        partner = self.wire.config.partner(partner_name)
+        if partner is None or not partner.webhook_url or not partner.webhook_secret:
+            return False
+        now = self.wire.clock()
+        reason = ChangeReason.KILLED
+        delivery = Delivery(
+            id=message_id(partner.name, story, f"{reason}#{round_}"),
+            kind=DeliveryKind.WEBHOOK,
+            target=partner.webhook_url,
+            body=message_body(reason, story, now=now),
+            headers={"Content-Type": "application/json"},
+            subject=partner.name,
+            next_attempt_at=now,
+            created_at=now,
+            chain=chain_of(partner.name, story.guid),
+        )
+        queued = await self.wire.store.enqueue_many([delivery])
+        for sent in queued:
+            self.courier.start(sent)
+        return bool(queued)
+
     async def of_story(self, guid: str) -> list[StoryDelivery]:
         """Every webhook of a story still on record, to every partner of the
         config, newest first: who was sent which version, for what, and how it went."""

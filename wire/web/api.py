@@ -66,7 +66,7 @@ from wire.web.auth import bearer_token
 from wire.web.feeds import ITEMS, audience_of, entitled_feed
 from wire.web.keys import AUTH, HOOKS, PUBLISHER, REACH, SOURCES, WIRE
 from wire.web.problems import Problem
-from wire.web.reaching import flush_reach
+from wire.web.reaching import flush_reach, outstanding_kills
 
 log = logging.getLogger(__name__)
 
@@ -1003,6 +1003,25 @@ async def acknowledge(request: web.Request) -> web.Response:
     )
 
 
+async def list_outstanding_kills(request: web.Request) -> web.Response:
+    """``GET /api/v1/kills/outstanding``: the recent kills some partner that had
+    the story has not acknowledged, and those partners (editors)."""
+    await require_editor(request)
+    kills = await outstanding_kills(request.app)
+    body = {
+        "kills": [
+            {
+                "guid": k.story.guid,
+                "version": k.story.version,
+                "killed_at": format_instant(k.killed_at),
+                "partners": list(k.partners),
+            }
+            for k in kills
+        ]
+    }
+    return web.json_response(body, dumps=dumps, headers={"Cache-Control": "no-store"})
+
+
 # handlers: usage ---------------------------------------------------------------------
 
 
@@ -1185,6 +1204,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/feeds/{{name}}/items", feed_items)
     r.add_get(f"{PREFIX}/feeds/{{name}}/queue", queue_receive)
     r.add_get(f"{PREFIX}/search", search_stories)
+    r.add_get(f"{PREFIX}/kills/outstanding", list_outstanding_kills)
     r.add_get(f"{PREFIX}/usage", get_usage)
     r.add_get(f"{PREFIX}/feeds/{{name}}/digest", feed_digest)
     r.add_post(f"{PREFIX}/feeds/{{name}}/queue/ack", queue_ack)

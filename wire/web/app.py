@@ -43,7 +43,7 @@ from wire.web.keys import (
 )
 from wire.web.problems import problem_middleware
 from wire.web.ratelimit import TokenBuckets
-from wire.web.reaching import flush_reach
+from wire.web.reaching import flush_reach, reannounce_kills
 from wire.web.sharedlimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             _schedule_refreshes(rt.jobs, rt.publisher, (), config.feeds)
             rt.jobs.every("usage", rt.wire.flush_usage, USAGE_FLUSH_SECONDS)
             rt.jobs.every("reach", partial(flush_reach, app), USAGE_FLUSH_SECONDS)
+            rt.jobs.every(
+                "kill-reminders",
+                partial(reannounce_kills, app),
+                60 * config.server.kill_reannounce_minutes,
+            )
             deliver = partial(_deliver, rt.hub, rt.hooks)
             leader = Leadership(rt.store, rt.jobs, rt.sources, rt.embargo, deliver, rt.wire.clock)
             await leader.tick()
