@@ -1,6 +1,7 @@
 """Kill reach, as it happens: which partner received which version of a story, by
-which channel — the cursor, a queue acknowledgement, a delivered webhook, a feed
-rendering it was sent (``200``, not ``304``: a 304 is what it had already).
+which channel — the cursor, a queue acknowledgement, a delivered webhook, a story
+URL, a feed rendering it was sent (a poll answered ``200``, not ``304``: a 304 is
+what it had already; or a WebSub notification of its topic).
 
 Recorded where each answer is made, in memory (a set insert: nothing on the way
 of the answer), and written in the background (``Reach.add_reached``, each row

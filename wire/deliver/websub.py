@@ -37,6 +37,7 @@ from wire.events import FeedChanged
 from wire.model import PUBLIC, Audience
 from wire.net.urlcheck import check_callback_async
 from wire.publish.publisher import Publisher
+from wire.reachlog import ReachLog
 from wire.schedule import Jobs
 from wire.service import Wire
 from wire.store.base import Delivery, DeliveryKind, Subscription
@@ -145,8 +146,10 @@ class Hub:
         auth: Authenticator,
         leases: Leases | None = None,
         policy: RetryPolicy | None = None,
+        reach: ReachLog | None = None,
     ) -> None:
         self.wire = wire
+        self.reach = reach  # a partner's topic sent a rendering: it received its stories
         self.auth = auth
         self.publisher = publisher
         self.http = http
@@ -285,6 +288,12 @@ class Hub:
                     by_audience.setdefault(audience, []).append(sub)
             for audience, group in by_audience.items():
                 rendered = await self.publisher.rendered(feed, fmt, audience)
+                if audience.partner:
+                    for _ in group:
+                        size = len(rendered.body)
+                        self.wire.usage.count(audience.name, "websub", at=now, size=size, items=1)
+                    if self.reach is not None:
+                        self.reach.fetched(audience.name, rendered.etag, now)
                 link = self.publisher.link_header(feed, fmt) or (
                     f'<{self.publisher.hub_url}>; rel="hub", <{topic}>; rel="self"'
                 )
