@@ -36,6 +36,7 @@ allow_private_callbacks = true
 rate_limit_per_minute = 100000000
 load_demo = false
 log_level = "warning"
+access_log = false
 
 [[sources]]
 name = "agency"
