@@ -123,3 +123,43 @@ def test_wire_usage_prints_the_rows(tmp_path: Path, capsys: pytest.CaptureFixtur
         "bytes": 500,
         "items": 0,
     }
+
+
+async def test_a_partners_daily_story_quota_caps_and_then_refuses_its_pulls(
+    aiohttp_client: ClientFactory, tmp_path: Path, database: str
+) -> None:
+    from dataclasses import replace
+
+    from tests.clocks import FakeClock
+    from tests.desk_client import api_config
+    from wire.web.app import create_app
+
+    clock = FakeClock()
+    config = on_database(api_config(tmp_path), database)
+    config = replace(
+        config,
+        partners=tuple(
+            replace(p, stories_per_day=3) if p.name == "wide" else p for p in config.partners
+        ),
+    )
+    client = await aiohttp_client(create_app(config, clock=clock, start_jobs=False))
+    for n in range(5):
+        words = " ".join(f"q{n}-{k}" for k in range(10))
+        await push(client, story_doc(guid=f"urn:q:{n}", headline=f"Quota {n}", body=[words]))
+    first = await client.get("/api/v1/feeds/all/items", headers=WIDE)
+    body = await first.json()
+    assert len(body["items"]) == 3  # capped at what the quota leaves
+    assert '"stories";q=3;w=86400' in first.headers["RateLimit-Policy"]
+    refused = await client.get(f"/api/v1/feeds/all/items?after={body['next']}", headers=WIDE)
+    problem_body = await problem(refused, 429)
+    assert "quota" in problem_body["detail"]
+    assert int(refused.headers["Retry-After"]) > 0
+    assert '"stories";r=0;' in refused.headers["RateLimit"]
+    queue = await client.get("/api/v1/feeds/all/queue?consumer=cms", headers=WIDE)
+    assert queue.status == 429  # the queue spends the same quota
+    clock.advance(days=1)
+    again = await client.get(f"/api/v1/feeds/all/items?after={body['next']}", headers=WIDE)
+    assert again.status == 200
+    assert len((await again.json())["items"]) == 2
+    other = await client.get("/api/v1/feeds/agency/items", headers=DAILY)
+    assert other.status == 200  # another partner, no quota

@@ -39,6 +39,7 @@ def partner_audience(partner: PartnerConfig) -> Audience:
         embargo_rights=partner.embargo,
         partner=True,
         rate_per_minute=partner.requests_per_minute,
+        stories_per_day=partner.stories_per_day,
     )
 
 

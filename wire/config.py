@@ -141,6 +141,7 @@ class PartnerConfig:
     webhook_secret: str | None = None
     tokens: tuple[TokenConfig, ...] = ()
     requests_per_minute: int | None = None  # this partner's quota; None: server's default
+    stories_per_day: int | None = None  # items by cursor, queue and search a day; None: any
 
 
 @dataclass(frozen=True, slots=True)

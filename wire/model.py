@@ -223,6 +223,7 @@ class Audience:
     embargo_rights: bool = False
     partner: bool = False
     rate_per_minute: int | None = None  # the partner's own request quota; None: the default
+    stories_per_day: int | None = None  # stories the partner may take a day by pull; None: any
 
     @property
     def is_public(self) -> bool:

@@ -57,6 +57,10 @@ class UsageCounter:
         found[1] += size
         found[2] += items
 
+    def items(self, partner: str, day: date, channels: tuple[str, ...]) -> int:
+        """Items counted here and not yet flushed, for a partner, day and channels."""
+        return sum(self._counts.get((partner, day, c), (0, 0, 0))[2] for c in channels)
+
     def take(self) -> list[UsageRow]:
         """Everything counted, as rows to add to the store; the counter starts over."""
         counts, self._counts = self._counts, {}

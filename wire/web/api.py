@@ -63,7 +63,7 @@ from wire.storyjson import schema_bytes, story_from_dict, story_to_dict
 from wire.usage import usage_dict
 from wire.visibility import Decision, Verdict
 from wire.web.auth import bearer_token
-from wire.web.feeds import ITEMS, audience_of, entitled_feed
+from wire.web.feeds import ITEMS, STORIES_LEFT, StoryAllowance, audience_of, entitled_feed
 from wire.web.keys import AUTH, HOOKS, PUBLISHER, REACH, SOURCES, WIRE
 from wire.web.problems import Problem
 from wire.web.reaching import flush_reach, outstanding_kills
@@ -723,6 +723,43 @@ async def decide_hold(request: web.Request) -> web.Response:
     )
 
 
+# the story quota ---------------------------------------------------------------------
+
+QUOTA_CHANNELS = ("cursor", "queue", "search")
+"""Where a partner's ``stories_per_day`` is spent: the channels it pulls items by."""
+
+
+async def stories_left(request: web.Request, audience: Audience, limit: int) -> int:
+    """How many items this answer may deliver under the partner's
+    ``stories_per_day`` (``limit`` when it has none): what the store counted today
+    on every instance and this instance has not written yet, taken from the quota.
+    None left is a 429 until midnight UTC. Sets the ``"stories"`` policy of the
+    ``RateLimit`` headers."""
+    quota = audience.stories_per_day
+    if quota is None:
+        return limit
+    wire = request.app[WIRE]
+    now = wire.clock()
+    today = now.date()
+    stored = sum(
+        row.items
+        for row in await wire.store.usage(today, today, audience.name)
+        if row.channel in QUOTA_CHANNELS
+    )
+    left = max(0, quota - stored - wire.usage.items(audience.name, today, QUOTA_CHANNELS))
+    midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), now.tzinfo)
+    reset = max(1, int((midnight - now).total_seconds()))
+    request[STORIES_LEFT] = StoryAllowance(quota, left, reset)
+    if left == 0:
+        raise Problem(
+            429,
+            f"the story quota of {quota} a day is used up; it renews at midnight UTC",
+            kind="quota-exceeded",
+            headers={"Retry-After": str(reset)},
+        )
+    return min(limit, left)
+
+
 # handlers: partner cursor ------------------------------------------------------------
 
 
@@ -764,7 +801,7 @@ async def feed_items(request: web.Request) -> web.Response:
     publisher = request.app[PUBLISHER]
     spec = entitled_feed(publisher, request.match_info["name"], None, audience)
     position = await _start_position(request)
-    limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
+    limit = await stories_left(request, audience, query_limit(request, DEFAULT_PAGE, MAX_PAGE))
     wait = _query_wait(request)
     wire = request.app[WIRE]
     deadline = asyncio.get_running_loop().time() + wait
@@ -855,7 +892,7 @@ async def search_stories(request: web.Request) -> web.Response:
         query = search.parse_query(raw)
     except search.BadQuery as exc:
         raise bad_parameter("q", str(exc)) from None
-    limit = query_limit(request, 20, 100)
+    limit = await stories_left(request, audience, query_limit(request, 20, 100))
     before = request.query.get("before")
     position = decode_page(before) if before is not None else None
     publisher = request.app[PUBLISHER]
@@ -1092,7 +1129,7 @@ async def queue_receive(request: web.Request) -> web.Response:
     consumer = request.query.get("consumer", "")
     if not CONSUMER.fullmatch(consumer):
         raise bad_parameter("consumer", "1 to 64 letters, digits, '.', '_' or '-'")
-    limit = query_limit(request, DEFAULT_PAGE, MAX_PAGE)
+    limit = await stories_left(request, audience, query_limit(request, DEFAULT_PAGE, MAX_PAGE))
     wire = request.app[WIRE]
     timeout = wire.config.server.queue_visibility_seconds
     received = await queues.receive(

@@ -94,6 +94,25 @@ def allowance_of(reader: Reader, audience: Audience, limiter: RateLimiter) -> Al
 
 ALLOWANCE = web.RequestKey("allowance", Allowance)
 """Where a request keeps its partner's ``Allowance`` for the response headers."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAllowance:
+    """A partner's ``stories_per_day`` as a second ``RateLimit`` policy."""
+
+    limit: int
+    remaining: int
+    reset: int
+
+    def policy(self) -> str:
+        return f'"stories";q={self.limit};w=86400'
+
+    def left(self) -> str:
+        return f'"stories";r={self.remaining};t={self.reset}'
+
+
+STORIES_LEFT = web.RequestKey("stories_left", StoryAllowance)
+"""A partner's daily story quota, when the answer spends it (cursor, queue, search)."""
 READER = web.RequestKey("reader", Audience)
 """Who the request turned out to be from (the usage a partner's answer counts to)."""
 ITEMS = web.RequestKey("items", int)
@@ -106,6 +125,12 @@ async def send_allowance(request: web.Request, response: web.StreamResponse) -> 
     found = request.get(ALLOWANCE)
     if found is not None:
         response.headers.update(found.headers())
+    stories = request.get(STORIES_LEFT)
+    if stories is not None:
+        policies = [found.headers()["RateLimit-Policy"]] if found is not None else []
+        left = [found.headers()["RateLimit"]] if found is not None else []
+        response.headers["RateLimit-Policy"] = ", ".join([*policies, stories.policy()])
+        response.headers["RateLimit"] = ", ".join([*left, stories.left()])
 
 
 async def audience_of_reader(reader: Reader, auth: Authenticator, now: datetime) -> Audience:
