@@ -51,6 +51,7 @@ async def test_a_cursor_read_reaches_the_partner_and_a_kill_is_owed_until_acknow
     assert (await acked.json())["pub_status"] == "canceled"
     daily = (await reach(client, "urn:r:1"))["daily"]
     assert (daily["acknowledged"], daily["outstanding"]) == (2, False)
+    assert daily["published_at"] == []
 
 
 async def test_a_feed_rendering_sent_reaches_every_story_in_it_but_a_304_adds_nothing(
@@ -66,6 +67,15 @@ async def test_a_feed_rendering_sent_reaches_every_story_in_it_but_a_304_adds_no
     assert (await reach(client, "urn:r:f"))["daily"]["received"] == [
         {"version": 1, "channels": ["feed"]}
     ]
+
+
+async def test_the_reach_names_where_the_partner_ran_the_story(client: Client) -> None:
+    await post(client, "urn:r:ran")
+    await client.get("/api/v1/feeds/agency/items", headers=DAILY)
+    url = "https://daily.example/2026/ran"
+    where = "/api/v1/stories/urn:r:ran/publications"
+    await client.post(where, json={"url": url}, headers=DAILY)
+    assert (await reach(client, "urn:r:ran"))["daily"]["published_at"] == [url]
 
 
 async def test_a_queue_acknowledgement_reaches_the_partner(client: Client) -> None:

@@ -994,7 +994,7 @@ async def list_publications(request: web.Request) -> web.Response:
 # handlers: kill reach ----------------------------------------------------------------
 
 
-def _reach_dict(found: PartnerReach) -> JSON:
+def _reach_dict(found: PartnerReach, published: list[str]) -> JSON:
     return {
         "partner": found.partner,
         "received": [
@@ -1003,6 +1003,7 @@ def _reach_dict(found: PartnerReach) -> JSON:
         ],
         "acknowledged": found.acknowledged,
         "outstanding": found.outstanding,
+        "published_at": published,
     }
 
 
@@ -1015,11 +1016,14 @@ async def story_reach(request: web.Request) -> web.Response:
     story = await wire.current(request.match_info["guid"])
     await flush_reach(request.app)  # what this instance recorded last
     reach = reach_of(story, await wire.store.reached(story.guid), await wire.store.acks(story.guid))
+    published: dict[str, list[str]] = {}
+    for found in await wire.store.publications(story.guid):
+        published.setdefault(found.partner, []).append(found.url)
     body = {
         "guid": story.guid,
         "version": story.version,
         "pub_status": story.pub_status.value,
-        "partners": [_reach_dict(r) for r in reach],
+        "partners": [_reach_dict(r, published.get(r.partner, [])) for r in reach],
     }
     return web.json_response(body, dumps=dumps, headers={"Cache-Control": "no-store"})
 
