@@ -25,6 +25,9 @@ RUN pip install --no-cache-dir /tmp/*.whl \
  && mkdir -p /etc/wire /var/lib/wire \
  && chown wire:wire /var/lib/wire
 COPY config.example.toml /etc/wire/wire.toml
+# Everything wire writes lives in the volume: the store (WIRE_SERVER__DATA_DIR) and
+# the drop folders, which the example config puts beside itself.
+RUN sed -i 's|^location = "data/|location = "/var/lib/wire/|' /etc/wire/wire.toml
 USER wire
 VOLUME ["/var/lib/wire"]
 EXPOSE 8080

@@ -210,3 +210,31 @@ def test_the_image_build_stage_makes_a_wheel_from_what_it_copies(tmp_path: Path)
         "wire/web/desk/templates/base.html",
     ):
         assert needed in names, needed
+
+
+def test_everything_the_image_writes_is_in_its_volume(tmp_path: Path) -> None:
+    """The image's config, as its build edits it and its environment overrides
+    it, puts the store and every drop folder under ``/var/lib/wire`` (the volume,
+    the only place its user may write)."""
+    import re
+
+    from wire.config import load_config
+
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    env: dict[str, str] = {}
+    for line in lines:
+        for name, value in re.findall(r"(WIRE_[A-Z_]+)=(\S+)", line):
+            env[name] = value
+    [edit] = [line for line in lines if line.startswith("RUN sed -i")]
+    pattern, replacement = re.search(r"s\|(.+?)\|(.+?)\|", edit).groups()  # type: ignore[union-attr]
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    edited = re.sub(pattern.replace("^", "(?m)^"), replacement, text)
+    config_file = tmp_path / "wire.toml"
+    config_file.write_text(edited, encoding="utf-8")
+    env.pop("WIRE_CONFIG", None)
+    config = load_config(config_file, env=env)
+    assert config.server.data_dir == Path("/var/lib/wire")
+    assert config.server.host == "0.0.0.0"
+    locations = [s.location for s in config.sources if s.location]
+    assert locations
+    assert all(str(location).startswith("/var/lib/wire/") for location in locations)
