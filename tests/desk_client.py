@@ -49,6 +49,21 @@ def story_doc(**fields: Any) -> dict[str, Any]:
     return doc
 
 
+def distinct_doc(guid: str, **fields: Any) -> dict[str, Any]:
+    """``story_doc`` with words of its own (the same copy twice would be held as a
+    near duplicate of the first)."""
+    words = " ".join(f"{guid}-{n}" for n in range(12))
+    return story_doc(**{"guid": guid, "headline": f"Story {guid}", "body": [words], **fields})
+
+
+async def post_story(client: Client, guid: str, source: str = "agency", **fields: Any) -> None:
+    """Push a story of its own words from ``source`` as an editor."""
+    resp = await client.post(
+        f"/api/v1/stories?source={source}", json=distinct_doc(guid, **fields), headers=EDITOR
+    )
+    assert resp.status == 201, await resp.text()
+
+
 async def push(client: Client, doc: dict[str, Any], *, auth: dict[str, str] = EDITOR) -> Any:
     resp = await client.post("/api/v1/stories", json=doc, headers=auth)
     assert resp.status in (200, 201), await resp.text()

@@ -5,7 +5,6 @@ started in the foreground and stopped afterwards. Skipped where nginx is absent;
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
@@ -14,6 +13,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.servers import until_listening
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 needs_nginx = pytest.mark.skipif(not os.path.exists(NGINX), reason="needs nginx")
@@ -51,17 +52,7 @@ async def running_nginx(conf: Path, port: int) -> AsyncIterator[None]:
     """nginx on ``conf`` until the block ends, once it listens on ``port``."""
     nginx = _start(conf)
     try:
-        for _ in range(200):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                break
-            except OSError:
-                if nginx.poll() is not None:
-                    raise AssertionError(nginx.communicate()[1].decode()) from None
-                await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("nginx did not start")
+        await until_listening(port, nginx)
         yield
     finally:
         nginx.terminate()

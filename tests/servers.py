@@ -97,3 +97,22 @@ async def recording() -> AsyncIterator[Recorder]:
         yield Recorder(str(server.make_url("")).rstrip("/"), requests)
     finally:
         await server.close()
+
+
+async def until_listening(port: int, proc: Any = None, *, within: float = 10.0) -> None:
+    """Until something accepts connections on 127.0.0.1:``port`` (a server started
+    as a process: ``proc``, whose early exit fails at once with what it said)."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                raise AssertionError(proc.communicate()[1].decode(errors="replace")) from None
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"nothing listens on port {port}") from None
+            await asyncio.sleep(0.05)

@@ -15,8 +15,8 @@ from tests.desk_client import (
     EDITOR,
     EDITOR_KEY,
     Client,
+    post_story,
     problem,
-    story_doc,
 )
 from tests.desk_pages import sign_in
 from wire.formats.creditkit import credit_kit
@@ -27,13 +27,6 @@ DAILY = {"Authorization": f"Bearer {DAILY_TOKEN}"}
 SOURCES = [{"name": "Al Jazeera", "role": "reported-by"}]
 
 
-async def post(client: Client, guid: str, source: str = "agency", **fields: Any) -> None:
-    words = " ".join(f"{guid}-{n}" for n in range(10))
-    doc = story_doc(**{"guid": guid, "headline": f"Story {guid}", "body": [words], **fields})
-    resp = await client.post(f"/api/v1/stories?source={source}", json=doc, headers=EDITOR)
-    assert resp.status == 201, await resp.text()
-
-
 async def credit(client: Client, guid: str, query: str = "") -> dict[str, Any]:
     resp = await client.get(f"/api/v1/stories/{guid}/credit{query}", headers=DAILY)
     assert resp.status == 200, await resp.text()
@@ -42,7 +35,7 @@ async def credit(client: Client, guid: str, query: str = "") -> dict[str, Any]:
 
 
 async def test_the_kit_gives_the_exact_credit_line_and_a_ready_snippet(client: Client) -> None:
-    await post(client, "urn:k:1", sources=SOURCES)
+    await post_story(client, "urn:k:1", sources=SOURCES)
     kit = await credit(client, "urn:k:1")
     assert kit["canonical_url"] == "http://wire.test/stories/urn%3Ak%3A1.html"
     assert kit["credit_line"] == "Mi'raj News Agency (MINA)"
@@ -59,7 +52,7 @@ async def test_the_kit_gives_the_exact_credit_line_and_a_ready_snippet(client: C
 
 
 async def test_the_kit_speaks_the_partners_language(client: Client) -> None:
-    await post(client, "urn:k:lang", sources=SOURCES)
+    await post_story(client, "urn:k:lang", sources=SOURCES)
     indonesian = await credit(client, "urn:k:lang", "?lang=id")
     assert indonesian["attribution"]["language"] == "id"
     assert indonesian["attribution"]["text"].startswith("Kredit: Mi'raj News Agency (MINA)")
@@ -71,19 +64,19 @@ async def test_the_kit_speaks_the_partners_language(client: Client) -> None:
 
 
 async def test_no_kit_for_a_story_the_partner_may_not_see(client: Client, clock: FakeClock) -> None:
-    await post(client, "urn:k:other", source="other")
+    await post_story(client, "urn:k:other", source="other")
     await problem(await client.get("/api/v1/stories/urn:k:other/credit", headers=DAILY), 404)
     later = format_instant(clock.now + timedelta(hours=1))
-    await post(client, "urn:k:held", embargoed_until=later)
+    await post_story(client, "urn:k:held", embargoed_until=later)
     await problem(await client.get("/api/v1/stories/urn:k:held/credit", headers=DAILY), 404)
-    await post(client, "urn:k:killed")
+    await post_story(client, "urn:k:killed")
     assert (await client.get("/api/v1/stories/urn:k:killed/credit", headers=DAILY)).status == 200
     await client.post("/api/v1/stories/urn:k:killed/kill", json={}, headers=ADMIN)
     await problem(await client.get("/api/v1/stories/urn:k:killed/credit", headers=DAILY), 410)
 
 
 async def test_a_partner_reports_where_it_ran_a_story_once_per_url(client: Client) -> None:
-    await post(client, "urn:k:ran")
+    await post_story(client, "urn:k:ran")
     url = "https://daily.example/world/2026/12/harbour"
     first = await client.post(
         "/api/v1/stories/urn:k:ran/publications", json={"url": url}, headers=DAILY
@@ -104,7 +97,7 @@ async def test_a_partner_reports_where_it_ran_a_story_once_per_url(client: Clien
 
 
 async def test_a_publication_url_must_be_a_web_address(client: Client) -> None:
-    await post(client, "urn:k:bad")
+    await post_story(client, "urn:k:bad")
     for url in ("javascript:alert(1)", "ftp://daily.example/x", "https://user@daily.example/", ""):
         resp = await client.post(
             "/api/v1/stories/urn:k:bad/publications", json={"url": url}, headers=DAILY

@@ -16,26 +16,14 @@ from tests.desk_client import (
     EDITOR,
     WIDE_TOKEN,
     Client,
+    distinct_doc,
+    post_story,
     problem,
-    story_doc,
 )
 from wire.instants import format_instant
 
 DAILY = {"Authorization": f"Bearer {DAILY_TOKEN}"}
 WIDE = {"Authorization": f"Bearer {WIDE_TOKEN}"}
-
-
-def distinct(guid: str, **fields: Any) -> dict[str, Any]:
-    """A story of its own words (the same copy twice would be held as a duplicate)."""
-    words = " ".join(f"{guid}-{n}" for n in range(12))
-    return story_doc(**{"guid": guid, "headline": f"Story {guid}", "body": [words], **fields})
-
-
-async def post(client: Client, guid: str, source: str = "agency", **fields: Any) -> None:
-    resp = await client.post(
-        f"/api/v1/stories?source={source}", json=distinct(guid, **fields), headers=EDITOR
-    )
-    assert resp.status == 201, await resp.text()
 
 
 async def take(
@@ -63,20 +51,20 @@ def stories(items: list[dict[str, Any]]) -> list[tuple[str, int]]:
 
 
 async def test_a_consumer_takes_each_item_once_with_a_receipt(client: Client) -> None:
-    await post(client, "urn:q:1")
-    await post(client, "urn:q:2")
+    await post_story(client, "urn:q:1")
+    await post_story(client, "urn:q:2")
     items = await take(client)
     assert stories(items) == [("urn:q:1", 1), ("urn:q:2", 1)]
     assert all(i["receipt"] for i in items)
     assert await ack(client, [i["receipt"] for i in items]) == 2
-    await post(client, "urn:q:3")
+    await post_story(client, "urn:q:3")
     assert stories(await take(client)) == [("urn:q:3", 1)]
 
 
 async def test_an_item_not_acknowledged_comes_back_after_the_timeout(
     client: Client, clock: FakeClock
 ) -> None:
-    await post(client, "urn:q:late")
+    await post_story(client, "urn:q:late")
     [first] = await take(client)
     assert await take(client) == []  # in flight: not handed out twice meanwhile
     clock.advance(seconds=301)
@@ -90,7 +78,7 @@ async def test_an_item_not_acknowledged_comes_back_after_the_timeout(
 
 
 async def test_every_consumer_of_a_partner_gets_every_item(client: Client) -> None:
-    await post(client, "urn:q:shared")
+    await post_story(client, "urn:q:shared")
     assert stories(await take(client, "cms")) == [("urn:q:shared", 1)]
     assert stories(await take(client, "archive")) == [("urn:q:shared", 1)]
 
@@ -98,10 +86,10 @@ async def test_every_consumer_of_a_partner_gets_every_item(client: Client) -> No
 async def test_a_newer_version_replaces_the_older_one_in_flight(
     client: Client, clock: FakeClock
 ) -> None:
-    await post(client, "urn:q:v")
+    await post_story(client, "urn:q:v")
     [old] = await take(client)
     resp = await client.put(
-        "/api/v1/stories/urn:q:v", json=distinct("urn:q:v", headline="Second"), headers=EDITOR
+        "/api/v1/stories/urn:q:v", json=distinct_doc("urn:q:v", headline="Second"), headers=EDITOR
     )
     assert resp.status == 200
     [new] = await take(client)
@@ -113,7 +101,7 @@ async def test_a_newer_version_replaces_the_older_one_in_flight(
 
 
 async def test_a_kill_of_a_story_the_consumer_had_is_queued(client: Client) -> None:
-    await post(client, "urn:q:doomed")
+    await post_story(client, "urn:q:doomed")
     await ack(client, [i["receipt"] for i in await take(client)])
     resp = await client.post(
         "/api/v1/stories/urn:q:doomed/kill", json={"ed_note": "Legal"}, headers=ADMIN
@@ -128,10 +116,10 @@ async def test_a_kill_of_a_story_the_consumer_had_is_queued(client: Client) -> N
 async def test_a_queue_holds_only_what_the_feed_shows_the_partner(
     client: Client, clock: FakeClock
 ) -> None:
-    await post(client, "urn:q:other", source="other")
+    await post_story(client, "urn:q:other", source="other")
     later = format_instant(clock.now + timedelta(hours=1))
-    await post(client, "urn:q:embargoed", embargoed_until=later)
-    await post(client, "urn:q:mine")
+    await post_story(client, "urn:q:embargoed", embargoed_until=later)
+    await post_story(client, "urn:q:mine")
     [mine] = await take(client)
     assert stories([mine]) == [("urn:q:mine", 1)]  # daily: agency, no embargo rights
     await ack(client, [mine["receipt"]])
@@ -142,7 +130,7 @@ async def test_a_queue_holds_only_what_the_feed_shows_the_partner(
 
 
 async def test_receipts_of_another_partner_acknowledge_nothing(client: Client) -> None:
-    await post(client, "urn:q:a")
+    await post_story(client, "urn:q:a")
     [mine] = await take(client)
     assert await ack(client, [mine["receipt"]], feed="agency", auth=WIDE) == 0
     assert await ack(client, [mine["receipt"]]) == 1
@@ -152,7 +140,7 @@ async def test_concurrent_takes_of_one_consumer_never_hand_out_an_item_twice(
     client: Client,
 ) -> None:
     for n in range(12):
-        await post(client, f"urn:q:c{n}")
+        await post_story(client, f"urn:q:c{n}")
     pages = await asyncio.gather(*(take(client, "busy") for _ in range(6)))
     taken = [g for page in pages for g, _ in stories(page)]
     assert sorted(taken) == sorted(f"urn:q:c{n}" for n in range(12))

@@ -14,20 +14,13 @@ from tests.desk_client import (
     EDITOR_KEY,
     WIDE_TOKEN,
     Client,
+    post_story,
     problem,
-    story_doc,
 )
 from tests.desk_pages import sign_in
 
 DAILY = {"Authorization": f"Bearer {DAILY_TOKEN}"}
 WIDE = {"Authorization": f"Bearer {WIDE_TOKEN}"}
-
-
-async def post(client: Client, guid: str, source: str = "agency") -> None:
-    words = " ".join(f"{guid}-{n}" for n in range(10))
-    doc = story_doc(guid=guid, headline=f"Story {guid}", body=[words])
-    resp = await client.post(f"/api/v1/stories?source={source}", json=doc, headers=EDITOR)
-    assert resp.status == 201, await resp.text()
 
 
 async def reach(client: Client, guid: str) -> dict[str, dict[str, Any]]:
@@ -39,7 +32,7 @@ async def reach(client: Client, guid: str) -> dict[str, dict[str, Any]]:
 async def test_a_cursor_read_reaches_the_partner_and_a_kill_is_owed_until_acknowledged(
     client: Client,
 ) -> None:
-    await post(client, "urn:r:1")
+    await post_story(client, "urn:r:1")
     await client.get("/api/v1/feeds/agency/items", headers=DAILY)
     daily = (await reach(client, "urn:r:1"))["daily"]
     assert daily["received"] == [{"version": 1, "channels": ["cursor"]}]
@@ -57,7 +50,7 @@ async def test_a_cursor_read_reaches_the_partner_and_a_kill_is_owed_until_acknow
 async def test_a_feed_rendering_sent_reaches_every_story_in_it_but_a_304_adds_nothing(
     client: Client,
 ) -> None:
-    await post(client, "urn:r:f")
+    await post_story(client, "urn:r:f")
     first = await client.get("/feeds/agency.rss", headers=DAILY)
     assert first.status == 200
     again = await client.get(
@@ -70,7 +63,7 @@ async def test_a_feed_rendering_sent_reaches_every_story_in_it_but_a_304_adds_no
 
 
 async def test_the_reach_names_where_the_partner_ran_the_story(client: Client) -> None:
-    await post(client, "urn:r:ran")
+    await post_story(client, "urn:r:ran")
     await client.get("/api/v1/feeds/agency/items", headers=DAILY)
     url = "https://daily.example/2026/ran"
     where = "/api/v1/stories/urn:r:ran/publications"
@@ -79,7 +72,7 @@ async def test_the_reach_names_where_the_partner_ran_the_story(client: Client) -
 
 
 async def test_a_queue_acknowledgement_reaches_the_partner(client: Client) -> None:
-    await post(client, "urn:r:q")
+    await post_story(client, "urn:r:q")
     queue = "/api/v1/feeds/agency/queue"
     taken = await (await client.get(f"{queue}?consumer=cms", headers=DAILY)).json()
     receipts = [item["receipt"] for item in taken["items"]]
@@ -89,7 +82,7 @@ async def test_a_queue_acknowledgement_reaches_the_partner(client: Client) -> No
 
 
 async def test_a_partner_that_never_had_the_story_owes_nothing(client: Client) -> None:
-    await post(client, "urn:r:unseen")
+    await post_story(client, "urn:r:unseen")
     await client.get("/api/v1/feeds/all/items", headers=WIDE)
     await client.post("/api/v1/stories/urn:r:unseen/kill", json={}, headers=ADMIN)
     found = await reach(client, "urn:r:unseen")
@@ -100,7 +93,7 @@ async def test_a_partner_that_never_had_the_story_owes_nothing(client: Client) -
 async def test_the_desk_shows_who_received_what_and_who_owes_an_acknowledgement(
     client: Client,
 ) -> None:
-    await post(client, "urn:r:desk")
+    await post_story(client, "urn:r:desk")
     await client.get("/api/v1/feeds/agency/items", headers=DAILY)
     await client.post("/api/v1/stories/urn:r:desk/kill", json={}, headers=ADMIN)
     await sign_in(client, EDITOR_KEY)
@@ -111,14 +104,14 @@ async def test_the_desk_shows_who_received_what_and_who_owes_an_acknowledgement(
 
 
 async def test_acknowledgements_need_a_partner_that_may_see_the_story(client: Client) -> None:
-    await post(client, "urn:r:other", source="other")
+    await post_story(client, "urn:r:other", source="other")
     await problem(await client.post("/api/v1/stories/urn:r:other/ack"), 401)
     await problem(await client.post("/api/v1/stories/urn:r:other/ack", headers=DAILY), 404)
     await problem(await client.get("/api/v1/stories/urn:r:other/reach", headers=DAILY), 401)
 
 
 async def test_outstanding_kills_are_listed_until_acknowledged(client: Client) -> None:
-    await post(client, "urn:r:out")
+    await post_story(client, "urn:r:out")
     await client.get("/api/v1/feeds/agency/items", headers=DAILY)
     await client.post("/api/v1/stories/urn:r:out/kill", json={}, headers=ADMIN)
     listed = await (await client.get("/api/v1/kills/outstanding", headers=EDITOR)).json()

@@ -5,7 +5,6 @@ messages. Each runs as its own process on a local port."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -24,6 +23,7 @@ from standardwebhooks import Webhook
 
 from tests.browser import free_port
 from tests.clocks import eventually, wall_clock
+from tests.servers import until_listening
 from wire.config import parse_config
 from wire.model import Origin, Story
 from wire.tokens import hash_token
@@ -57,13 +57,7 @@ async def receiver(
     port, out = free_port(), tmp_path / "stories.jsonl"
     proc = _start(RECEIVERS[request.param], port, out)
     try:
-        for _ in range(200):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
+        await until_listening(port, proc)
         yield f"http://127.0.0.1:{port}/hook", out
     finally:
         proc.terminate()

@@ -30,6 +30,7 @@ import aiohttp
 from standardwebhooks import Webhook
 
 from wire.access import partner_audience
+from wire.config import PartnerConfig
 from wire.deliver.retry import DEAD, PENDING, Courier, RetryPolicy
 from wire.errors import NotFound
 from wire.events import ChangeReason, StoryChanged
@@ -116,6 +117,26 @@ def message_body(reason: str, story: Story, *, now: datetime) -> bytes:
         "data": story_to_dict(story),
     }
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def webhook_delivery(
+    partner: PartnerConfig, reason: str, story: Story, *, now: datetime, round_: int = 0
+) -> Delivery:
+    """The webhook telling ``partner`` of ``story`` for ``reason``: its message id
+    stable per (partner, story, version, reason) and reminder round."""
+    assert partner.webhook_url is not None
+    tag = f"{reason}#{round_}" if round_ else reason
+    return Delivery(
+        id=message_id(partner.name, story, tag),
+        kind=DeliveryKind.WEBHOOK,
+        target=partner.webhook_url,
+        body=message_body(reason, story, now=now),
+        headers={"Content-Type": "application/json"},
+        subject=partner.name,
+        next_attempt_at=now,
+        created_at=now,
+        chain=chain_of(partner.name, story.guid),
+    )
 
 
 def chain_of(partner: str, guid: str) -> str:
@@ -208,21 +229,16 @@ class Webhooks:
             if change is None:
                 continue
             reason, story = change
-            delivery = Delivery(
-                id=message_id(partner.name, story, reason),
-                kind=DeliveryKind.WEBHOOK,
-                target=partner.webhook_url,
-                body=message_body(reason, story, now=now),
-                headers={"Content-Type": "application/json"},
-                subject=partner.name,
-                next_attempt_at=now,
-                created_at=now,
-                chain=chain_of(partner.name, story.guid),
-            )
-            batch.append(delivery)
-        # One transaction for the change's deliveries, then every send at once.
-        for delivery in await self.wire.store.enqueue_many(batch):
+            batch.append(webhook_delivery(partner, reason, story, now=now))
+        await self._send(batch)
+
+    async def _send(self, batch: list[Delivery]) -> list[Delivery]:
+        """One transaction for the deliveries, then every send at once; those newly
+        queued (a message id already queued is queued once)."""
+        queued = await self.wire.store.enqueue_many(batch)
+        for delivery in queued:
             self.courier.start(delivery)
+        return queued
 
     async def reannounce_kill(self, partner_name: str, story: Story, round_: int) -> bool:
         """Send a killed story's ``story.killed`` to a partner again (it has not
@@ -232,23 +248,10 @@ class Webhooks:
         partner = self.wire.config.partner(partner_name)
         if partner is None or not partner.webhook_url or not partner.webhook_secret:
             return False
-        now = self.wire.clock()
-        reason = ChangeReason.KILLED
-        delivery = Delivery(
-            id=message_id(partner.name, story, f"{reason}#{round_}"),
-            kind=DeliveryKind.WEBHOOK,
-            target=partner.webhook_url,
-            body=message_body(reason, story, now=now),
-            headers={"Content-Type": "application/json"},
-            subject=partner.name,
-            next_attempt_at=now,
-            created_at=now,
-            chain=chain_of(partner.name, story.guid),
+        reminder = webhook_delivery(
+            partner, ChangeReason.KILLED, story, now=self.wire.clock(), round_=round_
         )
-        queued = await self.wire.store.enqueue_many([delivery])
-        for sent in queued:
-            self.courier.start(sent)
-        return bool(queued)
+        return bool(await self._send([reminder]))
 
     async def of_story(self, guid: str) -> list[StoryDelivery]:
         """Every webhook of a story still on record, to every partner of the

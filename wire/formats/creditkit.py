@@ -69,27 +69,9 @@ def words_for(language: str | None) -> tuple[str, Words]:
     return (primary, WORDS[primary]) if primary in WORDS else ("en", WORDS["en"])
 
 
-def _names(names: list[str], also: str) -> str:
-    if len(names) <= 2:
-        return f" {also} ".join(names)
-    return ", ".join(names[:-1]) + f" {also} " + names[-1]
-
-
 def sources_sentence(story: Story, words: Words) -> str | None:
     """The outlets in the kit's words (English: as every format prints them)."""
-    if words is WORDS["en"]:
-        return sources_in_words(story.sources)
-    by_role: dict[str, dict[str, None]] = {}
-    for source in story.sources:
-        by_role.setdefault(source.role, {})[one_line(source.name)] = None
-    phrases = [
-        f"{words.roles.get(role, words.fallback)} {_names(list(names), words.also)}"
-        for role, names in by_role.items()
-    ]
-    if not phrases:
-        return None
-    text = "; ".join(phrases)
-    return text[0].upper() + text[1:] + "."
+    return sources_in_words(story.sources, words.roles, words.fallback, words.also)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ told to print are the same wherever it reads them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Final
 
@@ -18,11 +18,11 @@ from wire.model import Dateline, InfoSource, Picture, PubStatus, Rights, Story
 from wire.text import one_line
 
 
-def list_in_words(names: Sequence[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C``."""
+def list_in_words(names: Sequence[str], also: str = "and") -> str:
+    """``A``, ``A and B``, ``A, B and C`` (``also``: the language's "and")."""
     if len(names) <= 2:
-        return " and ".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+        return f" {also} ".join(names)
+    return ", ".join(names[:-1]) + f" {also} " + names[-1]
 
 
 def byline_line(byline: Sequence[str]) -> str:
@@ -74,14 +74,20 @@ def printed_credit(credit_line: str | None) -> str | None:
     return f"Credit: {one_line(credit_line)}" if credit_line and credit_line.strip() else None
 
 
-def sources_in_words(sources: tuple[InfoSource, ...]) -> str | None:
+def sources_in_words(
+    sources: tuple[InfoSource, ...],
+    roles: Mapping[str, str] = ROLE_WORDS,
+    fallback: str = ROLE_WORDS_FALLBACK,
+    also: str = "and",
+) -> str | None:
     """``As reported by Al Jazeera and Reuters; according to AFP.``: the outlets a
-    story relies on, those of one role together, in the order the story names them."""
+    story relies on, those of one role together, in the order the story names them
+    (in English unless ``roles``, ``fallback`` and ``also`` give another language)."""
     by_role: dict[str, dict[str, None]] = {}
     for source in sources:
         by_role.setdefault(source.role, {})[one_line(source.name)] = None
     phrases = [
-        f"{ROLE_WORDS.get(role, ROLE_WORDS_FALLBACK)} {list_in_words(list(names))}"
+        f"{roles.get(role, fallback)} {list_in_words(list(names), also)}"
         for role, names in by_role.items()
     ]
     if not phrases:

@@ -1076,15 +1076,26 @@ def _day_parameter(request: web.Request, name: str, default: date) -> date:
         raise bad_parameter(name, "must be a day, YYYY-MM-DD") from None
 
 
+async def _is_editor(request: web.Request) -> bool:
+    """Whether the request's bearer token is an editor key (else it is read as a
+    partner's, or the public's)."""
+    token = bearer_token(request)
+    if token is None:
+        return False
+    try:
+        await request.app[AUTH].editor(token, request.app[WIRE].clock())
+    except AuthError:
+        return False
+    return True
+
+
 async def get_usage(request: web.Request) -> web.Response:
     """``GET /api/v1/usage?from=DAY&to=DAY``: requests, bytes and items delivered per
     partner, day and channel — every partner's for an editor key, a partner's own
     for its token."""
     wire = request.app[WIRE]
-    token = bearer_token(request, allow_query=True)
     partner: str | None
-    if token is not None and token.startswith("wire_ed_"):  # an editor key (wire keys create)
-        await require_editor(request)
+    if await _is_editor(request):
         partner = request.query.get("partner")
     else:
         audience = await audience_of(request)

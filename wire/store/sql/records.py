@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -160,14 +161,17 @@ class RecordsSQL(SQLBase):
 
     # reach --------------------------------------------------------------------------
 
+    def _upsert(self, table: Table) -> Any:
+        """An INSERT that takes ``ON CONFLICT`` clauses, in this database's dialect."""
+        return (postgresql_insert if self.is_postgres else sqlite_insert)(table)
+
     async def add_reached(self, rows: Sequence[Reached]) -> None:
         if not rows:
             return
-        dialect_insert = postgresql_insert if self.is_postgres else sqlite_insert
         async with self._write() as conn:
             for row in rows:
                 await conn.execute(
-                    dialect_insert(reach).values(record_values(row)).on_conflict_do_nothing()
+                    self._upsert(reach).values(record_values(row)).on_conflict_do_nothing()
                 )
 
     async def reached(self, guid: str) -> list[Reached]:
@@ -177,9 +181,8 @@ class RecordsSQL(SQLBase):
             return [record_from_row(Reached, row) for row in await conn.execute(query)]
 
     async def add_ack(self, ack: Acknowledged) -> None:
-        dialect_insert = postgresql_insert if self.is_postgres else sqlite_insert
         a = acks.c
-        statement = dialect_insert(acks).values(record_values(ack))
+        statement = self._upsert(acks).values(record_values(ack))
         async with self._write() as conn:
             await conn.execute(
                 statement.on_conflict_do_update(
@@ -200,12 +203,11 @@ class RecordsSQL(SQLBase):
         """One upsert per row, adding to the kept counts (every instance adds its own)."""
         if not rows:
             return
-        dialect_insert = postgresql_insert if self.is_postgres else sqlite_insert
         u = usage.c
         async with self._write() as conn:
             for row in rows:
                 values = record_values(row)
-                statement = dialect_insert(usage).values(values)
+                statement = self._upsert(usage).values(values)
                 await conn.execute(
                     statement.on_conflict_do_update(
                         index_elements=[u.partner, u.day, u.channel],
