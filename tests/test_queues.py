@@ -9,6 +9,8 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.clocks import FakeClock
 from tests.desk_client import (
     ADMIN,
@@ -158,3 +160,60 @@ async def test_bad_queue_requests_are_named(client: Client) -> None:
         resp = await client.post("/api/v1/feeds/agency/queue/ack", json=doc, headers=DAILY)
         await problem(resp, 400)
     assert await ack(client, ["not-a-receipt"]) == 0
+
+
+@pytest.mark.parametrize("seed", [7, 11, 23])
+async def test_random_takes_acks_updates_and_timeouts_keep_the_queue_promises(
+    client: Client, clock: FakeClock, seed: int
+) -> None:
+    """Seeded random sequences: a consumer never gets an older version of a story
+    after a newer one, never gets an item again while it holds it unexpired, and
+    after acknowledging everything and waiting out the timeout ends up having
+    acknowledged the current version of every story it may see."""
+    import random
+
+    rng = random.Random(seed)
+    versions: dict[str, int] = {}
+    newest_given: dict[str, int] = {}
+    held: dict[str, tuple[str, int]] = {}  # receipt → (guid, version), unacknowledged
+    acked: dict[str, int] = {}
+    for step in range(60):
+        choice = rng.random()
+        if choice < 0.25 or not versions:
+            guid = f"urn:qr:{len(versions)}"
+            await post_story(client, guid)
+            versions[guid] = 1
+        elif choice < 0.4:
+            guid = rng.choice(sorted(versions))
+            versions[guid] += 1
+            doc = distinct_doc(guid, headline=f"Version {versions[guid]}")
+            resp = await client.put(f"/api/v1/stories/{guid}", json=doc, headers=EDITOR)
+            assert resp.status == 200, await resp.text()
+        elif choice < 0.75:
+            for item in await take(client, "rnd"):
+                guid, version = item["story"]["guid"], item["story"]["version"]
+                assert version >= newest_given.get(guid, 0), (step, guid)
+                assert (guid, version) not in held.values(), step  # held, unexpired: not again
+                newest_given[guid] = version
+                held = {r: gv for r, gv in held.items() if gv[0] != guid}  # replaced
+                held[item["receipt"]] = (guid, version)
+        elif choice < 0.9 and held:
+            chosen = rng.sample(sorted(held), k=max(1, len(held) // 2))
+            done = await ack(client, chosen)
+            assert done == len(chosen)
+            for receipt in chosen:
+                guid, version = held.pop(receipt)
+                acked[guid] = max(acked.get(guid, 0), version)
+        else:
+            clock.advance(seconds=301)
+            held = {}  # what was held comes back with new receipts
+    for _ in range(10):  # drain: take and acknowledge until nothing is left
+        clock.advance(seconds=301)
+        items = await take(client, "rnd")
+        if not items:
+            break
+        assert await ack(client, [i["receipt"] for i in items]) == len(items)
+        for item in items:
+            story = item["story"]
+            acked[story["guid"]] = max(acked.get(story["guid"], 0), story["version"])
+    assert acked == versions
